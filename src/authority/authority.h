@@ -1,0 +1,80 @@
+/* authority.h - the certificate authority itself, without HTTP or terminals.
+ *
+ * stride-ca calls it from its HTTP handlers; `stride ... --offline` calls it
+ * in-process. It owns the configuration, the CA key (through a signer), the
+ * provisioners and the store. All functions are safe to call concurrently
+ * from several threads once authority_new has returned.
+ */
+#ifndef STRIDE_AUTHORITY_AUTHORITY_H
+#define STRIDE_AUTHORITY_AUTHORITY_H
+
+#include <jansson.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "config/ca_config.h"
+#include "store/store.h"
+
+struct authority;
+
+/* Builds an authority from a loaded configuration. Takes ownership of cfg and store on
+ * success only. key_password decrypts the intermediate key (NULL = cfg->password; if the
+ * key is encrypted and no password is known -> ERR_INVALID). */
+int authority_new(struct ca_config *cfg, const char *key_password, struct store *store,
+		  struct authority **out, struct error *err);
+void authority_free(struct authority *a);
+
+/* Borrowed views, valid while the authority lives. */
+const struct ca_config *authority_config(const struct authority *a);
+STACK_OF(X509) *authority_roots(const struct authority *a);
+STACK_OF(X509) *authority_federation(const struct authority *a); /* roots + federated roots */
+STACK_OF(X509) *authority_intermediates(const struct authority *a); /* the "crt" chain */
+X509_STORE *authority_trust_store(const struct authority *a);       /* roots, for mTLS */
+/* Root or federated root with this SHA-256 fingerprint (any case, '-' allowed) or NULL. */
+X509 *authority_root_by_fingerprint(const struct authority *a, const char *fingerprint);
+/* The "tls" object of ca.json with defaults applied (for SignResponse.tlsOptions). */
+const json_t *authority_tls_options(const struct authority *a);
+
+/* GET /provisioners: {"provisioners":[...],"nextCursor":""}; limit_str NULL/"" = 20, > 100 =
+ * 100, not an integer -> ERR_INVALID "limit '<v>' is not an integer" (exposed). New ref. */
+int authority_provisioners_page(const struct authority *a, const char *cursor,
+				const char *limit_str, json_t **out, struct error *err);
+/* GET /provisioners/{kid}/encrypted-key: the JWE of the JWK provisioner with that kid. */
+int authority_encrypted_key(const struct authority *a, const char *kid, const char **jwe,
+			    struct error *err);
+
+struct sign_request {
+	X509_REQ *csr;          /* borrowed, parsed but not yet verified */
+	const char *ott;        /* the one-time token */
+	const char *not_before; /* time-or-duration or "" / NULL */
+	const char *not_after;
+	const json_t *template_data; /* may be NULL */
+};
+
+/* What an issuance produced, for the response and the request log. */
+struct issued {
+	X509 *leaf;             /* owned */
+	STACK_OF(X509) *chain;  /* borrowed: the intermediates to send after the leaf */
+	char *serial;           /* decimal, owned */
+	char *subject;          /* CN, owned */
+	char *provisioner;      /* provisioner name, owned */
+};
+void issued_free(struct issued *out);
+
+/* POST /sign: authorises the token, validates the CSR, issues, stores, returns the leaf.
+ * Errors carry step-ca's kinds and client-visible messages (expose). */
+int authority_sign(struct authority *a, const struct sign_request *req, struct issued *out,
+		   struct error *err);
+
+/* Mints the server's own TLS certificate from the intermediate: CN = commonName, SANs =
+ * dnsNames, 24h, serverAuth+clientAuth, fresh P-256 key. Outputs owned by the caller. */
+int authority_mint_tls_cert(struct authority *a, EVP_PKEY **key, X509 **cert,
+			    struct error *err);
+
+/* Time the authority started (tokens issued before it are refused unless
+ * disableIssuedAtCheck). */
+int64_t authority_start_time(const struct authority *a);
+
+#endif

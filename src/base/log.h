@@ -1,0 +1,19 @@
+/* log.h - one JSON object per line on stderr.
+ *
+ * Callers pass key/value pairs; values are escaped. Secrets are never logged:
+ * the token of a request is logged only as its jti / a hash by the caller.
+ */
+#ifndef STRIDE_BASE_LOG_H
+#define STRIDE_BASE_LOG_H
+
+#include <stdint.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Sets the minimum level written (default LOG_INFO) and whether output is JSON (default) or
+ * "text" (step's logger.format). */
+void log_configure(enum log_level min, int json);
+/* Writes {"time":...,"level":...,"msg":msg, k1:v1, ...}; the list of string pairs ends with
+ * NULL. Thread-safe (one write(2) per line). */
+void log_msg(enum log_level level, const char *msg, ...) __attribute__((sentinel));
+#endif

@@ -1,0 +1,63 @@
+/* ca_config.h - ca.json: read, validate, write (files.md §2).
+ *
+ * The parsed document is kept (`doc`) so that provisioners can be served
+ * exactly as configured and `ca init` / `provisioner add` can write back
+ * fields stride does not interpret.
+ */
+#ifndef STRIDE_CONFIG_CA_CONFIG_H
+#define STRIDE_CONFIG_CA_CONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/str.h"
+
+#define CA_CONFIG_MAX_SIZE (4u * 1024u * 1024u)
+
+struct tls_config {
+	struct strv cipher_suites; /* IANA/Go names, defaults applied */
+	double min_version;        /* 1.2 by default */
+	double max_version;        /* 1.3 by default */
+	bool renegotiation;
+};
+
+struct ca_config {
+	json_t *doc;  /* the whole document (owned) */
+	char *path;   /* where it was read from */
+	struct strv roots;           /* "root": string or array */
+	struct strv federated_roots; /* may be empty */
+	char *crt;
+	char *key;
+	char *password; /* "password" field or NULL; wiped on free */
+	char *address;
+	char *insecure_address;
+	struct strv dns_names; /* defaults localhost, 127.0.0.1, ::1 */
+	char *common_name;     /* default "Step Online CA" */
+	bool has_db;
+	char *db_type;
+	char *db_data_source;
+	char *logger_format; /* "text" / "json" / "" */
+	/* authority */
+	json_t *provisioners; /* borrowed: authority.provisioners array (may be empty) */
+	json_t *claims;       /* borrowed: authority.claims object or NULL */
+	json_t *subject_template; /* borrowed: authority.template object or NULL */
+	int64_t backdate_ns;      /* default 1m */
+	bool disable_issued_at_check;
+	struct tls_config tls;
+};
+
+/* Reads and validates ca.json (errors carry the path and the field: "error parsing <path>:
+ * ..."). *out owned by the caller. */
+int ca_config_load(const char *path, struct ca_config **out, struct error *err);
+/* Parses from memory (path is only used in messages). */
+int ca_config_parse(const char *text, size_t len, const char *path, struct ca_config **out,
+		    struct error *err);
+void ca_config_free(struct ca_config *cfg);
+/* Writes a JSON document the way step does (tab indentation, trailing newline), atomically,
+ * with mode. */
+int config_write_json(const char *path, const json_t *doc, int indent_tabs, mode_t mode,
+		      struct error *err);
+
+#endif

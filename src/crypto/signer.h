@@ -1,0 +1,45 @@
+/* signer.h - the only thing that touches a CA private key.
+ *
+ * Code that issues certificates holds a `struct signer *`; it never sees key
+ * material. File keys are the first back end; PKCS#11 comes later behind the
+ * same vtable (BearSSL style: ops pointer first).
+ */
+#ifndef STRIDE_CRYPTO_SIGNER_H
+#define STRIDE_CRYPTO_SIGNER_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "base/error.h"
+
+struct signer;
+
+struct signer_ops {
+	/* Signs a finished certificate body with the default digest for the key type. */
+	int (*sign_cert)(struct signer *s, X509 *cert, struct error *err);
+	/* The public key (borrowed, valid while the signer lives). */
+	EVP_PKEY *(*public_key)(struct signer *s);
+	void (*free)(struct signer *s);
+};
+
+struct signer {
+	const struct signer_ops *ops;
+};
+
+/* A signer over an in-memory key; takes ownership of key. */
+struct signer *signer_file_new(EVP_PKEY *key);
+static inline int signer_sign_cert(struct signer *s, X509 *cert, struct error *err)
+{
+	return s->ops->sign_cert(s, cert, err);
+}
+static inline EVP_PKEY *signer_public_key(struct signer *s)
+{
+	return s->ops->public_key(s);
+}
+static inline void signer_free(struct signer *s)
+{
+	if (s != NULL)
+		s->ops->free(s);
+}
+
+#endif

@@ -28,10 +28,10 @@ void authority_free(struct authority *a);
 
 /* Borrowed views, valid while the authority lives. */
 const struct ca_config *authority_config(const struct authority *a);
-STACK_OF(X509) *authority_roots(const struct authority *a);
-STACK_OF(X509) *authority_federation(const struct authority *a); /* roots + federated roots */
-STACK_OF(X509) *authority_intermediates(const struct authority *a); /* the "crt" chain */
-X509_STORE *authority_trust_store(const struct authority *a);       /* roots, for mTLS */
+STACK_OF(X509) * authority_roots(const struct authority *a);
+STACK_OF(X509) * authority_federation(const struct authority *a);    /* roots + federated roots */
+STACK_OF(X509) * authority_intermediates(const struct authority *a); /* the "crt" chain */
+X509_STORE *authority_trust_store(const struct authority *a);	     /* roots, for mTLS */
 /* Root or federated root with this SHA-256 fingerprint (any case, '-' allowed) or NULL. */
 X509 *authority_root_by_fingerprint(const struct authority *a, const char *fingerprint);
 /* The "tls" object of ca.json with defaults applied (for SignResponse.tlsOptions). */
@@ -46,8 +46,8 @@ int authority_encrypted_key(const struct authority *a, const char *kid, const ch
 			    struct error *err);
 
 struct sign_request {
-	X509_REQ *csr;          /* borrowed, parsed but not yet verified */
-	const char *ott;        /* the one-time token */
+	X509_REQ *csr;		/* borrowed, parsed but not yet verified */
+	const char *ott;	/* the one-time token */
 	const char *not_before; /* time-or-duration or "" / NULL */
 	const char *not_after;
 	const json_t *template_data; /* may be NULL */
@@ -55,11 +55,11 @@ struct sign_request {
 
 /* What an issuance produced, for the response and the request log. */
 struct issued {
-	X509 *leaf;             /* owned */
-	STACK_OF(X509) *chain;  /* borrowed: the intermediates to send after the leaf */
-	char *serial;           /* decimal, owned */
-	char *subject;          /* CN, owned */
-	char *provisioner;      /* provisioner name, owned */
+	X509 *leaf;		/* owned */
+	STACK_OF(X509) * chain; /* borrowed: the intermediates to send after the leaf */
+	char *serial;		/* decimal, owned */
+	char *subject;		/* CN, owned */
+	char *provisioner;	/* provisioner name, owned */
 };
 void issued_free(struct issued *out);
 
@@ -70,8 +70,7 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 
 /* Mints the server's own TLS certificate from the intermediate: CN = commonName, SANs =
  * dnsNames, 24h, serverAuth+clientAuth, fresh P-256 key. Outputs owned by the caller. */
-int authority_mint_tls_cert(struct authority *a, EVP_PKEY **key, X509 **cert,
-			    struct error *err);
+int authority_mint_tls_cert(struct authority *a, EVP_PKEY **key, X509 **cert, struct error *err);
 
 /* Time the authority started (tokens issued before it are refused unless
  * disableIssuedAtCheck). */

@@ -10,7 +10,7 @@
 #include "base/error.h"
 
 /* Parses every CERTIFICATE block of PEM data (or one DER cert) in order; *out owned by the
- * caller (OSSL_STACK_OF_X509_free). No certificate -> ERR_INVALID. */
+ * caller (sk_X509_pop_free(s, X509_free)). No certificate -> ERR_INVALID. */
 int cert_parse_chain(const uint8_t *data, size_t len, STACK_OF(X509) **out, struct error *err);
 /* Reads a chain file (see cert_parse_chain); errors name the file. */
 int cert_load_chain_file(const char *path, STACK_OF(X509) **out, struct error *err);

@@ -1,0 +1,139 @@
+/* internal.h - what the files of the authority module share with each other.
+ *
+ * Nothing here is visible outside src/authority/; the rest of stride uses
+ * authority.h only.
+ */
+#ifndef STRIDE_AUTHORITY_INTERNAL_H
+#define STRIDE_AUTHORITY_INTERNAL_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "authority/authority.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "crypto/csr.h"
+#include "crypto/signer.h"
+#include "jose/jws.h"
+
+/* Token validity leeway for nbf/exp/iat (step: 1 minute). */
+#define TOKEN_LEEWAY_SEC 60
+
+/* --- claims.c --------------------------------------------------------- */
+
+/* Certificate policy values of one provisioner after resolution against the
+ * global claims and the built-in defaults (provisioners-and-policy.md §3). */
+struct claims {
+	int64_t min_tls_ns;
+	int64_t max_tls_ns;
+	int64_t default_tls_ns;
+	bool disable_renewal;
+	bool allow_renewal_after_expiry;
+	bool enable_ssh_ca;
+};
+
+/* Resolves a provisioner's "claims" object (may be NULL) over the global one (may be NULL). */
+int claims_resolve(const json_t *prov_claims, const json_t *global_claims, struct claims *out,
+		   struct error *err);
+
+/* --- provisioner.c ---------------------------------------------------- */
+
+enum prov_type {
+	PROV_UNKNOWN = 0,
+	PROV_JWK,
+	PROV_OIDC,
+	PROV_GCP,
+	PROV_AWS,
+	PROV_AZURE,
+	PROV_ACME,
+	PROV_X5C,
+	PROV_K8SSA,
+	PROV_SSHPOP,
+	PROV_SCEP,
+	PROV_NEBULA,
+};
+
+struct provisioner {
+	enum prov_type type;
+	const char *type_name; /* canonical spelling: "JWK", "X5C", ... */
+	char *name;
+	char *token_id; /* JWK: "<name>:<kid>"; X5C: "x5c/<name>"; ACME: "acme/<name>" ... */
+	json_t *config; /* borrowed from the ca.json document */
+	struct claims claims;
+	/* JWK */
+	char *kid;
+	EVP_PKEY *jwk_key;
+	const char *encrypted_key; /* borrowed from config, may be NULL */
+};
+
+struct provisioners {
+	struct provisioner *v;
+	size_t n;
+};
+
+/* Builds every provisioner of authority.provisioners; unknown types are kept for listing only.
+ * Duplicate names or token ids are an error. */
+int provisioners_load(const json_t *list, const json_t *global_claims, struct provisioners *out,
+		      struct error *err);
+void provisioners_free(struct provisioners *ps);
+/* The provisioner with this token id, or NULL. */
+const struct provisioner *provisioners_by_token_id(const struct provisioners *ps,
+						   const char *token_id);
+/* The provisioner with this name, or NULL. */
+const struct provisioner *provisioners_by_name(const struct provisioners *ps, const char *name);
+/* The integer code of step's provisioner extension for a type. */
+int prov_type_code(enum prov_type type);
+
+/* --- audience.c ------------------------------------------------------- */
+
+enum token_op { OP_SIGN, OP_REVOKE, OP_RENEW, OP_SSH_SIGN };
+
+/* True when any audience of the token matches any audience the CA accepts for op, comparing
+ * literally or with the ports removed; fragment (may be NULL) is appended to every URL. */
+bool audience_matches(const struct authority *a, const struct strv *token_aud, enum token_op op,
+		      const char *fragment);
+/* True when the token audience matches an accepted audience of any operation. */
+bool audience_matches_any(const struct authority *a, const struct strv *token_aud,
+			  const char *fragment);
+/* Reads "aud" (string or array of strings) into out. */
+int audience_from_claims(const json_t *payload, struct strv *out, struct error *err);
+
+/* --- token.c ---------------------------------------------------------- */
+
+/* What an authorised provisioner token grants. */
+struct token_grant {
+	const struct provisioner *prov; /* borrowed */
+	char *subject;			/* sub */
+	struct strv sans;		/* "sans" claim; [sub] when absent or empty */
+	char *cnf_fingerprint;		/* cnf.x5rt#S256 or NULL */
+	char *token_id;			/* the replay key (jti or SHA-256 of the token) */
+};
+void token_grant_free(struct token_grant *g);
+
+/* Authorises a provisioner token for op in step-ca's order: parse, provisioner lookup, iat
+ * vs start, replay record, signature, iss, time window, audience, sub. Failures are
+ * ERR_UNAUTHORIZED with a generic client message and the detail in msg (not exposed). */
+int token_authorize(struct authority *a, const char *token, enum token_op op,
+		    struct token_grant *out, struct error *err);
+
+/* --- authority.c ------------------------------------------------------ */
+
+struct authority {
+	struct ca_config *cfg;
+	struct store *store;
+	struct signer *signer;
+	STACK_OF(X509) * roots;
+	STACK_OF(X509) * federation; /* roots followed by federated roots */
+	STACK_OF(X509) * intermediates;
+	X509 *issuer; /* intermediates[0], borrowed */
+	X509_STORE *trust;
+	char (*fingerprints)[65]; /* one per certificate of federation */
+	json_t *tls_options;
+	struct provisioners provs;
+	int64_t start_sec; /* process start, truncated to seconds */
+};
+
+#endif

@@ -1,0 +1,217 @@
+/* provisioner.c - the provisioners of ca.json, set up for token checks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "authority/internal.h"
+#include "crypto/x509build.h"
+#include "jose/jwk.h"
+
+struct type_info {
+	const char *name; /* canonical spelling */
+	enum prov_type type;
+	int code;	       /* provisioner extension code */
+	const char *id_prefix; /* token id "<prefix>/<name>", NULL when derived otherwise */
+};
+
+static const struct type_info types[] = {
+    {"JWK", PROV_JWK, PROV_CODE_JWK, NULL},
+    {"OIDC", PROV_OIDC, PROV_CODE_OIDC, NULL},
+    {"GCP", PROV_GCP, PROV_CODE_GCP, "gcp"},
+    {"AWS", PROV_AWS, PROV_CODE_AWS, "aws"},
+    {"Azure", PROV_AZURE, PROV_CODE_AZURE, NULL},
+    {"ACME", PROV_ACME, PROV_CODE_ACME, "acme"},
+    {"X5C", PROV_X5C, PROV_CODE_X5C, "x5c"},
+    {"K8sSA", PROV_K8SSA, PROV_CODE_K8SSA, NULL},
+    {"SSHPOP", PROV_SSHPOP, PROV_CODE_SSHPOP, "sshpop"},
+    {"SCEP", PROV_SCEP, PROV_CODE_SCEP, "scep"},
+    {"Nebula", PROV_NEBULA, PROV_CODE_NEBULA, "nebula"},
+};
+
+static const struct type_info *type_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (str_eq_nocase(types[i].name, name))
+			return &types[i];
+	return NULL;
+}
+
+int prov_type_code(enum prov_type type)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].type == type)
+			return types[i].code;
+	return 0;
+}
+
+static const char *json_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* Sets up the JWK-specific fields: the verification key, its kid and the token id. */
+static int jwk_init(struct provisioner *p, struct error *err)
+{
+	const json_t *key = json_object_get(p->config, "key");
+	const json_t *enc = json_object_get(p->config, "encryptedKey");
+	const char *kid;
+	char thumb[44];
+
+	if (!json_is_object(key))
+		return err_set(err, ERR_INVALID, "provisioner key cannot be empty");
+	if (jwk_to_pkey(key, &p->jwk_key, err) != 0)
+		return err_wrap(err, "invalid provisioner key");
+	kid = json_str(key, "kid");
+	if (kid == NULL || kid[0] == '\0') {
+		if (jwk_thumbprint(p->jwk_key, thumb, err) != 0)
+			return -1;
+		kid = thumb;
+	}
+	if (enc != NULL && !json_is_null(enc) && !json_is_string(enc))
+		return err_set(err, ERR_INVALID, "encryptedKey must be a string");
+	p->kid = xstrdup(kid);
+	p->encrypted_key = json_string_value(enc);
+	p->token_id = xasprintf("%s:%s", p->name, p->kid);
+	return 0;
+}
+
+/* The token id of a provisioner that is listed but cannot authorise tokens yet. */
+static void other_token_id(struct provisioner *p, const struct type_info *ti)
+{
+	const char *v;
+
+	if (ti->id_prefix != NULL) {
+		p->token_id = xasprintf("%s/%s", ti->id_prefix, p->name);
+		return;
+	}
+	switch (p->type) {
+	case PROV_OIDC:
+		v = json_str(p->config, "clientID");
+		break;
+	case PROV_AZURE:
+		v = json_str(p->config, "tenantID");
+		break;
+	case PROV_K8SSA:
+		v = "k8ssa/k8sSA-default";
+		break;
+	default:
+		v = NULL;
+		break;
+	}
+	p->token_id = xstrdup(v != NULL ? v : p->name);
+}
+
+static int provisioner_init(struct provisioner *p, json_t *config, const struct type_info *ti,
+			    const json_t *global_claims, struct error *err)
+{
+	const char *name = json_str(config, "name");
+
+	p->config = config;
+	p->type = ti->type;
+	p->type_name = ti->name;
+	if (name == NULL || name[0] == '\0')
+		return err_set(err, ERR_INVALID, "provisioner name cannot be empty");
+	p->name = xstrdup(name);
+	if (claims_resolve(json_object_get(config, "claims"), global_claims, &p->claims, err) != 0)
+		return -1;
+	if (p->type == PROV_JWK)
+		return jwk_init(p, err);
+	other_token_id(p, ti);
+	return 0;
+}
+
+static void provisioner_clear(struct provisioner *p)
+{
+	free(p->name);
+	free(p->token_id);
+	free(p->kid);
+	EVP_PKEY_free(p->jwk_key);
+	memset(p, 0, sizeof(*p));
+}
+
+static int check_unique(const struct provisioners *ps, const struct provisioner *p,
+			struct error *err)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		if (strcmp(ps->v[i].name, p->name) == 0)
+			return err_set(err, ERR_INVALID,
+				       "cannot add multiple provisioners with the same name");
+		if (strcmp(ps->v[i].token_id, p->token_id) == 0)
+			return err_set(err, ERR_INVALID,
+				       "cannot add multiple provisioners with the same token "
+				       "identifier");
+	}
+	if (p->type == PROV_K8SSA) {
+		for (size_t i = 0; i < ps->n; i++)
+			if (ps->v[i].type == PROV_K8SSA)
+				return err_set(err, ERR_INVALID,
+					       "cannot have more than one kubernetes service "
+					       "account provisioner");
+	}
+	return 0;
+}
+
+int provisioners_load(const json_t *list, const json_t *global_claims, struct provisioners *out,
+		      struct error *err)
+{
+	size_t i;
+	json_t *item;
+
+	memset(out, 0, sizeof(*out));
+	if (list == NULL || json_is_null(list))
+		return 0;
+	if (!json_is_array(list))
+		return err_set(err, ERR_INVALID, "authority.provisioners must be an array");
+	out->v = xcalloc(json_array_size(list) + 1, sizeof(*out->v));
+	json_array_foreach(list, i, item)
+	{
+		struct provisioner *p = &out->v[out->n];
+		const char *type = json_str(item, "type");
+		const struct type_info *ti;
+
+		if (!json_is_object(item))
+			goto bad;
+		ti = type != NULL ? type_lookup(type) : NULL;
+		if (ti == NULL)
+			continue; /* unknown types are skipped, as step's readers do */
+		if (provisioner_init(p, item, ti, global_claims, err) != 0 ||
+		    check_unique(out, p, err) != 0) {
+			err_wrap(err, "failed to initialize %s provisioner \"%s\"", ti->name,
+				 p->name != NULL ? p->name : "");
+			provisioner_clear(p);
+			provisioners_free(out);
+			return -1;
+		}
+		out->n++;
+	}
+	return 0;
+bad:
+	provisioners_free(out);
+	return err_set(err, ERR_INVALID, "authority.provisioners[%zu] must be an object", i);
+}
+
+void provisioners_free(struct provisioners *ps)
+{
+	if (ps == NULL)
+		return;
+	for (size_t i = 0; i < ps->n; i++)
+		provisioner_clear(&ps->v[i]);
+	free(ps->v);
+	memset(ps, 0, sizeof(*ps));
+}
+
+const struct provisioner *provisioners_by_token_id(const struct provisioners *ps,
+						   const char *token_id)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].token_id, token_id) == 0)
+			return &ps->v[i];
+	return NULL;
+}
+
+const struct provisioner *provisioners_by_name(const struct provisioners *ps, const char *name)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].name, name) == 0)
+			return &ps->v[i];
+	return NULL;
+}

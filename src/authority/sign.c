@@ -1,0 +1,370 @@
+/* sign.c - POST /sign: token, CSR checks, validity, the leaf, the store.
+ *
+ * Messages shown to clients are step-ca's, so step's own CLI prints the
+ * same thing against stride-ca as against step-ca (http-api.md §3.7,
+ * tokens.md §6.7).
+ */
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authority/internal.h"
+#include "base/duration.h"
+#include "crypto/cert.h"
+#include "crypto/x509build.h"
+#include "store/store.h"
+
+void issued_free(struct issued *out)
+{
+	if (out == NULL)
+		return;
+	X509_free(out->leaf);
+	free(out->serial);
+	free(out->subject);
+	free(out->provisioner);
+	memset(out, 0, sizeof(*out));
+}
+
+/* Go's fmt of a []string: "[a b c]"; malloc'd. */
+static char *go_list(const struct strv *sv)
+{
+	size_t len = 3;
+	char *s;
+
+	for (size_t i = 0; i < sv->n; i++)
+		len += strlen(sv->v[i]) + 1;
+	s = xmalloc(len);
+	strcpy(s, "[");
+	for (size_t i = 0; i < sv->n; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, sv->v[i]);
+	}
+	strcat(s, "]");
+	return s;
+}
+
+/* Go's default time format in UTC: "2026-11-22 02:51:38 +0000 UTC". */
+static char *go_time(int64_t t_ns, char *out, size_t n)
+{
+	time_t t = (time_t)(t_ns / NS_PER_SEC);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+	return out;
+}
+
+static bool same_set(const struct strv *a, const struct strv *b)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strv_contains(b, a->v[i]))
+			return false;
+	for (size_t i = 0; i < b->n; i++)
+		if (!strv_contains(a, b->v[i]))
+			return false;
+	return true;
+}
+
+static int check_san_type(const char *what, const struct strv *got, const struct strv *want,
+			  struct error *err)
+{
+	char *g, *w;
+
+	if (got->n == 0 || same_set(got, want))
+		return 0;
+	g = go_list(got);
+	w = go_list(want);
+	err_public(err, ERR_FORBIDDEN,
+		   "certificate request does not contain the valid %s - got %s, want %s", what, g,
+		   w);
+	free(g);
+	free(w);
+	return -1;
+}
+
+static int check_common_name(const struct names *csr, const struct token_grant *g,
+			     struct error *err)
+{
+	char *want;
+
+	if (csr->cn[0] == '\0' || strcmp(csr->cn, g->subject) == 0 ||
+	    strv_contains(&g->sans, csr->cn))
+		return 0;
+	{
+		struct strv all = {0};
+		strv_push(&all, g->subject);
+		for (size_t i = 0; i < g->sans.n; i++)
+			strv_push(&all, g->sans.v[i]);
+		want = go_list(&all);
+		strv_free(&all);
+	}
+	err_public(err, ERR_FORBIDDEN,
+		   "certificate request does not contain the valid common name - got %s, want %s",
+		   csr->cn, want);
+	free(want);
+	return -1;
+}
+
+static int check_key(X509_REQ *csr, struct error *err)
+{
+	EVP_PKEY *key = X509_REQ_get0_pubkey(csr);
+	int id = key != NULL ? EVP_PKEY_get_base_id(key) : 0;
+
+	switch (id) {
+	case EVP_PKEY_EC:
+	case EVP_PKEY_ED25519:
+		return 0;
+	case EVP_PKEY_RSA:
+		if (EVP_PKEY_get_bits(key) < 2048)
+			return err_public(err, ERR_FORBIDDEN,
+					  "certificate request RSA key must be at least 2048 bits "
+					  "(256 bytes)");
+		return 0;
+	default:
+		return err_public(err, ERR_INVALID,
+				  "certificate request key of type '%s' is not supported",
+				  key != NULL ? EVP_PKEY_get0_type_name(key) : "none");
+	}
+}
+
+static int check_cnf(X509_REQ *csr, const struct token_grant *g, struct error *err)
+{
+	char *fp = NULL;
+	int rc;
+
+	if (g->cnf_fingerprint == NULL)
+		return 0;
+	if (csr_fingerprint_b64url(csr, &fp, err) != 0)
+		return -1;
+	rc = strcmp(fp, g->cnf_fingerprint) == 0
+		 ? 0
+		 : err_public(err, ERR_FORBIDDEN,
+			      "certificate request fingerprint does not match \"%s\"",
+			      g->cnf_fingerprint);
+	free(fp);
+	return rc;
+}
+
+/* The CSR validators of JWK-style provisioners. token_names gets the grant's SANs split by
+ * type (the leaf carries those, not the CSR's). */
+static int check_csr(X509_REQ *csr, const struct token_grant *g, struct names *token_names,
+		     struct error *err)
+{
+	struct names got = {0};
+	int rc = -1;
+
+	for (size_t i = 0; i < g->sans.n; i++)
+		names_add_san(token_names, g->sans.v[i]);
+	if (csr_names(csr, &got, err) != 0) {
+		err->kind = ERR_INVALID;
+		err->expose = true;
+		goto out;
+	}
+	if (check_common_name(&got, g, err) != 0 ||
+	    check_san_type("DNS names", &got.dns, &token_names->dns, err) != 0 ||
+	    check_san_type("IP addresses", &got.ip, &token_names->ip, err) != 0 ||
+	    check_san_type("email addresses", &got.email, &token_names->email, err) != 0 ||
+	    check_san_type("URIs", &got.uri, &token_names->uri, err) != 0 ||
+	    check_key(csr, err) != 0 || check_cnf(csr, g, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	names_free(&got);
+	return rc;
+}
+
+/* Turns a parse error into a 400 the client may read, prefixed with what was parsed. */
+static int expose_invalid(struct error *err, const char *what)
+{
+	if (err == NULL)
+		return -1;
+	err_wrap(err, "%s", what);
+	err->kind = ERR_INVALID;
+	err->expose = true;
+	return -1;
+}
+
+struct validity {
+	int64_t not_before;
+	int64_t not_after;
+};
+
+/* Applies the request's notBefore/notAfter, the default duration and the backdate, then checks
+ * the result against the provisioner's claims. */
+static int resolve_validity(const struct authority *a, const struct claims *c,
+			    const struct sign_request *req, struct validity *v, struct error *err)
+{
+	int64_t now = time_now_ns() / NS_PER_SEC * NS_PER_SEC;
+	int64_t backdate = a->cfg->backdate_ns, nb, na, d;
+	bool nb_set = false, na_set = false;
+	char s1[64], s2[64];
+
+	if (time_or_duration_parse(req->not_before ? req->not_before : "", now, &nb, &nb_set,
+				   err) != 0)
+		return expose_invalid(err, "invalid notBefore");
+	if (!nb_set)
+		nb = now;
+	if (time_or_duration_parse(req->not_after ? req->not_after : "", nb, &na, &na_set, err) !=
+	    0)
+		return expose_invalid(err, "invalid notAfter");
+	if (!na_set)
+		na = nb + c->default_tls_ns;
+	if (!nb_set)
+		nb -= backdate;
+	nb = nb / NS_PER_SEC * NS_PER_SEC;
+	na = na / NS_PER_SEC * NS_PER_SEC;
+
+	if (na < now)
+		return err_public(err, ERR_INVALID, "notAfter cannot be in the past; na=%s",
+				  go_time(na, s1, sizeof(s1)));
+	if (na < nb)
+		return err_public(err, ERR_INVALID,
+				  "notAfter cannot be before notBefore; na=%s, nb=%s",
+				  go_time(na, s1, sizeof(s1)), go_time(nb, s2, sizeof(s2)));
+	d = na - nb;
+	if (d < c->min_tls_ns)
+		return err_public(err, ERR_FORBIDDEN,
+				  "requested duration of %s is less than the authorized minimum "
+				  "certificate duration of %s",
+				  duration_format(d, s1, sizeof(s1)),
+				  duration_format(c->min_tls_ns, s2, sizeof(s2)));
+	if (d > c->max_tls_ns + backdate)
+		return err_public(err, ERR_FORBIDDEN,
+				  "requested duration of %s is more than the authorized maximum "
+				  "certificate duration of %s",
+				  duration_format(d, s1, sizeof(s1)),
+				  duration_format(c->max_tls_ns + backdate, s2, sizeof(s2)));
+	v->not_before = nb;
+	v->not_after = na;
+	return 0;
+}
+
+/* Adds one attribute of authority.template (a string or an array of strings). */
+static void add_template_attr(X509_NAME *name, const json_t *tpl, const char *key,
+			      const char *field)
+{
+	const json_t *v = json_object_get(tpl, key);
+	size_t i;
+	json_t *item;
+
+	if (json_is_string(v)) {
+		X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+					   (const unsigned char *)json_string_value(v), -1, -1, 0);
+		return;
+	}
+	json_array_foreach(v, i, item)
+	{
+		if (json_is_string(item))
+			X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+						   (const unsigned char *)json_string_value(item),
+						   -1, -1, 0);
+	}
+}
+
+/* Subject = CN from the token, completed by authority.template in Go's RDN order. */
+static X509_NAME *build_subject(const struct authority *a, const char *cn)
+{
+	const json_t *tpl = a->cfg->subject_template;
+	X509_NAME *name = X509_NAME_new();
+
+	if (name == NULL)
+		return NULL;
+	if (json_is_object(tpl)) {
+		add_template_attr(name, tpl, "country", "C");
+		add_template_attr(name, tpl, "organization", "O");
+		add_template_attr(name, tpl, "organizationalUnit", "OU");
+		add_template_attr(name, tpl, "locality", "L");
+		add_template_attr(name, tpl, "province", "ST");
+		add_template_attr(name, tpl, "streetAddress", "street");
+		add_template_attr(name, tpl, "serialNumber", "serialNumber");
+	}
+	if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+				       0) != 1) {
+		X509_NAME_free(name);
+		return NULL;
+	}
+	return name;
+}
+
+static int store_leaf(struct authority *a, const struct provisioner *p, X509 *leaf,
+		      const char *serial, struct error *err)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	struct cert_record rec;
+	int rc;
+
+	if (cert_to_der(leaf, &der, &len, err) != 0)
+		return -1;
+	rec = (struct cert_record){
+	    .serial = serial,
+	    .der = der,
+	    .der_len = len,
+	    .prov_id = p->token_id,
+	    .prov_name = p->name,
+	    .prov_type = p->type_name,
+	    .not_after_ns = cert_not_after_ns(leaf),
+	};
+	rc = a->store->ops->put_cert(a->store, &rec, err);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int authority_sign(struct authority *a, const struct sign_request *req, struct issued *out,
+		   struct error *err)
+{
+	struct token_grant g = {0};
+	struct names token_names = {0};
+	struct validity v;
+	X509_NAME *subject = NULL;
+	X509 *leaf = NULL;
+	char *serial = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (token_authorize(a, req->ott, OP_SIGN, &g, err) != 0 ||
+	    check_csr(req->csr, &g, &token_names, err) != 0 ||
+	    resolve_validity(a, &g.prov->claims, req, &v, err) != 0)
+		goto out;
+	subject = build_subject(a, g.subject);
+	if (subject == NULL) {
+		err_public(err, ERR_FORBIDDEN, "error creating certificate: invalid subject");
+		goto out;
+	}
+	{
+		struct leaf_spec spec = {
+		    .subject = subject,
+		    .sans = &token_names,
+		    .public_key = X509_REQ_get0_pubkey(req->csr),
+		    .not_before_ns = v.not_before,
+		    .not_after_ns = v.not_after,
+		    .server_auth = true,
+		    .client_auth = true,
+		    .prov_type = prov_type_code(g.prov->type),
+		    .prov_name = g.prov->name,
+		    .prov_cred_id = g.prov->kid != NULL ? g.prov->kid : "",
+		};
+		if (x509_issue_leaf(&spec, a->issuer, a->signer, &leaf, err) != 0)
+			goto out;
+	}
+	serial = cert_serial_decimal(leaf);
+	if (store_leaf(a, g.prov, leaf, serial, err) != 0)
+		goto out;
+	out->leaf = leaf;
+	out->chain = a->intermediates;
+	out->serial = serial;
+	out->subject = xstrdup(g.subject);
+	out->provisioner = xstrdup(g.prov->name);
+	leaf = NULL;
+	serial = NULL;
+	rc = 0;
+out:
+	X509_free(leaf);
+	free(serial);
+	X509_NAME_free(subject);
+	names_free(&token_names);
+	token_grant_free(&g);
+	return rc;
+}

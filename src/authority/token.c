@@ -1,0 +1,223 @@
+/* token.c - authorising one-time provisioner tokens (tokens.md §5-6).
+ *
+ * The order of the checks is step-ca's: the provisioner is found from the
+ * unverified claims, the issued-at and replay checks run before the signature
+ * is verified (so a failed token is consumed), then the provisioner's own
+ * checks. Every failure is a 401 whose detail goes to the log only.
+ */
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authority/internal.h"
+#include "base/duration.h"
+#include "store/store.h"
+
+void token_grant_free(struct token_grant *g)
+{
+	if (g == NULL)
+		return;
+	free(g->subject);
+	strv_free(&g->sans);
+	free(g->cnf_fingerprint);
+	free(g->token_id);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The first URL fragment among the audiences, or NULL. */
+static const char *first_fragment(const struct strv *aud)
+{
+	for (size_t i = 0; i < aud->n; i++) {
+		const char *hash = strchr(aud->v[i], '#');
+		if (hash != NULL)
+			return hash + 1;
+	}
+	return NULL;
+}
+
+static int find_provisioner(const struct authority *a, const struct jws *jws,
+			    const struct strv *aud, const struct provisioner **out,
+			    struct error *err)
+{
+	const char *fragment = first_fragment(aud);
+	const char *iss = jwt_claim_str(jws, "iss");
+	const char *kid = json_string_value(json_object_get(jws->header, "kid"));
+	const struct provisioner *p = NULL;
+
+	if (audience_matches_any(a, aud, fragment)) {
+		if (fragment != NULL) {
+			p = provisioners_by_token_id(&a->provs, fragment);
+		} else if (iss != NULL && kid != NULL) {
+			char *id = xasprintf("%s:%s", iss, kid);
+			p = provisioners_by_token_id(&a->provs, id);
+			free(id);
+		}
+	}
+	if (p == NULL)
+		return err_set(err, ERR_UNAUTHORIZED,
+			       "provisioner not found or invalid audience (%s)",
+			       aud->n > 0 ? aud->v[0] : "");
+	*out = p;
+	return 0;
+}
+
+/* The replay key: the jti, or the SHA-256 of the whole token when there is none. */
+static char *replay_key(const struct jws *jws, const char *token)
+{
+	const char *jti = jwt_claim_str(jws, "jti");
+	unsigned char md[32];
+
+	if (jti != NULL && jti[0] != '\0')
+		return xstrdup(jti);
+	EVP_Digest(token, strlen(token), md, NULL, EVP_sha256(), NULL);
+	return hex_encode(md, sizeof(md));
+}
+
+static int check_issued_after_start(const struct authority *a, const struct jws *jws,
+				    struct error *err)
+{
+	int64_t iat;
+	int present;
+
+	if (a->cfg->disable_issued_at_check)
+		return 0;
+	if (jwt_claim_time(jws, "iat", &iat, &present) != 0)
+		return err_set(err, ERR_UNAUTHORIZED, "invalid issued at claim (iat)");
+	if (present && iat < a->start_sec)
+		return err_set(err, ERR_UNAUTHORIZED,
+			       "token issued before the bootstrap of certificate authority");
+	return 0;
+}
+
+static int record_token(struct authority *a, const struct jws *jws, const char *token,
+			char **key_out, struct error *err)
+{
+	char *key = replay_key(jws, token);
+	bool used = false;
+
+	if (a->store->ops->use_token(a->store, key, token, &used, err) != 0) {
+		free(key);
+		return -1;
+	}
+	if (used) {
+		free(key);
+		return err_set(err, ERR_UNAUTHORIZED, "token already used");
+	}
+	*key_out = key;
+	return 0;
+}
+
+/* nbf/exp/iat with step's one-minute leeway; exp is required (the CLI always sets it and a
+ * token without expiry would be valid forever). */
+static int check_time_claims(const struct jws *jws, struct error *err)
+{
+	int64_t now = time_now_ns() / NS_PER_SEC, v;
+	int present;
+
+	if (jwt_claim_time(jws, "nbf", &v, &present) != 0)
+		return err_set(err, ERR_UNAUTHORIZED, "invalid not before claim (nbf)");
+	if (present && now + TOKEN_LEEWAY_SEC < v)
+		return err_set(err, ERR_UNAUTHORIZED, "token not valid yet (nbf)");
+	if (jwt_claim_time(jws, "exp", &v, &present) != 0 || !present)
+		return err_set(err, ERR_UNAUTHORIZED, "invalid expiration claim (exp)");
+	if (now - TOKEN_LEEWAY_SEC > v)
+		return err_set(err, ERR_UNAUTHORIZED, "token is expired (exp)");
+	if (jwt_claim_time(jws, "iat", &v, &present) != 0)
+		return err_set(err, ERR_UNAUTHORIZED, "invalid issued at claim (iat)");
+	if (present && v > now + TOKEN_LEEWAY_SEC)
+		return err_set(err, ERR_UNAUTHORIZED, "token issued in the future (iat)");
+	return 0;
+}
+
+static int jwk_authorize(const struct authority *a, const struct provisioner *p,
+			 const struct jws *jws, const struct strv *aud, enum token_op op,
+			 struct error *err)
+{
+	const char *iss = jwt_claim_str(jws, "iss");
+	const char *sub = jwt_claim_str(jws, "sub");
+
+	if (jws_verify(jws, p->jwk_key, err) != 0)
+		return err_wrap(err, "error parsing token");
+	if (iss == NULL || strcmp(iss, p->name) != 0)
+		return err_set(err, ERR_UNAUTHORIZED, "invalid issuer claim (iss)");
+	if (check_time_claims(jws, err) != 0)
+		return -1;
+	if (!audience_matches(a, aud, op, NULL))
+		return err_set(err, ERR_UNAUTHORIZED, "invalid audience claim (aud)");
+	if (sub == NULL || sub[0] == '\0')
+		return err_set(err, ERR_UNAUTHORIZED, "subject cannot be empty");
+	return 0;
+}
+
+/* Copies sub, sans (defaulting to [sub]) and cnf into the grant. */
+static int fill_grant(const struct jws *jws, struct token_grant *g, struct error *err)
+{
+	const json_t *sans = json_object_get(jws->payload, "sans");
+	const json_t *cnf = json_object_get(jws->payload, "cnf");
+	size_t i;
+	json_t *v;
+
+	g->subject = xstrdup(jwt_claim_str(jws, "sub"));
+	if (sans != NULL && !json_is_null(sans)) {
+		if (!json_is_array(sans))
+			return err_set(err, ERR_UNAUTHORIZED, "invalid sans claim");
+		json_array_foreach(sans, i, v)
+		{
+			if (!json_is_string(v))
+				return err_set(err, ERR_UNAUTHORIZED, "invalid sans claim");
+			strv_push(&g->sans, json_string_value(v));
+		}
+	}
+	if (g->sans.n == 0)
+		strv_push(&g->sans, g->subject);
+	if (cnf != NULL && !json_is_null(cnf)) {
+		const char *fp = json_string_value(json_object_get(cnf, "x5rt#S256"));
+		if (!json_is_object(cnf))
+			return err_set(err, ERR_UNAUTHORIZED, "invalid cnf claim");
+		if (fp != NULL)
+			g->cnf_fingerprint = xstrdup(fp);
+	}
+	return 0;
+}
+
+int token_authorize(struct authority *a, const char *token, enum token_op op,
+		    struct token_grant *out, struct error *err)
+{
+	struct jws jws = {0};
+	struct strv aud = {0};
+	const struct provisioner *p = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (jws_parse(token, strlen(token), &jws, err) != 0) {
+		err_wrap(err, "error parsing token");
+		err->kind = ERR_UNAUTHORIZED;
+		err->expose = false;
+		goto out;
+	}
+	if (audience_from_claims(jws.payload, &aud, err) != 0 ||
+	    find_provisioner(a, &jws, &aud, &p, err) != 0)
+		goto out;
+	if (p->type == PROV_ACME || p->type == PROV_SCEP) {
+		err_public(err, ERR_INVALID, "token flow is not supported");
+		goto out;
+	}
+	if (check_issued_after_start(a, &jws, err) != 0 ||
+	    record_token(a, &jws, token, &out->token_id, err) != 0)
+		goto out;
+	if (p->type != PROV_JWK) {
+		err_set(err, ERR_UNAUTHORIZED, "%s provisioner \"%s\" cannot authorize tokens yet",
+			p->type_name, p->name);
+		goto out;
+	}
+	if (jwk_authorize(a, p, &jws, &aud, op, err) != 0 || fill_grant(&jws, out, err) != 0)
+		goto out;
+	out->prov = p;
+	rc = 0;
+out:
+	if (rc != 0)
+		token_grant_free(out);
+	strv_free(&aud);
+	jws_free(&jws);
+	return rc;
+}

@@ -1,0 +1,76 @@
+/* offline.c - running the authority in-process. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/file.h"
+#include "base/password.h"
+#include "cli/offline.h"
+#include "config/ca_config.h"
+#include "crypto/key.h"
+#include "store/store.h"
+
+/* Asks for the key password only when the key file is encrypted. */
+static int key_password(const struct ca_config *cfg, const char *password_file, char **out,
+			struct error *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	bool encrypted;
+	char *prompt;
+	int rc;
+
+	*out = NULL;
+	if (password_file != NULL)
+		return password_read_file(password_file, out, err);
+	if (cfg->password != NULL)
+		return 0; /* the authority uses cfg->password */
+	if (file_read(cfg->key, 1024 * 1024, &data, &len, err) != 0)
+		return -1;
+	encrypted = key_pem_is_encrypted(data, len);
+	secure_wipe(data, len);
+	free(data);
+	if (!encrypted)
+		return 0;
+	prompt = xasprintf("Please enter the password to decrypt %s", cfg->key);
+	rc = password_prompt(prompt, out, err);
+	free(prompt);
+	return rc;
+}
+
+int offline_authority_open(const char *ca_config, const char *password_file, struct authority **out,
+			   struct error *err)
+{
+	struct ca_config *cfg = NULL;
+	struct store *store = NULL;
+	char *password = NULL;
+	int rc = -1;
+
+	if (ca_config_load(ca_config, &cfg, err) != 0)
+		goto out;
+	if (cfg->provisioners == NULL || json_array_size(cfg->provisioners) == 0) {
+		err_set(err, ERR_INVALID, "error parsing %s: no provisioners found", ca_config);
+		goto out;
+	}
+	if (key_password(cfg, password_file, &password, err) != 0)
+		goto out;
+	if (cfg->has_db ? store_open(cfg->db_type, cfg->db_data_source, &store, err)
+			: store_open_memory(&store, err))
+		goto out;
+	if (authority_new(cfg, password, store, out, err) != 0)
+		goto out;
+	cfg = NULL;
+	store = NULL;
+	rc = 0;
+out:
+	password_free(password);
+	store_close(store);
+	ca_config_free(cfg);
+	return rc;
+}
+
+char *offline_ca_url(const struct authority *a)
+{
+	const char *h = authority_config(a)->dns_names.v[0];
+
+	return xasprintf(strchr(h, ':') != NULL ? "https://[%s]" : "https://%s", h);
+}

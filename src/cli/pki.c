@@ -1,0 +1,273 @@
+/* pki.c - the files of a new CA: keys, certificates, provisioner, configuration. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/duration.h"
+#include "base/file.h"
+#include "base/password.h"
+#include "cli/pki.h"
+#include "config/ca_config.h"
+#include "crypto/cert.h"
+#include "crypto/signer.h"
+#include "crypto/x509build.h"
+#include "jose/jwe.h"
+#include "jose/jwk.h"
+
+#define CA_VALIDITY (87600 * NS_PER_HOUR) /* 10 years of 365 days, as step */
+
+void pki_result_free(struct pki_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->root_crt);
+	free(r->root_key);
+	free(r->intermediate_crt);
+	free(r->intermediate_key);
+	free(r->db_dir);
+	free(r->defaults_json);
+	free(r->ca_json);
+	free(r->ca_url);
+	memset(r, 0, sizeof(*r));
+}
+
+char *pki_default_ca_url(const char *dns0, const char *address)
+{
+	const char *colon = strrchr(address, ':');
+	const char *port = colon != NULL ? colon + 1 : "";
+	bool v6 = strchr(dns0, ':') != NULL;
+
+	if (port[0] == '\0' || strcmp(port, "443") == 0)
+		return xasprintf(v6 ? "https://[%s]" : "https://%s", dns0);
+	return xasprintf(v6 ? "https://[%s]:%s" : "https://%s:%s", dns0, port);
+}
+
+/* Writes a certificate as one PEM block, mode 0600. */
+static int write_cert(const char *path, X509 *cert, struct error *err)
+{
+	char *pem = NULL;
+	int rc;
+
+	if (cert_to_pem(cert, &pem, err) != 0)
+		return -1;
+	rc = file_write_atomic(path, pem, strlen(pem), 0600, err);
+	free(pem);
+	return rc;
+}
+
+/* Writes a private key encrypted with password in step's format, mode 0600. */
+static int write_key(const char *path, EVP_PKEY *key, const char *password, struct error *err)
+{
+	char *pem = NULL;
+	int rc;
+
+	if (key_private_to_pem(key, password, &pem, err) != 0)
+		return -1;
+	rc = file_write_atomic(path, pem, strlen(pem), 0600, err);
+	password_free(pem);
+	return rc;
+}
+
+/* Loads an existing root (--root/--key): the certificate and its decrypted key. */
+static int load_root(const struct pki_params *p, X509 **crt, EVP_PKEY **key, struct error *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (cert_load_file(p->root_crt, crt, err) != 0)
+		return -1;
+	if (file_read(p->root_key, 1024 * 1024, &data, &len, err) != 0)
+		return -1;
+	if (key_parse_private(data, len, p->root_key_password, key, err) != 0) {
+		err_wrap(err, "error reading %s", p->root_key);
+		goto out;
+	}
+	if (!key_public_equal(*key, X509_get0_pubkey(*crt))) {
+		err_set(err, ERR_INVALID, "the key %s does not match the certificate %s",
+			p->root_key, p->root_crt);
+		goto out;
+	}
+	rc = 0;
+out:
+	secure_wipe(data, len);
+	free(data);
+	return rc;
+}
+
+/* Creates (or loads) the root and issues the intermediate; writes both. */
+static int make_ca_certs(const struct pki_params *p, struct pki_result *r, struct error *err)
+{
+	EVP_PKEY *root_key = NULL, *int_key = NULL;
+	X509 *root = NULL, *inter = NULL;
+	struct signer *root_signer = NULL;
+	int64_t now = time_now_ns();
+	char *cn = NULL;
+	int rc = -1;
+
+	if (p->root_crt != NULL) {
+		if (load_root(p, &root, &root_key, err) != 0)
+			goto out;
+	} else if (key_generate(&p->key_spec, &root_key, err) != 0) {
+		goto out;
+	}
+	EVP_PKEY_up_ref(root_key);
+	root_signer = signer_file_new(root_key);
+	if (root == NULL) {
+		cn = xasprintf("%s Root CA", p->name);
+		if (x509_issue_ca(cn, p->name, root_key, NULL, root_signer, 1, now,
+				  now + CA_VALIDITY, &root, err) != 0)
+			goto out;
+		free(cn);
+		cn = NULL;
+	}
+	if (key_generate(&p->key_spec, &int_key, err) != 0)
+		goto out;
+	cn = xasprintf("%s Intermediate CA", p->name);
+	if (x509_issue_ca(cn, p->name, int_key, root, root_signer, 0, now, now + CA_VALIDITY,
+			  &inter, err) != 0)
+		goto out;
+	if (write_cert(r->root_crt, root, err) != 0 ||
+	    (p->root_crt == NULL && write_key(r->root_key, root_key, p->password, err) != 0) ||
+	    write_cert(r->intermediate_crt, inter, err) != 0 ||
+	    write_key(r->intermediate_key, int_key, p->password, err) != 0 ||
+	    cert_fingerprint(root, r->fingerprint, err) != 0)
+		goto out;
+	r->root_key_written = p->root_crt == NULL;
+	rc = 0;
+out:
+	free(cn);
+	signer_free(root_signer);
+	EVP_PKEY_free(root_key);
+	EVP_PKEY_free(int_key);
+	X509_free(root);
+	X509_free(inter);
+	return rc;
+}
+
+/* The first JWK provisioner: a fresh P-256 key, public JWK plus the private JWK encrypted
+ * with the provisioner password (files.md §8). New reference. */
+static json_t *make_provisioner(const struct pki_params *p, struct error *err)
+{
+	struct key_spec spec = {.kty = KEY_KTY_EC, .nid = NID_X9_62_prime256v1};
+	const char *pw = p->provisioner_password != NULL ? p->provisioner_password : p->password;
+	EVP_PKEY *key = NULL;
+	json_t *pub = NULL, *priv = NULL, *prov = NULL;
+	char *priv_text = NULL, *jwe = NULL;
+
+	if (key_generate(&spec, &key, err) != 0)
+		goto out;
+	pub = jwk_from_pkey(key, false, err);
+	priv = jwk_from_pkey(key, true, err);
+	if (pub == NULL || priv == NULL)
+		goto out;
+	priv_text = json_dumps(priv, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (priv_text == NULL ||
+	    jwe_encrypt_password((const uint8_t *)priv_text, strlen(priv_text), pw, JWE_P2C_DEFAULT,
+				 "jwk+json", &jwe, err) != 0)
+		goto out;
+	prov = json_pack("{s:s, s:s, s:O, s:s}", "type", "JWK", "name", p->provisioner, "key", pub,
+			 "encryptedKey", jwe);
+out:
+	if (priv_text != NULL)
+		password_free(priv_text);
+	json_decref(priv); /* holds "d"; jansson frees it, we cannot wipe its copy */
+	json_decref(pub);
+	free(jwe);
+	EVP_PKEY_free(key);
+	return prov;
+}
+
+static json_t *default_tls(void)
+{
+	return json_pack("{s:[s,s], s:f, s:f, s:b}", "cipherSuites",
+			 "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+			 "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "minVersion", 1.2, "maxVersion",
+			 1.3, "renegotiation", false);
+}
+
+static int write_ca_json(const struct pki_params *p, const struct pki_result *r, struct error *err)
+{
+	json_t *doc, *dns = json_array(), *prov;
+	char *db_file = NULL;
+	int rc;
+
+	prov = make_provisioner(p, err);
+	if (prov == NULL) {
+		json_decref(dns);
+		return -1;
+	}
+	for (size_t i = 0; i < p->dns->n; i++)
+		json_array_append_new(dns, json_string(p->dns->v[i]));
+	doc = json_pack("{s:s, s:n, s:s, s:s, s:s, s:s, s:o, s:{s:s}}", "root", r->root_crt,
+			"federatedRoots", "crt", r->intermediate_crt, "key", r->intermediate_key,
+			"address", p->address, "insecureAddress", "", "dnsNames", dns, "logger",
+			"format", "json");
+	if (!p->no_db) {
+		db_file = path_join(r->db_dir, "stride.db");
+		json_object_set_new(
+		    doc, "db", json_pack("{s:s, s:s}", "type", "sqlite", "dataSource", db_file));
+	}
+	json_object_set_new(doc, "authority", json_pack("{s:[o]}", "provisioners", prov));
+	json_object_set_new(doc, "tls", default_tls());
+	rc = config_write_json(r->ca_json, doc, 1, 0644, err);
+	json_decref(doc);
+	free(db_file);
+	return rc;
+}
+
+static int write_defaults_json(const struct pki_result *r, struct error *err)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "ca-url", r->ca_url, "ca-config",
+				r->ca_json, "fingerprint", r->fingerprint, "root", r->root_crt);
+	int rc = config_write_json(r->defaults_json, doc, 1, 0644, err);
+
+	json_decref(doc);
+	return rc;
+}
+
+static int make_dirs(const char *base, struct error *err)
+{
+	static const char *const dirs[] = {"certs", "secrets", "config", "db", NULL};
+
+	if (file_mkdir_p(base, 0700, err) != 0)
+		return -1;
+	for (size_t i = 0; dirs[i] != NULL; i++) {
+		char *d = path_join(base, dirs[i]);
+		int rc = file_mkdir_p(d, 0700, err);
+		free(d);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int pki_init(const struct pki_params *p, struct pki_result *r, struct error *err)
+{
+	char *base = path_absolute(p->base_path);
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (p->dns == NULL || p->dns->n == 0) {
+		err_set(err, ERR_INVALID, "at least one DNS name or IP address is required");
+		goto out;
+	}
+	r->root_crt = path_join(base, "certs/root_ca.crt");
+	r->root_key = path_join(base, "secrets/root_ca_key");
+	r->intermediate_crt = path_join(base, "certs/intermediate_ca.crt");
+	r->intermediate_key = path_join(base, "secrets/intermediate_ca_key");
+	r->db_dir = path_join(base, "db");
+	r->defaults_json = path_join(base, "config/defaults.json");
+	r->ca_json = path_join(base, "config/ca.json");
+	r->ca_url =
+	    p->ca_url != NULL ? xstrdup(p->ca_url) : pki_default_ca_url(p->dns->v[0], p->address);
+	if (make_dirs(base, err) != 0 || make_ca_certs(p, r, err) != 0)
+		goto out;
+	if (!p->pki_only && (write_ca_json(p, r, err) != 0 || write_defaults_json(r, err) != 0))
+		goto out;
+	rc = 0;
+out:
+	free(base);
+	return rc;
+}

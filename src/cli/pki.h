@@ -1,0 +1,45 @@
+/* pki.h - creating a CA tree like `step ca init` (files.md §2, §3, §5). */
+#ifndef STRIDE_CLI_PKI_H
+#define STRIDE_CLI_PKI_H
+
+#include <stdbool.h>
+
+#include "base/error.h"
+#include "base/str.h"
+#include "crypto/key.h"
+
+struct pki_params {
+	const char *base_path;		  /* effective $STRIDEPATH; created if missing */
+	const char *name;		  /* the PKI name: "<name> Root CA", O=<name> */
+	const struct strv *dns;		  /* dnsNames, at least one */
+	const char *address;		  /* host:port the CA binds to */
+	const char *provisioner;	  /* name of the first JWK provisioner */
+	const char *password;		  /* encrypts the CA keys */
+	const char *provisioner_password; /* encrypts the provisioner key; NULL = password */
+	struct key_spec key_spec;	  /* CA key type (EC P-256 by default) */
+	const char *root_crt;		  /* existing root certificate (--root) or NULL */
+	const char *root_key;		  /* its key (--key) */
+	const char *root_key_password;	  /* its password, may be NULL */
+	bool pki_only;			  /* --pki: keys and certificates only */
+	bool no_db;			  /* --no-db */
+	const char *ca_url;		  /* --with-ca-url, or NULL to derive it */
+};
+
+/* What was written, for the messages `ca init` prints. All strings malloc'd. */
+struct pki_result {
+	char *root_crt, *root_key, *intermediate_crt, *intermediate_key;
+	char *db_dir, *defaults_json, *ca_json;
+	char fingerprint[65];
+	char *ca_url;
+	bool root_key_written; /* false with --root/--key */
+};
+void pki_result_free(struct pki_result *r);
+
+/* Creates keys, certificates, the provisioner, ca.json and defaults.json. */
+int pki_init(const struct pki_params *p, struct pki_result *out, struct error *err);
+
+/* The ca-url `ca init` derives: https://<dns[0]>[:port], port omitted when 443, IPv6 in
+ * brackets; malloc'd. */
+char *pki_default_ca_url(const char *dns0, const char *address);
+
+#endif

@@ -1,0 +1,41 @@
+/* token.h - building one-time tokens the way step's CLI does (tokens.md).
+ *
+ * Used by `stride ca token`, `certificate`, `sign` (online and offline).
+ */
+#ifndef STRIDE_CLIENT_TOKEN_H
+#define STRIDE_CLIENT_TOKEN_H
+
+#include <openssl/evp.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/str.h"
+
+#define TOKEN_DEFAULT_LIFETIME_SEC 300
+
+struct token_params {
+	const char *issuer;	 /* provisioner name */
+	const char *kid;	 /* JWS header kid */
+	const char *subject;	 /* sub */
+	const struct strv *sans; /* "sans" claim; NULL = no claim (revoke tokens) */
+	const char *audience;	 /* full URL, e.g. https://ca:9000/1.0/sign */
+	int64_t not_before_sec;	 /* nbf (and iat) */
+	int64_t not_after_sec;	 /* exp */
+	const char *root_sha;	 /* "sha" claim: root fingerprint, or NULL */
+	const char *cnf;	 /* cnf x5rt#S256 value, or NULL */
+};
+
+/* Signs a provisioner token: header {alg, kid, typ:"JWT"}, claims aud, exp, iat, iss, jti (64
+ * random hex), nbf, sans, sha, sub, cnf. *out malloc'd; the caller wipes and frees it. */
+int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct error *err);
+
+/* Resolves --not-before/--not-after (time or duration from now, NULL/"" = unset) into the
+ * token window with step's client-side limits and messages. */
+int token_window(const char *not_before, const char *not_after, int64_t now_sec, int64_t *nbf_sec,
+		 int64_t *exp_sec, struct error *err);
+
+/* "https://host[:port]" + path from a normalised CA URL (any path of the URL dropped);
+ * malloc'd. */
+char *token_audience(const char *ca_url, const char *path);
+
+#endif

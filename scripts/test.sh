@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it:
+#   1. formatting check (clang-format),
+#   2. release build: unit + end-to-end tests,
+#   3. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
+#   4. every fuzz target for a few seconds.
+# Ends with one line "N passed, N failed" over all ctest runs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+total_pass=0
+total_fail=0
+status=0
+
+run_ctest() { # BUILD_DIR LABEL
+	local out
+	out=$(cd "$1" && ctest --output-on-failure -j "$jobs" 2>&1)
+	local rc=$?
+	echo "$out"
+	local line
+	line=$(echo "$out" | grep -E '[0-9]+% tests passed' | tail -n 1)
+	local failed total
+	failed=$(echo "$line" | sed -E 's/.*, ([0-9]+) tests failed out of ([0-9]+).*/\1/')
+	total=$(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/')
+	if [[ $line =~ ^[0-9]+%\ tests\ passed ]]; then
+		total_pass=$((total_pass + total - failed))
+		total_fail=$((total_fail + failed))
+	else
+		total_fail=$((total_fail + 1))
+	fi
+	((rc == 0)) || status=1
+}
+
+if command -v clang-format >/dev/null; then
+	if ! git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror 2>/tmp/stride-format.log; then
+		echo "clang-format: files need formatting (run 'make format'):" >&2
+		grep -o '^[^:]*' /tmp/stride-format.log | sort -u >&2
+		status=1
+	fi
+fi
+
+echo "== release build"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+	cmake --build build -j "$jobs" || exit 1
+run_ctest build
+
+echo "== AddressSanitizer + UBSan build"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRIDE_SANITIZE=ON >/dev/null &&
+	cmake --build build-asan -j "$jobs" || exit 1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_ctest build-asan
+
+if [[ -x scripts/fuzz.sh ]]; then
+	echo "== fuzz smoke run"
+	if FUZZ_SECONDS=${FUZZ_SMOKE_SECONDS:-5} scripts/fuzz.sh build-fuzz; then
+		total_pass=$((total_pass + 1))
+	else
+		total_fail=$((total_fail + 1))
+		status=1
+	fi
+fi
+
+echo "$total_pass passed, $total_fail failed"
+exit $status

@@ -1,0 +1,197 @@
+# lib.sh - shared helpers for the end-to-end tests (sourced, not run).
+#
+# Each test gets a scratch directory, a fresh CA under $STRIDEPATH, and a
+# stride-ca on a free loopback port. Assertions count passes and failures;
+# `finish` prints "N passed, N failed" and sets the exit status.
+
+set -uo pipefail
+
+: "${STRIDE_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${STRIDE_BIN:=$STRIDE_SRC/build/stride}"
+: "${STRIDE_CA_BIN:=$STRIDE_SRC/build/stride-ca}"
+: "${TESTTOOL:=$STRIDE_SRC/build/testtool}"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/stride-e2e.XXXXXX")
+export STRIDEPATH="$WORK/stride"
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+PASSED=0
+FAILED=0
+CA_PID=""
+PORT=""
+CA_URL=""
+PROVISIONER="admin@example.com"
+
+cleanup() {
+	stop_ca
+	if ((FAILED == 0)) && [[ -z ${KEEP_WORK:-} ]]; then
+		rm -rf "$WORK"
+	else
+		echo "work directory kept: $WORK" >&2
+	fi
+}
+trap cleanup EXIT
+
+pass() {
+	PASSED=$((PASSED + 1))
+	echo "ok - $1"
+}
+
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "FAIL - $1" >&2
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@" >"$WORK/last.out" 2>"$WORK/last.err"; then
+		pass "$what"
+	else
+		fail "$what (exit $?): $(head -c 600 "$WORK/last.err")"
+	fi
+}
+
+# check_fails DESCRIPTION COMMAND...: passes when the command fails (non-zero, not a crash).
+check_fails() {
+	local what=$1 rc
+	shift
+	"$@" >"$WORK/last.out" 2>"$WORK/last.err"
+	rc=$?
+	if ((rc != 0 && rc < 128)); then
+		pass "$what"
+	else
+		fail "$what (exit $rc): $(head -c 600 "$WORK/last.err")"
+	fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [[ "$2" == "$3" ]]; then
+		pass "$1"
+	else
+		fail "$1: expected [$2], got [$3]"
+	fi
+}
+
+# expect_contains DESCRIPTION NEEDLE HAYSTACK
+expect_contains() {
+	if [[ "$3" == *"$2"* ]]; then
+		pass "$1"
+	else
+		fail "$1: [$2] not found in [$(echo "$3" | head -c 600)]"
+	fi
+}
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	((FAILED == 0))
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# init_ca [extra ca init flags...]: a CA in $STRIDEPATH listening on a free port.
+init_ca() {
+	PORT=$(free_port)
+	CA_URL="https://localhost:$PORT"
+	printf 'ca-password\n' >"$WORK/password"
+	printf 'prov-password\n' >"$WORK/prov-password"
+	"$STRIDE_BIN" ca init --name "Stride Test" --dns localhost --dns 127.0.0.1 \
+		--address "127.0.0.1:$PORT" --provisioner "$PROVISIONER" \
+		--password-file "$WORK/password" \
+		--provisioner-password-file "$WORK/prov-password" "$@" \
+		>"$WORK/init.out" 2>"$WORK/init.err"
+}
+
+# edit_ca_json JQ_FILTER: rewrites ca.json with jq (tab indented like init writes it).
+edit_ca_json() {
+	local f="$STRIDEPATH/config/ca.json"
+	jq --tab "$1" "$f" >"$f.new" && mv "$f.new" "$f"
+}
+
+# start_ca: starts stride-ca in the background and waits until /health answers.
+start_ca() {
+	"$STRIDE_CA_BIN" --password-file "$WORK/password" "$STRIDEPATH/config/ca.json" \
+		>>"$WORK/ca.log" 2>&1 &
+	CA_PID=$!
+	for _ in $(seq 1 100); do
+		if curl -s --cacert "$STRIDEPATH/certs/root_ca.crt" "$CA_URL/health" >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$CA_PID" 2>/dev/null; then
+			echo "stride-ca exited early:" >&2
+			tail -n 20 "$WORK/ca.log" >&2
+			CA_PID=""
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "stride-ca did not become healthy" >&2
+	return 1
+}
+
+stop_ca() {
+	if [[ -n $CA_PID ]]; then
+		kill -TERM "$CA_PID" 2>/dev/null
+		wait "$CA_PID" 2>/dev/null
+		CA_PID=""
+	fi
+}
+
+root_fingerprint() {
+	openssl x509 -in "$STRIDEPATH/certs/root_ca.crt" -outform DER | sha256sum | cut -d' ' -f1
+}
+
+# curl_ca [curl args...] PATH: HTTPS to the CA trusting its root; prints the body and
+# leaves the status code in $WORK/status.
+curl_ca() {
+	local path=${*: -1}
+	local args=("${@:1:$#-1}")
+	curl -s -o "$WORK/body" -w '%{http_code}' --cacert "$STRIDEPATH/certs/root_ca.crt" \
+		"${args[@]}" "$CA_URL$path" >"$WORK/status"
+	cat "$WORK/body"
+}
+
+# provisioner_jwk FILE: the decrypted private JWK of the first provisioner.
+provisioner_jwk() {
+	jq -r '.authority.provisioners[0].encryptedKey' "$STRIDEPATH/config/ca.json" |
+		"$TESTTOOL" jwe-decrypt "$WORK/prov-password" >"$1"
+}
+
+provisioner_kid() {
+	jq -r '.authority.provisioners[0].key.kid' "$STRIDEPATH/config/ca.json"
+}
+
+# forge_token JWK_FILE PAYLOAD_JSON [HEADER_JSON]: a token with exactly these claims.
+forge_token() {
+	local header=${3:-}
+	if [[ -z $header ]]; then
+		header=$(jq -nc --arg kid "$(provisioner_kid)" '{kid: $kid, typ: "JWT"}')
+	fi
+	"$TESTTOOL" sign-jwt "$1" "$header" "$2"
+}
+
+# new_csr NAME CN [openssl req args...]: a P-256 key NAME.key and a CSR NAME.csr.
+new_csr() {
+	local name=$1 cn=$2
+	shift 2
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$WORK/$name.key" -out "$WORK/$name.csr" -subj "/CN=$cn" "$@" 2>/dev/null
+}
+
+# sign_body CSR_FILE TOKEN: the JSON body of POST /sign.
+sign_body() {
+	jq -n --rawfile csr "$1" --arg ott "$2" '{csr: $csr, ott: $ott, notBefore: "", notAfter: ""}'
+}

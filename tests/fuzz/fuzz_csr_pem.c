@@ -1,0 +1,30 @@
+/* fuzz_csr_pem.c - CSRs, certificates and private keys from arbitrary bytes. */
+#include <openssl/x509.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "crypto/cert.h"
+#include "crypto/csr.h"
+#include "crypto/key.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	X509_REQ *csr = NULL;
+	STACK_OF(X509) *chain = NULL;
+	EVP_PKEY *key = NULL;
+
+	if (csr_parse(data, size, &csr, NULL) == 0) {
+		struct names n = {0};
+		(void)csr_verify(csr, NULL);
+		if (csr_names(csr, &n, NULL) == 0)
+			names_free(&n);
+		X509_REQ_free(csr);
+	}
+	if (cert_parse_chain(data, size, &chain, NULL) == 0)
+		sk_X509_pop_free(chain, X509_free);
+	if (key_parse_private(data, size, "password", &key, NULL) == 0)
+		EVP_PKEY_free(key);
+	return 0;
+}

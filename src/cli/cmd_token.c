@@ -1,0 +1,322 @@
+/* cmd_token.c - `stride ca token` (cli.md §4, tokens.md). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/b64.h"
+#include "base/duration.h"
+#include "base/file.h"
+#include "base/password.h"
+#include "cli/command.h"
+#include "cli/token_flow.h"
+#include "cli/ui.h"
+#include "client/ca_client.h"
+#include "client/token.h"
+#include "crypto/cert.h"
+#include "crypto/csr.h"
+#include "crypto/key.h"
+#include "jose/jwk.h"
+#include "jose/jws.h"
+
+#define RENEW_TOKEN_ISSUER "step-ca-client/1.0"
+
+static const struct flag_def token_flags[] = {
+    TOKEN_FLOW_FLAGS,
+    {.name = "san",
+     .type = FLAG_LIST,
+     .placeholder = "dns|ip|email|uri",
+     .help = "A Subject Alternative Name the certificate request must contain; repeat for "
+	     "several. The CSR must match the complete set 1:1."},
+    {.name = "not-before",
+     .type = FLAG_STRING,
+     .placeholder = "time|duration",
+     .help = "When the token becomes valid: an RFC 3339 time or a duration from now."},
+    {.name = "not-after",
+     .type = FLAG_STRING,
+     .placeholder = "time|duration",
+     .help = "When the token expires: an RFC 3339 time or a duration from now (default: 5m "
+	     "after not-before)."},
+    {.name = "cert-not-before",
+     .type = FLAG_STRING,
+     .placeholder = "time|duration",
+     .help = "SSH tokens only: when the certificate validity starts."},
+    {.name = "cert-not-after",
+     .type = FLAG_STRING,
+     .placeholder = "time|duration",
+     .help = "SSH tokens only: when the certificate validity ends."},
+    {.name = "output-file",
+     .type = FLAG_STRING,
+     .placeholder = "file",
+     .help = "Write the token to this file (mode 0600) instead of standard output."},
+    {.name = "revoke",
+     .type = FLAG_BOOL,
+     .help = "Create a token for a revoke request; the subject is the serial number."},
+    {.name = "renew",
+     .type = FLAG_BOOL,
+     .help = "Create a token for a renew request (needs --x5c-cert and --x5c-key)."},
+    {.name = "rekey",
+     .type = FLAG_BOOL,
+     .help = "Create a token for a rekey request (without --ssh this is a sign token, as "
+	     "in step)."},
+    {.name = "ssh", .type = FLAG_BOOL, .help = "Create a token for an SSH certificate."},
+    {.name = "host", .type = FLAG_BOOL, .help = "Create a token for an SSH host certificate."},
+    {.name = "principal",
+     .short_name = 'n',
+     .type = FLAG_LIST,
+     .placeholder = "name",
+     .help = "SSH principals the token authorizes; repeat for several."},
+    {.name = "x5c-cert",
+     .type = FLAG_STRING,
+     .placeholder = "chain",
+     .help = "Certificate chain (PEM) to put in the token's x5c header."},
+    {.name = "x5c-key",
+     .type = FLAG_STRING,
+     .placeholder = "file",
+     .help = "Private key of the --x5c-cert certificate, used to sign the token."},
+    {.name = "x5c-insecure",
+     .type = FLAG_BOOL,
+     .opts = FLAG_HIDDEN,
+     .help = "Use the x5cInsecure header instead of x5c."},
+    {.name = "sshpop-cert",
+     .type = FLAG_STRING,
+     .placeholder = "chain",
+     .help = "SSH certificate to put in the sshpop header."},
+    {.name = "sshpop-key",
+     .type = FLAG_STRING,
+     .placeholder = "file",
+     .help = "Private key of the --sshpop-cert certificate."},
+    {.name = "k8ssa-token-path",
+     .type = FLAG_STRING,
+     .placeholder = "file",
+     .help = "File with the Kubernetes service account token."},
+    {.name = "cnf",
+     .type = FLAG_STRING,
+     .placeholder = "fingerprint",
+     .help = "Bind the token to the CSR with this SHA-256 fingerprint (base64url)."},
+    {.name = "cnf-file",
+     .type = FLAG_STRING,
+     .placeholder = "file",
+     .help = "Bind the token to this CSR."},
+    {.name = "set",
+     .type = FLAG_LIST,
+     .placeholder = "key=value",
+     .help = "Custom claims for templates (not supported yet)."},
+    {.name = "set-file",
+     .type = FLAG_STRING,
+     .placeholder = "file",
+     .help = "Custom claims for templates from a JSON file (not supported yet)."},
+    CLI_FLAG_KMS,
+    CLI_FLAG_FORCE,
+    FLAG_END,
+};
+
+static int check_token_flags(struct cli_ctx *ctx, struct error *err)
+{
+	bool san = flag_list(ctx, "san")->n > 0;
+
+	if (flag_bool(ctx, "ssh") && san)
+		return cli_err_incompatible(err, "ssh", "san");
+	if (flag_bool(ctx, "host") && san)
+		return cli_err_incompatible(err, "host", "san");
+	if (flag_list(ctx, "principal")->n > 0 && san)
+		return cli_err_incompatible(err, "principal", "san");
+	if (flag_bool(ctx, "host") && !flag_bool(ctx, "ssh"))
+		return cli_err_requires(err, "host", "ssh");
+	if (flag_list(ctx, "principal")->n > 0 && !flag_bool(ctx, "ssh"))
+		return cli_err_requires(err, "principal", "ssh");
+	if (flag_str(ctx, "cnf-file") != NULL && flag_str(ctx, "cnf") != NULL)
+		return cli_err_incompatible(err, "cnf-file", "cnf");
+	if (san && flag_bool(ctx, "revoke"))
+		return cli_err_incompatible(err, "san", "revoke");
+	if (flag_bool(ctx, "offline") &&
+	    (flag_list(ctx, "set")->n > 0 || flag_str(ctx, "set-file") != NULL))
+		return cli_err_incompatible(err, "offline", "set");
+	if (flag_bool(ctx, "ssh"))
+		return err_set(err, ERR_NOT_IMPLEMENTED, "SSH certificates are not supported yet");
+	if (flag_str(ctx, "kms") != NULL)
+		return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--kms' is not supported yet");
+	if (flag_list(ctx, "set")->n > 0 || flag_str(ctx, "set-file") != NULL)
+		return err_set(err, ERR_NOT_IMPLEMENTED,
+			       "custom template data (--set, --set-file) is not supported yet");
+	if (flag_str(ctx, "sshpop-cert") != NULL || flag_str(ctx, "k8ssa-token-path") != NULL)
+		return err_set(err, ERR_NOT_IMPLEMENTED,
+			       "SSHPOP and K8sSA provisioners are not supported yet");
+	return 0;
+}
+
+/* --cnf-file: the fingerprint of the CSR in the file. */
+static int cnf_from_file(const char *path, char **out, struct error *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	X509_REQ *csr = NULL;
+	int rc = -1;
+
+	if (file_read(path, 1024 * 1024, &data, &len, err) != 0)
+		return -1;
+	if (csr_parse(data, len, &csr, err) != 0) {
+		err_set(err, ERR_INVALID, "error parsing %s: file is not a certificate request",
+			path);
+		goto out;
+	}
+	rc = csr_fingerprint_b64url(csr, out, err);
+out:
+	X509_REQ_free(csr);
+	free(data);
+	return rc;
+}
+
+/* Loads the private key of a certificate (--x5c-key), asking for its password if needed. */
+static int load_cert_key(struct cli_ctx *ctx, const char *path, EVP_PKEY **key, struct error *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char *pw = NULL, *prompt = NULL;
+	int rc = -1;
+
+	if (file_read(path, 1024 * 1024, &data, &len, err) != 0)
+		return -1;
+	if (key_pem_is_encrypted(data, len)) {
+		prompt = xasprintf("Please enter the password to decrypt %s", path);
+		if (flag_str(ctx, "password-file") != NULL
+			? password_read_file(flag_str(ctx, "password-file"), &pw, err)
+			: password_prompt(prompt, &pw, err))
+			goto out;
+	}
+	rc = key_parse_private(data, len, pw, key, err);
+	if (rc != 0)
+		err_wrap(err, "error reading %s", path);
+out:
+	free(prompt);
+	password_free(pw);
+	secure_wipe(data, len);
+	free(data);
+	return rc;
+}
+
+/* The x5cInsecure renew token (tokens.md §7.1). */
+static int renew_token(struct cli_ctx *ctx, const char *subject, char **token, struct error *err)
+{
+	const char *crt = flag_str(ctx, "x5c-cert"), *keyfile = flag_str(ctx, "x5c-key");
+	STACK_OF(X509) *chain = NULL;
+	EVP_PKEY *key = NULL;
+	json_t *header = NULL, *claims = NULL, *x5c;
+	char *cn = NULL, *ca_url = NULL, *aud = NULL, thumb[44];
+	int64_t nbf, exp;
+	int rc = -1;
+
+	if (crt == NULL)
+		return cli_err_required(ctx, err, "x5c-cert");
+	if (keyfile == NULL)
+		return cli_err_required(ctx, err, "x5c-key");
+	if (cert_load_chain_file(crt, &chain, err) != 0 ||
+	    load_cert_key(ctx, keyfile, &key, err) != 0)
+		goto out;
+	if (!key_public_equal(key, X509_get0_pubkey(sk_X509_value(chain, 0)))) {
+		err_set(err, ERR_INVALID, "the key %s does not match the certificate %s", keyfile,
+			crt);
+		goto out;
+	}
+	cn = cert_common_name(sk_X509_value(chain, 0));
+	if (strcmp(cn, subject) != 0) {
+		err_set(err, ERR_INVALID,
+			"positional argument <subject> must match the certificate common name");
+		goto out;
+	}
+	if (token_window(flag_str(ctx, "not-before"), flag_str(ctx, "not-after"), time(NULL), &nbf,
+			 &exp, err) != 0 ||
+	    cli_ca_url(ctx, &ca_url, err) != 0 || jwk_thumbprint(key, thumb, err) != 0)
+		goto out;
+	x5c = json_array();
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		uint8_t *der = NULL;
+		size_t len = 0;
+		if (cert_to_der(sk_X509_value(chain, i), &der, &len, err) != 0) {
+			json_decref(x5c);
+			goto out;
+		}
+		char *b64 = b64_encode(der, len);
+		json_array_append_new(x5c, json_string(b64));
+		free(b64);
+		OPENSSL_free(der);
+	}
+	header = json_pack("{s:s, s:s, s:o}", "kid", thumb, "typ", "JWT", "x5cInsecure", x5c);
+	aud = token_audience(ca_url, "/1.0/renew");
+	claims = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}", "aud", aud, "exp", (json_int_t)exp,
+			   "iat", (json_int_t)nbf, "iss", RENEW_TOKEN_ISSUER, "nbf",
+			   (json_int_t)nbf, "sub", cn);
+	rc = jws_sign(header, claims, key, token, err);
+out:
+	json_decref(header);
+	json_decref(claims);
+	free(cn);
+	free(ca_url);
+	free(aud);
+	EVP_PKEY_free(key);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+static int token_run(struct cli_ctx *ctx, struct error *err)
+{
+	const char *subject = cli_arg(ctx, 0), *out_file = flag_str(ctx, "output-file");
+	char *token = NULL, *cnf = NULL;
+	int rc = -1;
+
+	if (check_token_flags(ctx, err) != 0)
+		return -1;
+	if (flag_bool(ctx, "renew")) {
+		if (renew_token(ctx, subject, &token, err) != 0)
+			goto out;
+	} else {
+		struct token_request req = {
+		    .kind = flag_bool(ctx, "revoke") ? TOKEN_KIND_REVOKE : TOKEN_KIND_SIGN,
+		    .subject = subject,
+		    .sans = flag_list(ctx, "san"),
+		    .not_before = flag_str(ctx, "not-before"),
+		    .not_after = flag_str(ctx, "not-after"),
+		};
+		if (flag_str(ctx, "x5c-cert") != NULL || flag_str(ctx, "x5c-key") != NULL) {
+			err_set(err, ERR_NOT_IMPLEMENTED, "X5C provisioners are not supported yet");
+			goto out;
+		}
+		if (flag_str(ctx, "cnf-file") != NULL &&
+		    cnf_from_file(flag_str(ctx, "cnf-file"), &cnf, err) != 0)
+			goto out;
+		req.cnf = cnf != NULL ? cnf : flag_str(ctx, "cnf");
+		if (token_flow_create(ctx, &req, &token, err) != 0)
+			goto out;
+	}
+	if (out_file != NULL) {
+		char *line = xasprintf("%s\n", token);
+		rc = cli_write_file(ctx, out_file, line, strlen(line), 0600, err);
+		password_free(line);
+	} else {
+		printf("%s\n", token);
+		rc = 0;
+	}
+out:
+	password_free(token);
+	free(cnf);
+	return rc;
+}
+
+const struct command cmd_ca_token = {
+    .name = "token",
+    .summary = "generate an OTT granting access to the CA",
+    .args = "<subject>",
+    .description =
+	"Generates a one-time token (OTT) that authorizes one request to the CA: a\n"
+	"certificate for <subject> (the Common Name, DNS name or IP address the CA will\n"
+	"set), a revocation (--revoke, the subject is the serial number) or a renewal\n"
+	"(--renew with --x5c-cert and --x5c-key).\n\n"
+	"Without --san the token authorizes exactly [<subject>]; with --san it authorizes\n"
+	"exactly the given names, and the certificate request must match them 1:1.\n\n"
+	"The provisioner's encrypted key is downloaded from the CA and decrypted with\n"
+	"--provisioner-password-file (or --password-file, or a prompt). With --offline\n"
+	"the provisioners come from --ca-config instead.",
+    .flags = token_flags,
+    .min_args = 1,
+    .max_args = 1,
+    .run = token_run,
+};

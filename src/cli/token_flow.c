@@ -1,0 +1,403 @@
+/* token_flow.c - provisioner selection, provisioner key, token (cli.md §4). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/b64.h"
+#include "base/file.h"
+#include "base/password.h"
+#include "cli/token_flow.h"
+#include "cli/ui.h"
+#include "client/ca_client.h"
+#include "client/token.h"
+#include "config/ca_config.h"
+#include "crypto/cert.h"
+#include "crypto/key.h"
+#include "jose/jwe.h"
+#include "jose/jwk.h"
+#include "jose/jws.h"
+
+#define KEY_FILE_MAX	  (1024u * 1024u)
+#define PASSWORD_ATTEMPTS 3
+
+/* Where the provisioners, their keys and the audience come from. */
+struct token_source {
+	json_t *provisioners;	  /* array of provisioner objects */
+	struct ca_client *client; /* online only */
+	char *audience_base;	  /* https://host[:port] */
+	const char *sign_path;	  /* "/1.0/sign" online, "/sign" offline */
+	const char *revoke_path;  /* "/1.0/revoke" / "/revoke" */
+	char sha[65];		  /* root fingerprint, "" when unknown */
+	struct ca_config *cfg;	  /* offline with a ca.json */
+};
+
+static void token_source_free(struct token_source *s)
+{
+	json_decref(s->provisioners);
+	ca_client_free(s->client);
+	free(s->audience_base);
+	ca_config_free(s->cfg);
+	memset(s, 0, sizeof(*s));
+}
+
+static int root_sha(const char *path, char out[65], struct error *err)
+{
+	X509 *root = NULL;
+	int rc;
+
+	if (cert_load_file(path, &root, err) != 0)
+		return -1;
+	rc = cert_fingerprint(root, out, err);
+	X509_free(root);
+	return rc;
+}
+
+static int source_online(struct cli_ctx *ctx, struct token_source *s, struct error *err)
+{
+	char *root = NULL;
+	int rc = -1;
+
+	if (cli_root_file(ctx, &root, err) != 0 || root_sha(root, s->sha, err) != 0 ||
+	    cli_client_new(ctx, &s->client, err) != 0 ||
+	    ca_client_provisioners(s->client, &s->provisioners, err) != 0)
+		goto out;
+	s->audience_base = xstrdup(ca_client_url(s->client));
+	s->sign_path = "/1.0/sign";
+	s->revoke_path = "/1.0/revoke";
+	rc = 0;
+out:
+	free(root);
+	return rc;
+}
+
+static int source_offline(struct cli_ctx *ctx, struct token_source *s, struct error *err)
+{
+	const char *path = flag_str(ctx, "ca-config");
+	const char *h;
+
+	s->sign_path = "/sign";
+	s->revoke_path = "/revoke";
+	if (path != NULL && file_exists(path)) {
+		if (ca_config_load(path, &s->cfg, err) != 0)
+			return -1;
+		if (json_array_size(s->cfg->provisioners) == 0)
+			return err_set(err, ERR_INVALID, "error parsing %s: no provisioners found",
+				       path);
+		s->provisioners = json_incref(s->cfg->provisioners);
+		h = s->cfg->dns_names.v[0];
+		s->audience_base =
+		    xasprintf(strchr(h, ':') != NULL ? "https://[%s]" : "https://%s", h);
+		return root_sha(s->cfg->roots.v[0], s->sha, err);
+	}
+	/* No ca.json: everything must come from flags. */
+	if (cli_require_flags(ctx, err, "provisioner", "key", "root", "ca-url", NULL) != 0 ||
+	    cli_ca_url(ctx, &s->audience_base, err) != 0 ||
+	    root_sha(flag_str(ctx, "root"), s->sha, err) != 0)
+		return -1;
+	s->provisioners =
+	    json_pack("[{s:s, s:s}]", "type", "JWK", "name", flag_str(ctx, "provisioner"));
+	if (flag_str(ctx, "kid") != NULL)
+		json_object_set_new(json_array_get(s->provisioners, 0), "key",
+				    json_pack("{s:s}", "kid", flag_str(ctx, "kid")));
+	return 0;
+}
+
+static const char *pstr(const json_t *p, const char *key)
+{
+	return json_string_value(json_object_get(p, key));
+}
+
+static const char *prov_kid(const json_t *p)
+{
+	return json_string_value(json_object_get(json_object_get(p, "key"), "kid"));
+}
+
+/* Types that need their own credential flags (x5c, sshpop, ...) are not offered here. */
+static bool type_usable(const char *type)
+{
+	static const char *const skip[] = {"X5C", "SSHPOP", "K8sSA", "Nebula", NULL};
+
+	for (size_t i = 0; skip[i] != NULL; i++)
+		if (str_eq_nocase(type, skip[i]))
+			return false;
+	return true;
+}
+
+static char *prov_label(const json_t *p)
+{
+	const char *type = pstr(p, "type"), *name = pstr(p, "name");
+
+	if (str_eq_nocase(type, "JWK"))
+		return xasprintf("%s (JWK) [kid: %s]", name, prov_kid(p) ? prov_kid(p) : "");
+	if (str_eq_nocase(type, "OIDC"))
+		return xasprintf("%s (OIDC) [client: %s]", name,
+				 pstr(p, "clientID") ? pstr(p, "clientID") : "");
+	return xasprintf("%s (%s)", name, type);
+}
+
+/* Applies --kid and --provisioner and picks one provisioner (a prompt when several remain). */
+static int choose_provisioner(struct cli_ctx *ctx, const json_t *all, const json_t **out,
+			      struct error *err)
+{
+	const char *kid = flag_str(ctx, "kid"), *name = flag_str(ctx, "provisioner");
+	const json_t *cand[256];
+	char *labels[256];
+	size_t n = 0, i, choice = 0;
+	json_t *p;
+	int rc = 0;
+
+	json_array_foreach(all, i, p)
+	{
+		const char *type = pstr(p, "type");
+		if (type == NULL || pstr(p, "name") == NULL || !type_usable(type))
+			continue;
+		if (kid != NULL && (prov_kid(p) == NULL || strcmp(prov_kid(p), kid) != 0) &&
+		    (pstr(p, "clientID") == NULL || strcmp(pstr(p, "clientID"), kid) != 0))
+			continue;
+		if (name != NULL && strcmp(pstr(p, "name"), name) != 0)
+			continue;
+		if (n < sizeof(cand) / sizeof(cand[0]))
+			cand[n++] = p;
+	}
+	if (n == 0) {
+		if (kid != NULL)
+			return cli_err_invalid(err, "kid", kid, NULL);
+		if (name != NULL)
+			return cli_err_invalid(err, "provisioner", name, NULL);
+		return err_set(err, ERR_NOT_FOUND,
+			       "cannot create a new token: the CA does not have "
+			       "any provisioner configured");
+	}
+	for (i = 0; i < n; i++)
+		labels[i] = prov_label(cand[i]);
+	if (n > 1)
+		rc = ui_select("What provisioner key do you want to use?",
+			       (const char *const *)labels, n, &choice, err);
+	if (rc == 0) {
+		ui_status("Provisioner", "%s", labels[choice]);
+		*out = cand[choice];
+	}
+	for (i = 0; i < n; i++)
+		free(labels[i]);
+	return rc;
+}
+
+/* Decrypts a provisioner JWE with the password file or up to three prompts. */
+static int decrypt_jwe(struct cli_ctx *ctx, const char *jwe, EVP_PKEY **key, struct error *err)
+{
+	const char *pwfile = flag_str(ctx, "provisioner-password-file");
+	char *pw = NULL;
+	uint8_t *plain = NULL;
+	size_t len = 0;
+	json_t *jwk = NULL;
+	int rc = -1;
+
+	if (pwfile == NULL)
+		pwfile = flag_str(ctx, "password-file");
+	for (int attempt = 0; attempt < PASSWORD_ATTEMPTS; attempt++) {
+		if (pwfile != NULL ? password_read_file(pwfile, &pw, err)
+				   : password_prompt("Please enter the password to decrypt the "
+						     "provisioner key",
+						     &pw, err))
+			goto out;
+		rc = jwe_decrypt_password(jwe, pw, &plain, &len, err);
+		password_free(pw);
+		pw = NULL;
+		if (rc == 0 || pwfile != NULL || err == NULL || err->kind != ERR_INVALID)
+			break;
+		ui_info("%s", err->msg);
+	}
+	if (rc != 0) {
+		err_wrap(err, "failed to decrypt JWE");
+		goto out;
+	}
+	rc = -1;
+	jwk = json_loadb((const char *)plain, len, 0, NULL);
+	if (jwk == NULL) {
+		err_set(err, ERR_INVALID, "the provisioner key is not a JWK");
+		goto out;
+	}
+	rc = jwk_to_pkey(jwk, key, err);
+out:
+	json_decref(jwk);
+	if (plain != NULL) {
+		secure_wipe(plain, len);
+		free(plain);
+	}
+	return rc;
+}
+
+/* --key: a private JWK (JSON) or a PEM/DER private key, decrypted with --password-file. */
+static int load_key_file(struct cli_ctx *ctx, const char *path, EVP_PKEY **key, struct error *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char *pw = NULL, *prompt;
+	json_t *jwk;
+	int rc = -1;
+
+	if (file_read(path, KEY_FILE_MAX, &data, &len, err) != 0)
+		return -1;
+	if (len > 0 && data[0] == '{') {
+		jwk = json_loadb((const char *)data, len, 0, NULL);
+		rc = jwk != NULL
+			 ? jwk_to_pkey(jwk, key, err)
+			 : err_set(err, ERR_INVALID, "error parsing %s: invalid JSON", path);
+		json_decref(jwk);
+		goto out;
+	}
+	if (key_pem_is_encrypted(data, len)) {
+		prompt = xasprintf("Please enter the password to decrypt %s", path);
+		rc = flag_str(ctx, "password-file") != NULL
+			 ? password_read_file(flag_str(ctx, "password-file"), &pw, err)
+			 : password_prompt(prompt, &pw, err);
+		free(prompt);
+		if (rc != 0)
+			goto out;
+	}
+	rc = key_parse_private(data, len, pw, key, err);
+	if (rc != 0)
+		err_wrap(err, "error reading %s", path);
+out:
+	password_free(pw);
+	secure_wipe(data, len);
+	free(data);
+	return rc;
+}
+
+static int provisioner_key(struct cli_ctx *ctx, struct token_source *s, const json_t *p,
+			   EVP_PKEY **key, struct error *err)
+{
+	const char *kid = prov_kid(p);
+	const char *enc;
+	char *fetched = NULL;
+	int rc;
+
+	if (flag_str(ctx, "key") != NULL)
+		return load_key_file(ctx, flag_str(ctx, "key"), key, err);
+	if (s->client == NULL) {
+		enc = pstr(p, "encryptedKey");
+		if (enc == NULL)
+			return err_set(err, ERR_INVALID,
+				       "provisioner '%s' does not have an 'encryptedKey' property",
+				       kid != NULL ? kid : pstr(p, "name"));
+		return decrypt_jwe(ctx, enc, key, err);
+	}
+	if (ca_client_provisioner_encrypted_key(s->client, kid != NULL ? kid : "", &fetched, err) !=
+	    0)
+		return -1;
+	rc = decrypt_jwe(ctx, fetched, key, err);
+	free(fetched);
+	return rc;
+}
+
+/* The kid for the token header: the provisioner's, or the key's thumbprint. */
+static char *header_kid(const json_t *p, EVP_PKEY *key)
+{
+	char thumb[44];
+
+	if (prov_kid(p) != NULL)
+		return xstrdup(prov_kid(p));
+	if (jwk_thumbprint(key, thumb, NULL) != 0)
+		return xstrdup("");
+	return xstrdup(thumb);
+}
+
+int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char **token,
+		      struct error *err)
+{
+	struct token_source s = {0};
+	struct strv default_sans = {0};
+	const json_t *p = NULL;
+	EVP_PKEY *key = NULL;
+	char *aud = NULL, *kid = NULL;
+	int64_t nbf, exp;
+	int rc = -1;
+
+	if (token_window(req->not_before, req->not_after, time(NULL), &nbf, &exp, err) != 0)
+		goto out;
+	if (flag_bool(ctx, "offline") ? source_offline(ctx, &s, err) : source_online(ctx, &s, err))
+		goto out;
+	if (choose_provisioner(ctx, s.provisioners, &p, err) != 0)
+		goto out;
+	if (str_eq_nocase(pstr(p, "type"), "ACME") || str_eq_nocase(pstr(p, "type"), "SCEP")) {
+		err_set(err, ERR_INVALID, "stride %s provisioners do not support token auth flows",
+			pstr(p, "type"));
+		goto out;
+	}
+	if (!str_eq_nocase(pstr(p, "type"), "JWK")) {
+		err_set(err, ERR_NOT_IMPLEMENTED, "%s provisioners are not supported yet",
+			pstr(p, "type"));
+		goto out;
+	}
+	if (provisioner_key(ctx, &s, p, &key, err) != 0)
+		goto out;
+	kid = header_kid(p, key);
+	aud = xasprintf("%s%s", s.audience_base,
+			req->kind == TOKEN_KIND_REVOKE ? s.revoke_path : s.sign_path);
+	if (req->kind == TOKEN_KIND_SIGN && (req->sans == NULL || req->sans->n == 0))
+		strv_push(&default_sans, req->subject);
+	{
+		struct token_params tp = {
+		    .issuer = pstr(p, "name"),
+		    .kid = kid,
+		    .subject = req->subject,
+		    .sans = req->kind == TOKEN_KIND_REVOKE ? NULL
+			    : default_sans.n > 0	   ? &default_sans
+							   : req->sans,
+		    .audience = aud,
+		    .not_before_sec = nbf,
+		    .not_after_sec = exp,
+		    .root_sha = s.sha[0] != '\0' ? s.sha : NULL,
+		    .cnf = req->cnf,
+		};
+		rc = token_build(key, &tp, token, err);
+	}
+out:
+	EVP_PKEY_free(key);
+	free(aud);
+	free(kid);
+	strv_free(&default_sans);
+	token_source_free(&s);
+	return rc;
+}
+
+void token_info_free(struct token_info *ti)
+{
+	if (ti == NULL)
+		return;
+	free(ti->subject);
+	strv_free(&ti->sans);
+	free(ti->audience);
+	free(ti->sha);
+	memset(ti, 0, sizeof(*ti));
+}
+
+int token_flow_inspect(const char *token, struct token_info *out, struct error *err)
+{
+	struct jws jws = {0};
+	const json_t *sans, *aud;
+	size_t i;
+	json_t *v;
+
+	memset(out, 0, sizeof(*out));
+	if (jws_parse(token, strlen(token), &jws, err) != 0)
+		return err_wrap(err, "error parsing token");
+	if (jwt_claim_str(&jws, "sub") != NULL)
+		out->subject = xstrdup(jwt_claim_str(&jws, "sub"));
+	if (jwt_claim_str(&jws, "sha") != NULL)
+		out->sha = xstrdup(jwt_claim_str(&jws, "sha"));
+	sans = json_object_get(jws.payload, "sans");
+	json_array_foreach(sans, i, v)
+	{
+		if (json_is_string(v))
+			strv_push(&out->sans, json_string_value(v));
+	}
+	aud = json_object_get(jws.payload, "aud");
+	if (json_is_array(aud))
+		aud = json_array_get(aud, 0);
+	if (json_is_string(aud))
+		out->audience = xstrdup(json_string_value(aud));
+	jws_free(&jws);
+	return 0;
+}

@@ -16,11 +16,13 @@
 
 /* Encodes n bytes as unpadded base64url; returns a malloc'd string owned by the caller. */
 char *b64url_encode(const void *data, size_t n);
-/* Decodes unpadded (padding tolerated) base64url; *out is malloc'd (caller frees), *outlen set. */
+/* Decodes unpadded (exact padding tolerated) base64url; *out is malloc'd and NUL-terminated
+ * (caller frees), *outlen set. Bad input: ERR_INVALID "illegal base64 data at input byte N". */
 int b64url_decode(const char *s, size_t slen, uint8_t **out, size_t *outlen, struct error *err);
 /* Encodes n bytes as padded standard base64 on one line; malloc'd, caller frees. */
 char *b64_encode(const void *data, size_t n);
-/* Decodes padded standard base64; skips ASCII whitespace when skip_space. *out malloc'd. */
+/* Decodes padded standard base64; skips ASCII whitespace when skip_space. *out malloc'd and
+ * NUL-terminated; errors as b64url_decode. */
 int b64_decode(const char *s, size_t slen, bool skip_space, uint8_t **out, size_t *outlen,
 	       struct error *err);
 

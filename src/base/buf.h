@@ -27,7 +27,7 @@ int buf_append(struct buf *b, const void *data, size_t n, struct error *err);
 int buf_append_str(struct buf *b, const char *s, struct error *err);
 /* Appends printf-formatted text. */
 int buf_printf(struct buf *b, struct error *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
 /* Hands the data to the caller (who frees it with free()) and empties b. Never NULL on success. */

@@ -13,10 +13,10 @@
 
 #include "base/error.h"
 
-#define NS_PER_US  INT64_C(1000)
-#define NS_PER_MS  INT64_C(1000000)
-#define NS_PER_SEC INT64_C(1000000000)
-#define NS_PER_MIN (60 * NS_PER_SEC)
+#define NS_PER_US   INT64_C(1000)
+#define NS_PER_MS   INT64_C(1000000)
+#define NS_PER_SEC  INT64_C(1000000000)
+#define NS_PER_MIN  (60 * NS_PER_SEC)
 #define NS_PER_HOUR (60 * NS_PER_MIN)
 
 /* Parses a Go duration exactly as time.ParseDuration does (units ns us µs ms s m h; "0" alone
@@ -34,6 +34,8 @@ int64_t time_now_ns(void);
 int time_parse_rfc3339(const char *s, int64_t *out_ns, struct error *err);
 /* Formats as RFC 3339 in UTC with second precision ("2026-11-22T02:51:38Z"). */
 char *time_format_rfc3339(int64_t t_ns, char *out, size_t n);
+/* Formats as RFC 3339 in UTC with milliseconds ("2026-11-22T02:51:38.123Z"), for logs. */
+char *time_format_rfc3339_ms(int64_t t_ns, char *out, size_t n);
 
 /* A "time-or-duration" value as used by --not-before/--not-after and the /sign body:
  * "" means unset (*is_set=false); an RFC 3339 time is absolute; a duration is added to base_ns. */

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static int err_vset(struct error *err, enum err_kind kind, bool expose, const char *fmt,
-		    va_list ap)
+static int err_vset(struct error *err, enum err_kind kind, bool expose, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static int err_vset(struct error *err, enum err_kind kind, bool expose, const char *fmt, va_list ap)
 {
 	if (err == NULL)
 		return -1;
@@ -56,10 +58,23 @@ int err_openssl(struct error *err, enum err_kind kind, const char *fmt, ...)
 	return -1;
 }
 
+/* Appends src to dst (size n, current length *len), truncating; keeps dst NUL-terminated. */
+static void append_trunc(char *dst, size_t n, size_t *len, const char *src)
+{
+	size_t k = strlen(src);
+
+	if (k > n - 1 - *len)
+		k = n - 1 - *len;
+	memcpy(dst + *len, src, k);
+	*len += k;
+	dst[*len] = '\0';
+}
+
 int err_wrap(struct error *err, const char *fmt, ...)
 {
 	char prefix[ERR_MSG_MAX];
 	char old[ERR_MSG_MAX];
+	size_t len;
 	va_list ap;
 
 	if (err == NULL)
@@ -68,7 +83,12 @@ int err_wrap(struct error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	old[sizeof(old) - 1] = '\0';
+	/* "<prefix>: <old>", truncated to the message size */
+	len = 0;
+	append_trunc(err->msg, sizeof(err->msg), &len, prefix);
+	append_trunc(err->msg, sizeof(err->msg), &len, ": ");
+	append_trunc(err->msg, sizeof(err->msg), &len, old);
 	return -1;
 }
 

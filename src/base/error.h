@@ -19,40 +19,40 @@
 
 enum err_kind {
 	ERR_NONE = 0,
-	ERR_INVALID,         /* bad input: malformed request, flag, file content -> 400 */
+	ERR_INVALID,	     /* bad input: malformed request, flag, file content -> 400 */
 	ERR_UNAUTHORIZED,    /* authentication failed -> 401 */
-	ERR_FORBIDDEN,       /* authenticated but not allowed -> 403 */
-	ERR_NOT_FOUND,       /* no such resource / file -> 404 */
-	ERR_CONFLICT,        /* already exists (revoked twice, file exists) -> 409/400 */
-	ERR_TOO_LARGE,       /* input over a configured maximum -> 413 */
+	ERR_FORBIDDEN,	     /* authenticated but not allowed -> 403 */
+	ERR_NOT_FOUND,	     /* no such resource / file -> 404 */
+	ERR_CONFLICT,	     /* already exists (revoked twice, file exists) -> 409/400 */
+	ERR_TOO_LARGE,	     /* input over a configured maximum -> 413 */
 	ERR_NOT_IMPLEMENTED, /* feature not available -> 501 */
-	ERR_IO,              /* filesystem or OS failure -> 500 / exit 1 */
-	ERR_NETWORK,         /* could not reach a peer (client side) */
-	ERR_CRYPTO,          /* an OpenSSL operation failed unexpectedly -> 500 */
-	ERR_INTERNAL,        /* anything else that is our fault -> 500 */
+	ERR_IO,		     /* filesystem or OS failure -> 500 / exit 1 */
+	ERR_NETWORK,	     /* could not reach a peer (client side) */
+	ERR_CRYPTO,	     /* an OpenSSL operation failed unexpectedly -> 500 */
+	ERR_INTERNAL,	     /* anything else that is our fault -> 500 */
 };
 
 #define ERR_MSG_MAX 1024
 
 struct error {
 	enum err_kind kind;
-	bool expose;           /* message may be shown to a remote client */
-	int status;            /* explicit HTTP status when set (e.g. a CA's answer), else 0 */
+	bool expose;	       /* message may be shown to a remote client */
+	int status;	       /* explicit HTTP status when set (e.g. a CA's answer), else 0 */
 	char msg[ERR_MSG_MAX]; /* never contains secrets */
 };
 
 /* Fills err (if not NULL) with an internal-detail message; returns -1. */
 int err_set(struct error *err, enum err_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like err_set, but the message may be shown to a remote client; returns -1. */
 int err_public(struct error *err, enum err_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Fills err with fmt plus the most recent OpenSSL error string; clears the
  * OpenSSL error queue; returns -1. */
 int err_openssl(struct error *err, enum err_kind kind, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the existing message with "<prefix>: "; keeps kind and expose; returns -1. */
 int err_wrap(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -22,8 +22,7 @@
 int file_read(const char *path, size_t max, uint8_t **out, size_t *outlen, struct error *err);
 /* Atomically replaces path with data using mode for a new file (an existing file keeps the
  * given mode too: we always set it). */
-int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode,
-		      struct error *err);
+int file_write_atomic(const char *path, const void *data, size_t n, mode_t mode, struct error *err);
 /* Atomically replaces two files as a pair (cert then key, both fsync'd before either rename) so
  * a crash leaves both old or, at worst, a new cert beside an old key for an instant. */
 int file_write_pair_atomic(const char *path1, const void *d1, size_t n1, mode_t m1,
@@ -35,7 +34,10 @@ bool file_exists(const char *path);
 int file_mkdir_p(const char *dir, mode_t mode, struct error *err);
 /* Joins two path parts with exactly one '/'; malloc'd, caller frees. */
 char *path_join(const char *a, const char *b);
-/* Makes path absolute against the current directory; malloc'd, caller frees. */
+/* Cleans a path lexically like Go's filepath.Clean ("a//b/../c/." -> "a/c"); malloc'd. */
+char *path_clean(const char *path);
+/* Makes path absolute against the current directory and cleans it; malloc'd, caller frees;
+ * NULL when the current directory cannot be determined. */
 char *path_absolute(const char *path);
 
 #endif

@@ -14,6 +14,7 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
  * "text" (step's logger.format). */
 void log_configure(enum log_level min, int json);
 /* Writes {"time":...,"level":...,"msg":msg, k1:v1, ...}; the list of string pairs ends with
- * NULL. Thread-safe (one write(2) per line). */
+ * NULL (a NULL value also ends it). Levels are "debug", "info", "warning", "error"; a line is at
+ * most 8 KiB (a long value is cut and ends with "..."). Thread-safe (one write(2) per line). */
 void log_msg(enum log_level level, const char *msg, ...) __attribute__((sentinel));
 #endif

@@ -14,9 +14,11 @@
 
 #define PASSWORD_MAX 1024
 
-/* Reads a password file, trimming trailing whitespace; *out malloc'd; free with password_free. */
+/* Reads a password file, trimming trailing white space (Go's unicode.IsSpace); the result may be
+ * empty; *out malloc'd; free with password_free. */
 int password_read_file(const char *path, char **out, struct error *err);
-/* Prompts on the terminal without echo ("<prompt>: "); *out malloc'd; free with password_free. */
+/* Prompts on the terminal without echo ("<prompt>: "); *out malloc'd; free with password_free.
+ * No terminal: ERR_IO "error allocating terminal". */
 int password_prompt(const char *prompt, char **out, struct error *err);
 /* Prompts on the terminal with echo for a line of text (trimmed); *out malloc'd. */
 int tty_prompt_line(const char *prompt, char **out, struct error *err);

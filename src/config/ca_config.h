@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/error.h"
 #include "base/str.h"
@@ -18,15 +19,15 @@
 
 struct tls_config {
 	struct strv cipher_suites; /* IANA/Go names, defaults applied */
-	double min_version;        /* 1.2 by default */
-	double max_version;        /* 1.3 by default */
+	double min_version;	   /* 1.2 by default */
+	double max_version;	   /* 1.3 by default */
 	bool renegotiation;
 };
 
 struct ca_config {
-	json_t *doc;  /* the whole document (owned) */
-	char *path;   /* where it was read from */
-	struct strv roots;           /* "root": string or array */
+	json_t *doc;		     /* the whole document (owned) */
+	char *path;		     /* where it was read from */
+	struct strv roots;	     /* "root": string or array */
 	struct strv federated_roots; /* may be empty */
 	char *crt;
 	char *key;
@@ -40,10 +41,10 @@ struct ca_config {
 	char *db_data_source;
 	char *logger_format; /* "text" / "json" / "" */
 	/* authority */
-	json_t *provisioners; /* borrowed: authority.provisioners array (may be empty) */
-	json_t *claims;       /* borrowed: authority.claims object or NULL */
+	json_t *provisioners;	  /* borrowed: authority.provisioners array (may be empty) */
+	json_t *claims;		  /* borrowed: authority.claims object or NULL */
 	json_t *subject_template; /* borrowed: authority.template object or NULL */
-	int64_t backdate_ns;      /* default 1m */
+	int64_t backdate_ns;	  /* default 1m */
 	bool disable_issued_at_check;
 	struct tls_config tls;
 };
@@ -54,10 +55,21 @@ int ca_config_load(const char *path, struct ca_config **out, struct error *err);
 /* Parses from memory (path is only used in messages). */
 int ca_config_parse(const char *text, size_t len, const char *path, struct ca_config **out,
 		    struct error *err);
+/* Frees cfg and its document, wiping the password; NULL is a no-op. */
 void ca_config_free(struct ca_config *cfg);
 /* Writes a JSON document the way step does (tab indentation, trailing newline), atomically,
- * with mode. */
+ * with mode. indent_tabs > 0: one tab per level; 0: two spaces (bootstrap's defaults.json);
+ * < 0: -indent_tabs spaces (contexts.json uses 4). Keys keep their insertion order. */
 int config_write_json(const char *path, const json_t *doc, int indent_tabs, mode_t mode,
 		      struct error *err);
+/* Formats doc like config_write_json into a malloc'd, NUL-terminated text (*len bytes, with the
+ * trailing newline); strings are escaped like Go's encoding/json. Caller frees. */
+int config_json_format(const json_t *doc, int indent_tabs, char **out, size_t *len,
+		       struct error *err);
+/* True when name is one of the TLS cipher suite names ca.json accepts (files.md §2.4). */
+bool tls_cipher_suite_known(const char *name);
+/* True when addr is "host:port" (host may be empty or a bracketed IPv6) with a numeric port
+ * 0..65535. */
+bool config_valid_host_port(const char *addr);
 
 #endif

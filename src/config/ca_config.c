@@ -1,0 +1,705 @@
+/* ca_config.c - reads and validates ca.json (files.md §2) and writes JSON documents the way
+ * step does. Unknown fields are kept in `doc` and otherwise ignored; a JSON null counts as an
+ * absent field (Go's zero value). Every message starts with "error parsing <path>: ". */
+#include "config/ca_config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/duration.h"
+#include "base/file.h"
+#include "base/password.h"
+
+#define DEFAULT_COMMON_NAME  "Step Online CA"
+#define DEFAULT_BACKDATE_NS  (1 * NS_PER_MIN)
+#define DEFAULT_TLS_MIN	     1.2
+#define DEFAULT_TLS_MAX	     1.3
+#define JSON_WRITE_MAX	     (64u * 1024u * 1024u)
+#define JSON_WRITE_MAX_DEPTH 2048
+
+static const char *const default_dns_names[] = {"localhost", "127.0.0.1", "::1", NULL};
+static const char *const default_cipher_suites[] = {
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    NULL,
+};
+
+/* The cipher suite names step accepts (files.md §2.4). */
+static const char *const known_cipher_suites[] = {
+    "TLS_RSA_WITH_RC4_128_SHA",
+    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+    "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+    NULL,
+};
+
+bool tls_cipher_suite_known(const char *name)
+{
+	for (size_t i = 0; name != NULL && known_cipher_suites[i] != NULL; i++)
+		if (strcmp(known_cipher_suites[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Fills err with "error parsing <path>: <fmt...>"; returns -1. */
+static int parse_error(const char *path, struct error *err, enum err_kind kind, const char *fmt,
+		       ...) __attribute__((format(printf, 4, 5)));
+
+static int parse_error(const char *path, struct error *err, enum err_kind kind, const char *fmt,
+		       ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return err_set(err, kind, "error parsing %s: %s", path, msg);
+}
+
+/* A field of obj, or NULL when absent or null. */
+static json_t *field(const json_t *obj, const char *key)
+{
+	json_t *v = obj != NULL ? json_object_get(obj, key) : NULL;
+
+	return json_is_null(v) ? NULL : v;
+}
+
+static int get_object(const char *path, const json_t *obj, const char *key, const char *name,
+		      json_t **out, struct error *err)
+{
+	json_t *v = field(obj, key);
+
+	*out = NULL;
+	if (v != NULL && !json_is_object(v))
+		return parse_error(path, err, ERR_INVALID, "%s must be an object", name);
+	*out = v;
+	return 0;
+}
+
+/* Copies a string field into *out (left unchanged when absent). */
+static int get_string(const char *path, const json_t *obj, const char *key, const char *name,
+		      char **out, struct error *err)
+{
+	json_t *v = field(obj, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return parse_error(path, err, ERR_INVALID, "%s must be a string", name);
+	free(*out);
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int get_bool(const char *path, const json_t *obj, const char *key, const char *name,
+		    bool *out, struct error *err)
+{
+	json_t *v = field(obj, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return parse_error(path, err, ERR_INVALID, "%s must be true or false", name);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int get_number(const char *path, const json_t *obj, const char *key, const char *name,
+		      double *out, struct error *err)
+{
+	json_t *v = field(obj, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_number(v))
+		return parse_error(path, err, ERR_INVALID, "%s must be a number", name);
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* Reads an array of strings (or, when allow_string, a single string) into sv; *present says
+ * whether the field was there (not absent, not null). */
+static int get_strings(const char *path, const json_t *obj, const char *key, const char *name,
+		       bool allow_string, struct strv *sv, bool *present, struct error *err)
+{
+	json_t *v = field(obj, key), *item;
+	size_t i;
+
+	*present = v != NULL;
+	if (v == NULL)
+		return 0;
+	if (allow_string && json_is_string(v)) {
+		strv_push(sv, json_string_value(v));
+		return 0;
+	}
+	if (!json_is_array(v))
+		return parse_error(path, err, ERR_INVALID,
+				   allow_string ? "%s must be a string or an array of strings"
+						: "%s must be an array of strings",
+				   name);
+	json_array_foreach(v, i, item)
+	{
+		if (!json_is_string(item))
+			return parse_error(path, err, ERR_INVALID, "%s[%zu] must be a string", name,
+					   i);
+		strv_push(sv, json_string_value(item));
+	}
+	return 0;
+}
+
+static bool is_empty(const char *s)
+{
+	return s == NULL || s[0] == '\0';
+}
+
+static bool strv_has_empty(const struct strv *sv)
+{
+	if (sv->n == 0)
+		return true;
+	for (size_t i = 0; i < sv->n; i++)
+		if (sv->v[i][0] == '\0')
+			return true;
+	return false;
+}
+
+bool config_valid_host_port(const char *addr)
+{
+	const char *colon, *port;
+	size_t n;
+	long value;
+
+	if (addr == NULL)
+		return false;
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+		if (close == NULL || close[1] != ':')
+			return false;
+		if (memchr(addr + 1, '[', (size_t)(close - addr - 1)) != NULL)
+			return false;
+		colon = close + 1;
+	} else {
+		colon = strrchr(addr, ':');
+		if (colon == NULL)
+			return false; /* missing port */
+		for (const char *p = addr; p < colon; p++)
+			if (*p == ':' || *p == '[' || *p == ']')
+				return false; /* too many colons: IPv6 needs brackets */
+	}
+	port = colon + 1;
+	n = strlen(port);
+	if (n == 0 || n > 5 || strspn(port, "0123456789") != n)
+		return false;
+	value = strtol(port, NULL, 10);
+	return value >= 0 && value <= 65535;
+}
+
+/* Maps 1.0 .. 1.3 (integers and reals) to themselves, 0 to def; anything else is an error. */
+static int tls_version(const char *path, double v, double def, const char *name, double *out,
+		       struct error *err)
+{
+	long tenths = 0;
+	double diff = 1;
+
+	if (v == 0) {
+		*out = def;
+		return 0;
+	}
+	if (v > 0.5 && v < 2.0) {
+		tenths = (long)(v * 10.0 + 0.5);
+		diff = v * 10.0 - (double)tenths;
+	}
+	if (diff > 1e-6 || diff < -1e-6 || tenths < 10 || tenths > 13)
+		return parse_error(path, err, ERR_INVALID,
+				   "%s %g is not a valid tls version; use 1.0, 1.1, 1.2 or 1.3",
+				   name, v);
+	*out = (double)tenths / 10.0;
+	return 0;
+}
+
+static int parse_tls(struct ca_config *cfg, struct error *err)
+{
+	struct tls_config *tls = &cfg->tls;
+	double min = 0, max = 0;
+	json_t *obj;
+	bool present;
+
+	tls->min_version = DEFAULT_TLS_MIN;
+	tls->max_version = DEFAULT_TLS_MAX;
+	if (get_object(cfg->path, cfg->doc, "tls", "tls", &obj, err) != 0)
+		return -1;
+	if (obj != NULL) {
+		if (get_strings(cfg->path, obj, "cipherSuites", "tls.cipherSuites", false,
+				&tls->cipher_suites, &present, err) != 0 ||
+		    get_number(cfg->path, obj, "minVersion", "tls.minVersion", &min, err) != 0 ||
+		    get_number(cfg->path, obj, "maxVersion", "tls.maxVersion", &max, err) != 0 ||
+		    get_bool(cfg->path, obj, "renegotiation", "tls.renegotiation",
+			     &tls->renegotiation, err) != 0)
+			return -1;
+		for (size_t i = 0; i < tls->cipher_suites.n; i++)
+			if (!tls_cipher_suite_known(tls->cipher_suites.v[i]))
+				return parse_error(
+				    cfg->path, err, ERR_INVALID,
+				    "tls.cipherSuites: unsupported cipher suite '%s'",
+				    tls->cipher_suites.v[i]);
+		if (tls_version(cfg->path, min, DEFAULT_TLS_MIN, "tls.minVersion",
+				&tls->min_version, err) != 0 ||
+		    tls_version(cfg->path, max, DEFAULT_TLS_MAX, "tls.maxVersion",
+				&tls->max_version, err) != 0)
+			return -1;
+		if (tls->min_version > tls->max_version)
+			return parse_error(cfg->path, err, ERR_INVALID,
+					   "tls minVersion cannot exceed tls maxVersion");
+	}
+	if (tls->cipher_suites.n == 0)
+		for (size_t i = 0; default_cipher_suites[i] != NULL; i++)
+			strv_push(&tls->cipher_suites, default_cipher_suites[i]);
+	return 0;
+}
+
+static int parse_authority(struct ca_config *cfg, struct error *err)
+{
+	json_t *auth, *provs, *item;
+	char *type = NULL, *backdate = NULL;
+	size_t i;
+	int rc = -1;
+
+	cfg->backdate_ns = DEFAULT_BACKDATE_NS;
+	if (get_object(cfg->path, cfg->doc, "authority", "authority", &auth, err) != 0)
+		goto out;
+	if (auth == NULL) {
+		auth = json_object();
+		json_object_set_new(cfg->doc, "authority", auth);
+	}
+	provs = field(auth, "provisioners");
+	if (provs == NULL) {
+		provs = json_array();
+		json_object_set_new(auth, "provisioners", provs);
+	}
+	if (!json_is_array(provs)) {
+		parse_error(cfg->path, err, ERR_INVALID, "authority.provisioners must be an array");
+		goto out;
+	}
+	json_array_foreach(provs, i, item)
+	{
+		if (!json_is_object(item)) {
+			parse_error(cfg->path, err, ERR_INVALID,
+				    "authority.provisioners[%zu] must be an object", i);
+			goto out;
+		}
+	}
+	cfg->provisioners = provs;
+	if (get_object(cfg->path, auth, "claims", "authority.claims", &cfg->claims, err) != 0 ||
+	    get_object(cfg->path, auth, "template", "authority.template", &cfg->subject_template,
+		       err) != 0 ||
+	    get_string(cfg->path, auth, "backdate", "authority.backdate", &backdate, err) != 0 ||
+	    get_bool(cfg->path, auth, "disableIssuedAtCheck", "authority.disableIssuedAtCheck",
+		     &cfg->disable_issued_at_check, err) != 0 ||
+	    get_string(cfg->path, auth, "type", "authority.type", &type, err) != 0)
+		goto out;
+	if (!is_empty(type) && !str_eq_nocase(type, "softcas")) {
+		parse_error(cfg->path, err, ERR_NOT_IMPLEMENTED,
+			    "authority.type '%s' is not supported: stride only signs with its own "
+			    "keys (softcas)",
+			    type);
+		goto out;
+	}
+	if (!is_empty(backdate)) {
+		struct error derr = {0};
+		if (duration_parse(backdate, &cfg->backdate_ns, &derr) != 0) {
+			parse_error(cfg->path, err, ERR_INVALID, "authority.backdate: %s",
+				    derr.msg);
+			goto out;
+		}
+		if (cfg->backdate_ns < 0) {
+			parse_error(cfg->path, err, ERR_INVALID,
+				    "authority.backdate cannot be less than 0");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(type);
+	free(backdate);
+	return rc;
+}
+
+static int parse_db_and_logger(struct ca_config *cfg, struct error *err)
+{
+	json_t *db, *logger;
+
+	if (get_object(cfg->path, cfg->doc, "db", "db", &db, err) != 0 ||
+	    get_object(cfg->path, cfg->doc, "logger", "logger", &logger, err) != 0)
+		return -1;
+	if (db != NULL) {
+		cfg->has_db = true;
+		if (get_string(cfg->path, db, "type", "db.type", &cfg->db_type, err) != 0 ||
+		    get_string(cfg->path, db, "dataSource", "db.dataSource", &cfg->db_data_source,
+			       err) != 0)
+			return -1;
+		if (cfg->db_type == NULL)
+			cfg->db_type = xstrdup("");
+		if (cfg->db_data_source == NULL)
+			cfg->db_data_source = xstrdup("");
+	}
+	cfg->logger_format = xstrdup("");
+	if (get_string(cfg->path, logger, "format", "logger.format", &cfg->logger_format, err) != 0)
+		return -1;
+	if (!is_empty(cfg->logger_format) && strcmp(cfg->logger_format, "text") != 0 &&
+	    strcmp(cfg->logger_format, "json") != 0 && strcmp(cfg->logger_format, "common") != 0)
+		return parse_error(cfg->path, err, ERR_INVALID,
+				   "unsupported logger.format '%s': use text, json or common",
+				   cfg->logger_format);
+	return 0;
+}
+
+static int parse_top(struct ca_config *cfg, struct error *err)
+{
+	const char *p = cfg->path;
+	json_t *doc = cfg->doc;
+	bool present;
+
+	if (get_strings(p, doc, "root", "root", true, &cfg->roots, &present, err) != 0 ||
+	    get_strings(p, doc, "federatedRoots", "federatedRoots", false, &cfg->federated_roots,
+			&present, err) != 0 ||
+	    get_string(p, doc, "crt", "crt", &cfg->crt, err) != 0 ||
+	    get_string(p, doc, "key", "key", &cfg->key, err) != 0 ||
+	    get_string(p, doc, "password", "password", &cfg->password, err) != 0 ||
+	    get_string(p, doc, "address", "address", &cfg->address, err) != 0 ||
+	    get_string(p, doc, "insecureAddress", "insecureAddress", &cfg->insecure_address, err) !=
+		0 ||
+	    get_strings(p, doc, "dnsNames", "dnsNames", false, &cfg->dns_names, &present, err) !=
+		0 ||
+	    get_string(p, doc, "commonName", "commonName", &cfg->common_name, err) != 0)
+		return -1;
+	if (!present)
+		for (size_t i = 0; default_dns_names[i] != NULL; i++)
+			strv_push(&cfg->dns_names, default_dns_names[i]);
+	if (is_empty(cfg->common_name)) {
+		free(cfg->common_name);
+		cfg->common_name = xstrdup(DEFAULT_COMMON_NAME);
+	}
+	if (cfg->insecure_address == NULL)
+		cfg->insecure_address = xstrdup("");
+	return 0;
+}
+
+/* The checks step-ca runs after reading, in its order. */
+static int validate(struct ca_config *cfg, struct error *err)
+{
+	const char *p = cfg->path;
+
+	if (is_empty(cfg->address))
+		return parse_error(p, err, ERR_INVALID, "address cannot be empty");
+	if (cfg->dns_names.n == 0)
+		return parse_error(p, err, ERR_INVALID, "dnsNames cannot be empty");
+	for (size_t i = 0; i < cfg->dns_names.n; i++)
+		if (cfg->dns_names.v[i][0] == '\0')
+			return parse_error(p, err, ERR_INVALID, "dnsNames[%zu] cannot be empty", i);
+	if (strv_has_empty(&cfg->roots))
+		return parse_error(p, err, ERR_INVALID, "root cannot be empty");
+	if (is_empty(cfg->crt))
+		return parse_error(p, err, ERR_INVALID, "crt cannot be empty");
+	if (is_empty(cfg->key))
+		return parse_error(p, err, ERR_INVALID, "key cannot be empty");
+	if (!config_valid_host_port(cfg->address))
+		return parse_error(p, err, ERR_INVALID, "invalid address %s", cfg->address);
+	if (!is_empty(cfg->insecure_address) && !config_valid_host_port(cfg->insecure_address))
+		return parse_error(p, err, ERR_INVALID, "invalid address %s",
+				   cfg->insecure_address);
+	return 0;
+}
+
+int ca_config_parse(const char *text, size_t len, const char *path, struct ca_config **out,
+		    struct error *err)
+{
+	struct ca_config *cfg = xcalloc(1, sizeof(*cfg));
+	json_error_t jerr;
+	int rc = -1;
+
+	*out = NULL;
+	cfg->path = xstrdup(path != NULL ? path : "ca.json");
+	if (len > CA_CONFIG_MAX_SIZE) {
+		parse_error(cfg->path, err, ERR_TOO_LARGE, "file exceeds the maximum of %u bytes",
+			    CA_CONFIG_MAX_SIZE);
+		goto out;
+	}
+	cfg->doc = json_loadb(text, len, 0, &jerr);
+	if (cfg->doc == NULL) {
+		parse_error(cfg->path, err, ERR_INVALID, "%s at line %d column %d", jerr.text,
+			    jerr.line, jerr.column);
+		goto out;
+	}
+	if (!json_is_object(cfg->doc)) {
+		parse_error(cfg->path, err, ERR_INVALID, "the document must be a JSON object");
+		goto out;
+	}
+	if (parse_top(cfg, err) != 0 || parse_db_and_logger(cfg, err) != 0 ||
+	    validate(cfg, err) != 0 || parse_tls(cfg, err) != 0 || parse_authority(cfg, err) != 0)
+		goto out;
+	*out = cfg;
+	cfg = NULL;
+	rc = 0;
+out:
+	ca_config_free(cfg);
+	return rc;
+}
+
+int ca_config_load(const char *path, struct ca_config **out, struct error *err)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (file_read(path, CA_CONFIG_MAX_SIZE, &text, &len, err) != 0)
+		return -1;
+	rc = ca_config_parse((const char *)text, len, path, out, err);
+	secure_wipe(text, len); /* may hold a password */
+	free(text);
+	return rc;
+}
+
+void ca_config_free(struct ca_config *cfg)
+{
+	json_t *pw;
+
+	if (cfg == NULL)
+		return;
+	pw = cfg->doc != NULL ? json_object_get(cfg->doc, "password") : NULL;
+	if (json_is_string(pw)) /* jansson keeps the text in its own buffer: wipe it */
+		secure_wipe((char *)json_string_value(pw), json_string_length(pw));
+	json_decref(cfg->doc);
+	free(cfg->path);
+	strv_free(&cfg->roots);
+	strv_free(&cfg->federated_roots);
+	free(cfg->crt);
+	free(cfg->key);
+	password_free(cfg->password);
+	free(cfg->address);
+	free(cfg->insecure_address);
+	strv_free(&cfg->dns_names);
+	free(cfg->common_name);
+	free(cfg->db_type);
+	free(cfg->db_data_source);
+	free(cfg->logger_format);
+	strv_free(&cfg->tls.cipher_suites);
+	free(cfg);
+}
+
+/* --- writing ------------------------------------------------------------------------------ */
+
+struct writer {
+	struct buf b;
+	int indent; /* > 0: one tab per level; 0: two spaces; < 0: -indent spaces */
+	struct error *err;
+};
+
+static int w_str(struct writer *w, const char *s)
+{
+	return buf_append_str(&w->b, s, w->err);
+}
+
+static int w_newline(struct writer *w, int level)
+{
+	if (w_str(w, "\n") != 0)
+		return -1;
+	for (int i = 0; i < level; i++) {
+		int rc = w->indent > 0	  ? w_str(w, "\t")
+			 : w->indent == 0 ? w_str(w, "  ")
+					  : buf_printf(&w->b, w->err, "%*s", -w->indent, "");
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Escapes like Go's encoding/json (HTML-safe: <, >, & and U+2028/2029 as \u escapes). */
+static int w_string(struct writer *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0;
+
+	if (w_str(w, "\"") != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+		size_t skip = 1;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
+		    !(c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+		      ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9)))
+			continue;
+		switch (c) {
+		case '"':
+		case '\\':
+			snprintf(esc, sizeof(esc), "\\%c", c);
+			break;
+		case '\n':
+			snprintf(esc, sizeof(esc), "\\n");
+			break;
+		case '\r':
+			snprintf(esc, sizeof(esc), "\\r");
+			break;
+		case '\t':
+			snprintf(esc, sizeof(esc), "\\t");
+			break;
+		case '\b':
+			snprintf(esc, sizeof(esc), "\\b");
+			break;
+		case '\f':
+			snprintf(esc, sizeof(esc), "\\f");
+			break;
+		case 0xe2: /* U+2028 / U+2029 */
+			snprintf(esc, sizeof(esc), "\\u202%c",
+				 (unsigned char)s[i + 2] == 0xa8 ? '8' : '9');
+			skip = 3;
+			break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
+			break;
+		}
+		if (buf_append(&w->b, s + start, i - start, w->err) != 0 || w_str(w, esc) != 0)
+			return -1;
+		i += skip - 1;
+		start = i + 1;
+	}
+	if (buf_append(&w->b, s + start, n - start, w->err) != 0)
+		return -1;
+	return w_str(w, "\"");
+}
+
+/* The shortest text that reads back as the same double; keeps a ".0" so it stays a real. */
+static int w_real(struct writer *w, double v)
+{
+	char text[64];
+
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(text, sizeof(text), "%.*g", prec, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	if (strpbrk(text, ".eEin") == NULL)
+		strcat(text, ".0");
+	return w_str(w, text);
+}
+
+static int w_value(struct writer *w, const json_t *v, int level)
+{
+	const char *key;
+	json_t *item;
+	size_t i, n;
+
+	if (level > JSON_WRITE_MAX_DEPTH)
+		return err_set(w->err, ERR_INVALID, "JSON document nested too deeply");
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (json_object_size(v) == 0)
+			return w_str(w, "{}");
+		if (w_str(w, "{") != 0)
+			return -1;
+		n = 0;
+		json_object_foreach((json_t *)v, key, item)
+		{
+			if ((n++ > 0 && w_str(w, ",") != 0) || w_newline(w, level + 1) != 0 ||
+			    w_string(w, key, strlen(key)) != 0 || w_str(w, ": ") != 0 ||
+			    w_value(w, item, level + 1) != 0)
+				return -1;
+		}
+		if (w_newline(w, level) != 0)
+			return -1;
+		return w_str(w, "}");
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0)
+			return w_str(w, "[]");
+		if (w_str(w, "[") != 0)
+			return -1;
+		json_array_foreach(v, i, item)
+		{
+			if ((i > 0 && w_str(w, ",") != 0) || w_newline(w, level + 1) != 0 ||
+			    w_value(w, item, level + 1) != 0)
+				return -1;
+		}
+		if (w_newline(w, level) != 0)
+			return -1;
+		return w_str(w, "]");
+	case JSON_STRING:
+		return w_string(w, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		return buf_printf(&w->b, w->err, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_REAL:
+		return w_real(w, json_real_value(v));
+	case JSON_TRUE:
+		return w_str(w, "true");
+	case JSON_FALSE:
+		return w_str(w, "false");
+	case JSON_NULL:
+	default:
+		return w_str(w, "null");
+	}
+}
+
+int config_json_format(const json_t *doc, int indent, char **out, size_t *len, struct error *err)
+{
+	struct writer w = {.indent = indent, .err = err};
+	int rc = -1;
+
+	*out = NULL;
+	buf_init(&w.b, JSON_WRITE_MAX);
+	if (doc == NULL) {
+		err_set(err, ERR_INTERNAL, "no JSON document to write");
+		goto out;
+	}
+	if (w_value(&w, doc, 0) != 0 || w_str(&w, "\n") != 0)
+		goto out;
+	*len = w.b.len;
+	*out = buf_steal(&w.b);
+	rc = 0;
+out:
+	buf_free(&w.b);
+	return rc;
+}
+
+int config_write_json(const char *path, const json_t *doc, int indent_tabs, mode_t mode,
+		      struct error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (config_json_format(doc, indent_tabs, &text, &len, err) != 0)
+		goto out;
+	rc = file_write_atomic(path, text, len, mode, err);
+out:
+	if (text != NULL)
+		secure_wipe(text, len); /* ca.json may hold a password */
+	free(text);
+	return rc;
+}

@@ -1,0 +1,154 @@
+/* memory.c - the store used when ca.json has no "db": replay protection until restart.
+ *
+ * Like step-ca without a database: used token keys are remembered in memory, issued
+ * certificates are not recorded (lookups find nothing) and revocation is not available.
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/str.h"
+
+struct memory_store {
+	struct store base; /* first: the vtable */
+	pthread_mutex_t lock;
+	char **slots; /* open addressing; NULL = empty */
+	size_t cap;   /* a power of two */
+	size_t n;
+};
+
+static uint64_t hash_key(const char *s)
+{
+	uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}
+
+/* Returns the slot holding key, or the empty slot where it belongs. */
+static char **find_slot(char **slots, size_t cap, const char *key)
+{
+	size_t i = (size_t)hash_key(key) & (cap - 1);
+
+	while (slots[i] != NULL && strcmp(slots[i], key) != 0)
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static void grow(struct memory_store *m)
+{
+	size_t cap = m->cap * 2;
+	char **slots = xcalloc(cap, sizeof(*slots));
+
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i] != NULL)
+			*find_slot(slots, cap, m->slots[i]) = m->slots[i];
+	free(m->slots);
+	m->slots = slots;
+	m->cap = cap;
+}
+
+static int mem_use_token(struct store *s, const char *key, const char *token, bool *already_used,
+			 struct error *err)
+{
+	struct memory_store *m = (struct memory_store *)s;
+	char **slot;
+
+	(void)token; /* only the key is needed to detect a replay */
+	if (key == NULL || key[0] == '\0')
+		return err_set(err, ERR_INTERNAL, "store: empty token key");
+	pthread_mutex_lock(&m->lock);
+	slot = find_slot(m->slots, m->cap, key);
+	*already_used = *slot != NULL;
+	if (*slot == NULL) {
+		*slot = xstrdup(key);
+		if (++m->n * 2 > m->cap)
+			grow(m);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+static int mem_put_cert(struct store *s, const struct cert_record *rec, struct error *err)
+{
+	(void)s;
+	(void)rec;
+	(void)err;
+	return 0; /* nothing is persisted without a database */
+}
+
+static int mem_get_cert_provisioner(struct store *s, const char *serial, bool *found,
+				    char **prov_name, char **prov_type, struct error *err)
+{
+	(void)s;
+	(void)serial;
+	(void)err;
+	*found = false;
+	if (prov_name != NULL)
+		*prov_name = NULL;
+	if (prov_type != NULL)
+		*prov_type = NULL;
+	return 0;
+}
+
+static int mem_revoke(struct store *s, const struct revocation *rev, bool *already_revoked,
+		      struct error *err)
+{
+	(void)s;
+	(void)rev;
+	*already_revoked = false;
+	return err_set(err, ERR_NOT_IMPLEMENTED,
+		       "revocation is not available: no persistence layer configured");
+}
+
+static int mem_is_revoked(struct store *s, const char *serial, bool *revoked, struct error *err)
+{
+	(void)s;
+	(void)serial;
+	(void)err;
+	*revoked = false;
+	return 0;
+}
+
+static void mem_close(struct store *s)
+{
+	struct memory_store *m = (struct memory_store *)s;
+
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i]);
+	free(m->slots);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+static const struct store_ops memory_ops = {
+    .use_token = mem_use_token,
+    .put_cert = mem_put_cert,
+    .get_cert_provisioner = mem_get_cert_provisioner,
+    .revoke = mem_revoke,
+    .is_revoked = mem_is_revoked,
+    .close = mem_close,
+};
+
+int store_open_memory(struct store **out, struct error *err)
+{
+	struct memory_store *m = xcalloc(1, sizeof(*m));
+
+	if (pthread_mutex_init(&m->lock, NULL) != 0) {
+		free(m);
+		*out = NULL;
+		return err_set(err, ERR_INTERNAL, "store: cannot create a mutex");
+	}
+	m->base.ops = &memory_ops;
+	m->cap = 1024;
+	m->slots = xcalloc(m->cap, sizeof(*m->slots));
+	*out = &m->base;
+	return 0;
+}

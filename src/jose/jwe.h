@@ -12,8 +12,11 @@
 #include "base/error.h"
 
 #define JWE_P2C_DEFAULT 600000
+/* Largest compact JWE accepted (a provisioner key is a few KiB); plaintexts up to half. */
+#define JWE_MAX_LEN (64 * 1024)
 
 /* Decrypts a compact JWE with a password. Wrong password -> ERR_INVALID "invalid password".
+ * The header's p2c is honoured within 1000..10,000,000 (bounds the work a file can ask for).
  * *plain malloc'd, NUL-terminated; the caller wipes and frees it. */
 int jwe_decrypt_password(const char *compact, const char *password, uint8_t **plain,
 			 size_t *plain_len, struct error *err);

@@ -17,11 +17,11 @@
 #define JWS_MAX_LEN (64 * 1024)
 
 struct jws {
-	json_t *header;  /* protected header object */
-	json_t *payload; /* payload parsed as a JSON object (JWT claims) */
+	json_t *header;	     /* protected header object */
+	json_t *payload;     /* payload parsed as a JSON object (JWT claims) */
 	char *signing_input; /* "b64(header).b64(payload)" */
 	size_t signing_input_len;
-	uint8_t *sig;
+	uint8_t *sig; /* decoded signature; shares signing_input's allocation */
 	size_t sig_len;
 };
 
@@ -37,9 +37,13 @@ void jws_free(struct jws *jws);
  * (may be NULL; e.g. kid, typ, x5cInsecure). Returns a malloc'd compact string. */
 int jws_sign(const json_t *extra_header, const json_t *payload, EVP_PKEY *key, char **out,
 	     struct error *err);
+/* Like jws_sign with an explicit algorithm that must suit the key (e.g. PS256 for RSA);
+ * alg NULL = the key's default (ES256/ES384/ES512, EdDSA, RS256). */
+int jws_sign_alg(const json_t *extra_header, const json_t *payload, EVP_PKEY *key, const char *alg,
+		 char **out, struct error *err);
 
 /* Claim accessors: string claim or NULL; integer NumericDate (accepts JSON integer or real);
- * "aud" as a list whether string or array. */
+ * the caller reads "aud" (string or array) from jws->payload itself. */
 const char *jwt_claim_str(const struct jws *jws, const char *name);
 int jwt_claim_time(const struct jws *jws, const char *name, int64_t *out_sec, int *present);
 

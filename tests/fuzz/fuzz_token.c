@@ -1,4 +1,5 @@
 /* fuzz_token.c - JWS parsing and verification from arbitrary bytes. */
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>

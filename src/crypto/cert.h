@@ -11,15 +11,15 @@
 
 /* Parses every CERTIFICATE block of PEM data (or one DER cert) in order; *out owned by the
  * caller (sk_X509_pop_free(s, X509_free)). No certificate -> ERR_INVALID. */
-int cert_parse_chain(const uint8_t *data, size_t len, STACK_OF(X509) **out, struct error *err);
+int cert_parse_chain(const uint8_t *data, size_t len, STACK_OF(X509) * *out, struct error *err);
 /* Reads a chain file (see cert_parse_chain); errors name the file. */
-int cert_load_chain_file(const char *path, STACK_OF(X509) **out, struct error *err);
+int cert_load_chain_file(const char *path, STACK_OF(X509) * *out, struct error *err);
 /* Reads the first certificate of a file. */
 int cert_load_file(const char *path, X509 **out, struct error *err);
 /* One PEM block, 64 columns, trailing newline; malloc'd. */
 int cert_to_pem(X509 *cert, char **pem, struct error *err);
 /* Concatenated PEM of a chain; malloc'd. */
-int cert_chain_to_pem(STACK_OF(X509) *chain, char **pem, struct error *err);
+int cert_chain_to_pem(STACK_OF(X509) * chain, char **pem, struct error *err);
 /* DER bytes; *der malloc'd with OPENSSL_malloc (free with OPENSSL_free). */
 int cert_to_der(X509 *cert, uint8_t **der, size_t *len, struct error *err);
 /* SHA-256 of the DER certificate as 64 lowercase hex characters + NUL. */
@@ -36,9 +36,9 @@ char *cert_common_name(X509 *cert);
 
 /* Verifies leaf against roots (X509_STORE) with optional untrusted intermediates, at time
  * at_ns (0 = now), requiring EKU purpose (X509_PURPOSE_SSL_CLIENT etc, 0 = any). */
-int cert_verify_chain(X509 *leaf, STACK_OF(X509) *untrusted, X509_STORE *roots, int64_t at_ns,
+int cert_verify_chain(X509 *leaf, STACK_OF(X509) * untrusted, X509_STORE *roots, int64_t at_ns,
 		      int purpose, struct error *err);
 /* Builds an X509_STORE holding the given certificates; caller frees. */
-X509_STORE *cert_store_new(STACK_OF(X509) *certs);
+X509_STORE *cert_store_new(STACK_OF(X509) * certs);
 
 #endif

@@ -26,7 +26,8 @@ struct signer {
 	const struct signer_ops *ops;
 };
 
-/* A signer over an in-memory key; takes ownership of key. */
+/* A signer over an in-memory key; takes ownership of key. NULL (key freed) for a NULL or
+ * unsupported key. Safe for concurrent sign_cert calls. */
 struct signer *signer_file_new(EVP_PKEY *key);
 static inline int signer_sign_cert(struct signer *s, X509 *cert, struct error *err)
 {

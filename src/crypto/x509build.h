@@ -32,9 +32,9 @@ enum prov_type_code {
 };
 
 struct leaf_spec {
-	X509_NAME *subject;       /* borrowed; usually just CN */
+	X509_NAME *subject;	  /* borrowed; usually just CN */
 	const struct names *sans; /* borrowed; the SANs to write (cn ignored) */
-	EVP_PKEY *public_key;     /* borrowed */
+	EVP_PKEY *public_key;	  /* borrowed */
 	int64_t not_before_ns;
 	int64_t not_after_ns;
 	bool server_auth; /* EKU serverAuth */
@@ -64,8 +64,7 @@ int x509_reissue(X509 *old, EVP_PKEY *new_key, int64_t not_before_ns, int64_t no
 
 /* Reads the provisioner extension of a certificate: returns 0 and fills out-params when
  * present, 1 when absent, -1 on a malformed extension. Strings malloc'd. */
-int x509_get_provisioner_ext(X509 *cert, int *type, char **name, char **cred_id,
-			     struct error *err);
+int x509_get_provisioner_ext(X509 *cert, int *type, char **name, char **cred_id, struct error *err);
 
 /* Fills a random positive serial < 2^128 with a set top bit avoided (like step). */
 int x509_random_serial(ASN1_INTEGER **out, struct error *err);

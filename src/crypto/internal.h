@@ -1,0 +1,76 @@
+/* internal.h - helpers shared by the files of the crypto module (not a public interface). */
+#ifndef STRIDE_CRYPTO_INTERNAL_H
+#define STRIDE_CRYPTO_INTERNAL_H
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "base/error.h"
+#include "crypto/csr.h"
+
+/* Largest PEM/DER input the parsers accept (keys, CSRs, certificate chains). */
+#define CRYPTO_INPUT_MAX (4u * 1024u * 1024u)
+
+/* A growable byte buffer for hand-written DER (aborts on out-of-memory like xmalloc). */
+struct dbuf {
+	uint8_t *p;
+	size_t n, cap;
+};
+/* Appends n bytes. */
+void dbuf_put(struct dbuf *b, const void *d, size_t n);
+/* Appends a DER tag-length-value with the given one-byte tag. */
+void dbuf_put_tlv(struct dbuf *b, uint8_t tag, const void *d, size_t n);
+/* Appends a DER INTEGER holding a non-negative value. */
+void dbuf_put_uint(struct dbuf *b, uint64_t v);
+/* Frees the buffer and resets it. */
+void dbuf_free(struct dbuf *b);
+
+/* Reads a DER header at p (avail bytes): one-byte tag, definite length; returns 0 and fills
+ * *tag, *hdr (header size) and *len (content size, fits inside avail), or -1. */
+int der_header(const uint8_t *p, size_t avail, uint8_t *tag, size_t *hdr, size_t *len);
+
+/* Pre-fetched digests (never NULL, never freed). */
+const EVP_MD *crypto_md_sha1(void);
+const EVP_MD *crypto_md_sha256(void);
+const EVP_MD *crypto_md_sha384(void);
+const EVP_MD *crypto_md_sha512(void);
+
+/* Curve NID of an EC key (NID_undef for other keys or unknown curves). */
+int crypto_ec_curve_nid(const EVP_PKEY *key);
+/* True for the key types stride supports: EC P-256/384/521, Ed25519, RSA. */
+bool crypto_key_supported(const EVP_PKEY *key);
+/* The digest to sign with a key: SHA-256/384/512 by EC curve, SHA-256 for RSA, NULL for
+ * Ed25519 (*md = NULL). Unsupported key -> ERR_INVALID. */
+int crypto_sign_md(const EVP_PKEY *key, const EVP_MD **md, struct error *err);
+
+/* Sets the public key of a certificate being built (fast path for EC and RSA keys). */
+int crypto_set_pubkey(X509 *x, EVP_PKEY *pub, struct error *err);
+/* SHA-1 of the subjectPublicKey BIT STRING of a certificate (its Subject Key Identifier). */
+int crypto_cert_ski(X509 *cert, uint8_t out[20], struct error *err);
+/* Encodes the SANs of n (DNS, email, IP, URI in that order) as the DER of a GeneralNames
+ * SEQUENCE into out; out->n stays 0 when there are no SANs. Bad IP/non-ASCII -> ERR_INVALID. */
+int crypto_san_der(const struct names *n, struct dbuf *out, struct error *err);
+/* Adds an extension with DER value der/len (OID by nid, or obj when nid is NID_undef). */
+int crypto_add_ext(X509 *x, int nid, const ASN1_OBJECT *obj, int crit, const uint8_t *der,
+		   size_t len, struct error *err);
+/* Fills out (zeroed first) with the SANs of gens (gens may be NULL) and cn ("" when NULL). */
+int crypto_names_from_gens(const GENERAL_NAMES *gens, const char *cn, struct names *out,
+			   struct error *err);
+/* The first CN of a name as UTF-8, "" when absent; malloc'd. NULL on a bad encoding. */
+char *crypto_name_cn(const X509_NAME *name);
+/* Appends an attribute to a name as PrintableString when possible, else UTF8String (like Go). */
+int crypto_name_add(X509_NAME *name, int nid, const char *value, struct error *err);
+/* Copies the content of a memory BIO into a malloc'd NUL-terminated string. */
+int crypto_bio_to_str(BIO *bio, char **out, struct error *err);
+/* Converts nanoseconds since the epoch to seconds, rounding down. */
+time_t crypto_ns_to_time(int64_t ns);
+/* True when the data looks like PEM (contains a "-----BEGIN " line). */
+bool crypto_is_pem(const uint8_t *data, size_t len);
+
+#endif

@@ -195,3 +195,13 @@ new_csr() {
 sign_body() {
 	jq -n --rawfile csr "$1" --arg ott "$2" '{csr: $csr, ott: $ott, notBefore: "", notAfter: ""}'
 }
+
+# jwt_payload TOKEN: the decoded claims of a JWT.
+jwt_payload() {
+	local s
+	s=$(echo "$1" | cut -d. -f2)
+	s=${s//-/+}
+	s=${s//_//}
+	while ((${#s} % 4)); do s+="="; done
+	echo "$s" | base64 -d
+}

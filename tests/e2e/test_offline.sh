@@ -6,8 +6,7 @@ check "ca init" init_ca
 CFG="$STRIDEPATH/config/ca.json"
 check "offline token" "$STRIDE_BIN" ca token off.example.com --offline \
 	--provisioner-password-file "$WORK/prov-password"
-payload=$(cut -d. -f2 "$WORK/last.out" | tr '_-' '/+')
-payload=$(echo "$payload$(printf '=%.0s' $(seq 1 $(((4 - ${#payload} % 4) % 4))))" | base64 -d)
+payload=$(jwt_payload "$(cat "$WORK/last.out")")
 expect_eq "offline token audience uses dnsNames[0] without /1.0" "https://localhost/sign" \
 	"$(echo "$payload" | jq -r .aud)"
 

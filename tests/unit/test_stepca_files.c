@@ -135,6 +135,43 @@ static void test_jwe_a128gcm(void **state)
 	check_jwe("jwk_ed25519_a128gcm");
 }
 
+/* Replaces every occurrence of what by with in text; malloc'd. */
+static char *replace_all(const char *text, const char *what, const char *with)
+{
+	size_t n = 0, wl = strlen(what), rl = strlen(with);
+	const char *p;
+	char *out, *o;
+
+	for (p = strstr(text, what); p != NULL; p = strstr(p + wl, what))
+		n++;
+	out = malloc(strlen(text) + n * (rl > wl ? rl - wl : 0) + 1);
+	for (o = out; (p = strstr(text, what)) != NULL; text = p + wl) {
+		memcpy(o, text, (size_t)(p - text));
+		o += p - text;
+		memcpy(o, with, rl);
+		o += rl;
+	}
+	strcpy(o, text);
+	return out;
+}
+
+/* The ca.json of the tree with its placeholders filled in (see tests/data/stepca/README.md). */
+static struct ca_config *load_tree_config(void)
+{
+	char *raw = read_text(TEST_DATA_DIR "/stepca/tree/config/ca.json");
+	char *a = replace_all(raw, "@TREE@", TEST_DATA_DIR "/stepca/tree");
+	char *b = replace_all(a, "@PORT@", "9000");
+	struct ca_config *cfg = NULL;
+	struct error err = {0};
+
+	if (ca_config_parse(b, strlen(b), "ca.json", &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	free(raw);
+	free(a);
+	free(b);
+	return cfg;
+}
+
 /* The CA tree of `step ca init`: its ca.json parses, its intermediate key decrypts and
  * matches the certificate, its provisioner JWE decrypts to the configured public key. */
 static void test_ca_tree(void **state)
@@ -150,8 +187,8 @@ static void test_ca_tree(void **state)
 	char fp[65], t1[44], t2[44];
 	(void)state;
 
-	if (ca_config_load(TEST_DATA_DIR "/stepca/tree/config/ca.json", &cfg, &err) != 0)
-		fail_msg("%s", err.msg);
+	cfg = load_tree_config();
+	assert_string_equal(cfg->key, TEST_DATA_DIR "/stepca/tree/secrets/intermediate_ca_key");
 	assert_string_equal(cfg->db_type, "badgerv2");
 	key_pem = read_text(TEST_DATA_DIR "/stepca/tree/secrets/intermediate_ca_key");
 	assert_int_equal(

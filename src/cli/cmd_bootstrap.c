@@ -20,7 +20,6 @@
 #include "config/defaults.h"
 #include "crypto/cert.h"
 
-#define CONTEXTS_MAX   (1024u * 1024u)
 #define TRUSTSTORE_DIR "/usr/local/share/ca-certificates"
 
 static const struct flag_def bootstrap_flags[] = {
@@ -83,97 +82,9 @@ static char *url_host(const char *url)
 /* A context, authority or profile name becomes a directory name: no separators. */
 static int check_name(const char *flag, const char *v, struct error *err)
 {
-	if (v[0] == '\0' || strchr(v, '/') != NULL || strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+	if (!stride_context_name_valid(v))
 		return cli_err_invalid(err, flag, v, "it must be usable as a directory name");
 	return 0;
-}
-
-/* Loads $STRIDEPATH/contexts.json (an empty object when missing). */
-static int contexts_load(const char *path, json_t **out, struct error *err)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	json_error_t je;
-	int rc = -1;
-
-	*out = NULL;
-	if (!file_exists(path)) {
-		*out = json_object();
-		return 0;
-	}
-	if (file_read(path, CONTEXTS_MAX, &data, &len, err) != 0)
-		goto out;
-	*out = json_loadb((const char *)data, len, 0, &je);
-	if (*out == NULL || !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		err_set(err, ERR_INVALID, "error parsing %s: %s", path,
-			*je.text != '\0' ? je.text : "not a JSON object");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(data);
-	return rc;
-}
-
-static int write_json(const char *path, const json_t *j, size_t flags, mode_t mode,
-		      struct error *err)
-{
-	char *s = json_dumps(j, flags);
-	char *text;
-	int rc;
-
-	if (s == NULL)
-		return err_set(err, ERR_INTERNAL, "error encoding %s", path);
-	text = xasprintf("%s\n", s);
-	rc = file_write_atomic(path, text, strlen(text), mode, err);
-	free(text);
-	free(s);
-	return rc;
-}
-
-/* Adds (or replaces) the context and makes it current (files.md §4). */
-static int context_add(const char *base, const char *name, const char *authority,
-		       const char *profile, struct error *err)
-{
-	char *path = path_join(base, "contexts.json");
-	char *current = path_join(base, "current-context.json");
-	json_t *all = NULL, *cur = NULL;
-	int rc = -1;
-
-	if (file_mkdir_p(base, 0700, err) != 0)
-		goto out;
-	if (contexts_load(path, &all, err) != 0)
-		goto out;
-	json_object_set_new(all, name,
-			    json_pack("{s:s, s:s}", "profile", profile, "authority", authority));
-	if (write_json(path, all, JSON_INDENT(4), 0600, err) != 0)
-		goto out;
-	cur = json_pack("{s:s}", "context", name);
-	if (write_json(current, cur, JSON_COMPACT, 0644, err) != 0)
-		goto out;
-	rc = 0;
-out:
-	json_decref(cur);
-	json_decref(all);
-	free(current);
-	free(path);
-	return rc;
-}
-
-/* True when contexts.json lists at least one context. */
-static bool contexts_enabled(const char *base)
-{
-	char *path = path_join(base, "contexts.json");
-	json_t *all = NULL;
-	bool on = false;
-
-	if (contexts_load(path, &all, NULL) == 0)
-		on = json_object_size(all) > 0;
-	json_decref(all);
-	free(path);
-	return on;
 }
 
 /* The first update-ca-certificates in PATH or the usual sbin directories; malloc'd or NULL. */
@@ -321,7 +232,7 @@ static int bootstrap_run(struct cli_ctx *ctx, struct error *err)
 	/* 2. where it goes: a context, or the base path */
 	base = stride_base_path();
 	use_context = flag_str(ctx, "context") != NULL || flag_str(ctx, "authority") != NULL ||
-		      flag_str(ctx, "profile") != NULL || contexts_enabled(base);
+		      flag_str(ctx, "profile") != NULL || stride_contexts_enabled();
 	if (use_context) {
 		host = url_host(url);
 		name = flag_str(ctx, "context") != NULL ? flag_str(ctx, "context") : host;
@@ -331,7 +242,7 @@ static int bootstrap_run(struct cli_ctx *ctx, struct error *err)
 		    check_name("authority", authority, err) != 0 ||
 		    check_name("profile", profile, err) != 0)
 			goto out;
-		if (context_add(base, name, authority, profile, err) != 0)
+		if (stride_context_add(name, authority, profile, err) != 0)
 			goto out;
 		dir = path_join(base, "authorities");
 		eff = path_join(dir, authority);

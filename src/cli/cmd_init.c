@@ -268,42 +268,29 @@ static bool valid_address(const char *a)
 	return atoi(colon + 1) <= 65535;
 }
 
-/* With --context/--authority/--profile: registers the context and returns its tree. */
+/* With --context/--authority/--profile: registers the context (named after the first DNS
+ * name by default), creates its profile's empty defaults.json and returns its tree. */
 static int context_path(struct cli_ctx *ctx, const char *dns0, char **path, struct error *err)
 {
 	const char *name = flag_str(ctx, "context"), *auth = flag_str(ctx, "authority");
 	const char *prof = flag_str(ctx, "profile");
-	char *base = stride_base_path(), *file = NULL, *pdir = NULL, *pfile = NULL;
-	json_t *contexts = NULL, *current = NULL;
+	char *base = stride_base_path(), *pdir = NULL, *pfile = NULL;
 	int rc = -1;
 
 	name = name != NULL ? name : dns0;
 	auth = auth != NULL ? auth : name;
 	prof = prof != NULL ? prof : name;
-	file = path_join(base, "contexts.json");
-	if (file_mkdir_p(base, 0700, err) != 0 ||
-	    config_json_load_object(file, &contexts, NULL, err) != 0)
+	if (stride_context_add(name, auth, prof, err) != 0)
 		goto out;
-	json_object_set_new(contexts, name,
-			    json_pack("{s:s, s:s}", "profile", prof, "authority", auth));
-	current = json_pack("{s:s}", "context", name);
 	pdir = xasprintf("%s/profiles/%s/config", base, prof);
 	pfile = path_join(pdir, "defaults.json");
-	if (config_write_json(file, contexts, 0, 0600, err) != 0)
-		goto out;
-	free(file);
-	file = path_join(base, "current-context.json");
-	if (config_write_json(file, current, 0, 0644, err) != 0 ||
-	    file_mkdir_p(pdir, 0700, err) != 0 ||
+	if (file_mkdir_p(pdir, 0700, err) != 0 ||
 	    (!file_exists(pfile) && file_write_atomic(pfile, "{}\n", 3, 0600, err) != 0))
 		goto out;
 	*path = xasprintf("%s/authorities/%s", base, auth);
 	rc = 0;
 out:
-	json_decref(contexts);
-	json_decref(current);
 	free(base);
-	free(file);
 	free(pdir);
 	free(pfile);
 	return rc;

@@ -1,6 +1,7 @@
 /* defaults.c - $STRIDEPATH, contexts (contexts.json, current-context.json) and the merged CLI
  * defaults.json (files.md §3-4). */
 #include "config/defaults.h"
+#include "config/ca_config.h"
 
 #include <pwd.h>
 #include <stdio.h>
@@ -83,8 +84,7 @@ out:
 	return rc;
 }
 
-/* A name used as a single path element under authorities/ or profiles/. */
-static bool valid_path_element(const char *s)
+bool stride_context_name_valid(const char *s)
 {
 	return s[0] != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
 	       strcmp(s, "..") != 0;
@@ -114,7 +114,7 @@ static int context_fields(const json_t *contexts, const char *name, char **autho
 				       "context cannot have an empty %s value; check your "
 				       "$STRIDEPATH/contexts.json file",
 				       keys[i]);
-		if (!json_is_string(v) || !valid_path_element(json_string_value(v)))
+		if (!json_is_string(v) || !stride_context_name_valid(json_string_value(v)))
 			return err_set(err, ERR_INVALID,
 				       "context '%s' has an invalid %s value; check your "
 				       "$STRIDEPATH/contexts.json file",
@@ -274,4 +274,55 @@ out:
 	free(authority);
 	free(profile);
 	return rc;
+}
+
+int stride_context_add(const char *name, const char *authority, const char *profile,
+		       struct error *err)
+{
+	char *base = stride_base_path();
+	char *path = path_join(base, "contexts.json");
+	char *current = path_join(base, "current-context.json");
+	json_t *all = NULL, *cur = NULL;
+	int rc = -1;
+
+	if (!stride_context_name_valid(name) || !stride_context_name_valid(authority) ||
+	    !stride_context_name_valid(profile)) {
+		err_set(err, ERR_INVALID,
+			"invalid context '%s': names must be usable as directory "
+			"names",
+			name);
+		goto out;
+	}
+	if (file_mkdir_p(base, 0700, err) != 0 ||
+	    config_json_load_object(path, &all, NULL, err) != 0)
+		goto out;
+	json_object_set_new(all, name,
+			    json_pack("{s:s, s:s}", "profile", profile, "authority", authority));
+	cur = json_pack("{s:s}", "context", name);
+	if (config_write_json(path, all, -4, 0600, err) != 0 ||
+	    config_write_json(current, cur, 0, 0644, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(cur);
+	json_decref(all);
+	free(current);
+	free(path);
+	free(base);
+	return rc;
+}
+
+bool stride_contexts_enabled(void)
+{
+	char *base = stride_base_path();
+	char *path = path_join(base, "contexts.json");
+	json_t *all = NULL;
+	bool on = false;
+
+	if (config_json_load_object(path, &all, NULL, NULL) == 0)
+		on = json_object_size(all) > 0;
+	json_decref(all);
+	free(path);
+	free(base);
+	return on;
 }

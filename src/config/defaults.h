@@ -26,4 +26,13 @@ int stride_context_resolve(const char *context_name, char **name, char **authori
  * parsing <path>: <why> at line L column C". *out owned by the caller. exists may be NULL. */
 int config_json_load_object(const char *path, json_t **out, bool *exists, struct error *err);
 
+/* True when s can name a context, authority or profile (one directory name, not "." or ".."). */
+bool stride_context_name_valid(const char *s);
+/* Adds or replaces a context {profile, authority} in $STRIDEPATH/contexts.json (mode 0600,
+ * 4-space indentation) and makes it current in current-context.json. */
+int stride_context_add(const char *name, const char *authority, const char *profile,
+		       struct error *err);
+/* True when contexts.json defines at least one context. */
+bool stride_contexts_enabled(void);
+
 #endif

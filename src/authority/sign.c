@@ -317,7 +317,7 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 {
 	struct token_grant g = {0};
 	struct names token_names = {0};
-	struct validity v;
+	struct validity v = {0};
 	X509_NAME *subject = NULL;
 	X509 *leaf = NULL;
 	char *serial = NULL;

@@ -112,7 +112,7 @@ static int tty_read(const char *prompt, bool echo, char **out, struct error *err
 	if (!echo && tcgetattr(fd, &old) == 0) {
 		term = old;
 		term.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		if (tcsetattr(fd, TCSAFLUSH, &term) == 0)
+		if (tcsetattr(fd, TCSANOW, &term) == 0)
 			restore = true;
 	}
 	if (write(fd, prompt, strlen(prompt)) < 0 || write(fd, ": ", 2) < 0) {
@@ -148,7 +148,7 @@ static int tty_read(const char *prompt, bool echo, char **out, struct error *err
 	rc = 0;
 restore:
 	if (restore) {
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 		if (write(fd, "\n", 1) < 0) {
 			/* nothing to do: the prompt was already answered */
 		}

@@ -215,7 +215,7 @@ static int dns_names(struct cli_ctx *ctx, struct strv *out, struct error *err)
 		if (value_or_prompt(ctx, "dns",
 				    "What DNS names or IP addresses will clients use to reach "
 				    "your CA?",
-				    "(e.g. ca.example.com[,10.1.2.3,etc.]): ", &answer, err) != 0)
+				    "(e.g. ca.example.com[,10.1.2.3,etc.])", &answer, err) != 0)
 			return -1;
 		strv_push(&parts, answer);
 		free(answer);
@@ -339,18 +339,18 @@ static int gather(struct cli_ctx *ctx, struct init_input *in, struct error *err)
 	    flag_str(ctx, "context") || flag_str(ctx, "authority") || flag_str(ctx, "profile");
 
 	if (value_or_prompt(ctx, "name", "What would you like to name your new PKI?",
-			    "(e.g. Smallstep): ", &in->name, err) != 0 ||
+			    "(e.g. Smallstep)", &in->name, err) != 0 ||
 	    dns_names(ctx, &in->dns, err) != 0 ||
 	    value_or_prompt(ctx, "address",
 			    "What IP and port will your new CA bind to? (:443 will bind to "
 			    "0.0.0.0:443)",
-			    "(e.g. :443 or 127.0.0.1:443): ", &in->address, err) != 0)
+			    "(e.g. :443 or 127.0.0.1:443)", &in->address, err) != 0)
 		return -1;
 	if (!valid_address(in->address))
 		return cli_err_invalid(err, "address", in->address, "it must be host:port");
 	if (value_or_prompt(ctx, "provisioner",
 			    "What would you like to name the CA's first provisioner?",
-			    "(e.g. you@smallstep.com): ", &in->provisioner, err) != 0 ||
+			    "(e.g. you@smallstep.com)", &in->provisioner, err) != 0 ||
 	    ca_password(ctx, &in->password, err) != 0 ||
 	    (ppf != NULL && password_read_file(ppf, &in->prov_password, err) != 0) ||
 	    (kpf != NULL && password_read_file(kpf, &in->root_password, err) != 0))

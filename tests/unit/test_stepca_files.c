@@ -63,9 +63,11 @@ static void check_pem_key(const char *name)
 		fail_msg("%s: %s", name, err.msg);
 	assert_int_equal(jwk_thumbprint(key, thumb, &err), 0);
 	assert_string_equal(thumb, json_string_value(json_object_get(desc, "jwk_thumbprint")));
+	EVP_PKEY_free(key);
+	key = NULL;
 	assert_int_equal(key_parse_private((const uint8_t *)pem, strlen(pem), "wrong", &key, &err),
 			 -1);
-	EVP_PKEY_free(key);
+	assert_null(key);
 	json_decref(desc);
 	free(pem);
 	free(desc_path);

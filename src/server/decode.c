@@ -1,0 +1,115 @@
+/* decode.c - request bodies to structs. */
+#include "server/decode.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "base/duration.h"
+#include "base/password.h"
+#include "crypto/csr.h"
+
+#define DECODE_ERROR "error decoding json"
+
+json_t *json_field(const json_t *obj, const char *name)
+{
+	const char *key;
+	json_t *value;
+	json_t *found = NULL;
+
+	if (!json_is_object(obj))
+		return NULL;
+	/* json_object_foreach wants a non-const object; iteration does not modify it. */
+	json_object_foreach((json_t *)obj, key, value)
+	{
+		if (strcasecmp(key, name) == 0)
+			found = value;
+	}
+	return found;
+}
+
+/* A string field: NULL/null -> "" (unset); another type -> -1. */
+static int string_field(const json_t *obj, const char *name, const char **out)
+{
+	const json_t *v = json_field(obj, name);
+
+	*out = "";
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* step's TimeDuration: "" or an RFC 3339 time or a Go duration; anything else fails to decode. */
+static int time_duration_ok(const char *s)
+{
+	int64_t ns;
+	bool set;
+
+	return s[0] == '\0' || time_or_duration_parse(s, 0, &ns, &set, NULL) == 0;
+}
+
+int sign_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
+		    struct error *err)
+{
+	json_error_t jerr;
+	const char *csr_pem = "";
+	const json_t *td;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (len > max) {
+		err_public(err, ERR_TOO_LARGE, "request body too large");
+		goto out;
+	}
+	out->doc =
+	    json_loadb((const char *)data, len, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+	if (out->doc == NULL || !(json_is_object(out->doc) || json_is_null(out->doc)))
+		goto decode_error;
+	if (string_field(out->doc, "csr", &csr_pem) != 0 ||
+	    string_field(out->doc, "ott", &out->ott) != 0 ||
+	    string_field(out->doc, "notBefore", &out->not_before) != 0 ||
+	    string_field(out->doc, "notAfter", &out->not_after) != 0 ||
+	    !time_duration_ok(out->not_before) || !time_duration_ok(out->not_after))
+		goto decode_error;
+	td = json_field(out->doc, "templateData");
+	out->template_data = json_is_null(td) ? NULL : td;
+	if (csr_pem[0] != '\0') {
+		/* Only PEM is accepted (Go's pem.Decode): the first block, whatever its type. */
+		if (strstr(csr_pem, "-----BEGIN ") == NULL ||
+		    csr_parse((const uint8_t *)csr_pem, strlen(csr_pem), &out->csr, NULL) != 0)
+			goto decode_error;
+	}
+	if (out->csr == NULL) {
+		err_public(err, ERR_INVALID, "missing csr");
+		goto out;
+	}
+	if (csr_verify(out->csr, NULL) != 0) {
+		err_public(err, ERR_INVALID, "invalid csr");
+		goto out;
+	}
+	if (out->ott[0] == '\0') {
+		err_public(err, ERR_INVALID, "missing ott");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+decode_error:
+	err_public(err, ERR_INVALID, DECODE_ERROR);
+out:
+	if (rc != 0)
+		sign_body_free(out);
+	return rc;
+}
+
+void sign_body_free(struct sign_body *b)
+{
+	if (b == NULL)
+		return;
+	if (b->ott != NULL && b->ott[0] != '\0')
+		secure_wipe((char *)b->ott, strlen(b->ott));
+	X509_REQ_free(b->csr);
+	json_decref(b->doc);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,40 @@
+/* decode.h - request bodies to structs, as pure functions (unit-tested and fuzzed).
+ *
+ * Decoding follows Go's encoding/json as step-ca uses it: the first JSON value
+ * of the body is decoded (trailing bytes are ignored), keys match field names
+ * ignoring case, unknown fields are ignored, a later key wins and
+ * JSON null leaves a field unset.
+ */
+#ifndef STRIDE_SERVER_DECODE_H
+#define STRIDE_SERVER_DECODE_H
+
+#include <jansson.h>
+#include <openssl/x509.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+/* POST /sign (http-api.md §3.7). */
+struct sign_body {
+	json_t *doc;		     /* owned; the strings below point into it */
+	X509_REQ *csr;		     /* owned, signature verified */
+	const char *ott;	     /* never NULL or "" after a successful parse */
+	const char *not_before;	     /* "" when unset */
+	const char *not_after;	     /* "" when unset */
+	const json_t *template_data; /* NULL when absent or null */
+};
+
+/* Decodes and checks a POST /sign body in step's order: JSON and CSR decoding ("error decoding
+ * json"), "missing csr", "invalid csr", "missing ott". Errors are exposed ERR_INVALID (400);
+ * a body over max bytes is ERR_TOO_LARGE. out is zeroed on failure. */
+int sign_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
+		    struct error *err);
+/* Frees what a sign_body owns (wiping the token) and zeroes it. */
+void sign_body_free(struct sign_body *b);
+
+/* The member of a JSON object matching name as Go matches struct fields: the last key equal
+ * to name ignoring ASCII case; NULL when none. */
+json_t *json_field(const json_t *obj, const char *name);
+
+#endif

@@ -1,0 +1,347 @@
+/* main.c - the stride-ca binary: flags, password, start-up messages (cli.md §18). */
+#include <errno.h>
+#include <event2/thread.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "authority/authority.h"
+#include "base/buf.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "base/password.h"
+#include "base/str.h"
+#include "config/ca_config.h"
+#include "config/defaults.h"
+#include "crypto/cert.h"
+#include "crypto/key.h"
+#include "server/server.h"
+#include "store/store.h"
+
+#ifndef STRIDE_VERSION
+#define STRIDE_VERSION "0.0.0-dev"
+#endif
+
+#define USAGE_LINE   "stride-ca [<ca.json>]"
+#define KEY_FILE_MAX (1024 * 1024)
+
+static const char usage[] =
+    "Usage: stride-ca [<ca.json>] [--password-file <file>] [--pidfile <file>] [--quiet]\n"
+    "                 [--context <name>] [--help] [--version]\n"
+    "\n"
+    "Runs the stride online certificate authority: an HTTPS server speaking step-ca's API.\n"
+    "\n"
+    "  <ca.json>              the CA configuration (default $STRIDEPATH/config/ca.json)\n"
+    "  --password-file <file> the password of the intermediate key (trailing whitespace\n"
+    "                         is trimmed); else \"password\" in ca.json, else a prompt\n"
+    "  --pidfile <file>       write the process id to <file> and remove it on exit\n"
+    "  --quiet                no start-up information\n"
+    "  --context <name>       the context whose configuration to use\n"
+    "  --help, -h             this help\n"
+    "  --version, -v          the version\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP is ignored (reload not supported yet).\n";
+
+/* step-ca flags stride-ca knows but does not implement yet; "value" ones take an argument. */
+static const struct {
+	const char *name;
+	bool value;
+} unsupported[] = {
+    {"ssh-host-password-file", true},
+    {"ssh-user-password-file", true},
+    {"issuer-password-file", true},
+    {"resolver", true},
+    {"token", true},
+    {"acme-http-port", true},
+    {"acme-tls-port", true},
+    {"insecure", false},
+    {"acme-strict-fqdn", false},
+};
+
+struct options {
+	const char *config;
+	const char *password_file;
+	const char *pidfile;
+	const char *context;
+	bool quiet;
+	bool help;
+	bool version;
+};
+
+/* A start-up line in Go's log format ("2006/01/02 15:04:05 msg") on stderr. */
+static void startup(const struct options *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void startup(const struct options *o, const char *fmt, ...)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	if (o->quiet)
+		return;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y/%m/%d %H:%M:%S", &tm);
+	fprintf(stderr, "%s ", stamp);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Parses "--flag value", "--flag=value" (one or two dashes), positionals anywhere, "--". */
+static int parse_args(int argc, char **argv, struct options *o, struct error *err)
+{
+	bool flags_done = false;
+
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *name, *eq, *value = NULL;
+		size_t nlen;
+
+		if (flags_done || arg[0] != '-' || arg[1] == '\0') {
+			if (o->config != NULL)
+				return err_set(
+				    err, ERR_INVALID,
+				    "too many positional arguments were provided in '%s'",
+				    USAGE_LINE);
+			o->config = arg;
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			flags_done = true;
+			continue;
+		}
+		name = arg + (arg[1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		nlen = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		if (eq != NULL)
+			value = eq + 1;
+#define IS(flag) (nlen == strlen(flag) && strncmp(name, flag, nlen) == 0)
+		if (IS("help") || IS("h")) {
+			o->help = true;
+			continue;
+		}
+		if (IS("version") || IS("v")) {
+			o->version = true;
+			continue;
+		}
+		if (IS("quiet")) {
+			if (value != NULL && strcmp(value, "true") != 0 &&
+			    strcmp(value, "false") != 0)
+				return err_set(err, ERR_INVALID,
+					       "invalid boolean value '%s' for flag '--quiet'",
+					       value);
+			o->quiet = value == NULL || strcmp(value, "true") == 0;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(unsupported) / sizeof(unsupported[0]); k++)
+			if (IS(unsupported[k].name))
+				return err_set(err, ERR_NOT_IMPLEMENTED,
+					       "flag '--%s' is not supported yet",
+					       unsupported[k].name);
+		{
+			const char **slot = IS("password-file") ? &o->password_file
+					    : IS("pidfile")	? &o->pidfile
+					    : IS("context")	? &o->context
+								: NULL;
+			if (slot == NULL)
+				return err_set(err, ERR_INVALID,
+					       "flag provided but not defined: %s", arg);
+			if (value == NULL) {
+				if (i + 1 >= argc)
+					return err_set(err, ERR_INVALID,
+						       "flag needs an argument: %s", arg);
+				value = argv[++i];
+			}
+			*slot = value;
+		}
+#undef IS
+	}
+	return 0;
+}
+
+/* The password for the intermediate key, or NULL when none is needed or ca.json has one. */
+static int key_password(const struct options *o, const struct ca_config *cfg, char **out,
+			struct error *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	bool encrypted;
+	char *prompt;
+	int rc;
+
+	*out = NULL;
+	if (o->password_file != NULL)
+		return password_read_file(o->password_file, out, err);
+	if (cfg->password != NULL)
+		return 0;
+	/* A key that cannot be read (or a KMS URI) is reported by the authority itself. */
+	if (cfg->key == NULL || file_read(cfg->key, KEY_FILE_MAX, &data, &len, NULL) != 0)
+		return 0;
+	encrypted = key_pem_is_encrypted(data, len);
+	secure_wipe(data, len);
+	free(data);
+	if (!encrypted)
+		return 0;
+	if (!tty_available())
+		return err_set(err, ERR_INVALID,
+			       "the key %s is encrypted and there is no terminal to ask for its "
+			       "password: use --password-file or \"password\" in ca.json",
+			       cfg->key);
+	prompt = xasprintf("Please enter the password to decrypt %s", cfg->key);
+	rc = password_prompt(prompt, out, err);
+	free(prompt);
+	return rc;
+}
+
+/* "https://host:port" with brackets for an IPv6 literal; malloc'd. */
+static char *base_url(const char *host, int port)
+{
+	return xasprintf(strchr(host, ':') != NULL ? "https://[%s]:%d" : "https://%s:%d", host,
+			 port);
+}
+
+static void print_startup(const struct options *o, struct authority *a, struct server *srv)
+{
+	const struct ca_config *cfg = authority_config(a);
+	STACK_OF(X509) *roots = authority_roots(a);
+	char *url = base_url(cfg->dns_names.n > 0 ? cfg->dns_names.v[0] : "localhost",
+			     server_bound_port(srv));
+
+	startup(o, "Starting stride-ca %s", STRIDE_VERSION);
+	if (o->context != NULL)
+		startup(o, "Current context: %s", o->context);
+	startup(o, "Config file: %s", cfg->path != NULL ? cfg->path : o->config);
+	startup(o, "The primary server URL is %s", url);
+	startup(o, "Root certificates are available at %s/roots.pem", url);
+	if (cfg->dns_names.n > 1) {
+		struct buf others;
+
+		buf_init(&others, 64 * 1024);
+		for (size_t i = 1; i < cfg->dns_names.n; i++)
+			buf_printf(&others, NULL, "%s%s", i > 1 ? ", " : "", cfg->dns_names.v[i]);
+		startup(o, "Additional configured hostnames: %s",
+			others.data != NULL ? (const char *)others.data : "");
+		buf_free(&others);
+	}
+	for (int i = 0; i < sk_X509_num(roots); i++) {
+		char fp[65];
+		if (cert_fingerprint(sk_X509_value(roots, i), fp, NULL) == 0)
+			startup(o, "X.509 Root Fingerprint: %s", fp);
+	}
+	startup(o, "Serving HTTPS on %s ...", server_bound_address(srv));
+	free(url);
+}
+
+static int write_pidfile(const char *path, struct error *err)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+
+	if (file_write_atomic(path, line, (size_t)n, 0644, err) != 0)
+		return err_wrap(err, "cannot write the pid file %s", path);
+	return 0;
+}
+
+/* The three lines step prints when it cannot open the configuration (cli.md §18). */
+static bool config_readable(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct error err = {0};
+	struct ca_config *cfg = NULL;
+	struct store *store = NULL;
+	struct authority *a = NULL;
+	struct server *srv = NULL;
+	struct server_options sopts = {0};
+	char *config_path = NULL;
+	char *password = NULL;
+	bool pidfile_written = false;
+	int status = 1;
+
+	evthread_use_pthreads(); /* before any event_base exists */
+	if (parse_args(argc, argv, &o, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		if (err.kind == ERR_INVALID)
+			fprintf(stderr, "Run 'stride-ca --help' for usage.\n");
+		return 1;
+	}
+	if (o.help) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("stride-ca %s\n", STRIDE_VERSION);
+		return 0;
+	}
+	if (o.config != NULL) {
+		config_path = xstrdup(o.config);
+	} else {
+		char *base = NULL;
+
+		if (stride_effective_path(o.context, &base, &err) != 0)
+			goto fail;
+		config_path = path_join(base, "config/ca.json");
+		free(base);
+	}
+	if (!config_readable(config_path)) {
+		fprintf(stderr, "stride-ca can't find or open the configuration file for your CA.\n"
+				"You may need to create a CA first by running `stride ca init`.\n"
+				"Documentation: see README.md\n");
+		goto out;
+	}
+	if (ca_config_load(config_path, &cfg, &err) != 0)
+		goto fail;
+	log_configure(LOG_INFO,
+		      !(cfg->logger_format != NULL && strcmp(cfg->logger_format, "text") == 0));
+	if (key_password(&o, cfg, &password, &err) != 0)
+		goto fail;
+	if (cfg->has_db ? store_open(cfg->db_type, cfg->db_data_source, &store, &err) != 0
+			: store_open_memory(&store, &err) != 0)
+		goto fail;
+	if (authority_new(cfg, password, store, &a, &err) != 0)
+		goto fail;
+	cfg = NULL; /* owned by the authority now */
+	store = NULL;
+	password_free(password);
+	password = NULL;
+	if (server_new(a, &sopts, &srv, &err) != 0)
+		goto fail;
+	print_startup(&o, a, srv);
+	if (o.pidfile != NULL) {
+		if (write_pidfile(o.pidfile, &err) != 0)
+			goto fail;
+		pidfile_written = true;
+	}
+	if (server_run(srv, &err) != 0)
+		goto fail;
+	status = 0;
+	goto out;
+fail:
+	fprintf(stderr, "%s\n", err.msg);
+out:
+	if (pidfile_written)
+		unlink(o.pidfile);
+	server_free(srv);
+	authority_free(a);
+	store_close(store);
+	ca_config_free(cfg);
+	password_free(password);
+	free(config_path);
+	return status;
+}

@@ -1,0 +1,666 @@
+/* server.c - listening sockets, worker threads, connection accounting, graceful stop. */
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/thread.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/duration.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "server/internal.h"
+
+#define DRAIN_CHECK_USEC     50000 /* how often a draining worker looks at its connections */
+#define DRAIN_CONN_TIMEOUT   1	   /* seconds: idle keep-alive connections close this fast */
+#define ACCEPT_PAUSE_SEC     1	   /* after accept() fails (out of descriptors) */
+#define RESERVED_DESCRIPTORS 64	   /* for files, the store, logs */
+
+static int conn_index = -1;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* ---- addresses ------------------------------------------------------------------------- */
+
+int server_split_address(const char *address, char **host, char **port, struct error *err)
+{
+	const char *colon;
+	const char *p;
+	size_t hlen;
+	const char *hstart = address;
+
+	*host = NULL;
+	*port = NULL;
+	if (address == NULL || address[0] == '\0')
+		return err_set(err, ERR_INVALID, "invalid address %s", address ? address : "");
+	if (address[0] == '[') {
+		const char *close = strchr(address, ']');
+
+		if (close == NULL || close[1] != ':')
+			return err_set(err, ERR_INVALID, "invalid address %s", address);
+		hstart = address + 1;
+		hlen = (size_t)(close - hstart);
+		colon = close + 1;
+		if (memchr(hstart, '[', hlen) != NULL)
+			return err_set(err, ERR_INVALID, "invalid address %s", address);
+	} else {
+		colon = strchr(address, ':');
+		if (colon == NULL || strchr(colon + 1, ':') != NULL || strchr(address, ']') != NULL)
+			return err_set(err, ERR_INVALID, "invalid address %s", address);
+		hlen = (size_t)(colon - address);
+	}
+	p = colon + 1;
+	for (const char *q = p; *q != '\0'; q++)
+		if (*q < '0' || *q > '9')
+			return err_set(err, ERR_INVALID, "invalid address %s", address);
+	if (strlen(p) > 5 || atoi(p) > 65535)
+		return err_set(err, ERR_INVALID, "invalid address %s", address);
+	*host = xasprintf("%.*s", (int)hlen, hstart);
+	*port = xstrdup(p[0] != '\0' ? p : "0");
+	return 0;
+}
+
+/* The socket address to listen on: "" = every interface (dual-stack "::" when possible); a
+ * name resolves to its first IPv4 address if it has one (as Go's net.Listen does). */
+static int resolve(const char *host, const char *port, struct sockaddr_storage *ss,
+		   socklen_t *sslen, struct error *err)
+{
+	struct addrinfo hints = {0}, *res = NULL, *pick = NULL;
+	int gai;
+
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '\0') {
+		int probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (probe >= 0) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+			close(probe);
+			s6->sin6_family = AF_INET6;
+			s6->sin6_addr = in6addr_any;
+			s6->sin6_port = htons((uint16_t)atoi(port));
+			*sslen = sizeof(*s6);
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+			s4->sin_family = AF_INET;
+			s4->sin_addr.s_addr = htonl(INADDR_ANY);
+			s4->sin_port = htons((uint16_t)atoi(port));
+			*sslen = sizeof(*s4);
+		}
+		return 0;
+	}
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	gai = getaddrinfo(host, port, &hints, &res);
+	if (gai != 0)
+		return err_set(err, ERR_INVALID, "cannot resolve %s: %s", host, gai_strerror(gai));
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			pick = ai;
+			break;
+		}
+		if (pick == NULL && ai->ai_family == AF_INET6)
+			pick = ai;
+	}
+	if (pick == NULL || pick->ai_addrlen > sizeof(*ss)) {
+		freeaddrinfo(res);
+		return err_set(err, ERR_INVALID, "cannot resolve %s: no usable address", host);
+	}
+	memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+	*sslen = pick->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void set_port(struct sockaddr_storage *ss, int port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+}
+
+static int get_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* "127.0.0.1:8443" or "[::1]:8443"; malloc'd. */
+static char *format_address(const struct sockaddr_storage *ss, socklen_t len)
+{
+	char host[NI_MAXHOST] = "?";
+
+	getnameinfo((const struct sockaddr *)ss, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+	return xasprintf(ss->ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, get_port(ss));
+}
+
+/* A bound socket; listening (and sharing the port with the other workers) when reuseport. */
+static int open_socket(const struct sockaddr_storage *ss, socklen_t len, bool reuseport, int *out,
+		       struct error *err)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, zero = 0;
+	char *addr = format_address(ss, len);
+	int rc = -1;
+
+	*out = -1;
+	if (fd < 0) {
+		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
+		goto out;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
+	    (ss->ss_family == AF_INET6 &&
+	     IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr) &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) != 0)) {
+		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
+		goto out;
+	}
+	if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
+		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
+		goto out;
+	}
+	if (reuseport && listen(fd, SERVER_LISTEN_BACKLOG) != 0) {
+		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
+		goto out;
+	}
+	*out = fd;
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(addr);
+	return rc;
+}
+
+/* ---- connections ------------------------------------------------------------------------ */
+
+static struct evconnlistener *worker_listener(struct worker *w)
+{
+	return w->bound != NULL ? evhttp_bound_socket_get_listener(w->bound) : NULL;
+}
+
+/* Runs when OpenSSL frees the SSL object of a connection (its bufferevent is gone). */
+static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			 void *argp)
+{
+	struct conn *c = ptr;
+	struct worker *w;
+	int left;
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+
+	if (c == NULL)
+		return;
+	w = c->w;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	free(c);
+	left = atomic_fetch_sub(&w->nconns, 1) - 1;
+	if (w->paused && !w->draining && left < w->max_conns && worker_listener(w) != NULL) {
+		evconnlistener_enable(worker_listener(w));
+		w->paused = false;
+	}
+}
+
+static void init_once(void)
+{
+	evthread_use_pthreads();
+	conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_free_cb);
+}
+
+/* evhttp asks for the bufferevent of each accepted connection: a TLS one on the current
+ * SSL_CTX. Never returns NULL (evhttp would then speak plain HTTP). */
+static struct bufferevent *worker_new_bev(struct event_base *base, void *arg)
+{
+	struct worker *w = arg;
+	SSL_CTX *ctx = tls_state_acquire(&w->srv->tls);
+	SSL *ssl = ctx != NULL ? SSL_new(ctx) : NULL;
+	struct bufferevent *bev;
+	struct conn *c;
+
+	SSL_CTX_free(ctx);
+	if (ssl == NULL) {
+		fprintf(stderr, "stride-ca: out of memory creating a TLS connection\n");
+		abort();
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->w = w;
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	SSL_set_ex_data(ssl, conn_index, c);
+	if (atomic_fetch_add(&w->nconns, 1) + 1 >= w->max_conns && worker_listener(w) != NULL &&
+	    !w->paused) {
+		evconnlistener_disable(worker_listener(w));
+		w->paused = true;
+	}
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		fprintf(stderr, "stride-ca: out of memory creating a TLS connection\n");
+		abort();
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn *c = arg;
+	(void)evcon;
+	c->evcon = NULL;
+}
+
+void server_track_connection(struct worker *w, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	struct conn *c = ssl != NULL ? SSL_get_ex_data(ssl, conn_index) : NULL;
+
+	(void)w;
+	if (c == NULL || c->evcon != NULL)
+		return;
+	c->evcon = evcon;
+	evhttp_connection_set_closecb(evcon, conn_closed, c);
+}
+
+/* accept() failed for a reason other than a retry (out of descriptors): pause a moment. */
+static void listener_error(struct evconnlistener *lev, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = {ACCEPT_PAUSE_SEC, 0};
+	int e = EVUTIL_SOCKET_ERROR();
+
+	log_msg(LOG_ERROR, "accept failed, pausing", "error", evutil_socket_error_to_string(e),
+		NULL);
+	evconnlistener_disable(lev);
+	w->paused = true;
+	event_add(w->check_ev, &tv);
+}
+
+/* ---- workers ---------------------------------------------------------------------------- */
+
+/* Periodic: resumes accepting after a pause; while draining, stops once no connection is left. */
+static void worker_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = {0, DRAIN_CHECK_USEC};
+	(void)fd;
+	(void)what;
+
+	if (w->draining) {
+		if (atomic_load(&w->nconns) == 0)
+			event_base_loopexit(w->base, NULL);
+		else
+			event_add(w->check_ev, &tv);
+		return;
+	}
+	if (w->paused && atomic_load(&w->nconns) < w->max_conns && worker_listener(w) != NULL) {
+		evconnlistener_enable(worker_listener(w));
+		w->paused = false;
+	}
+}
+
+/* Runs in the worker: close the listening socket, hurry idle connections, wait for the rest. */
+static void worker_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval tv = {0, DRAIN_CHECK_USEC};
+	(void)fd;
+	(void)what;
+
+	w->draining = true;
+	if (w->bound != NULL) {
+		evhttp_del_accept_socket(w->http, w->bound);
+		w->bound = NULL;
+	}
+	for (struct conn *c = w->conns; c != NULL; c = c->next)
+		if (c->evcon != NULL)
+			evhttp_connection_set_timeout(c->evcon, DRAIN_CONN_TIMEOUT);
+	event_del(w->check_ev);
+	event_add(w->check_ev, &tv);
+}
+
+/* Frees what a worker owns; its thread has ended (or never started). */
+static void worker_cleanup(struct worker *w)
+{
+	if (w->http != NULL)
+		evhttp_free(w->http); /* closes the listener and any connection left */
+	w->http = NULL;
+	w->bound = NULL;
+	if (w->drain_ev != NULL)
+		event_free(w->drain_ev);
+	if (w->check_ev != NULL)
+		event_free(w->check_ev);
+	w->drain_ev = w->check_ev = NULL;
+	if (w->base != NULL)
+		event_base_free(w->base); /* runs the last finalizers: SSL objects are freed here */
+	w->base = NULL;
+}
+
+/* The base itself is freed by the main thread after the join, so that a late
+ * event_base_loopbreak from it never meets a freed base. */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	evhttp_free(w->http); /* closes the listener and any connection left */
+	w->http = NULL;
+	w->bound = NULL;
+	return NULL;
+}
+
+static int worker_init(struct server *s, struct worker *w, const struct sockaddr_storage *ss,
+		       socklen_t sslen, int max_conns, struct error *err)
+{
+	int fd = -1;
+
+	w->srv = s;
+	w->max_conns = max_conns;
+	atomic_init(&w->nconns, 0);
+	w->base = event_base_new();
+	w->http = w->base != NULL ? evhttp_new(w->base) : NULL;
+	if (w->http == NULL)
+		return err_set(err, ERR_INTERNAL, "cannot create the HTTP server");
+	evhttp_set_timeout(w->http, SERVER_TIMEOUT_SEC);
+	evhttp_set_max_body_size(w->http, SERVER_MAX_BODY);
+	evhttp_set_max_headers_size(w->http, SERVER_MAX_HEADERS);
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+						EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+						EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_default_content_type(w->http, NULL);
+	/* Read and drop the rest of an oversized body so the client sees the 413. */
+	evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_bevcb(w->http, worker_new_bev, w);
+	evhttp_set_gencb(w->http, server_handle_request, w);
+	w->drain_ev = event_new(w->base, -1, 0, worker_drain, w);
+	w->check_ev = event_new(w->base, -1, 0, worker_check, w);
+	if (w->drain_ev == NULL || w->check_ev == NULL)
+		return err_set(err, ERR_INTERNAL, "cannot create the worker events");
+	if (open_socket(ss, sslen, true, &fd, err) != 0)
+		return -1;
+	w->bound = evhttp_accept_socket_with_handle(w->http, fd);
+	if (w->bound == NULL) {
+		close(fd);
+		return err_set(err, ERR_INTERNAL, "cannot listen on the HTTP socket");
+	}
+	evconnlistener_set_error_cb(worker_listener(w), listener_error);
+	return 0;
+}
+
+/* ---- server ----------------------------------------------------------------------------- */
+
+/* How many connections the process can hold: raises the soft descriptor limit to the hard one. */
+static int connection_budget(void)
+{
+	struct rlimit rl;
+	long budget = SERVER_MAX_CONNECTIONS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY &&
+		    (long)rl.rlim_cur - RESERVED_DESCRIPTORS < budget)
+			budget = (long)rl.rlim_cur - RESERVED_DESCRIPTORS;
+	}
+	return budget < 16 ? 16 : (int)budget;
+}
+
+static int thread_count(const struct server_options *opts)
+{
+	long n = opts != NULL && opts->threads > 0 ? opts->threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < SERVER_MIN_THREADS)
+		n = SERVER_MIN_THREADS;
+	if (n > SERVER_MAX_THREADS)
+		n = SERVER_MAX_THREADS;
+	return (int)n;
+}
+
+int server_new(struct authority *a, const struct server_options *opts, struct server **out,
+	       struct error *err)
+{
+	const struct ca_config *cfg = authority_config(a);
+	struct server *s = xcalloc(1, sizeof(*s));
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	char *host = NULL, *port = NULL;
+	int probe = -1;
+	int budget;
+	int rc = -1;
+
+	pthread_once(&once, init_once);
+	signal(SIGPIPE, SIG_IGN);
+	*out = NULL;
+	s->a = a;
+	if (conn_index < 0) {
+		err_openssl(err, ERR_INTERNAL, "cannot register the connection data");
+		goto out;
+	}
+	if (server_split_address(cfg->address, &host, &port, err) != 0 ||
+	    resolve(host, port, &ss, &sslen, err) != 0)
+		goto out;
+	/* Without SO_REUSEPORT this bind fails when anyone (even another stride-ca) holds the
+	 * port, and for port 0 it picks the port all the workers then share. */
+	if (open_socket(&ss, sslen, false, &probe, err) != 0)
+		goto out;
+	{
+		struct sockaddr_storage got;
+		socklen_t glen = sizeof(got);
+
+		if (getsockname(probe, (struct sockaddr *)&got, &glen) != 0) {
+			err_set(err, ERR_IO, "cannot read the listening port: %s", strerror(errno));
+			goto out;
+		}
+		set_port(&ss, get_port(&got));
+	}
+	close(probe);
+	probe = -1;
+	if (tls_state_init(&s->tls, a, err) != 0)
+		goto out;
+	s->main_base = event_base_new();
+	if (s->main_base == NULL) {
+		err_set(err, ERR_INTERNAL, "cannot create the event loop");
+		goto out;
+	}
+	s->nworkers = thread_count(opts);
+	s->workers = xcalloc((size_t)s->nworkers, sizeof(*s->workers));
+	budget = connection_budget();
+	for (int i = 0; i < s->nworkers; i++) {
+		s->workers[i].index = i;
+		if (worker_init(s, &s->workers[i], &ss, sslen,
+				budget / s->nworkers > 8 ? budget / s->nworkers : 8, err) != 0)
+			goto out;
+	}
+	s->port = get_port(&ss);
+	s->bound_address = format_address(&ss, sslen);
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	if (probe >= 0)
+		close(probe);
+	free(host);
+	free(port);
+	server_free(s);
+	return rc;
+}
+
+const char *server_bound_address(const struct server *s)
+{
+	return s->bound_address;
+}
+
+int server_bound_port(const struct server *s)
+{
+	return s->port;
+}
+
+static void schedule_renewal(struct server *s, int64_t at_ns)
+{
+	int64_t delay = at_ns - time_now_ns();
+	struct timeval tv;
+
+	if (delay < NS_PER_SEC)
+		delay = NS_PER_SEC;
+	tv.tv_sec = (time_t)(delay / NS_PER_SEC);
+	tv.tv_usec = (suseconds_t)(delay % NS_PER_SEC / NS_PER_US);
+	event_add(s->renew_ev, &tv);
+}
+
+static void on_renew(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	struct error err = {0};
+	(void)fd;
+	(void)what;
+
+	if (tls_state_renew(&s->tls, &err) != 0) {
+		log_msg(LOG_ERROR, "cannot renew the server certificate", "error", err.msg, NULL);
+		schedule_renewal(s, time_now_ns() + SERVER_RENEW_RETRY_SEC * NS_PER_SEC);
+		return;
+	}
+	log_msg(LOG_INFO, "renewed the server certificate", NULL);
+	schedule_renewal(s, tls_state_renew_at(&s->tls));
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+	(void)what;
+
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	log_msg(LOG_INFO, "shutting down ...", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
+		NULL);
+	event_base_loopexit(s->main_base, NULL);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	log_msg(LOG_WARN, "reload not supported yet: SIGHUP ignored", NULL);
+}
+
+/* Asks every running worker to drain, then waits for them up to the shutdown deadline. */
+static void stop_workers(struct server *s)
+{
+	struct timespec deadline;
+
+	for (int i = 0; i < s->nworkers; i++)
+		if (s->workers[i].started)
+			event_active(s->workers[i].drain_ev, EV_READ, 0);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += SERVER_SHUTDOWN_WAIT_SEC;
+	for (int i = 0; i < s->nworkers; i++) {
+		struct worker *w = &s->workers[i];
+
+		if (!w->started)
+			continue;
+		if (pthread_timedjoin_np(w->thread, NULL, &deadline) != 0) {
+			log_msg(LOG_WARN, "requests still in flight at the shutdown deadline",
+				NULL);
+			event_base_loopbreak(w->base);
+			pthread_join(w->thread, NULL);
+		}
+		w->started = false;
+	}
+}
+
+int server_run(struct server *s, struct error *err)
+{
+	sigset_t block, old;
+
+	s->sig_term = evsignal_new(s->main_base, SIGTERM, on_stop, s);
+	s->sig_int = evsignal_new(s->main_base, SIGINT, on_stop, s);
+	s->sig_hup = evsignal_new(s->main_base, SIGHUP, on_hup, s);
+	s->renew_ev = evtimer_new(s->main_base, on_renew, s);
+	if (s->sig_term == NULL || s->sig_int == NULL || s->sig_hup == NULL ||
+	    s->renew_ev == NULL || event_add(s->sig_term, NULL) != 0 ||
+	    event_add(s->sig_int, NULL) != 0 || event_add(s->sig_hup, NULL) != 0)
+		return err_set(err, ERR_INTERNAL, "cannot install the signal handlers");
+	schedule_renewal(s, tls_state_renew_at(&s->tls));
+
+	/* Workers never take the signals: they inherit a mask that blocks them. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (int i = 0; i < s->nworkers; i++) {
+		struct worker *w = &s->workers[i];
+		int e = pthread_create(&w->thread, NULL, worker_main, w);
+
+		if (e != 0) {
+			err_set(err, ERR_INTERNAL, "cannot start a worker thread: %s", strerror(e));
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			stop_workers(s);
+			return -1;
+		}
+		w->started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	event_base_dispatch(s->main_base);
+	stop_workers(s);
+	return 0;
+}
+
+void server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->workers != NULL) {
+		stop_workers(s);
+		for (int i = 0; i < s->nworkers; i++)
+			worker_cleanup(&s->workers[i]);
+		free(s->workers);
+	}
+	if (s->sig_term != NULL)
+		event_free(s->sig_term);
+	if (s->sig_int != NULL)
+		event_free(s->sig_int);
+	if (s->sig_hup != NULL)
+		event_free(s->sig_hup);
+	if (s->renew_ev != NULL)
+		event_free(s->renew_ev);
+	if (s->main_base != NULL)
+		event_base_free(s->main_base);
+	tls_state_destroy(&s->tls);
+	free(s->bound_address);
+	free(s);
+}

@@ -1,0 +1,50 @@
+/* server.h - the HTTPS server of stride-ca: listeners, worker threads, lifecycle.
+ *
+ * One event_base + evhttp per worker thread, each with its own listening
+ * socket on the same address (SO_REUSEPORT), all serving the same authority.
+ * server_run blocks until SIGTERM/SIGINT, then stops accepting, lets the
+ * requests in flight finish (bounded) and returns.
+ */
+#ifndef STRIDE_SERVER_SERVER_H
+#define STRIDE_SERVER_SERVER_H
+
+#include <stdbool.h>
+
+#include "authority/authority.h"
+#include "base/error.h"
+
+/* Limits, all in one place (configurable through ca.json later). */
+#define SERVER_MAX_BODY		 (1024 * 1024) /* request body bytes -> 413 beyond */
+#define SERVER_MAX_HEADERS	 (64 * 1024)   /* request line + headers bytes -> 4xx beyond */
+#define SERVER_TIMEOUT_SEC	 15	       /* read / write / idle timeout */
+#define SERVER_MAX_CONNECTIONS	 4096	       /* open connections, spread over the workers */
+#define SERVER_MIN_THREADS	 2
+#define SERVER_MAX_THREADS	 64
+#define SERVER_SHUTDOWN_WAIT_SEC 10 /* graceful stop: wait at most this for requests in flight */
+#define SERVER_RENEW_RETRY_SEC	 60 /* retry delay when renewing the TLS certificate fails */
+#define SERVER_LISTEN_BACKLOG	 1024
+
+struct server;
+
+struct server_options {
+	int threads; /* 0 = one per online CPU (at least SERVER_MIN_THREADS) */
+};
+
+/* Builds the TLS context and binds the listening sockets of cfg->address; the authority is
+ * borrowed and must outlive the server. *out owned by the caller (server_free). */
+int server_new(struct authority *a, const struct server_options *opts, struct server **out,
+	       struct error *err);
+/* The address actually bound, with the real port ("127.0.0.1:8443", "[::]:443"). */
+const char *server_bound_address(const struct server *s);
+/* The port actually bound. */
+int server_bound_port(const struct server *s);
+/* Serves until SIGTERM or SIGINT, then stops gracefully; SIGHUP is logged and ignored. */
+int server_run(struct server *s, struct error *err);
+/* Stops and frees everything (NULL is fine). */
+void server_free(struct server *s);
+
+/* Splits "host:port", ":port" (host "") or "[v6]:port"; host and port malloc'd. Errors are
+ * "invalid address <v>". */
+int server_split_address(const char *address, char **host, char **port, struct error *err);
+
+#endif

@@ -1,0 +1,328 @@
+/* tls.c - SSL_CTX for stride-ca: versions, cipher suites, client certificates, renewal. */
+#include "server/tls.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/duration.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "crypto/cert.h"
+
+/* Go/IANA names (files.md §2.4) to OpenSSL names; "" marks the TLS 1.3 suites. */
+static const struct {
+	const char *iana;
+	const char *openssl;
+} cipher_names[] = {
+    {"TLS_RSA_WITH_RC4_128_SHA", "RC4-SHA"},
+    {"TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA"},
+    {"TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
+    {"TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
+    {"TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"},
+    {"TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
+    {"TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
+    {"TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", "ECDHE-ECDSA-RC4-SHA"},
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"},
+    {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"},
+    {"TLS_ECDHE_RSA_WITH_RC4_128_SHA", "ECDHE-RSA-RC4-SHA"},
+    {"TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-RSA-DES-CBC3-SHA"},
+    {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"},
+    {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"},
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"},
+    {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"},
+    {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+    {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
+    {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"},
+    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"},
+    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+    {"TLS_AES_128_GCM_SHA256", ""},
+    {"TLS_AES_256_GCM_SHA384", ""},
+    {"TLS_CHACHA20_POLY1305_SHA256", ""},
+};
+
+/* Used when the configuration leaves no TLS <= 1.2 suite: forward secrecy and AEAD only. */
+#define TLS_DEFAULT_CIPHERS    "ECDHE+AESGCM:ECDHE+CHACHA20"
+#define TLS_SESSION_ID_CONTEXT "stride-ca"
+
+const char *tls_cipher_openssl_name(const char *iana)
+{
+	for (size_t i = 0; iana != NULL && i < sizeof(cipher_names) / sizeof(cipher_names[0]); i++)
+		if (strcmp(cipher_names[i].iana, iana) == 0)
+			return cipher_names[i].openssl;
+	return NULL;
+}
+
+int tls_cipher_list(const struct strv *names, char **out, struct error *err)
+{
+	struct buf b;
+	int rc = -1;
+
+	*out = NULL;
+	buf_init(&b, 64 * 1024);
+	for (size_t i = 0; names != NULL && i < names->n; i++) {
+		const char *name = tls_cipher_openssl_name(names->v[i]);
+
+		if (name == NULL) {
+			err_set(err, ERR_INVALID, "unsupported tls cipher suite '%s'", names->v[i]);
+			goto out;
+		}
+		if (name[0] == '\0')
+			continue;
+		if (buf_printf(&b, err, "%s%s", b.len > 0 ? ":" : "", name) != 0)
+			goto out;
+	}
+	*out = b.len > 0 ? buf_steal(&b) : xstrdup(TLS_DEFAULT_CIPHERS);
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+int tls_version_from_config(double v)
+{
+	double t = v * 10.0;
+	long tenths;
+
+	if (!(t > 0.0 && t < 100.0)) /* also refuses NaN */
+		return 0;
+	tenths = (long)(t + 0.5);
+	if (t - (double)tenths > 1e-6 || (double)tenths - t > 1e-6)
+		return 0;
+	switch (tenths) {
+	case 10:
+		return TLS1_VERSION;
+	case 11:
+		return TLS1_1_VERSION;
+	case 12:
+		return TLS1_2_VERSION;
+	case 13:
+		return TLS1_3_VERSION;
+	default:
+		return 0;
+	}
+}
+
+/* Client certificates: the authority's roots are the anchors, its intermediates are added to
+ * whatever chain the client sent (clients may send only their leaf). OpenSSL has already set
+ * the "ssl_client" purpose (clientAuth or no EKU) and checks validity at the current time. */
+static int verify_client_cert(X509_STORE_CTX *xctx, void *arg)
+{
+	struct authority *a = arg;
+	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xctx);
+	STACK_OF(X509) *inter = authority_intermediates(a);
+	STACK_OF(X509) *untrusted = sent != NULL ? sk_X509_dup(sent) : sk_X509_new_null();
+	int ok;
+
+	if (untrusted == NULL)
+		return 0;
+	for (int i = 0; i < sk_X509_num(inter); i++)
+		sk_X509_push(untrusted, sk_X509_value(inter, i));
+	X509_STORE_CTX_set0_untrusted(xctx, untrusted);
+	ok = X509_verify_cert(xctx);
+	X509_STORE_CTX_set0_untrusted(xctx, sent);
+	sk_X509_free(untrusted);
+	if (ok <= 0) {
+		X509 *leaf = X509_STORE_CTX_get0_cert(xctx);
+		char *cn = leaf != NULL ? cert_common_name(leaf) : NULL;
+
+		log_msg(LOG_WARN, "client certificate refused", "error",
+			X509_verify_cert_error_string(X509_STORE_CTX_get_error(xctx)), "subject",
+			cn != NULL ? cn : "", NULL);
+		free(cn);
+		/* Go answers every refused client certificate with a bad_certificate alert. */
+		X509_STORE_CTX_set_error(xctx, X509_V_ERR_CERT_REJECTED);
+		return 0;
+	}
+	return 1;
+}
+
+/* ALPN: evhttp speaks HTTP/1.1 only; a client offering only h2 gets no ALPN answer. */
+static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+		       const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char http11[] = "http/1.1";
+	(void)ssl;
+	(void)arg;
+
+	for (unsigned int i = 0; i < inlen;) {
+		unsigned int n = in[i];
+
+		if (i + 1 + n > inlen)
+			break;
+		if (n == sizeof(http11) - 1 && memcmp(in + i + 1, http11, n) == 0) {
+			*out = in + i + 1;
+			*outlen = (unsigned char)n;
+			return SSL_TLSEXT_ERR_OK;
+		}
+		i += 1 + n;
+	}
+	return SSL_TLSEXT_ERR_NOACK;
+}
+
+/* Sends roots and intermediates as acceptable CA names in the CertificateRequest. */
+static int add_client_ca_names(SSL_CTX *ctx, struct authority *a, struct error *err)
+{
+	STACK_OF(X509) * lists[2] = {authority_roots(a), authority_intermediates(a)};
+
+	for (int l = 0; l < 2; l++)
+		for (int i = 0; i < sk_X509_num(lists[l]); i++)
+			if (SSL_CTX_add_client_CA(ctx, sk_X509_value(lists[l], i)) != 1)
+				return err_openssl(err, ERR_CRYPTO, "error adding client CA names");
+	return 0;
+}
+
+static int set_versions(SSL_CTX *ctx, const struct tls_config *tls, struct error *err)
+{
+	int min =
+	    tls->min_version == 0 ? TLS1_2_VERSION : tls_version_from_config(tls->min_version);
+	int max =
+	    tls->max_version == 0 ? TLS1_3_VERSION : tls_version_from_config(tls->max_version);
+
+	if (min == 0)
+		return err_set(err, ERR_INVALID, "unsupported tls minVersion %g", tls->min_version);
+	if (max == 0)
+		return err_set(err, ERR_INVALID, "unsupported tls maxVersion %g", tls->max_version);
+	if (min > max)
+		return err_set(err, ERR_INVALID, "tls minVersion cannot exceed tls maxVersion");
+	if (SSL_CTX_set_min_proto_version(ctx, min) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, max) != 1)
+		return err_openssl(err, ERR_CRYPTO, "error setting the TLS versions");
+	return 0;
+}
+
+SSL_CTX *tls_ctx_new(struct authority *a, EVP_PKEY *key, X509 *leaf, struct error *err)
+{
+	const struct ca_config *cfg = authority_config(a);
+	STACK_OF(X509) *inter = authority_intermediates(a);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	char *ciphers = NULL;
+	int rc = -1;
+
+	if (ctx == NULL) {
+		err_openssl(err, ERR_CRYPTO, "error creating the TLS context");
+		goto out;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+				     SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (set_versions(ctx, &cfg->tls, err) != 0 ||
+	    tls_cipher_list(&cfg->tls.cipher_suites, &ciphers, err) != 0)
+		goto out;
+	if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
+		err_openssl(err, ERR_INVALID,
+			    "none of the configured tls cipherSuites is available");
+		goto out;
+	}
+	if (SSL_CTX_use_certificate(ctx, leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		err_openssl(err, ERR_CRYPTO, "error loading the server certificate");
+		goto out;
+	}
+	for (int i = 0; i < sk_X509_num(inter); i++) {
+		if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(inter, i)) != 1) {
+			err_openssl(err, ERR_CRYPTO, "error adding the intermediate certificates");
+			goto out;
+		}
+	}
+	SSL_CTX_set1_cert_store(ctx, authority_trust_store(a));
+	if (add_client_ca_names(ctx, a, err) != 0)
+		goto out;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_cert_verify_callback(ctx, verify_client_cert, a);
+	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)TLS_SESSION_ID_CONTEXT,
+				       sizeof(TLS_SESSION_ID_CONTEXT) - 1);
+	SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
+	rc = 0;
+out:
+	free(ciphers);
+	if (rc != 0) {
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/* Mints a certificate and builds its context. */
+static SSL_CTX *mint_ctx(struct authority *a, int64_t *nb, int64_t *na, struct error *err)
+{
+	EVP_PKEY *key = NULL;
+	X509 *leaf = NULL;
+	SSL_CTX *ctx = NULL;
+
+	if (authority_mint_tls_cert(a, &key, &leaf, err) != 0) {
+		err_wrap(err, "error creating the server certificate");
+		goto out;
+	}
+	ctx = tls_ctx_new(a, key, leaf, err);
+	*nb = cert_not_before_ns(leaf);
+	*na = cert_not_after_ns(leaf);
+out:
+	EVP_PKEY_free(key);
+	X509_free(leaf);
+	return ctx;
+}
+
+int tls_state_init(struct tls_state *st, struct authority *a, struct error *err)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->mu, NULL);
+	st->a = a;
+	st->current = mint_ctx(a, &st->not_before_ns, &st->not_after_ns, err);
+	return st->current != NULL ? 0 : -1;
+}
+
+int tls_state_renew(struct tls_state *st, struct error *err)
+{
+	int64_t nb = 0, na = 0;
+	SSL_CTX *ctx = mint_ctx(st->a, &nb, &na, err);
+	SSL_CTX *old;
+
+	if (ctx == NULL)
+		return -1;
+	pthread_mutex_lock(&st->mu);
+	old = st->current;
+	st->current = ctx;
+	st->not_before_ns = nb;
+	st->not_after_ns = na;
+	pthread_mutex_unlock(&st->mu);
+	SSL_CTX_free(old); /* connections made with it hold their own references */
+	return 0;
+}
+
+int64_t tls_state_renew_at(struct tls_state *st)
+{
+	int64_t nb, na;
+
+	pthread_mutex_lock(&st->mu);
+	nb = st->not_before_ns;
+	na = st->not_after_ns;
+	pthread_mutex_unlock(&st->mu);
+	return nb + (na - nb) / 3 * 2;
+}
+
+SSL_CTX *tls_state_acquire(struct tls_state *st)
+{
+	SSL_CTX *ctx;
+
+	pthread_mutex_lock(&st->mu);
+	ctx = st->current;
+	if (ctx != NULL)
+		SSL_CTX_up_ref(ctx);
+	pthread_mutex_unlock(&st->mu);
+	return ctx;
+}
+
+void tls_state_destroy(struct tls_state *st)
+{
+	if (st == NULL || st->a == NULL)
+		return;
+	SSL_CTX_free(st->current);
+	st->current = NULL;
+	pthread_mutex_destroy(&st->mu);
+	st->a = NULL;
+}

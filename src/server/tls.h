@@ -1,0 +1,56 @@
+/* tls.h - the TLS side of stride-ca: SSL_CTX construction and in-memory renewal.
+ *
+ * The server certificate is minted by the authority at start-up and renewed
+ * in memory at 2/3 of its life. New connections take the current SSL_CTX
+ * under a mutex (with a reference of their own through SSL_new); renewal
+ * builds a whole new SSL_CTX and swaps it in, so connections still using
+ * the old one keep it alive until they end.
+ */
+#ifndef STRIDE_SERVER_TLS_H
+#define STRIDE_SERVER_TLS_H
+
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "authority/authority.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "config/ca_config.h"
+
+struct tls_state {
+	pthread_mutex_t mu;
+	SSL_CTX *current;      /* guarded by mu */
+	int64_t not_before_ns; /* of the current certificate */
+	int64_t not_after_ns;
+	struct authority *a; /* borrowed */
+};
+
+/* The OpenSSL name of a Go/IANA TLS <= 1.2 cipher suite name ("ECDHE-ECDSA-AES128-GCM-SHA256");
+ * "" for TLS 1.3 suites (not configurable, as in Go); NULL when the name is unknown. */
+const char *tls_cipher_openssl_name(const char *iana);
+/* The OpenSSL cipher list for a list of Go/IANA names (":"-joined, TLS 1.3 names skipped;
+ * OpenSSL's AEAD+ECDHE set when nothing remains); *out malloc'd. Unknown name -> ERR_INVALID. */
+int tls_cipher_list(const struct strv *names, char **out, struct error *err);
+/* The protocol version of a ca.json number (1.0, 1.1, 1.2, 1.3 -> TLS1_x_VERSION); 0 when
+ * unknown. */
+int tls_version_from_config(double v);
+
+/* Builds a server SSL_CTX from the authority's configuration with this key and leaf (the
+ * intermediates are sent after it); client certificates are requested and verified if given.
+ * Returns a new SSL_CTX (SSL_CTX_free) or NULL with err set. */
+SSL_CTX *tls_ctx_new(struct authority *a, EVP_PKEY *key, X509 *leaf, struct error *err);
+
+/* Mints the first server certificate and builds its SSL_CTX. */
+int tls_state_init(struct tls_state *st, struct authority *a, struct error *err);
+/* Mints a new certificate and swaps a new SSL_CTX in for new connections. */
+int tls_state_renew(struct tls_state *st, struct error *err);
+/* When the current certificate should be renewed (2/3 of its life), ns since the epoch. */
+int64_t tls_state_renew_at(struct tls_state *st);
+/* The current SSL_CTX with a reference for the caller (SSL_CTX_free it after SSL_new). */
+SSL_CTX *tls_state_acquire(struct tls_state *st);
+/* Releases the current SSL_CTX and the mutex. */
+void tls_state_destroy(struct tls_state *st);
+
+#endif

@@ -12,27 +12,12 @@
 #include "crypto/key.h"
 
 static const struct flag_def certificate_flags[] = {
-    TOKEN_FLOW_FLAGS,
-    {.name = "token",
-     .type = FLAG_STRING,
-     .placeholder = "token",
-     .help = "The one-time token that authorizes the request (otherwise one is made with "
-	     "the provisioner)."},
+    ISSUE_FLAGS,
     {.name = "san",
      .type = FLAG_LIST,
      .placeholder = "dns|ip|email|uri",
      .help = "A Subject Alternative Name for the certificate; repeat for several (default: "
 	     "the subject)."},
-    {.name = "not-before",
-     .type = FLAG_STRING,
-     .placeholder = "time|duration",
-     .help = "When the certificate validity starts: an RFC 3339 time or a duration from "
-	     "now."},
-    {.name = "not-after",
-     .type = FLAG_STRING,
-     .placeholder = "time|duration",
-     .help = "When the certificate validity ends: an RFC 3339 time or a duration from "
-	     "not-before."},
     {.name = "kty",
      .type = FLAG_STRING,
      .placeholder = "kty",
@@ -46,53 +31,23 @@ static const struct flag_def certificate_flags[] = {
      .type = FLAG_STRING,
      .placeholder = "size",
      .help = "The RSA key size in bits (default 2048, at least 2048)."},
-    {.name = "set",
-     .type = FLAG_LIST,
-     .placeholder = "key=value",
-     .help = "Template data (not supported yet)."},
-    {.name = "set-file",
-     .type = FLAG_STRING,
-     .placeholder = "file",
-     .help = "Template data from a JSON file (not supported yet)."},
-    {.name = "x5c-cert",
-     .type = FLAG_STRING,
-     .placeholder = "chain",
-     .help = "X5C provisioner certificate (not supported yet)."},
-    {.name = "x5c-key",
-     .type = FLAG_STRING,
-     .placeholder = "file",
-     .help = "X5C provisioner key (not supported yet)."},
-    {.name = "acme",
-     .type = FLAG_STRING,
-     .placeholder = "url",
-     .help = "ACME directory URL (not supported yet)."},
     {.name = "attestation-uri",
      .type = FLAG_STRING,
      .placeholder = "uri",
      .help = "Key attestation URI (not supported yet)."},
-    CLI_FLAG_KMS,
-    CLI_FLAG_FORCE,
     FLAG_END,
 };
 
 static int check_flags(struct cli_ctx *ctx, struct error *err)
 {
-	static const char *const unsupported[] = {"x5c-cert", "x5c-key",  "acme", "attestation-uri",
-						  "kms",      "set-file", NULL};
-
-	if (flag_str(ctx, "token") != NULL && flag_bool(ctx, "offline"))
-		return cli_err_incompatible(err, "token", "offline");
 	if (flag_str(ctx, "attestation-uri") != NULL && flag_str(ctx, "kms") != NULL)
 		return cli_err_incompatible(err, "attestation-uri", "kms");
 	if (flag_str(ctx, "token") != NULL && flag_list(ctx, "san")->n > 0)
 		return cli_err_exclusive(err, "token", "san");
-	for (size_t i = 0; unsupported[i] != NULL; i++)
-		if (flag_str(ctx, unsupported[i]) != NULL)
-			return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--%s' is not supported yet",
-				       unsupported[i]);
-	if (flag_list(ctx, "set")->n > 0)
-		return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--set' is not supported yet");
-	return 0;
+	if (flag_str(ctx, "attestation-uri") != NULL)
+		return err_set(err, ERR_NOT_IMPLEMENTED,
+			       "flag '--attestation-uri' is not supported yet");
+	return cli_issue_check_flags(ctx, err);
 }
 
 /* Asks about existing output files before any work is done (a token is single-use). */

@@ -13,44 +13,7 @@
 #define CSR_FILE_MAX (1024u * 1024u)
 
 static const struct flag_def sign_flags[] = {
-    TOKEN_FLOW_FLAGS,
-    {.name = "token",
-     .type = FLAG_STRING,
-     .placeholder = "token",
-     .help = "The one-time token that authorizes the request (otherwise one is made with "
-	     "the provisioner)."},
-    {.name = "not-before",
-     .type = FLAG_STRING,
-     .placeholder = "time|duration",
-     .help = "When the certificate validity starts: an RFC 3339 time or a duration from "
-	     "now."},
-    {.name = "not-after",
-     .type = FLAG_STRING,
-     .placeholder = "time|duration",
-     .help = "When the certificate validity ends: an RFC 3339 time or a duration from "
-	     "not-before."},
-    {.name = "set",
-     .type = FLAG_LIST,
-     .placeholder = "key=value",
-     .help = "Template data (not supported yet)."},
-    {.name = "set-file",
-     .type = FLAG_STRING,
-     .placeholder = "file",
-     .help = "Template data from a JSON file (not supported yet)."},
-    {.name = "x5c-cert",
-     .type = FLAG_STRING,
-     .placeholder = "chain",
-     .help = "X5C provisioner certificate (not supported yet)."},
-    {.name = "x5c-key",
-     .type = FLAG_STRING,
-     .placeholder = "file",
-     .help = "X5C provisioner key (not supported yet)."},
-    {.name = "acme",
-     .type = FLAG_STRING,
-     .placeholder = "url",
-     .help = "ACME directory URL (not supported yet)."},
-    CLI_FLAG_KMS,
-    CLI_FLAG_FORCE,
+    ISSUE_FLAGS,
     FLAG_END,
 };
 
@@ -126,21 +89,13 @@ static int get_token(struct cli_ctx *ctx, X509_REQ *csr, const struct names *n, 
 static int sign_run(struct cli_ctx *ctx, struct error *err)
 {
 	const char *csr_file = cli_arg(ctx, 0), *crt_file = cli_arg(ctx, 1);
-	static const char *const unsupported[] = {"x5c-cert", "x5c-key",  "acme",
-						  "kms",      "set-file", NULL};
 	struct names n = {0};
 	X509_REQ *csr = NULL;
 	char *token = NULL, *chain = NULL;
 	int rc = -1;
 
-	if (flag_bool(ctx, "offline") && flag_str(ctx, "token") != NULL)
-		return cli_err_incompatible(err, "offline", "token");
-	for (size_t i = 0; unsupported[i] != NULL; i++)
-		if (flag_str(ctx, unsupported[i]) != NULL)
-			return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--%s' is not supported yet",
-				       unsupported[i]);
-	if (flag_list(ctx, "set")->n > 0)
-		return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--set' is not supported yet");
+	if (cli_issue_check_flags(ctx, err) != 0)
+		return -1;
 	if (read_csr(csr_file, &csr, err) != 0 || csr_names(csr, &n, err) != 0)
 		goto out;
 	if (!flag_bool(ctx, "force") && file_exists(crt_file) &&

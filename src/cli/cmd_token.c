@@ -166,34 +166,6 @@ out:
 	return rc;
 }
 
-/* Loads the private key of a certificate (--x5c-key), asking for its password if needed. */
-static int load_cert_key(struct cli_ctx *ctx, const char *path, EVP_PKEY **key, struct error *err)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	char *pw = NULL, *prompt = NULL;
-	int rc = -1;
-
-	if (file_read(path, 1024 * 1024, &data, &len, err) != 0)
-		return -1;
-	if (key_pem_is_encrypted(data, len)) {
-		prompt = xasprintf("Please enter the password to decrypt %s", path);
-		if (flag_str(ctx, "password-file") != NULL
-			? password_read_file(flag_str(ctx, "password-file"), &pw, err)
-			: password_prompt(prompt, &pw, err))
-			goto out;
-	}
-	rc = key_parse_private(data, len, pw, key, err);
-	if (rc != 0)
-		err_wrap(err, "error reading %s", path);
-out:
-	free(prompt);
-	password_free(pw);
-	secure_wipe(data, len);
-	free(data);
-	return rc;
-}
-
 /* The x5cInsecure renew token (tokens.md §7.1). */
 static int renew_token(struct cli_ctx *ctx, const char *subject, char **token, struct error *err)
 {
@@ -210,7 +182,7 @@ static int renew_token(struct cli_ctx *ctx, const char *subject, char **token, s
 	if (keyfile == NULL)
 		return cli_err_required(ctx, err, "x5c-key");
 	if (cert_load_chain_file(crt, &chain, err) != 0 ||
-	    load_cert_key(ctx, keyfile, &key, err) != 0)
+	    key_load_file(keyfile, flag_str(ctx, "password-file"), NULL, &key, err) != 0)
 		goto out;
 	if (!key_public_equal(key, X509_get0_pubkey(sk_X509_value(chain, 0)))) {
 		err_set(err, ERR_INVALID, "the key %s does not match the certificate %s", keyfile,

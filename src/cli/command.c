@@ -138,7 +138,9 @@ static int path_run(struct cli_ctx *ctx, struct error *err)
 
 /* --- usage pages ----------------------------------------------------------------------------- */
 
-/* Prints text word-wrapped to HELP_WIDTH, each line indented by indent spaces. */
+/* Prints text word-wrapped to HELP_WIDTH, each line indented by indent spaces. A single
+ * newline inside a paragraph is a soft break (re-wrapped) unless the next line is indented
+ * (examples, lists); a blank line separates paragraphs. */
 static void wrap(FILE *f, const char *text, int indent)
 {
 	int col = 0;
@@ -146,6 +148,10 @@ static void wrap(FILE *f, const char *text, int indent)
 
 	while (*p != '\0') {
 		size_t n;
+		if (*p == '\n' && col > 0 && p[1] != '\n' && p[1] != ' ' && p[1] != '\0') {
+			p++; /* soft break: the words flow on */
+			continue;
+		}
 		if (*p == '\n') {
 			fputc('\n', f);
 			col = 0;

@@ -135,6 +135,22 @@ out:
 	return rc;
 }
 
+int cli_issue_check_flags(struct cli_ctx *ctx, struct error *err)
+{
+	static const char *const unsupported[] = {"x5c-cert", "x5c-key",  "acme",
+						  "kms",      "set-file", NULL};
+
+	if (flag_str(ctx, "token") != NULL && flag_bool(ctx, "offline"))
+		return cli_err_incompatible(err, "token", "offline");
+	for (size_t i = 0; unsupported[i] != NULL; i++)
+		if (flag_str(ctx, unsupported[i]) != NULL)
+			return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--%s' is not supported yet",
+				       unsupported[i]);
+	if (flag_list(ctx, "set")->n > 0)
+		return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--set' is not supported yet");
+	return 0;
+}
+
 int cli_issue(struct cli_ctx *ctx, X509_REQ *csr, const char *token, const char *not_before,
 	      const char *not_after, char **chain_pem, struct error *err)
 {

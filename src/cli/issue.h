@@ -6,6 +6,50 @@
 
 #include "base/error.h"
 #include "cli/command.h"
+#include "cli/token_flow.h"
+
+/* Flags of the commands that send a CSR to the CA (certificate, sign). */
+#define ISSUE_FLAGS                                                                                \
+	TOKEN_FLOW_FLAGS,                                                                          \
+	    {.name = "token",                                                                      \
+	     .type = FLAG_STRING,                                                                  \
+	     .placeholder = "token",                                                               \
+	     .help = "The one-time token that authorizes the request (otherwise one is made "      \
+		     "with the provisioner)."},                                                    \
+	    {.name = "not-before",                                                                 \
+	     .type = FLAG_STRING,                                                                  \
+	     .placeholder = "time|duration",                                                       \
+	     .help = "When the certificate validity starts: an RFC 3339 time or a duration "       \
+		     "from now."},                                                                 \
+	    {.name = "not-after",                                                                  \
+	     .type = FLAG_STRING,                                                                  \
+	     .placeholder = "time|duration",                                                       \
+	     .help = "When the certificate validity ends: an RFC 3339 time or a duration "         \
+		     "from not-before."},                                                          \
+	    {.name = "set",                                                                        \
+	     .type = FLAG_LIST,                                                                    \
+	     .placeholder = "key=value",                                                           \
+	     .help = "Template data (not supported yet)."},                                        \
+	    {.name = "set-file",                                                                   \
+	     .type = FLAG_STRING,                                                                  \
+	     .placeholder = "file",                                                                \
+	     .help = "Template data from a JSON file (not supported yet)."},                       \
+	    {.name = "x5c-cert",                                                                   \
+	     .type = FLAG_STRING,                                                                  \
+	     .placeholder = "chain",                                                               \
+	     .help = "X5C provisioner certificate (not supported yet)."},                          \
+	    {.name = "x5c-key",                                                                    \
+	     .type = FLAG_STRING,                                                                  \
+	     .placeholder = "file",                                                                \
+	     .help = "X5C provisioner key (not supported yet)."},                                  \
+	    {.name = "acme",                                                                       \
+	     .type = FLAG_STRING,                                                                  \
+	     .placeholder = "url",                                                                 \
+	     .help = "ACME directory URL (not supported yet)."},                                   \
+	    CLI_FLAG_KMS, CLI_FLAG_FORCE
+
+/* Refuses --offline with --token, and the ISSUE_FLAGS of features stride lacks so far. */
+int cli_issue_check_flags(struct cli_ctx *ctx, struct error *err);
 
 /* Gets a certificate for csr authorised by token: POST /sign to the CA (--ca-url/--root, or
  * the CA named by the token's audience and pinned by its "sha" claim), or with --offline the

@@ -9,34 +9,6 @@
 #include "crypto/key.h"
 #include "store/store.h"
 
-/* Asks for the key password only when the key file is encrypted. */
-static int key_password(const struct ca_config *cfg, const char *password_file, char **out,
-			struct error *err)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	bool encrypted;
-	char *prompt;
-	int rc;
-
-	*out = NULL;
-	if (password_file != NULL)
-		return password_read_file(password_file, out, err);
-	if (cfg->password != NULL)
-		return 0; /* the authority uses cfg->password */
-	if (file_read(cfg->key, 1024 * 1024, &data, &len, err) != 0)
-		return -1;
-	encrypted = key_pem_is_encrypted(data, len);
-	secure_wipe(data, len);
-	free(data);
-	if (!encrypted)
-		return 0;
-	prompt = xasprintf("Please enter the password to decrypt %s", cfg->key);
-	rc = password_prompt(prompt, out, err);
-	free(prompt);
-	return rc;
-}
-
 int offline_authority_open(const char *ca_config, const char *password_file, struct authority **out,
 			   struct error *err)
 {
@@ -51,7 +23,7 @@ int offline_authority_open(const char *ca_config, const char *password_file, str
 		err_set(err, ERR_INVALID, "error parsing %s: no provisioners found", ca_config);
 		goto out;
 	}
-	if (key_password(cfg, password_file, &password, err) != 0)
+	if (key_file_password(cfg->key, password_file, cfg->password, &password, err) != 0)
 		goto out;
 	/* The "issued before the CA started" rule protects a server whose replay records may
 	 * have been lost in a restart. In-process, the token is made moments before the

@@ -232,34 +232,20 @@ static int load_key_file(struct cli_ctx *ctx, const char *path, EVP_PKEY **key, 
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
-	char *pw = NULL, *prompt;
 	json_t *jwk;
-	int rc = -1;
+	int rc;
 
 	if (file_read(path, KEY_FILE_MAX, &data, &len, err) != 0)
 		return -1;
-	if (len > 0 && data[0] == '{') {
-		jwk = json_loadb((const char *)data, len, 0, NULL);
-		rc = jwk != NULL
-			 ? jwk_to_pkey(jwk, key, err)
+	if (len == 0 || data[0] != '{') {
+		secure_wipe(data, len);
+		free(data);
+		return key_load_file(path, flag_str(ctx, "password-file"), NULL, key, err);
+	}
+	jwk = json_loadb((const char *)data, len, 0, NULL);
+	rc = jwk != NULL ? jwk_to_pkey(jwk, key, err)
 			 : err_set(err, ERR_INVALID, "error parsing %s: invalid JSON", path);
-		json_decref(jwk);
-		goto out;
-	}
-	if (key_pem_is_encrypted(data, len)) {
-		prompt = xasprintf("Please enter the password to decrypt %s", path);
-		rc = flag_str(ctx, "password-file") != NULL
-			 ? password_read_file(flag_str(ctx, "password-file"), &pw, err)
-			 : password_prompt(prompt, &pw, err);
-		free(prompt);
-		if (rc != 0)
-			goto out;
-	}
-	rc = key_parse_private(data, len, pw, key, err);
-	if (rc != 0)
-		err_wrap(err, "error reading %s", path);
-out:
-	password_free(pw);
+	json_decref(jwk);
 	secure_wipe(data, len);
 	free(data);
 	return rc;

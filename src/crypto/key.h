@@ -53,4 +53,15 @@ bool key_public_equal(EVP_PKEY *a, EVP_PKEY *b);
 /* "EC", "OKP", "RSA" or NULL. */
 const char *key_kty_name(EVP_PKEY *key);
 
+/* The password an encrypted key file needs: the content of password_file (trailing whitespace
+ * trimmed), else a copy of fallback, else an answer typed at the terminal ("Please enter the
+ * password to decrypt <path>"). *out is NULL when the file is not encrypted or cannot be read
+ * (reading it later reports why). Free *out with password_free. */
+int key_file_password(const char *path, const char *password_file, const char *fallback, char **out,
+		      struct error *err);
+/* Reads and decrypts a private key file, with the password as key_file_password finds it;
+ * errors name the file. *out owned by the caller. */
+int key_load_file(const char *path, const char *password_file, const char *fallback, EVP_PKEY **out,
+		  struct error *err);
+
 #endif

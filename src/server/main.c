@@ -166,40 +166,6 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	return 0;
 }
 
-/* The password for the intermediate key, or NULL when none is needed or ca.json has one. */
-static int key_password(const struct options *o, const struct ca_config *cfg, char **out,
-			struct error *err)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	bool encrypted;
-	char *prompt;
-	int rc;
-
-	*out = NULL;
-	if (o->password_file != NULL)
-		return password_read_file(o->password_file, out, err);
-	if (cfg->password != NULL)
-		return 0;
-	/* A key that cannot be read (or a KMS URI) is reported by the authority itself. */
-	if (cfg->key == NULL || file_read(cfg->key, KEY_FILE_MAX, &data, &len, NULL) != 0)
-		return 0;
-	encrypted = key_pem_is_encrypted(data, len);
-	secure_wipe(data, len);
-	free(data);
-	if (!encrypted)
-		return 0;
-	if (!tty_available())
-		return err_set(err, ERR_INVALID,
-			       "the key %s is encrypted and there is no terminal to ask for its "
-			       "password: use --password-file or \"password\" in ca.json",
-			       cfg->key);
-	prompt = xasprintf("Please enter the password to decrypt %s", cfg->key);
-	rc = password_prompt(prompt, out, err);
-	free(prompt);
-	return rc;
-}
-
 /* "https://host:port" with brackets for an IPv6 literal; malloc'd. */
 static char *base_url(const char *host, int port)
 {
@@ -309,7 +275,7 @@ int main(int argc, char **argv)
 		goto fail;
 	log_configure(LOG_INFO,
 		      !(cfg->logger_format != NULL && strcmp(cfg->logger_format, "text") == 0));
-	if (key_password(&o, cfg, &password, &err) != 0)
+	if (key_file_password(cfg->key, o.password_file, cfg->password, &password, &err) != 0)
 		goto fail;
 	if (cfg->has_db ? store_open(cfg->db_type, cfg->db_data_source, &store, &err) != 0
 			: store_open_memory(&store, &err) != 0)

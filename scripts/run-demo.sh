@@ -14,7 +14,7 @@ if [[ ! -f $STRIDEPATH/config/ca.json ]]; then
 	chmod 700 "$demo"
 	(umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$demo/password.txt")
 	echo "Creating a demo CA in $STRIDEPATH ..."
-	"$stride" ca init --name "Stride Demo" --dns localhost --dns 127.0.0.1 \
+	"$stride" ca init --name "Stride Demo" --dns 127.0.0.1 --dns localhost \
 		--address "127.0.0.1:$port" --provisioner admin@example.com \
 		--password-file "$demo/password.txt" >/dev/null
 fi

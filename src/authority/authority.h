@@ -68,6 +68,46 @@ void issued_free(struct issued *out);
 int authority_sign(struct authority *a, const struct sign_request *req, struct issued *out,
 		   struct error *err);
 
+/* POST /renew and /rekey (http-api.md §3.8-3.9). The certificate to renew comes from the
+ * mTLS peer, or from a renew token (x5cInsecure header) when there is no peer. */
+struct renew_request {
+	X509 *peer;		     /* the client's leaf, or NULL */
+	STACK_OF(X509) * peer_chain; /* what the client sent after its leaf; may be NULL */
+	bool peer_verified;	     /* the TLS layer already verified peer against the roots;
+				      * when false (offline mode) the authority verifies it */
+	const char *bearer_token;    /* the renew token when peer is NULL */
+	EVP_PKEY *new_key;	     /* rekey: the public key of the CSR; NULL to renew */
+};
+
+/* Renews (or rekeys) a certificate: refuses revoked ones (and those renewed from a revoked
+ * one), provisioners that disable renewal, not-yet-valid and expired ones (unless
+ * allowRenewalAfterExpiry, token flow only). The new certificate copies subject, SANs and
+ * extensions, gets a new serial and the same validity length starting now - backdate. */
+int authority_renew(struct authority *a, const struct renew_request *req, struct issued *out,
+		    struct error *err);
+
+/* POST /revoke (http-api.md §3.10). */
+struct revoke_request {
+	const char *serial; /* as sent: decimal, or 0x-hex */
+	const char *ott;    /* revoke token, or NULL/"" for the mTLS flow */
+	X509 *peer;	    /* the client's verified leaf (mTLS flow) or NULL */
+	bool peer_verified; /* see renew_request */
+	int reason_code;    /* 0..10 */
+	const char *reason; /* free text, may be NULL */
+	bool passive;	    /* must be true */
+};
+
+/* Records a revocation; *serial_out (malloc'd, may be NULL) gets the normalised decimal
+ * serial for logs. Revoking twice is ERR_CONFLICT "certificate with serial number '<s>' is
+ * already revoked" (400 on the wire). */
+int authority_revoke(struct authority *a, const struct revoke_request *req, char **serial_out,
+		     struct error *err);
+
+/* Kyma-compatible renewal (kyma-renewal.md): the CSR's subject must equal the peer's; the new
+ * certificate is the peer's renewed with the CSR's public key. */
+int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
+			 struct error *err);
+
 /* Mints the server's own TLS certificate from the intermediate: CN = commonName, SANs =
  * dnsNames, 24h, serverAuth+clientAuth, fresh P-256 key. Outputs owned by the caller. */
 int authority_mint_tls_cert(struct authority *a, EVP_PKEY **key, X509 **cert, struct error *err);

@@ -3,22 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/b64.h"
-#include "base/duration.h"
 #include "base/file.h"
 #include "base/password.h"
 #include "cli/command.h"
 #include "cli/token_flow.h"
 #include "cli/ui.h"
-#include "client/ca_client.h"
 #include "client/token.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
 #include "crypto/key.h"
-#include "jose/jwk.h"
-#include "jose/jws.h"
-
-#define RENEW_TOKEN_ISSUER "step-ca-client/1.0"
 
 static const struct flag_def token_flags[] = {
     TOKEN_FLOW_FLAGS,
@@ -166,14 +159,13 @@ out:
 	return rc;
 }
 
-/* The x5cInsecure renew token (tokens.md §7.1). */
+/* The x5cInsecure renew token (tokens.md §7.1) for --x5c-cert / --x5c-key. */
 static int renew_token(struct cli_ctx *ctx, const char *subject, char **token, struct error *err)
 {
 	const char *crt = flag_str(ctx, "x5c-cert"), *keyfile = flag_str(ctx, "x5c-key");
 	STACK_OF(X509) *chain = NULL;
 	EVP_PKEY *key = NULL;
-	json_t *header = NULL, *claims = NULL, *x5c;
-	char *cn = NULL, *ca_url = NULL, *aud = NULL, thumb[44];
+	char *cn = NULL, *ca_url = NULL, *aud = NULL;
 	int64_t nbf, exp;
 	int rc = -1;
 
@@ -184,11 +176,6 @@ static int renew_token(struct cli_ctx *ctx, const char *subject, char **token, s
 	if (cert_load_chain_file(crt, &chain, err) != 0 ||
 	    key_load_file(keyfile, flag_str(ctx, "password-file"), NULL, &key, err) != 0)
 		goto out;
-	if (!key_public_equal(key, X509_get0_pubkey(sk_X509_value(chain, 0)))) {
-		err_set(err, ERR_INVALID, "the key %s does not match the certificate %s", keyfile,
-			crt);
-		goto out;
-	}
 	cn = cert_common_name(sk_X509_value(chain, 0));
 	if (strcmp(cn, subject) != 0) {
 		err_set(err, ERR_INVALID,
@@ -197,30 +184,11 @@ static int renew_token(struct cli_ctx *ctx, const char *subject, char **token, s
 	}
 	if (token_window(flag_str(ctx, "not-before"), flag_str(ctx, "not-after"), time(NULL), &nbf,
 			 &exp, err) != 0 ||
-	    cli_ca_url(ctx, &ca_url, err) != 0 || jwk_thumbprint(key, thumb, err) != 0)
+	    cli_ca_url(ctx, &ca_url, err) != 0)
 		goto out;
-	x5c = json_array();
-	for (int i = 0; i < sk_X509_num(chain); i++) {
-		uint8_t *der = NULL;
-		size_t len = 0;
-		if (cert_to_der(sk_X509_value(chain, i), &der, &len, err) != 0) {
-			json_decref(x5c);
-			goto out;
-		}
-		char *b64 = b64_encode(der, len);
-		json_array_append_new(x5c, json_string(b64));
-		free(b64);
-		OPENSSL_free(der);
-	}
-	header = json_pack("{s:s, s:s, s:o}", "kid", thumb, "typ", "JWT", "x5cInsecure", x5c);
 	aud = token_audience(ca_url, "/1.0/renew");
-	claims = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}", "aud", aud, "exp", (json_int_t)exp,
-			   "iat", (json_int_t)nbf, "iss", RENEW_TOKEN_ISSUER, "nbf",
-			   (json_int_t)nbf, "sub", cn);
-	rc = jws_sign(header, claims, key, token, err);
+	rc = token_build_renew(chain, key, aud, nbf, exp, token, err);
 out:
-	json_decref(header);
-	json_decref(claims);
 	free(cn);
 	free(ca_url);
 	free(aud);

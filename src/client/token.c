@@ -4,13 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/b64.h"
 #include "base/duration.h"
 #include "client/token.h"
+#include "crypto/cert.h"
+#include "crypto/key.h"
+#include "jose/jwk.h"
 #include "jose/jws.h"
 
-#define MAX_DELAY_SEC  (30 * 60)
-#define MIN_WINDOW_SEC 10
-#define MAX_WINDOW_SEC (60 * 60)
+#define RENEW_TOKEN_ISSUER "step-ca-client/1.0"
+#define MAX_DELAY_SEC	   (30 * 60)
+#define MIN_WINDOW_SEC	   10
+#define MAX_WINDOW_SEC	   (60 * 60)
 
 static int random_jti(char **out, struct error *err)
 {
@@ -63,6 +68,55 @@ out:
 	json_decref(header);
 	json_decref(claims);
 	free(jti);
+	return rc;
+}
+
+/* The chain as an array of base64 DER strings, leaf first (RFC 7515 x5c encoding). */
+static json_t *x5c_array(STACK_OF(X509) * chain, struct error *err)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		uint8_t *der = NULL;
+		size_t len = 0;
+		char *b64;
+
+		if (cert_to_der(sk_X509_value(chain, i), &der, &len, err) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+		b64 = b64_encode(der, len);
+		json_array_append_new(arr, json_string(b64));
+		free(b64);
+		OPENSSL_free(der);
+	}
+	return arr;
+}
+
+int token_build_renew(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audience,
+		      int64_t not_before_sec, int64_t not_after_sec, char **out, struct error *err)
+{
+	X509 *leaf = sk_X509_value(chain, 0);
+	json_t *header = NULL, *claims = NULL, *x5c;
+	char thumb[44], *cn = NULL;
+	int rc = -1;
+
+	if (leaf == NULL || !key_public_equal(key, X509_get0_pubkey(leaf)))
+		return err_set(err, ERR_INVALID, "the key does not match the certificate");
+	if (jwk_thumbprint(key, thumb, err) != 0 || (x5c = x5c_array(chain, err)) == NULL)
+		return -1;
+	cn = cert_common_name(leaf);
+	header = json_pack("{s:s, s:s, s:o}", "kid", thumb, "typ", "JWT", "x5cInsecure", x5c);
+	claims = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}", "aud", audience, "exp",
+			   (json_int_t)not_after_sec, "iat", (json_int_t)not_before_sec, "iss",
+			   RENEW_TOKEN_ISSUER, "nbf", (json_int_t)not_before_sec, "sub", cn);
+	if (header == NULL || claims == NULL)
+		err_set(err, ERR_INVALID, "error building the renew token");
+	else
+		rc = jws_sign(header, claims, key, out, err);
+	json_decref(header);
+	json_decref(claims);
+	free(cn);
 	return rc;
 }
 

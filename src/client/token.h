@@ -6,6 +6,7 @@
 #define STRIDE_CLIENT_TOKEN_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -28,6 +29,13 @@ struct token_params {
 /* Signs a provisioner token: header {alg, kid, typ:"JWT"}, claims aud, exp, iat, iss, jti (64
  * random hex), nbf, sans, sha, sub, cnf. *out malloc'd; the caller wipes and frees it. */
 int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct error *err);
+
+/* Signs an x5cInsecure renew token (tokens.md §7.1) with the key of the chain's leaf: header
+ * {alg, kid = thumbprint of the key, typ, x5cInsecure = the chain as base64 DER}, claims aud,
+ * exp, iat, iss "step-ca-client/1.0", nbf, sub = the leaf's CN; no jti (as step). The key must
+ * match the leaf. *out malloc'd; the caller wipes and frees it. */
+int token_build_renew(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audience,
+		      int64_t not_before_sec, int64_t not_after_sec, char **out, struct error *err);
 
 /* Resolves --not-before/--not-after (time or duration from now, NULL/"" = unset) into the
  * token window with step's client-side limits and messages. */

@@ -54,6 +54,9 @@ static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION + 1] = {
     " expires_at INTEGER NOT NULL,"
     " token_id TEXT,"
     " mtls INTEGER NOT NULL);",
+    /* 2: the certificate a renewal came from, so revoking one revokes its renewals. */
+    "ALTER TABLE x509_certs ADD COLUMN parent_serial TEXT;"
+    "CREATE INDEX IF NOT EXISTS x509_certs_parent ON x509_certs (parent_serial);",
 };
 
 enum stmt_id {
@@ -61,6 +64,7 @@ enum stmt_id {
 	ST_PUT_CERT,
 	ST_GET_CERT_PROV,
 	ST_REVOKE,
+	ST_REVOKE_DESCENDANTS,
 	ST_IS_REVOKED,
 	ST_COUNT,
 };
@@ -74,13 +78,23 @@ static const struct {
 	 "INSERT OR IGNORE INTO used_ott (key, token, created_at) VALUES (?1, ?2, ?3)"},
     [ST_PUT_CERT] = {"store certificate",
 		     "INSERT INTO x509_certs (serial, der, not_after, prov_id, prov_name, "
-		     "prov_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+		     "prov_type, created_at, parent_serial) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
     [ST_GET_CERT_PROV] = {"get certificate",
 			  "SELECT prov_name, prov_type FROM x509_certs WHERE serial = ?1"},
     [ST_REVOKE] = {"revoke certificate",
 		   "INSERT OR IGNORE INTO revoked_x509_certs (serial, prov_id, reason_code, "
 		   "reason, revoked_at, expires_at, token_id, mtls) "
 		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+    [ST_REVOKE_DESCENDANTS] = {"revoke renewed certificates",
+			       "WITH RECURSIVE d (serial) AS ("
+			       " SELECT serial FROM x509_certs WHERE parent_serial = ?1"
+			       " UNION SELECT c.serial FROM x509_certs c"
+			       " JOIN d ON c.parent_serial = d.serial) "
+			       "INSERT OR IGNORE INTO revoked_x509_certs (serial, prov_id, "
+			       "reason_code, reason, revoked_at, expires_at, token_id, mtls) "
+			       "SELECT d.serial, ?2, ?3, ?4, ?5, c.not_after, ?7, ?8 FROM d "
+			       "JOIN x509_certs c ON c.serial = d.serial"},
     [ST_IS_REVOKED] = {"check revocation", "SELECT 1 FROM revoked_x509_certs WHERE serial = ?1"},
 };
 
@@ -111,27 +125,50 @@ static int db_error(struct sqlite_store *s, struct error *err, enum stmt_id id, 
 		       s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
 
-/* Runs one write and commits it durably (autocommit; WAL + synchronous=FULL). */
-static int sqlite_write(struct sqlite_store *s, struct write_op *op, struct error *err)
+/* Runs one statement of a write; the caller holds the lock. */
+static int run_op(struct sqlite_store *s, struct write_op *op, struct error *err)
 {
 	sqlite3_stmt *st = s->stmt[op->id];
-	int rc, ret = -1;
+	int rc = op->bind(st, op->arg);
 
-	pthread_mutex_lock(&s->lock);
-	rc = op->bind(st, op->arg);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		db_error(s, err, op->id, rc);
-		goto out;
-	}
-	op->changes = sqlite3_changes(s->db);
-	ret = 0;
-out:
+	if (rc == SQLITE_DONE)
+		op->changes = sqlite3_changes(s->db);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : db_error(s, err, op->id, rc);
+}
+
+/* Runs n writes as one durable transaction (a single one in autocommit; WAL +
+ * synchronous=FULL). This is the one write path of the store. */
+static int sqlite_write_ops(struct sqlite_store *s, struct write_op *ops, size_t n,
+			    struct error *err)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (n > 1 && sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		ret =
+		    err_set(err, ERR_IO, "database %s: begin: %s", s->file, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = run_op(s, &ops[i], err);
+	if (n > 1) {
+		const char *end = ret == 0 ? "COMMIT" : "ROLLBACK";
+		if (sqlite3_exec(s->db, end, NULL, NULL, NULL) != SQLITE_OK && ret == 0)
+			ret = err_set(err, ERR_IO, "database %s: commit: %s", s->file,
+				      sqlite3_errmsg(s->db));
+	}
+out:
 	pthread_mutex_unlock(&s->lock);
 	return ret;
+}
+
+static int sqlite_write(struct sqlite_store *s, struct write_op *op, struct error *err)
+{
+	return sqlite_write_ops(s, op, 1, err);
 }
 
 /* Runs a single-key query; *row says whether a row came back, columns copied with copy_row. */
@@ -218,6 +255,8 @@ static int bind_put_cert(sqlite3_stmt *st, const void *arg)
 		rc = sqlite3_bind_text(st, 6, r->prov_type, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 7, a->now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 8, r->parent_serial, -1, SQLITE_STATIC);
 	return rc;
 }
 
@@ -297,14 +336,16 @@ static int bind_revoke(sqlite3_stmt *st, const void *arg)
 static int sq_revoke(struct store *s, const struct revocation *rev, bool *already_revoked,
 		     struct error *err)
 {
-	struct write_op op = {ST_REVOKE, bind_revoke, rev, 0};
+	/* The certificate, and every certificate renewed from it (they share its key). */
+	struct write_op ops[2] = {{ST_REVOKE, bind_revoke, rev, 0},
+				  {ST_REVOKE_DESCENDANTS, bind_revoke, rev, 0}};
 
 	*already_revoked = false;
 	if (rev->serial == NULL || rev->serial[0] == '\0')
 		return err_set(err, ERR_INTERNAL, "store: revocation without serial");
-	if (sqlite_write((struct sqlite_store *)s, &op, err) != 0)
+	if (sqlite_write_ops((struct sqlite_store *)s, ops, 2, err) != 0)
 		return -1;
-	*already_revoked = op.changes == 0;
+	*already_revoked = ops[0].changes == 0;
 	return 0;
 }
 

@@ -23,6 +23,7 @@ struct cert_record {
 	const char *prov_name; /* may be NULL */
 	const char *prov_type; /* "JWK", "X5C", ... may be NULL */
 	int64_t not_after_ns;
+	const char *parent_serial; /* the certificate this one renews, or NULL */
 };
 
 struct revocation {
@@ -46,7 +47,8 @@ struct store_ops {
 	 * (malloc'd, may be NULL). */
 	int (*get_cert_provisioner)(struct store *s, const char *serial, bool *found,
 				    char **prov_name, char **prov_type, struct error *err);
-	/* Inserts a revocation if absent; *already_revoked set otherwise. */
+	/* Inserts a revocation if absent, together with revocations of every certificate
+	 * renewed from it; *already_revoked set when the serial was revoked already. */
 	int (*revoke)(struct store *s, const struct revocation *rev, bool *already_revoked,
 		      struct error *err);
 	/* Whether a serial is revoked. */

@@ -192,7 +192,7 @@ static void test_sqlite_operations(void **state)
 	store_close(s);
 
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 	free(v);
 	v = query_text(file, "PRAGMA journal_mode");
 	assert_string_equal(v, "wal");
@@ -211,6 +211,48 @@ static void test_sqlite_operations(void **state)
 	free(v);
 	free(file);
 	free(dir);
+}
+
+static void put_child(struct store *s, const char *serial, const char *parent)
+{
+	struct cert_record rec = {.serial = serial,
+				  .der = der1,
+				  .der_len = sizeof(der1),
+				  .prov_name = "p",
+				  .not_after_ns = 42,
+				  .parent_serial = parent};
+	struct error err = {0};
+
+	assert_int_equal(s->ops->put_cert(s, &rec, &err), 0);
+}
+
+/* Revoking a certificate revokes the renewals made from it (same key), not its ancestors. */
+static void test_sqlite_revoke_lineage(void **state)
+{
+	char *file = path_join(*state, "lineage.db");
+	struct store *s = NULL;
+	struct error err = {0};
+	bool already = true;
+	struct revocation rev = {.serial = "2", .reason_code = 1, .revoked_at_ns = 1};
+
+	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	put_child(s, "1", NULL);
+	put_child(s, "2", "1");
+	put_child(s, "3", "2");
+	put_child(s, "4", "3");
+	put_child(s, "5", "1");
+	assert_int_equal(s->ops->revoke(s, &rev, &already, &err), 0);
+	assert_false(already);
+	assert_false(revoked(s, "1"));
+	assert_true(revoked(s, "2"));
+	assert_true(revoked(s, "3"));
+	assert_true(revoked(s, "4"));
+	assert_false(revoked(s, "5"));
+	rev.serial = "3";
+	assert_int_equal(s->ops->revoke(s, &rev, &already, &err), 0);
+	assert_true(already);
+	store_close(s);
+	free(file);
 }
 
 static void test_sqlite_directory_source(void **state)
@@ -456,6 +498,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_sqlite_operations, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_revoke_lineage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_directory_source, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_bad_sources, setup, teardown),
 	    cmocka_unit_test(test_unsupported_types),

@@ -119,6 +119,23 @@ void token_grant_free(struct token_grant *g);
 int token_authorize(struct authority *a, const char *token, enum token_op op,
 		    struct token_grant *out, struct error *err);
 
+/* --- renew.c ---------------------------------------------------------- */
+
+/* Verifies a certificate chain from a token header (leaf first) against trust at at_ns, for
+ * client authentication, with a leaf that may sign. */
+int verify_header_chain(STACK_OF(X509) * chain, X509_STORE *trust, int64_t at_ns,
+			struct error *err);
+/* Authorises the renewal of old and issues its successor (with new_key when rekeying). */
+int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct issued *out,
+		      struct error *err);
+
+/* --- util.c ----------------------------------------------------------- */
+
+/* Go's fmt of a []string: "[a b c]"; malloc'd. */
+char *go_list(const struct strv *sv);
+/* Go's default time format in UTC: "2026-11-22 02:51:38 +0000 UTC". */
+char *go_time(int64_t t_ns, char *out, size_t n);
+
 /* --- authority.c ------------------------------------------------------ */
 
 struct authority {

@@ -67,6 +67,8 @@ struct provisioner {
 	char *kid;
 	EVP_PKEY *jwk_key;
 	const char *encrypted_key; /* borrowed from config, may be NULL */
+	/* X5C */
+	X509_STORE *x5c_roots;
 };
 
 struct provisioners {
@@ -110,6 +112,8 @@ struct token_grant {
 	struct strv sans;		/* "sans" claim; [sub] when absent or empty */
 	char *cnf_fingerprint;		/* cnf.x5rt#S256 or NULL */
 	char *token_id;			/* the replay key (jti or SHA-256 of the token) */
+	int64_t x5c_not_before;		/* X5C: the new certificate must lie within the */
+	int64_t x5c_not_after;		/* token certificate's validity; 0 when not X5C */
 };
 void token_grant_free(struct token_grant *g);
 
@@ -121,6 +125,10 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 
 /* --- renew.c ---------------------------------------------------------- */
 
+/* Decodes a JWS header member holding base64 DER certificates (x5c, x5cInsecure), leaf
+ * first; *out owned by the caller. */
+int jws_header_chain(const struct jws *jws, const char *name, STACK_OF(X509) * *out,
+		     struct error *err);
 /* Verifies a certificate chain from a token header (leaf first) against trust at at_ns, for
  * client authentication, with a leaf that may sign. */
 int verify_header_chain(STACK_OF(X509) * chain, X509_STORE *trust, int64_t at_ns,

@@ -4,6 +4,8 @@
 
 #include "authority/internal.h"
 #include "crypto/x509build.h"
+#include "base/b64.h"
+#include "crypto/cert.h"
 #include "jose/jwk.h"
 
 struct type_info {
@@ -74,6 +76,32 @@ static int jwk_init(struct provisioner *p, struct error *err)
 	return 0;
 }
 
+/* Sets up an X5C provisioner: "roots" is base64 of a PEM bundle (provisioners-and-policy.md
+ * §2.2). */
+static int x5c_init(struct provisioner *p, struct error *err)
+{
+	const char *b64 = json_str(p->config, "roots");
+	uint8_t *pem = NULL;
+	size_t len = 0;
+	STACK_OF(X509) *roots = NULL;
+	int rc = -1;
+
+	if (b64 == NULL || b64_decode(b64, strlen(b64), true, &pem, &len, NULL) != 0 ||
+	    cert_parse_chain(pem, len, &roots, NULL) != 0) {
+		err_set(err, ERR_INVALID,
+			"no x509 certificates found in roots attribute for provisioner '%s'",
+			p->name);
+		goto out;
+	}
+	p->x5c_roots = cert_store_new(roots);
+	p->token_id = xasprintf("x5c/%s", p->name);
+	rc = 0;
+out:
+	sk_X509_pop_free(roots, X509_free);
+	free(pem);
+	return rc;
+}
+
 /* The token id of a provisioner that is listed but cannot authorise tokens yet. */
 static void other_token_id(struct provisioner *p, const struct type_info *ti)
 {
@@ -115,6 +143,8 @@ static int provisioner_init(struct provisioner *p, json_t *config, const struct 
 		return -1;
 	if (p->type == PROV_JWK)
 		return jwk_init(p, err);
+	if (p->type == PROV_X5C)
+		return x5c_init(p, err);
 	other_token_id(p, ti);
 	return 0;
 }
@@ -125,6 +155,7 @@ static void provisioner_clear(struct provisioner *p)
 	free(p->token_id);
 	free(p->kid);
 	EVP_PKEY_free(p->jwk_key);
+	X509_STORE_free(p->x5c_roots);
 	memset(p, 0, sizeof(*p));
 }
 

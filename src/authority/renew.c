@@ -74,9 +74,8 @@ static int authorize_renewal(struct authority *a, X509 *cert, const char *serial
 	return 0;
 }
 
-/* Decodes a JWS header member holding base64 DER certificates (x5c, x5cInsecure). */
-static int header_chain(const struct jws *jws, const char *name, STACK_OF(X509) * *out,
-			struct error *err)
+int jws_header_chain(const struct jws *jws, const char *name, STACK_OF(X509) * *out,
+		     struct error *err)
 {
 	const json_t *arr = json_object_get(jws->header, name);
 	size_t i;
@@ -195,7 +194,7 @@ static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf,
 
 	*leaf = NULL;
 	if (jws_parse(token, strlen(token), &jws, NULL) != 0 ||
-	    header_chain(&jws, "x5cInsecure", &chain, NULL) != 0) {
+	    jws_header_chain(&jws, "x5cInsecure", &chain, NULL) != 0) {
 		err_public(err, ERR_UNAUTHORIZED, "error validating renew token");
 		goto out;
 	}

@@ -59,8 +59,14 @@ static int check_common_name(const struct names *csr, const struct token_grant *
 {
 	char *want;
 
-	if (csr->cn[0] == '\0' || strcmp(csr->cn, g->subject) == 0 ||
-	    strv_contains(&g->sans, csr->cn))
+	if (csr->cn[0] == '\0' || strcmp(csr->cn, g->subject) == 0)
+		return 0;
+	if (g->prov->type == PROV_X5C) /* X5C: the CN must be the subject itself */
+		return err_public(err, ERR_FORBIDDEN,
+				  "certificate request does not contain the valid common name - "
+				  "got %s, want %s",
+				  csr->cn, g->subject);
+	if (strv_contains(&g->sans, csr->cn))
 		return 0;
 	{
 		struct strv all = {0};
@@ -156,6 +162,28 @@ static int expose_invalid(struct error *err, const char *what)
 	return -1;
 }
 
+/* X5C: the new certificate must lie within the validity of the token's certificate. */
+static int check_x5c_window(const struct token_grant *g, int64_t nb, int64_t na, struct error *err)
+{
+	char s1[64], s2[64];
+
+	if (g->x5c_not_after == 0)
+		return 0;
+	if (nb < g->x5c_not_before)
+		return err_public(err, ERR_FORBIDDEN,
+				  "requested notBefore (%s) is before the x5c certificate's "
+				  "notBefore (%s)",
+				  go_time(nb, s1, sizeof(s1)),
+				  go_time(g->x5c_not_before, s2, sizeof(s2)));
+	if (na > g->x5c_not_after)
+		return err_public(err, ERR_FORBIDDEN,
+				  "requested notAfter (%s) is after the x5c certificate's notAfter "
+				  "(%s)",
+				  go_time(na, s1, sizeof(s1)),
+				  go_time(g->x5c_not_after, s2, sizeof(s2)));
+	return 0;
+}
+
 struct validity {
 	int64_t not_before;
 	int64_t not_after;
@@ -163,10 +191,11 @@ struct validity {
 
 /* Applies the request's notBefore/notAfter, the default duration and the backdate, then checks
  * the result against the provisioner's claims. */
-static int resolve_validity(const struct authority *a, const struct claims *c,
+static int resolve_validity(const struct authority *a, const struct token_grant *g,
 			    const struct sign_request *req, struct validity *v, struct error *err)
 {
 	int64_t now = time_now_ns() / NS_PER_SEC * NS_PER_SEC;
+	const struct claims *c = &g->prov->claims;
 	int64_t backdate = a->cfg->backdate_ns, nb, na, d;
 	bool nb_set = false, na_set = false;
 	char s1[64], s2[64];
@@ -181,6 +210,9 @@ static int resolve_validity(const struct authority *a, const struct claims *c,
 		return expose_invalid(err, "invalid notAfter");
 	if (!na_set)
 		na = nb + c->default_tls_ns;
+	/* X5C: by default the certificate ends when the token's certificate does. */
+	if (!na_set && g->x5c_not_after != 0 && na > g->x5c_not_after)
+		na = g->x5c_not_after;
 	if (!nb_set)
 		nb -= backdate;
 	nb = nb / NS_PER_SEC * NS_PER_SEC;
@@ -193,6 +225,8 @@ static int resolve_validity(const struct authority *a, const struct claims *c,
 		return err_public(err, ERR_INVALID,
 				  "notAfter cannot be before notBefore; na=%s, nb=%s",
 				  go_time(na, s1, sizeof(s1)), go_time(nb, s2, sizeof(s2)));
+	if (check_x5c_window(g, nb, na, err) != 0)
+		return -1;
 	d = na - nb;
 	if (d < c->min_tls_ns)
 		return err_public(err, ERR_FORBIDDEN,
@@ -296,7 +330,7 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 	memset(out, 0, sizeof(*out));
 	if (token_authorize(a, req->ott, OP_SIGN, &g, err) != 0 ||
 	    check_csr(req->csr, &g, &token_names, err) != 0 ||
-	    resolve_validity(a, &g.prov->claims, req, &v, err) != 0)
+	    resolve_validity(a, &g, req, &v, err) != 0)
 		goto out;
 	subject = build_subject(a, g.subject);
 	if (subject == NULL) {

@@ -11,6 +11,7 @@
 
 #include "authority/internal.h"
 #include "base/duration.h"
+#include "crypto/cert.h"
 #include "store/store.h"
 
 void token_grant_free(struct token_grant *g)
@@ -129,24 +130,60 @@ static int check_time_claims(const struct jws *jws, struct error *err)
 	return 0;
 }
 
-static int jwk_authorize(const struct authority *a, const struct provisioner *p,
-			 const struct jws *jws, const struct strv *aud, enum token_op op,
-			 struct error *err)
+/* The claims every provisioner token must carry: iss = the provisioner, times, audience (with
+ * the provisioner's fragment for X5C), a subject. */
+static int check_common_claims(const struct authority *a, const struct provisioner *p,
+			       const struct jws *jws, const struct strv *aud, enum token_op op,
+			       const char *fragment, struct error *err)
 {
 	const char *iss = jwt_claim_str(jws, "iss");
 	const char *sub = jwt_claim_str(jws, "sub");
 
-	if (jws_verify(jws, p->jwk_key, err) != 0)
-		return err_wrap(err, "error parsing token");
 	if (iss == NULL || strcmp(iss, p->name) != 0)
 		return err_set(err, ERR_UNAUTHORIZED, "invalid issuer claim (iss)");
 	if (check_time_claims(jws, err) != 0)
 		return -1;
-	if (!audience_matches(a, aud, op, NULL))
+	if (!audience_matches(a, aud, op, fragment))
 		return err_set(err, ERR_UNAUTHORIZED, "invalid audience claim (aud)");
 	if (sub == NULL || sub[0] == '\0')
 		return err_set(err, ERR_UNAUTHORIZED, "subject cannot be empty");
 	return 0;
+}
+
+static int jwk_authorize(const struct authority *a, const struct provisioner *p,
+			 const struct jws *jws, const struct strv *aud, enum token_op op,
+			 struct error *err)
+{
+	if (jws_verify(jws, p->jwk_key, err) != 0)
+		return err_wrap(err, "error parsing token");
+	return check_common_claims(a, p, jws, aud, op, NULL, err);
+}
+
+/* X5C: the x5c chain verifies to the provisioner's roots now, its leaf signed the token. */
+static int x5c_authorize(const struct authority *a, const struct provisioner *p,
+			 const struct jws *jws, const struct strv *aud, enum token_op op,
+			 struct token_grant *g, struct error *err)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *leaf;
+	int rc = -1;
+
+	if (jws_header_chain(jws, "x5c", &chain, err) != 0 ||
+	    verify_header_chain(chain, p->x5c_roots, 0, err) != 0)
+		goto out;
+	leaf = sk_X509_value(chain, 0);
+	if (jws_verify(jws, X509_get0_pubkey(leaf), err) != 0) {
+		err_wrap(err, "error parsing token");
+		goto out;
+	}
+	if (check_common_claims(a, p, jws, aud, op, p->token_id, err) != 0)
+		goto out;
+	g->x5c_not_before = cert_not_before_ns(leaf);
+	g->x5c_not_after = cert_not_after_ns(leaf);
+	rc = 0;
+out:
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
 }
 
 /* Copies sub, sans (defaulting to [sub]) and cnf into the grant. */
@@ -205,12 +242,13 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 	if (check_issued_after_start(a, &jws, err) != 0 ||
 	    record_token(a, &jws, token, &out->token_id, err) != 0)
 		goto out;
-	if (p->type != PROV_JWK) {
-		err_set(err, ERR_UNAUTHORIZED, "%s provisioner \"%s\" cannot authorize tokens yet",
-			p->type_name, p->name);
+	if (p->type == PROV_JWK	  ? jwk_authorize(a, p, &jws, &aud, op, err)
+	    : p->type == PROV_X5C ? x5c_authorize(a, p, &jws, &aud, op, out, err)
+				  : err_set(err, ERR_UNAUTHORIZED,
+					    "%s provisioner \"%s\" cannot authorize tokens yet",
+					    p->type_name, p->name))
 		goto out;
-	}
-	if (jwk_authorize(a, p, &jws, &aud, op, err) != 0 || fill_grant(&jws, out, err) != 0)
+	if (fill_grant(&jws, out, err) != 0)
 		goto out;
 	out->prov = p;
 	rc = 0;

@@ -216,10 +216,6 @@ static int token_run(struct cli_ctx *ctx, struct error *err)
 		    .not_before = flag_str(ctx, "not-before"),
 		    .not_after = flag_str(ctx, "not-after"),
 		};
-		if (flag_str(ctx, "x5c-cert") != NULL || flag_str(ctx, "x5c-key") != NULL) {
-			err_set(err, ERR_NOT_IMPLEMENTED, "X5C provisioners are not supported yet");
-			goto out;
-		}
 		if (flag_str(ctx, "cnf-file") != NULL &&
 		    cnf_from_file(flag_str(ctx, "cnf-file"), &cnf, err) != 0)
 			goto out;

@@ -137,8 +137,7 @@ out:
 
 int cli_issue_check_flags(struct cli_ctx *ctx, struct error *err)
 {
-	static const char *const unsupported[] = {"x5c-cert", "x5c-key",  "acme",
-						  "kms",      "set-file", NULL};
+	static const char *const unsupported[] = {"acme", "kms", "set-file", NULL};
 
 	if (flag_str(ctx, "token") != NULL && flag_bool(ctx, "offline"))
 		return cli_err_incompatible(err, "token", "offline");

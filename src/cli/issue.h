@@ -37,11 +37,11 @@
 	    {.name = "x5c-cert",                                                                   \
 	     .type = FLAG_STRING,                                                                  \
 	     .placeholder = "chain",                                                               \
-	     .help = "X5C provisioner certificate (not supported yet)."},                          \
+	     .help = "Certificate (chain) for the x5c header of the token (X5C provisioners)."},   \
 	    {.name = "x5c-key",                                                                    \
 	     .type = FLAG_STRING,                                                                  \
 	     .placeholder = "file",                                                                \
-	     .help = "X5C provisioner key (not supported yet)."},                                  \
+	     .help = "Private key of --x5c-cert, used to sign the token."},                        \
 	    {.name = "acme",                                                                       \
 	     .type = FLAG_STRING,                                                                  \
 	     .placeholder = "url",                                                                 \

@@ -112,15 +112,24 @@ static const char *prov_kid(const json_t *p)
 	return json_string_value(json_object_get(json_object_get(p, "key"), "kid"));
 }
 
-/* Types that need their own credential flags (x5c, sshpop, ...) are not offered here. */
-static bool type_usable(const char *type)
+/* With --x5c-cert only X5C provisioners are offered; without, none of the types that need
+ * their own credential flags (x5c, sshpop, ...). */
+static bool type_usable(const char *type, bool x5c)
 {
 	static const char *const skip[] = {"X5C", "SSHPOP", "K8sSA", "Nebula", NULL};
 
+	if (x5c)
+		return str_eq_nocase(type, "X5C");
 	for (size_t i = 0; skip[i] != NULL; i++)
 		if (str_eq_nocase(type, skip[i]))
 			return false;
 	return true;
+}
+
+/* True when the command was given --x5c-cert (X5C token flow). */
+static bool x5c_flow(struct cli_ctx *ctx)
+{
+	return flag_defined(ctx, "x5c-cert") && flag_str(ctx, "x5c-cert") != NULL;
 }
 
 static char *prov_label(const json_t *p)
@@ -149,7 +158,7 @@ static int choose_provisioner(struct cli_ctx *ctx, const json_t *all, const json
 	json_array_foreach(all, i, p)
 	{
 		const char *type = pstr(p, "type");
-		if (type == NULL || pstr(p, "name") == NULL || !type_usable(type))
+		if (type == NULL || pstr(p, "name") == NULL || !type_usable(type, x5c_flow(ctx)))
 			continue;
 		if (kid != NULL && (prov_kid(p) == NULL || strcmp(prov_kid(p), kid) != 0) &&
 		    (pstr(p, "clientID") == NULL || strcmp(pstr(p, "clientID"), kid) != 0))
@@ -251,6 +260,23 @@ static int load_key_file(struct cli_ctx *ctx, const char *path, EVP_PKEY **key, 
 	return rc;
 }
 
+/* X5C: the --x5c-cert chain and the --x5c-key that signs the token. */
+static int x5c_credentials(struct cli_ctx *ctx, STACK_OF(X509) * *chain, EVP_PKEY **key,
+			   struct error *err)
+{
+	const char *keyfile = flag_str(ctx, "x5c-key");
+
+	if (keyfile == NULL)
+		return cli_err_requires(err, "x5c-cert", "x5c-key");
+	if (cert_load_chain_file(flag_str(ctx, "x5c-cert"), chain, err) != 0 ||
+	    key_load_file(keyfile, flag_str(ctx, "password-file"), NULL, key, err) != 0)
+		return -1;
+	if (!key_public_equal(*key, X509_get0_pubkey(sk_X509_value(*chain, 0))))
+		return err_set(err, ERR_INVALID, "the key %s does not match the certificate %s",
+			       keyfile, flag_str(ctx, "x5c-cert"));
+	return 0;
+}
+
 static int provisioner_key(struct cli_ctx *ctx, struct token_source *s, const json_t *p,
 			   EVP_PKEY **key, struct error *err)
 {
@@ -282,7 +308,7 @@ static char *header_kid(const json_t *p, EVP_PKEY *key)
 {
 	char thumb[44];
 
-	if (prov_kid(p) != NULL)
+	if (p != NULL && prov_kid(p) != NULL)
 		return xstrdup(prov_kid(p));
 	if (jwk_thumbprint(key, thumb, NULL) != 0)
 		return xstrdup("");
@@ -296,7 +322,8 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 	struct strv default_sans = {0};
 	const json_t *p = NULL;
 	EVP_PKEY *key = NULL;
-	char *aud = NULL, *kid = NULL;
+	STACK_OF(X509) *x5c = NULL;
+	char *aud = NULL, *kid = NULL, *fragment = NULL;
 	int64_t nbf, exp;
 	int rc = -1;
 
@@ -311,16 +338,21 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 			pstr(p, "type"));
 		goto out;
 	}
-	if (!str_eq_nocase(pstr(p, "type"), "JWK")) {
+	if (str_eq_nocase(pstr(p, "type"), "X5C")) {
+		if (x5c_credentials(ctx, &x5c, &key, err) != 0)
+			goto out;
+		fragment = xasprintf("#x5c/%s", pstr(p, "name"));
+	} else if (!str_eq_nocase(pstr(p, "type"), "JWK")) {
 		err_set(err, ERR_NOT_IMPLEMENTED, "%s provisioners are not supported yet",
 			pstr(p, "type"));
 		goto out;
-	}
-	if (provisioner_key(ctx, &s, p, &key, err) != 0)
+	} else if (provisioner_key(ctx, &s, p, &key, err) != 0) {
 		goto out;
-	kid = header_kid(p, key);
-	aud = xasprintf("%s%s", s.audience_base,
-			req->kind == TOKEN_KIND_REVOKE ? s.revoke_path : s.sign_path);
+	}
+	kid = x5c != NULL ? header_kid(NULL, key) : header_kid(p, key);
+	aud = xasprintf("%s%s%s", s.audience_base,
+			req->kind == TOKEN_KIND_REVOKE ? s.revoke_path : s.sign_path,
+			fragment != NULL ? fragment : "");
 	if (req->kind == TOKEN_KIND_SIGN && (req->sans == NULL || req->sans->n == 0))
 		strv_push(&default_sans, req->subject);
 	{
@@ -336,13 +368,16 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 		    .not_after_sec = exp,
 		    .root_sha = s.sha[0] != '\0' ? s.sha : NULL,
 		    .cnf = req->cnf,
+		    .x5c = x5c,
 		};
 		rc = token_build(key, &tp, token, err);
 	}
 out:
 	EVP_PKEY_free(key);
+	sk_X509_pop_free(x5c, X509_free);
 	free(aud);
 	free(kid);
+	free(fragment);
 	strv_free(&default_sans);
 	token_source_free(&s);
 	return rc;

@@ -49,28 +49,6 @@ static json_t *build_claims(const struct token_params *p, const char *jti)
 	return claims;
 }
 
-int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct error *err)
-{
-	json_t *header = NULL, *claims = NULL;
-	char *jti = NULL;
-	int rc = -1;
-
-	if (random_jti(&jti, err) != 0)
-		goto out;
-	header = json_pack("{s:s, s:s}", "kid", p->kid, "typ", "JWT");
-	claims = build_claims(p, jti);
-	if (header == NULL || claims == NULL) {
-		err_set(err, ERR_INVALID, "error building the token claims");
-		goto out;
-	}
-	rc = jws_sign(header, claims, key, out, err);
-out:
-	json_decref(header);
-	json_decref(claims);
-	free(jti);
-	return rc;
-}
-
 /* The chain as an array of base64 DER strings, leaf first (RFC 7515 x5c encoding). */
 static json_t *x5c_array(STACK_OF(X509) * chain, struct error *err)
 {
@@ -91,6 +69,34 @@ static json_t *x5c_array(STACK_OF(X509) * chain, struct error *err)
 		OPENSSL_free(der);
 	}
 	return arr;
+}
+
+int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct error *err)
+{
+	json_t *header = NULL, *claims = NULL;
+	char *jti = NULL;
+	int rc = -1;
+
+	if (random_jti(&jti, err) != 0)
+		goto out;
+	header = json_pack("{s:s, s:s}", "kid", p->kid, "typ", "JWT");
+	if (header != NULL && p->x5c != NULL) {
+		json_t *x5c = x5c_array(p->x5c, err);
+		if (x5c == NULL)
+			goto out;
+		json_object_set_new(header, "x5c", x5c);
+	}
+	claims = build_claims(p, jti);
+	if (header == NULL || claims == NULL) {
+		err_set(err, ERR_INVALID, "error building the token claims");
+		goto out;
+	}
+	rc = jws_sign(header, claims, key, out, err);
+out:
+	json_decref(header);
+	json_decref(claims);
+	free(jti);
+	return rc;
 }
 
 int token_build_renew(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audience,

@@ -24,10 +24,11 @@ struct token_params {
 	int64_t not_after_sec;	 /* exp */
 	const char *root_sha;	 /* "sha" claim: root fingerprint, or NULL */
 	const char *cnf;	 /* cnf x5rt#S256 value, or NULL */
+	STACK_OF(X509) * x5c;	 /* X5C tokens: the chain for the "x5c" header, or NULL */
 };
 
-/* Signs a provisioner token: header {alg, kid, typ:"JWT"}, claims aud, exp, iat, iss, jti (64
- * random hex), nbf, sans, sha, sub, cnf. *out malloc'd; the caller wipes and frees it. */
+/* Signs a provisioner token: header {alg, kid, typ:"JWT"[, x5c]}, claims aud, exp, iat, iss, jti
+ * (64 random hex), nbf, sans, sha, sub, cnf. *out malloc'd; the caller wipes and frees it. */
 int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct error *err);
 
 /* Signs an x5cInsecure renew token (tokens.md §7.1) with the key of the chain's leaf: header

@@ -1,9 +1,12 @@
 /* decode.c - request bodies to structs. */
 #include "server/decode.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "base/b64.h"
 #include "base/duration.h"
 #include "base/password.h"
 #include "crypto/csr.h"
@@ -50,8 +53,9 @@ static int time_duration_ok(const char *s)
 	return s[0] == '\0' || time_or_duration_parse(s, 0, &ns, &set, NULL) == 0;
 }
 
-int sign_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
-		    struct error *err)
+/* The body of /sign (need_ott) or /rekey: step's decoding and checks in step's order. */
+static int csr_body_parse(const uint8_t *data, size_t len, size_t max, bool need_ott,
+			  struct sign_body *out, struct error *err)
 {
 	json_error_t jerr;
 	const char *csr_pem = "";
@@ -89,7 +93,7 @@ int sign_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_bod
 		err_public(err, ERR_INVALID, "invalid csr");
 		goto out;
 	}
-	if (out->ott[0] == '\0') {
+	if (need_ott && out->ott[0] == '\0') {
 		err_public(err, ERR_INVALID, "missing ott");
 		goto out;
 	}
@@ -100,6 +104,105 @@ decode_error:
 out:
 	if (rc != 0)
 		sign_body_free(out);
+	return rc;
+}
+
+int sign_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
+		    struct error *err)
+{
+	return csr_body_parse(data, len, max, true, out, err);
+}
+
+int rekey_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
+		     struct error *err)
+{
+	return csr_body_parse(data, len, max, false, out, err);
+}
+
+int revoke_body_parse(const uint8_t *data, size_t len, size_t max, struct revoke_body *out,
+		      struct error *err)
+{
+	json_error_t jerr;
+	const json_t *v;
+
+	memset(out, 0, sizeof(*out));
+	if (len > max)
+		return err_public(err, ERR_TOO_LARGE, "request body too large");
+	out->doc =
+	    json_loadb((const char *)data, len, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+	if (out->doc == NULL || !(json_is_object(out->doc) || json_is_null(out->doc)) ||
+	    string_field(out->doc, "serial", &out->serial) != 0 ||
+	    string_field(out->doc, "ott", &out->ott) != 0 ||
+	    string_field(out->doc, "reason", &out->reason) != 0)
+		goto decode_error;
+	v = json_field(out->doc, "reasonCode");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < INT32_MIN ||
+		    json_integer_value(v) > INT32_MAX)
+			goto decode_error;
+		out->reason_code = (int)json_integer_value(v);
+	}
+	v = json_field(out->doc, "passive");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_boolean(v))
+			goto decode_error;
+		out->passive = json_is_true(v);
+	}
+	return 0;
+decode_error:
+	revoke_body_free(out);
+	return err_public(err, ERR_INVALID, DECODE_ERROR);
+}
+
+void revoke_body_free(struct revoke_body *b)
+{
+	if (b == NULL)
+		return;
+	if (b->ott != NULL && b->ott[0] != '\0')
+		secure_wipe((char *)b->ott, strlen(b->ott));
+	json_decref(b->doc);
+	memset(b, 0, sizeof(*b));
+}
+
+int kyma_body_parse(const uint8_t *data, size_t len, size_t max, X509_REQ **csr, struct error *err)
+{
+	json_error_t jerr;
+	json_t *doc = NULL;
+	const char *b64 = "";
+	uint8_t *pem = NULL;
+	size_t pem_len = 0;
+	int rc = -1;
+
+	*csr = NULL;
+	if (len > max)
+		return err_public(err, ERR_TOO_LARGE, "request body too large");
+	doc = json_loadb((const char *)data, len, JSON_DISABLE_EOF_CHECK, &jerr);
+	if (doc == NULL || !json_is_object(doc) || string_field(doc, "csr", &b64) != 0) {
+		err_public(err, ERR_INVALID, "Error while unmarshalling the request body: %s",
+			   doc == NULL ? jerr.text : "not an object with a \"csr\" string");
+		goto out;
+	}
+	if (b64_decode(b64, strlen(b64), true, &pem, &pem_len, NULL) != 0 || pem_len == 0) {
+		err_public(err, ERR_INVALID,
+			   "There was an error while parsing the base64 content. "
+			   "An incorrect value was provided.");
+		goto out;
+	}
+	if (strstr((const char *)pem, "-----BEGIN ") == NULL ||
+	    csr_parse(pem, pem_len, csr, NULL) != 0) {
+		err_public(err, ERR_INVALID, "Error while parsing CSR: not a certificate request");
+		goto out;
+	}
+	if (csr_verify(*csr, NULL) != 0) {
+		err_public(err, ERR_INVALID, "CSR signature invalid");
+		X509_REQ_free(*csr);
+		*csr = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(pem);
+	json_decref(doc);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #define STRIDE_SERVER_DECODE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <openssl/x509.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,32 @@ int sign_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_bod
 		    struct error *err);
 /* Frees what a sign_body owns (wiping the token) and zeroes it. */
 void sign_body_free(struct sign_body *b);
+
+/* POST /rekey: like /sign without a token ("error decoding json", "missing csr",
+ * "invalid csr"). */
+int rekey_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
+		     struct error *err);
+
+/* POST /revoke (http-api.md §3.10). */
+struct revoke_body {
+	json_t *doc;	    /* owned; the strings point into it */
+	const char *serial; /* "" when absent */
+	const char *ott;    /* "" when absent */
+	const char *reason; /* "" when absent */
+	int reason_code;
+	bool passive;
+};
+
+/* Decodes a POST /revoke body; wrong JSON or field types -> 400 "error decoding json". */
+int revoke_body_parse(const uint8_t *data, size_t len, size_t max, struct revoke_body *out,
+		      struct error *err);
+/* Frees what a revoke_body owns (wiping the token) and zeroes it. */
+void revoke_body_free(struct revoke_body *b);
+
+/* POST /v1/applications/certificates/renewals: {"csr": base64 of a PEM CSR} (base64 may be
+ * wrapped); the CSR's signature is verified. Errors carry Kyma's texts (always 400: a
+ * client's mistake is never a 5xx). *csr owned by the caller. */
+int kyma_body_parse(const uint8_t *data, size_t len, size_t max, X509_REQ **csr, struct error *err);
 
 /* The member of a JSON object matching name as Go matches struct fields: the last key equal
  * to name ignoring ASCII case; NULL when none. */

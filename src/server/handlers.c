@@ -1,12 +1,16 @@
 /* handlers.c - the endpoints of the core API (http-api.md §3) and the request dispatcher. */
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/b64.h"
 #include "base/duration.h"
 #include "base/log.h"
 #include "base/password.h"
@@ -197,19 +201,57 @@ fail:
 	return NULL;
 }
 
-static void handle_sign(struct request_ctx *rc, const struct route_match *m)
+/* The client certificate of the request's connection (borrowed; the TLS layer verified it)
+ * and the chain the client sent after it, or NULL when the client sent none. */
+static X509 *peer_certificate(struct request_ctx *rc, STACK_OF(X509) * *chain)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(rc->req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	X509 *peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+
+	*chain = NULL;
+	if (peer == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+		return NULL;
+	*chain = SSL_get_peer_cert_chain(ssl);
+	return peer;
+}
+
+/* The request body as one contiguous block (owned by the request); *len its size. */
+static uint8_t *request_body(struct request_ctx *rc, size_t *len)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(rc->req);
-	size_t len = in != NULL ? evbuffer_get_length(in) : 0;
-	uint8_t *data = len > 0 ? evbuffer_pullup(in, -1) : NULL;
+
+	*len = in != NULL ? evbuffer_get_length(in) : 0;
+	return *len > 0 ? evbuffer_pullup(in, -1) : (uint8_t *)"";
+}
+
+/* Answers 201 with the SignResponse of a new certificate and logs what was issued. */
+static void respond_issued(struct request_ctx *rc, const struct issued *out)
+{
+	struct error err = {0};
+	json_t *doc;
+
+	rc->serial = xstrdup(out->serial != NULL ? out->serial : "");
+	rc->subject = xstrdup(out->subject != NULL ? out->subject : "");
+	rc->provisioner = xstrdup(out->provisioner != NULL ? out->provisioner : "");
+	doc = sign_response(rc, out, &err);
+	if (doc == NULL)
+		respond_error(rc, &err);
+	else
+		respond_json(rc, 201, doc);
+}
+
+static void handle_sign(struct request_ctx *rc, const struct route_match *m)
+{
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
 	struct sign_body body = {0};
 	struct issued out = {0};
 	struct error err = {0};
-	json_t *doc;
 	(void)m;
 
-	if (sign_body_parse(data != NULL ? data : (const uint8_t *)"", len, SERVER_MAX_BODY, &body,
-			    &err) != 0) {
+	if (sign_body_parse(data, len, SERVER_MAX_BODY, &body, &err) != 0) {
 		respond_error(rc, &err);
 		goto out;
 	}
@@ -226,27 +268,171 @@ static void handle_sign(struct request_ctx *rc, const struct route_match *m)
 			goto out;
 		}
 	}
-	rc->serial = xstrdup(out.serial != NULL ? out.serial : "");
-	rc->subject = xstrdup(out.subject != NULL ? out.subject : "");
-	rc->provisioner = xstrdup(out.provisioner != NULL ? out.provisioner : "");
-	doc = sign_response(rc, &out, &err);
-	if (doc == NULL)
+	respond_issued(rc, &out);
+out:
+	issued_free(&out);
+	sign_body_free(&body);
+	if (len > 0)
+		secure_wipe(data, len); /* the body holds the one-time token */
+}
+
+/* POST /renew: the mTLS peer, else a Bearer renew token (http-api.md §3.8). */
+static void handle_renew(struct request_ctx *rc, const struct route_match *m)
+{
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(rc->req);
+	const char *auth = evhttp_find_header(headers, "Authorization");
+	struct renew_request req = {.peer_verified = true};
+	struct issued out = {0};
+	struct error err = {0};
+	(void)m;
+
+	req.peer = peer_certificate(rc, &req.peer_chain);
+	if (req.peer == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+		req.bearer_token = auth + 7;
+	if (authority_renew(rc->a, &req, &out, &err) != 0)
 		respond_error(rc, &err);
+	else
+		respond_issued(rc, &out);
+	issued_free(&out);
+}
+
+/* POST /rekey: mTLS only, the new key from the CSR (http-api.md §3.9). */
+static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
+{
+	struct renew_request req = {.peer_verified = true};
+	struct sign_body body = {0};
+	struct issued out = {0};
+	struct error err = {0};
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	req.peer = peer_certificate(rc, &req.peer_chain);
+	if (req.peer == NULL) {
+		err_public(&err, ERR_INVALID, "missing client certificate");
+		respond_error(rc, &err);
+		return;
+	}
+	if (rekey_body_parse(data, len, SERVER_MAX_BODY, &body, &err) != 0) {
+		respond_error(rc, &err);
+		return;
+	}
+	req.new_key = X509_REQ_get0_pubkey(body.csr);
+	if (authority_renew(rc->a, &req, &out, &err) != 0)
+		respond_error(rc, &err);
+	else
+		respond_issued(rc, &out);
+	issued_free(&out);
+	sign_body_free(&body);
+}
+
+/* POST /revoke: by token or by the mTLS peer (http-api.md §3.10). */
+static void handle_revoke(struct request_ctx *rc, const struct route_match *m)
+{
+	STACK_OF(X509) *chain = NULL;
+	struct revoke_body body = {0};
+	struct error err = {0};
+	char *serial = NULL;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	if (revoke_body_parse(data, len, SERVER_MAX_BODY, &body, &err) != 0) {
+		respond_error(rc, &err);
+		return;
+	}
+	{
+		struct revoke_request req = {
+		    .serial = body.serial,
+		    .ott = body.ott,
+		    .peer = peer_certificate(rc, &chain),
+		    .peer_verified = true,
+		    .reason_code = body.reason_code,
+		    .reason = body.reason,
+		    .passive = body.passive,
+		};
+		if (authority_revoke(rc->a, &req, &serial, &err) != 0) {
+			respond_error(rc, &err);
+		} else {
+			rc->serial = serial;
+			serial = NULL;
+			respond_json(rc, 200, json_pack("{s:s}", "status", "ok"));
+		}
+	}
+	free(serial);
+	revoke_body_free(&body);
+	if (len > 0)
+		secure_wipe(data, len); /* the body may hold a token */
+}
+
+/* Kyma's error body {"code":N,"error":"..."}. */
+static void respond_kyma_error(struct request_ctx *rc, const struct error *err)
+{
+	char msg[ERR_MSG_MAX];
+	int status = http_error_map(err, msg, sizeof(msg));
+
+	if (err->expose && status < 500)
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+	rc->error = xstrdup(err->msg);
+	respond_json(rc, status, json_pack("{s:i, s:s}", "code", status, "error", msg));
+}
+
+/* {"crt","clientCrt","caCrt"}: base64 of PEM chain, leaf, and issuing CA (kyma-renewal.md). */
+static json_t *kyma_response(const struct issued *out, struct error *err)
+{
+	char *leaf = NULL, *ca = NULL, *chain = NULL, *b[3] = {NULL, NULL, NULL};
+	json_t *doc = NULL;
+
+	if (cert_to_pem(out->leaf, &leaf, err) != 0 ||
+	    cert_to_pem(sk_X509_value(out->chain, 0), &ca, err) != 0)
+		goto out;
+	chain = xasprintf("%s%s", leaf, ca);
+	b[0] = b64_encode(chain, strlen(chain));
+	b[1] = b64_encode(leaf, strlen(leaf));
+	b[2] = b64_encode(ca, strlen(ca));
+	doc = json_pack("{s:s, s:s, s:s}", "crt", b[0], "clientCrt", b[1], "caCrt", b[2]);
+out:
+	free(leaf);
+	free(ca);
+	free(chain);
+	for (int i = 0; i < 3; i++)
+		free(b[i]);
+	return doc;
+}
+
+/* POST /v1/applications/certificates/renewals: Kyma's renewal with a CSR over mTLS. */
+static void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	X509_REQ *csr = NULL;
+	struct issued out = {0};
+	struct error err = {0};
+	json_t *doc;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	if (peer == NULL) {
+		err_public(&err, ERR_UNAUTHORIZED, "Client certificate required.");
+		respond_kyma_error(rc, &err);
+		return;
+	}
+	if (kyma_body_parse(data, len, SERVER_MAX_BODY, &csr, &err) != 0 ||
+	    authority_kyma_renew(rc->a, peer, csr, &out, &err) != 0) {
+		respond_kyma_error(rc, &err);
+		goto out;
+	}
+	rc->serial = xstrdup(out.serial);
+	rc->subject = xstrdup(out.subject);
+	doc = kyma_response(&out, &err);
+	if (doc == NULL)
+		respond_kyma_error(rc, &err);
 	else
 		respond_json(rc, 201, doc);
 out:
 	issued_free(&out);
-	sign_body_free(&body);
-	if (data != NULL)
-		secure_wipe(data, len); /* the body holds the one-time token */
-}
-
-static void handle_not_implemented(struct request_ctx *rc, const struct route_match *m)
-{
-	struct error err;
-
-	err_set(&err, ERR_NOT_IMPLEMENTED, "%s is not implemented yet", route_name(m->id));
-	respond_error(rc, &err);
+	X509_REQ_free(csr);
 }
 
 static const handler_fn handlers[ROUTE_COUNT] = {
@@ -261,10 +447,10 @@ static const handler_fn handlers[ROUTE_COUNT] = {
     [ROUTE_PROVISIONERS] = handle_provisioners,
     [ROUTE_PROVISIONER_KEY] = handle_provisioner_key,
     [ROUTE_SIGN] = handle_sign,
-    [ROUTE_RENEW] = handle_not_implemented,
-    [ROUTE_REKEY] = handle_not_implemented,
-    [ROUTE_REVOKE] = handle_not_implemented,
-    [ROUTE_KYMA_RENEWALS] = handle_not_implemented,
+    [ROUTE_RENEW] = handle_renew,
+    [ROUTE_REKEY] = handle_rekey,
+    [ROUTE_REVOKE] = handle_revoke,
+    [ROUTE_KYMA_RENEWALS] = handle_kyma_renewal,
 };
 
 static enum http_method method_of(enum evhttp_cmd_type t)

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "authority/internal.h"
+#include "crypto/cert.h"
+#include "store/store.h"
 
 /* The first value of attribute nid in name as UTF-8, or NULL; malloc'd. */
 static char *name_entry(X509_NAME *name, int nid)
@@ -38,12 +40,27 @@ static int same_attribute(X509_NAME *want, X509_NAME *got, int nid, const char *
 	return rc;
 }
 
+/* Kyma answers a revoked certificate with its own 403 text. */
+static int check_not_revoked(struct authority *a, X509 *peer, struct error *err)
+{
+	char *serial = cert_serial_decimal(peer);
+	bool revoked = false;
+	int rc = a->store->ops->is_revoked(a->store, serial, &revoked, err);
+
+	free(serial);
+	if (rc == 0 && revoked)
+		rc = err_public(err, ERR_FORBIDDEN, "Certificate has been revoked");
+	return rc;
+}
+
 int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
 			 struct error *err)
 {
 	X509_NAME *want = X509_get_subject_name(peer), *got = X509_REQ_get_subject_name(csr);
 
 	memset(out, 0, sizeof(*out));
+	if (check_not_revoked(a, peer, err) != 0)
+		return -1;
 	if (same_attribute(want, got, NID_commonName, "CName", err) != 0 ||
 	    same_attribute(want, got, NID_countryName, "country", err) != 0 ||
 	    same_attribute(want, got, NID_organizationName, "organization", err) != 0 ||

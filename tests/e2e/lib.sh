@@ -103,12 +103,13 @@ free_port() {
 }
 
 # init_ca [extra ca init flags...]: a CA in $STRIDEPATH listening on a free port.
+# INIT_WRAPPER (e.g. "faketime -f -3d") runs init under another command.
 init_ca() {
 	PORT=$(free_port)
 	CA_URL="https://localhost:$PORT"
 	printf 'ca-password\n' >"$WORK/password"
 	printf 'prov-password\n' >"$WORK/prov-password"
-	"$STRIDE_BIN" ca init --name "Stride Test" --dns localhost --dns 127.0.0.1 \
+	${INIT_WRAPPER:-} "$STRIDE_BIN" ca init --name "Stride Test" --dns localhost --dns 127.0.0.1 \
 		--address "127.0.0.1:$PORT" --provisioner "$PROVISIONER" \
 		--password-file "$WORK/password" \
 		--provisioner-password-file "$WORK/prov-password" "$@" \

@@ -23,12 +23,15 @@ CA_URL=""
 PROVISIONER="admin@example.com"
 
 cleanup() {
+	local failed_before=$FAILED
 	stop_ca
 	if ((FAILED == 0)) && [[ -z ${KEEP_WORK:-} ]]; then
 		rm -rf "$WORK"
 	else
 		echo "work directory kept: $WORK" >&2
 	fi
+	# A server that failed at exit (after finish) still fails the test.
+	((FAILED == failed_before)) || exit 1
 }
 trap cleanup EXIT
 
@@ -143,11 +146,18 @@ start_ca() {
 	return 1
 }
 
+# stop_ca: SIGTERM, then the exit status must be 0: a crash, a sanitizer report or a leak
+# at exit (ASan builds) fails the test.
 stop_ca() {
+	local rc
 	if [[ -n $CA_PID ]]; then
 		kill -TERM "$CA_PID" 2>/dev/null
 		wait "$CA_PID" 2>/dev/null
+		rc=$?
 		CA_PID=""
+		if ((rc != 0)); then
+			fail "stride-ca exited with status $rc: $(grep -m3 -E 'ERROR|SUMMARY|runtime error' "$WORK/ca.log")"
+		fi
 	fi
 }
 

@@ -37,14 +37,18 @@ static int jwe_decrypt(const char *password_file)
 	line[len] = '\0';
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == ' '))
 		line[--len] = '\0';
+	int rc = 0;
+
 	if (password_read_file(password_file, &pw, &err) != 0 ||
-	    jwe_decrypt_password(line, pw, &plain, &n, &err) != 0)
-		return fail(&err);
-	fwrite(plain, 1, n, stdout);
-	putchar('\n');
+	    jwe_decrypt_password(line, pw, &plain, &n, &err) != 0) {
+		rc = fail(&err);
+	} else {
+		fwrite(plain, 1, n, stdout);
+		putchar('\n');
+	}
 	password_free(pw);
 	free(plain);
-	return 0;
+	return rc;
 }
 
 static int sign_jwt(const char *jwk_file, const char *header_json, const char *payload_json)
@@ -57,19 +61,21 @@ static int sign_jwt(const char *jwk_file, const char *header_json, const char *p
 	EVP_PKEY *key = NULL;
 	char *out = NULL;
 
-	if (jwk == NULL || header == NULL || payload == NULL) {
+	int rc = 1;
+
+	if (jwk == NULL || header == NULL || payload == NULL)
 		fprintf(stderr, "testtool: bad JSON: %s\n", jerr.text);
-		return 1;
-	}
-	if (jwk_to_pkey(jwk, &key, &err) != 0 || jws_sign(header, payload, key, &out, &err) != 0)
-		return fail(&err);
-	printf("%s\n", out);
+	else if (jwk_to_pkey(jwk, &key, &err) != 0 ||
+		 jws_sign(header, payload, key, &out, &err) != 0)
+		rc = fail(&err);
+	else
+		rc = printf("%s\n", out) < 0;
 	free(out);
 	EVP_PKEY_free(key);
 	json_decref(jwk);
 	json_decref(header);
 	json_decref(payload);
-	return 0;
+	return rc;
 }
 
 int main(int argc, char **argv)

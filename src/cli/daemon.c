@@ -49,6 +49,19 @@ int64_t daemon_next(int64_t now, int64_t not_before, int64_t not_after, int64_t 
 	return next > left ? left : next;
 }
 
+int64_t daemon_next_after_renewal(int64_t now, int64_t not_before, int64_t not_after,
+				  int64_t expires_in, int64_t period, uint64_t rnd)
+{
+	int64_t next = daemon_next(now, not_before, not_after, expires_in, period, rnd);
+	int64_t floor = (not_after - not_before) / 100, left = not_after - now;
+
+	if (next > 0 || left <= 0)
+		return next;
+	if (floor < NS_PER_SEC)
+		floor = NS_PER_SEC;
+	return floor < left ? floor : left;
+}
+
 int64_t daemon_backoff(unsigned failures, int64_t now, int64_t not_after, uint64_t rnd)
 {
 	int64_t b = 2 * NS_PER_SEC, d;
@@ -92,8 +105,8 @@ static void vlog(FILE *f, const char *level, const char *fmt, va_list ap)
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL || strftime(stamp, sizeof(stamp), "%Y/%m/%d %H:%M:%S",
-						     &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y/%m/%d %H:%M:%S", &tm) == 0)
 		strcpy(stamp, "0000/00/00 00:00:00");
 	fprintf(f, "%s: %s ", level, stamp);
 	vfprintf(f, fmt, ap);
@@ -206,7 +219,8 @@ int daemon_run(const struct daemon_job *job, X509 *leaf, struct error *err)
 		case WAKE_ERROR:
 			goto out;
 		case WAKE_STOP:
-			daemon_log_info("%s received, exiting", strsignal(signo));
+			daemon_log_info("%s received, exiting",
+					signo == SIGINT ? "SIGINT" : "SIGTERM");
 			rc = 0;
 			goto out;
 		case WAKE_HUP:
@@ -226,12 +240,14 @@ int daemon_run(const struct daemon_job *job, X509 *leaf, struct error *err)
 		failures = 0;
 		now = time_now_ns();
 		not_after = cert_not_after_ns(renewed);
-		wake = now + daemon_next(now, cert_not_before_ns(renewed), not_after,
-					 job->expires_in, job->period, daemon_random());
+		wake =
+		    now + daemon_next_after_renewal(now, cert_not_before_ns(renewed), not_after,
+						    job->expires_in, job->period, daemon_random());
 		{
 			char *cn = cert_common_name(renewed);
-			daemon_log_info("%s%scertificate %s, next in %s", cn, cn[0] != '\0' ? " " : "",
-					job->done, fmt_dur(wake - now, d, sizeof(d)));
+			daemon_log_info("%s%scertificate %s, next in %s", cn,
+					cn[0] != '\0' ? " " : "", job->done,
+					fmt_dur(wake - now, d, sizeof(d)));
 			free(cn);
 		}
 		X509_free(renewed);

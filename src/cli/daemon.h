@@ -7,7 +7,8 @@
  * suspended machine wakes on time), then calls the job's attempt function.
  *
  *   - after a success: next = daemon_next() of the new leaf (step's schedule: 2/3 of the
- *     validity minus up to validity/20 of jitter, or --expires-in / --renew-period);
+ *     validity minus up to validity/20 of jitter, or --expires-in / --renew-period), but never
+ *     "at once" again (daemon_next_after_renewal: no tight renewal loop);
  *   - after a failure: daemon_backoff(): 1-2 s, then doubling with jitter up to 30-60 s, and
  *     never past the certificate's expiry (the last attempt happens while it is still valid);
  *   - SIGHUP: attempt now; SIGINT / SIGTERM: return 0.
@@ -32,6 +33,12 @@
  * the jitter). Never negative and never later than not_after. */
 int64_t daemon_next(int64_t now, int64_t not_before, int64_t not_after, int64_t expires_in,
 		    int64_t period, uint64_t rnd);
+
+/* daemon_next() for a certificate that was just renewed. When the schedule says "now" again
+ * (an --expires-in or period at least as long as what a renewal leaves), the daemon would renew
+ * in a tight loop; it waits 1/100 of the validity instead (at least 1 s, never past expiry). */
+int64_t daemon_next_after_renewal(int64_t now, int64_t not_before, int64_t not_after,
+				  int64_t expires_in, int64_t period, uint64_t rnd);
 
 /* Nanoseconds to wait before retrying after `failures` (>= 1) failed attempts in a row: a
  * jittered exponential backoff in [b/2, b] with b = min(2^failures s, 60 s). While the

@@ -100,6 +100,9 @@ uint64_t daemon_random(void)
 /* --- logging ---------------------------------------------------------------------------------- */
 
 static void vlog(FILE *f, const char *level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void vlog(FILE *f, const char *level, const char *fmt, va_list ap)
 {
 	char stamp[32];
 	time_t t = time(NULL);

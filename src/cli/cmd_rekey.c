@@ -97,7 +97,6 @@ static int rekey_run(struct cli_ctx *ctx, struct error *err)
 	if (key_spec_parse(flag_str(ctx, "kty"), flag_str(ctx, "curve"), flag_str(ctx, "size"),
 			   &job.spec, err) != 0)
 		goto out;
-	job.ctx = ctx;
 	job.opts = &o;
 	job.crt_file = xstrdup(crt);
 	job.key_file = xstrdup(key);

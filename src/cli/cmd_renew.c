@@ -54,7 +54,6 @@ static int renew_run(struct cli_ctx *ctx, struct error *err)
 		err_set(err, ERR_NOT_IMPLEMENTED, "KMS keys ('%s') are not supported yet", key);
 		goto out;
 	}
-	job.ctx = ctx;
 	job.opts = &o;
 	job.crt_file = xstrdup(crt);
 	job.key_file = xstrdup(key);

@@ -75,6 +75,7 @@ struct renew_opts {
  * required unless --offline, --root, durations, --expires-in vs the period flag, the period
  * flag needs --daemon, --pid/--pid-file/--signal. Fills o (free with renew_opts_free). */
 int renew_opts_parse(struct cli_ctx *ctx, bool rekey, struct renew_opts *o, struct error *err);
+/* Frees what o owns (not o itself). */
 void renew_opts_free(struct renew_opts *o);
 
 /* A certificate chain (leaf first) with its private key. */
@@ -87,6 +88,7 @@ struct renew_creds {
  * belongs to the leaf ("certificate <crt> and key <key> do not match"). */
 int renew_creds_load(const char *crt_file, const char *key_file, const char *password_file,
 		     const char *password, struct renew_creds *out, struct error *err);
+/* Frees the chain and the key (not c itself); NULL is fine. */
 void renew_creds_free(struct renew_creds *c);
 
 /* The cli.md §7.1 step 6 check of the periods against the leaf's validity. */
@@ -98,8 +100,10 @@ bool renew_skip_early(const struct renew_opts *o, X509 *leaf);
 
 /* The CA end: a CA client (--ca-url, --root) or the authority of --ca-config in-process. */
 struct renew_ca;
+/* Opens the CA end the flags select (--offline or --ca-url/--root); *out owned by the caller. */
 int renew_ca_open(struct cli_ctx *ctx, const struct renew_opts *o, struct renew_ca **out,
 		  struct error *err);
+/* Closes the client or the authority; NULL is a no-op. */
 void renew_ca_free(struct renew_ca *ca);
 /* Renews (new_key NULL) or rekeys (new_key = the new key pair) the certificate of c: renew over
  * mTLS, or with an x5cInsecure renew token when !o->mtls or the certificate has expired;
@@ -118,7 +122,6 @@ bool renew_is_kms_uri(const char *s);
 
 /* One renewal or rekey as the daemon (and the one-shot run) does it. */
 struct renew_job {
-	struct cli_ctx *ctx;
 	const struct renew_opts *opts;
 	struct renew_ca *ca;
 	char *crt_file; /* the pair currently in use (moves to the outputs after a write) */
@@ -140,6 +143,7 @@ int renew_job_once(struct renew_job *job, const struct renew_creds *c, X509 **le
  * certificate and key no longer match, nothing is written and the attempt fails (logged, retried
  * with backoff) until the files agree again. `leaf` is the current leaf (borrowed). */
 int renew_job_daemon(struct renew_job *job, X509 *leaf, struct error *err);
+/* Frees what the job owns (the CA end, the current paths, the passwords), not job itself. */
 void renew_job_free(struct renew_job *job);
 
 #endif

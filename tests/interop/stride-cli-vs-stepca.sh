@@ -26,5 +26,11 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$w/
 step sign $S ca sign "$w/c.csr" "$w/c.crt" --provisioner-password-file "$STEPCA_PASSWORD_FILE"
 step "verify chain" openssl verify -CAfile "$STRIDEPATH/certs/root_ca.crt" -untrusted "$w/b.crt" "$w/b.crt"
 step "replayed token refused" bash -c "! $S ca certificate a.example.com $w/a2.crt $w/a2.key --token $tok"
+step "renew (mTLS)" $S ca renew -f "$w/b.crt" "$w/b.key"
+step "renew (token flow)" $S ca renew -f --mtls=false "$w/b.crt" "$w/b.key"
+step "rekey" $S ca rekey -f "$w/b.crt" "$w/b.key"
+step "revoke (mTLS)" $S ca revoke --cert "$w/b.crt" --key "$w/b.key"
+step "renew of the revoked certificate refused" bash -c "! $S ca renew -f $w/b.crt $w/b.key"
+step "revoke (token)" $S ca revoke "$(openssl x509 -noout -serial -in "$w/c.crt" | cut -d= -f2 | sed "s/^/0x/")" --provisioner-password-file "$STEPCA_PASSWORD_FILE"
 echo "$pass passed, $fail failed"; rm -rf "$w"; [ $fail -eq 0 ]
 '

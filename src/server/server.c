@@ -8,6 +8,7 @@
 #include <event2/thread.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -162,7 +163,10 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t len, bool re
 		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
 		goto out;
 	}
+	/* TCP_NODELAY is inherited by accepted sockets: evhttp writes headers and body
+	 * separately, and Nagle would hold the body back until the client's delayed ACK. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
 	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
 	    (ss->ss_family == AF_INET6 &&
 	     IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr) &&

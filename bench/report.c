@@ -1,0 +1,360 @@
+/* report.c - the table on stdout, and the results as markdown and JSON files. */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "base/str.h"
+#include "bench.h"
+
+/* Other CPU (fraction of one core) above which a scenario is flagged as disturbed. Loopback
+ * softirq work alone stays well below. */
+#define BUSY_MACHINE 0.3
+
+static double mib(long kb)
+{
+	return (double)kb / 1024.0;
+}
+
+static size_t errors(const struct scen_result *r)
+{
+	return r->err_status + r->err_transport + r->err_sample;
+}
+
+/* The crypto floor of one request of this scenario in ms: an issuance verifies a token and a
+ * CSR and signs a certificate; a renewal over mTLS only signs a certificate (the client
+ * certificate was verified once, in the handshake). */
+static double floor_of(const struct scen_result *r, const struct report *rep)
+{
+	if (!rep->have_floor)
+		return 0;
+	return r->spec.kind == SCEN_RENEW ? rep->floor.cert_sign_us / 1e3 : rep->floor.floor_ms;
+}
+
+/* Server CPU per request over the floor; 0 when unknown. */
+static double vs_floor(const struct scen_result *r, const struct report *rep)
+{
+	double f = floor_of(r, rep);
+
+	return f > 0 && r->ok > 0 ? r->srv_cpu_ms_per_req / f : 0;
+}
+
+/* The smallest step of the server CPU per request: one clock tick over the requests. */
+static double cpu_resolution(const struct scen_result *r, const struct report *rep)
+{
+	return r->ok > 0 ? 1e3 / rep->ticks_per_s / (double)r->ok : 0;
+}
+
+static const char *kind_name(enum scen_kind k)
+{
+	return k == SCEN_SIGN ? "sign" : k == SCEN_RENEW ? "renew" : "sign-newconn";
+}
+
+static void cpu_model(char *out, size_t n)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+
+	snprintf(out, n, "unknown");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "model name", 10) == 0) {
+			char *v = strchr(line, ':');
+			if (v != NULL) {
+				v++;
+				while (*v == ' ' || *v == '\t')
+					v++;
+				v[strcspn(v, "\n")] = '\0';
+				snprintf(out, n, "%s", v);
+			}
+			break;
+		}
+	}
+	fclose(f);
+}
+
+void report_progress(const struct scen_result *r, const struct report *rep)
+{
+	printf("  %-16s %6zu ok %4zu err %9.1f req/s  p50 %6.2f  p99 %6.2f ms  server %.3f ms/req "
+	       "(%.2fx floor)  peak RSS %.1f MiB\n",
+	       r->spec.name, r->ok, errors(r), r->rps, r->p50_ms, r->p99_ms, r->srv_cpu_ms_per_req,
+	       vs_floor(r, rep), mib(r->hwm_kb));
+	for (int k = 0; k < r->n_first_errors; k++)
+		printf("      error: %s\n", r->first_errors[k]);
+	fflush(stdout);
+}
+
+void report_print(const struct report *rep)
+{
+	const struct floor_result *f = &rep->floor;
+
+	printf("\nstride-bench results (%s)\n", rep->started_at);
+	printf("\n%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s\n", "scenario",
+	       "conc", "ok", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "srv ms/req",
+	       "x floor", "srv %", "srv RSS MiB", "bench ms", "other");
+	printf("%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s\n", "", "", "", "", "",
+	       "", "", "", "(CPU)", "", "CPU", "start/peak/end", "CPU/req", "CPU %");
+	for (int i = 0; i < rep->nres; i++) {
+		const struct scen_result *r = &rep->res[i];
+		char rss[40];
+		snprintf(rss, sizeof(rss), "%.1f/%.1f/%.1f", mib(r->rss_start_kb), mib(r->hwm_kb),
+			 mib(r->rss_end_kb));
+		printf("%-17s %4d %6zu %6zu %8.1f %7.2f %7.2f %7.2f %10.3f %7.2f %5.0f %16s %8.3f "
+		       "%5.0f\n",
+		       r->spec.name, r->spec.conc, r->ok, errors(r), r->rps, r->p50_ms, r->p90_ms,
+		       r->p99_ms, r->srv_cpu_ms_per_req, vs_floor(r, rep), r->srv_util * 100, rss,
+		       r->bench_cpu_ms_per_req, r->other_util * 100);
+	}
+	if (rep->have_floor)
+		printf("\ncrypto floor per issuance (this process, %s, %d iterations): "
+		       "token verify %.1f us + CSR verify %.1f us + certificate build+sign %.1f us "
+		       "= %.3f ms\n  (reference: bare ECDSA P-256 sign %.1f us, verify %.1f us; "
+		       "jws_parse+jws_verify %.1f us; csr_parse %.1f us)\n",
+		       OpenSSL_version(OPENSSL_VERSION), f->iterations, f->jws_verify_us,
+		       f->csr_verify_us, f->cert_sign_us, f->floor_ms, f->ecdsa_sign_us,
+		       f->ecdsa_verify_us, f->token_parse_us, f->csr_parse_us);
+	printf("server idle RSS %.1f MiB (VmRSS before the first request); server CPU from "
+	       "/proc/%ld/stat in ticks of %.0f ms\n",
+	       mib(rep->idle_rss_kb), (long)rep->ctx->server_pid, 1e3 / rep->ticks_per_s);
+	if (rep->startup != NULL)
+		printf("start-up on an existing CA: healthy after %.1f ms median (min %.1f, max "
+		       "%.1f)\n",
+		       json_real_value(json_object_get(rep->startup, "median_ms")),
+		       json_real_value(json_object_get(rep->startup, "min_ms")),
+		       json_real_value(json_object_get(rep->startup, "max_ms")));
+	for (int i = 0; i < rep->nres; i++) {
+		const struct scen_result *r = &rep->res[i];
+		if (r->spec.kind == SCEN_RENEW)
+			printf("prepared %-16s %d client certificates in %.2f s\n", r->spec.name,
+			       r->spec.conc, r->prep_wall_s);
+		else
+			printf("prepared %-16s %zu keys+CSRs+tokens in %.2f s (per item: key %.0f "
+			       "us, CSR %.0f us, token %.0f us)\n",
+			       r->spec.name, r->prepared, r->prep_wall_s, r->prep_key_us,
+			       r->prep_csr_us, r->prep_token_us);
+	}
+	for (int i = 0; i < rep->nres; i++)
+		if (rep->res[i].other_util > BUSY_MACHINE)
+			printf("note: other processes used %.0f %% CPU during %s: the machine was "
+			       "busy, latency and throughput are disturbed\n",
+			       rep->res[i].other_util * 100, rep->res[i].spec.name);
+	printf("total %.1f s\n", rep->total_wall_s);
+	fflush(stdout);
+}
+
+static json_t *scenario_json(const struct scen_result *r, const struct report *rep)
+{
+	json_t *errs = json_array();
+
+	for (int k = 0; k < r->n_first_errors; k++)
+		json_array_append_new(errs, json_string(r->first_errors[k]));
+	return json_pack(
+	    "{s:s, s:s, s:i, s:I, s:f, s:I, s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:f, s:f,"
+	    " s:{s:f, s:f, s:f, s:f, s:f},"
+	    " s:{s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:b, s:I, s:O},"
+	    " s:f, s:f, s:f, s:f, s:{s:f, s:f, s:f, s:f}, s:{s:I, s:I}, s:o}",
+	    "name", r->spec.name, "kind", kind_name(r->spec.kind), "concurrency", r->spec.conc,
+	    "requests_prepared", (json_int_t)r->spec.requests, "time_limit_s", r->spec.seconds,
+	    "attempted", (json_int_t)r->attempted, "ok", (json_int_t)r->ok, "errors",
+	    (json_int_t)errors(r), "error_kinds", "status", (json_int_t)r->err_status, "transport",
+	    (json_int_t)r->err_transport, "certificate_check", (json_int_t)r->err_sample,
+	    "reconnects", (json_int_t)r->reconnects, "wall_s", r->wall_s, "requests_per_s", r->rps,
+	    "latency_ms", "p50", r->p50_ms, "p90", r->p90_ms, "p99", r->p99_ms, "max", r->max_ms,
+	    "mean", r->mean_ms, "server", "cpu_ticks", (json_int_t)r->srv_ticks, "user_ticks",
+	    (json_int_t)r->srv_user_ticks, "user_ms_per_request", r->srv_user_ms_per_req,
+	    "system_ms_per_request", r->srv_sys_ms_per_req, "cpu_s", r->srv_cpu_s,
+	    "cpu_ms_per_request", r->srv_cpu_ms_per_req, "cpu_ms_per_request_resolution",
+	    cpu_resolution(r, rep), "floor_ms", floor_of(r, rep), "cpu_vs_floor", vs_floor(r, rep),
+	    "cpu_utilization", r->srv_util, "rss_start_kb", (json_int_t)r->rss_start_kb,
+	    "rss_end_kb", (json_int_t)r->rss_end_kb, "rss_peak_kb", (json_int_t)r->hwm_kb,
+	    "rss_peak_is_this_scenario", r->hwm_reset, "rss_max_sampled_kb",
+	    (json_int_t)r->rss_max_sampled_kb, "rss_series_s_kb", r->rss_series,
+	    "bench_cpu_ms_per_request", r->bench_cpu_ms_per_req, "bench_cpu_utilization",
+	    r->bench_util, "other_cpu_utilization", r->other_util, "steal_utilization",
+	    r->steal_util, "prep", "wall_s", r->prep_wall_s, "key_us", r->prep_key_us, "csr_us",
+	    r->prep_csr_us, "token_us", r->prep_token_us, "certificates_checked", "sampled",
+	    (json_int_t)r->sampled, "ok", (json_int_t)r->sample_ok, "first_errors", errs);
+}
+
+static json_t *report_json(const struct report *rep)
+{
+	const struct floor_result *f = &rep->floor;
+	json_t *scen = json_array(), *doc;
+	char cpu[256];
+	struct utsname u;
+
+	cpu_model(cpu, sizeof(cpu));
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof(u));
+	for (int i = 0; i < rep->nres; i++) {
+		json_t *sj = scenario_json(&rep->res[i], rep);
+		if (sj == NULL)
+			fprintf(stderr, "stride-bench: cannot encode %s as JSON\n",
+				rep->res[i].spec.name);
+		json_array_append_new(scen, sj);
+	}
+	doc = json_pack("{s:s, s:s, s:{s:s, s:i, s:s, s:s, s:f}, s:{s:I, s:I, s:I}, s:o, s:f}",
+			"started_at", rep->started_at, "note", rep->note != NULL ? rep->note : "",
+			"environment", "cpu", cpu, "cores", (int)sysconf(_SC_NPROCESSORS_ONLN),
+			"kernel", u.release, "openssl", OpenSSL_version(OPENSSL_VERSION),
+			"clock_ticks_per_s", rep->ticks_per_s, "server", "pid",
+			(json_int_t)rep->ctx->server_pid, "idle_rss_kb",
+			(json_int_t)rep->idle_rss_kb, "idle_hwm_kb", (json_int_t)rep->idle_hwm_kb,
+			"scenarios", scen, "total_wall_s", rep->total_wall_s);
+	if (rep->have_floor)
+		json_object_set_new(
+		    doc, "crypto_floor",
+		    json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "iterations",
+			      f->iterations, "jws_verify_us", f->jws_verify_us, "csr_verify_us",
+			      f->csr_verify_us, "cert_sign_us", f->cert_sign_us, "floor_ms",
+			      f->floor_ms, "ecdsa_p256_sign_us", f->ecdsa_sign_us,
+			      "ecdsa_p256_verify_us", f->ecdsa_verify_us, "jws_parse_verify_us",
+			      f->token_parse_us, "csr_parse_us", f->csr_parse_us));
+	else
+		json_object_set_new(doc, "crypto_floor", json_null());
+	json_object_set(doc, "startup", rep->startup != NULL ? rep->startup : json_null());
+	return doc;
+}
+
+static void md_write(FILE *o, const struct report *rep)
+{
+	const struct floor_result *f = &rep->floor;
+	char cpu[256];
+	struct utsname u;
+
+	cpu_model(cpu, sizeof(cpu));
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof(u));
+	fprintf(o, "# stride-bench %s\n\n", rep->started_at);
+	if (rep->note != NULL && rep->note[0] != '\0')
+		fprintf(o, "%s\n\n", rep->note);
+	fprintf(o,
+		"%ld cores (%s), Linux %s, %s; load generator and server on the same "
+		"machine.\n\n",
+		sysconf(_SC_NPROCESSORS_ONLN), cpu, u.release, OpenSSL_version(OPENSSL_VERSION));
+	fprintf(o,
+		"| scenario | conc | ok | errors | req/s | p50 ms | p90 ms | p99 ms | server CPU "
+		"ms/req | user / sys | × floor | server CPU %% | server RSS MiB start / peak / end "
+		"| bench CPU ms/req | other CPU %% |\n");
+	fprintf(o, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+	for (int i = 0; i < rep->nres; i++) {
+		const struct scen_result *r = &rep->res[i];
+		fprintf(o,
+			"| %s | %d | %zu | %zu | %.0f | %.2f | %.2f | %.2f | %.3f (±%.3f) | %.3f / "
+			"%.3f | %.2f | %.0f | %.1f / %.1f / %.1f | %.3f | %.0f |\n",
+			r->spec.name, r->spec.conc, r->ok, errors(r), r->rps, r->p50_ms, r->p90_ms,
+			r->p99_ms, r->srv_cpu_ms_per_req, cpu_resolution(r, rep),
+			r->srv_user_ms_per_req, r->srv_sys_ms_per_req, vs_floor(r, rep),
+			r->srv_util * 100, mib(r->rss_start_kb), mib(r->hwm_kb), mib(r->rss_end_kb),
+			r->bench_cpu_ms_per_req, r->other_util * 100);
+	}
+	fprintf(o, "\nServer idle RSS (before the first request): %.1f MiB.",
+		mib(rep->idle_rss_kb));
+	if (rep->startup != NULL)
+		fprintf(o,
+			" Start-up on an existing CA (exec to the first 200 from /health, polled "
+			"every %lld ms): median %.1f ms, min %.1f, max %.1f.",
+			json_integer_value(json_object_get(rep->startup, "poll_interval_ms")),
+			json_real_value(json_object_get(rep->startup, "median_ms")),
+			json_real_value(json_object_get(rep->startup, "min_ms")),
+			json_real_value(json_object_get(rep->startup, "max_ms")));
+	fprintf(o, "\n\n");
+	if (rep->have_floor)
+		fprintf(
+		    o,
+		    "Crypto floor per issuance, this process, same OpenSSL, %d iterations:\n\n"
+		    "| ES256 token verify | P-256 CSR verify | leaf build + sign (x509_issue_leaf) "
+		    "| floor |\n|--:|--:|--:|--:|\n| %.1f µs | %.1f µs | %.1f µs | %.3f ms |\n\n"
+		    "For reference: bare ECDSA P-256 sign %.1f µs, verify %.1f µs; the library's "
+		    "jws_parse + jws_verify %.1f µs; csr_parse of a PEM CSR %.1f µs.\n\n",
+		    f->iterations, f->jws_verify_us, f->csr_verify_us, f->cert_sign_us, f->floor_ms,
+		    f->ecdsa_sign_us, f->ecdsa_verify_us, f->token_parse_us, f->csr_parse_us);
+	fprintf(o, "Prepared before each timed phase (not timed):\n\n");
+	for (int i = 0; i < rep->nres; i++) {
+		const struct scen_result *r = &rep->res[i];
+		if (r->spec.kind == SCEN_RENEW)
+			fprintf(o, "- %s: %d client certificates issued in %.2f s\n", r->spec.name,
+				r->spec.conc, r->prep_wall_s);
+		else
+			fprintf(o,
+				"- %s: %zu keys, CSRs and tokens in %.2f s (per item: key %.0f µs, "
+				"CSR %.0f µs, token %.0f µs)\n",
+				r->spec.name, r->prepared, r->prep_wall_s, r->prep_key_us,
+				r->prep_csr_us, r->prep_token_us);
+	}
+	fprintf(o,
+		"\nServer CPU is utime+stime of the server process from /proc/<pid>/stat "
+		"(%.0f ticks/s) over the timed phase divided by the successful requests; "
+		"± is one tick per request; user / sys splits it into utime and stime (system "
+		"calls: fsync, TCP, locks). × floor divides it by the crypto floor (for renew: "
+		"the leaf build + sign alone). Peak RSS is VmHWM, reset at the start of each "
+		"scenario when the kernel allows it (%s). Other CPU is busy CPU time of the "
+		"machine charged to neither the server nor the load generator (other processes, "
+		"softirq). Sampled certificates checked (chain, SANs, key): ",
+		rep->ticks_per_s,
+		rep->nres > 0 && rep->res[0].hwm_reset ? "it did"
+						       : "it did not: peaks are since start");
+	for (int i = 0; i < rep->nres; i++)
+		fprintf(o, "%s%s %zu/%zu", i > 0 ? ", " : "", rep->res[i].spec.name,
+			rep->res[i].sample_ok, rep->res[i].sampled);
+	fprintf(o, ".\n");
+	for (int i = 0; i < rep->nres; i++)
+		if (rep->res[i].other_util > BUSY_MACHINE)
+			fprintf(
+			    o,
+			    "\nNote: other processes used %.0f %% CPU during %s: the machine was "
+			    "busy, latency and throughput are disturbed.\n",
+			    rep->res[i].other_util * 100, rep->res[i].spec.name);
+	for (int i = 0; i < rep->nres; i++)
+		for (int k = 0; k < rep->res[i].n_first_errors; k++)
+			fprintf(o, "\nError in %s: `%s`\n", rep->res[i].spec.name,
+				rep->res[i].first_errors[k]);
+}
+
+int report_write(const struct report *rep, const char *dir, struct error *err)
+{
+	char stamp[32], *md_path = NULL, *json_path = NULL;
+	json_t *doc = NULL;
+	FILE *o = NULL;
+	int rc = -1;
+
+	/* 2006-01-02T15:04:05Z -> 2006-01-02T150405Z (no colons in file names) */
+	snprintf(stamp, sizeof(stamp), "%.13s%.2s%.2sZ", rep->started_at, rep->started_at + 14,
+		 rep->started_at + 17);
+	if (file_mkdir_p(dir, 0755, err) != 0)
+		goto out;
+	md_path = xasprintf("%s/%s.md", dir, stamp);
+	json_path = xasprintf("%s/%s.json", dir, stamp);
+	o = fopen(md_path, "w");
+	if (o == NULL) {
+		err_set(err, ERR_IO, "open %s: %s", md_path, strerror(errno));
+		goto out;
+	}
+	md_write(o, rep);
+	if (fclose(o) != 0) {
+		o = NULL;
+		err_set(err, ERR_IO, "write %s: %s", md_path, strerror(errno));
+		goto out;
+	}
+	o = NULL;
+	doc = report_json(rep);
+	if (doc == NULL || json_dump_file(doc, json_path, JSON_INDENT(2)) != 0) {
+		err_set(err, ERR_IO, "cannot write %s", json_path);
+		goto out;
+	}
+	printf("results: %s\n         %s\n", md_path, json_path);
+	rc = 0;
+out:
+	if (o != NULL)
+		fclose(o);
+	json_decref(doc);
+	free(md_path);
+	free(json_path);
+	return rc;
+}

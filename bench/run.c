@@ -1,0 +1,406 @@
+/* run.c - one scenario: prepare, run the timed phase on one thread per connection, measure. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/str.h"
+#include "bench.h"
+
+#define RSS_SAMPLE_MS  50
+#define RSS_SERIES_MAX 20000
+#define ERR_SNIPPET    160
+
+enum req_state { REQ_NOT_RUN, REQ_OK, REQ_STATUS, REQ_TRANSPORT };
+
+struct run {
+	const struct bench_ctx *ctx;
+	const struct target *t;
+	const struct scen_spec *s;
+	struct prepared *reqs; /* sign scenarios */
+	char *renew_req;       /* renew scenario: the same request on every connection */
+	size_t renew_len;
+	struct identity *ids; /* renew scenario: one per connection */
+	size_t n;
+	atomic_size_t next;
+	atomic_int finished;
+	atomic_llong deadline; /* 0 = none */
+	atomic_size_t reconnects;
+	pthread_barrier_t barrier;
+	double *lat_ms;
+	uint8_t *state;
+	int16_t *who; /* the connection (thread) that ran the request */
+	uint8_t **bodies;
+	size_t *body_lens;
+	int64_t *end_ns; /* per thread: when its last request finished */
+	pthread_mutex_t mu;
+	struct scen_result *res; /* first_errors, under mu */
+};
+
+struct worker_arg {
+	struct run *r;
+	int index;
+};
+
+static void record_error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void record_error(struct run *r, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&r->mu);
+	if (r->res->n_first_errors < 3) {
+		bool seen = false;
+		for (int k = 0; k < r->res->n_first_errors; k++)
+			seen |= strcmp(r->res->first_errors[k], msg) == 0;
+		if (!seen)
+			snprintf(r->res->first_errors[r->res->n_first_errors++],
+				 sizeof(r->res->first_errors[0]), "%s", msg);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+static bool sampled(const struct run *r, size_t i)
+{
+	return r->ctx->sample_every > 0 && i % (size_t)r->ctx->sample_every == 0;
+}
+
+static int open_conn(struct run *r, struct hconn *c, int k, struct error *err)
+{
+	const struct identity *id = r->ids != NULL ? &r->ids[k] : NULL;
+
+	return hconn_open(c, r->t, id != NULL ? id->cert : NULL, id != NULL ? id->key : NULL,
+			  id != NULL ? id->chain : NULL, err);
+}
+
+static void *worker(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct run *r = wa->r;
+	bool newconn = r->s->kind == SCEN_SIGN_NEWCONN;
+	struct error err = {0};
+	struct hconn c;
+	struct hresp resp;
+
+	hconn_init(&c);
+	/* Keep-alive scenarios connect before the clock starts. */
+	if (!newconn && open_conn(r, &c, wa->index, &err) != 0)
+		record_error(r, "connect: %s", err.msg);
+	pthread_barrier_wait(&r->barrier);
+	for (;;) {
+		size_t i = atomic_fetch_add(&r->next, 1);
+		long long deadline = atomic_load(&r->deadline);
+		const void *req;
+		size_t len;
+		int64_t t0;
+
+		if (i >= r->n || (deadline != 0 && now_ns() >= deadline))
+			break;
+		req = r->reqs != NULL ? r->reqs[i].req : r->renew_req;
+		len = r->reqs != NULL ? r->reqs[i].req_len : r->renew_len;
+		r->who[i] = (int16_t)wa->index;
+		t0 = now_ns();
+		if (!hconn_is_open(&c)) {
+			if (!newconn)
+				atomic_fetch_add(&r->reconnects, 1);
+			if (open_conn(r, &c, wa->index, &err) != 0) {
+				r->state[i] = REQ_TRANSPORT;
+				record_error(r, "connect: %s", err.msg);
+				continue;
+			}
+		}
+		if (http_roundtrip(&c, req, len, &resp, &err) != 0) {
+			r->state[i] = REQ_TRANSPORT;
+			record_error(r, "%s", err.msg);
+			hconn_close(&c);
+			continue;
+		}
+		r->lat_ms[i] = (double)(now_ns() - t0) / 1e6;
+		if (resp.status == 201) {
+			r->state[i] = REQ_OK;
+			if (sampled(r, i)) {
+				r->bodies[i] = xmalloc(resp.body_len + 1);
+				memcpy(r->bodies[i], resp.body, resp.body_len);
+				r->bodies[i][resp.body_len] = '\0';
+				r->body_lens[i] = resp.body_len;
+			}
+		} else {
+			r->state[i] = REQ_STATUS;
+			record_error(
+			    r, "status %d: %.*s", resp.status,
+			    (int)(resp.body_len > ERR_SNIPPET ? ERR_SNIPPET : resp.body_len),
+			    (const char *)resp.body);
+		}
+		if (resp.close || newconn)
+			hconn_close(&c);
+	}
+	r->end_ns[wa->index] = now_ns();
+	hconn_free(&c);
+	atomic_fetch_add(&r->finished, 1);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double percentile(const double *v, size_t n, double q)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0;
+	rank = (size_t)(q * (double)n + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Statistics over the requests that ran. */
+static void summarize(struct run *r, int64_t t0)
+{
+	struct scen_result *res = r->res;
+	double *ok_lat = xmalloc((r->n > 0 ? r->n : 1) * sizeof(double)), sum = 0;
+	int64_t end = t0;
+	size_t nok = 0;
+
+	for (int k = 0; k < r->s->conc; k++)
+		if (r->end_ns[k] > end)
+			end = r->end_ns[k];
+	for (size_t i = 0; i < r->n; i++) {
+		switch (r->state[i]) {
+		case REQ_OK:
+			ok_lat[nok++] = r->lat_ms[i];
+			sum += r->lat_ms[i];
+			break;
+		case REQ_STATUS:
+			res->err_status++;
+			break;
+		case REQ_TRANSPORT:
+			res->err_transport++;
+			break;
+		default:
+			continue;
+		}
+		res->attempted++;
+	}
+	qsort(ok_lat, nok, sizeof(double), cmp_double);
+	res->ok = nok;
+	res->wall_s = (double)(end - t0) / 1e9;
+	res->rps = res->wall_s > 0 ? (double)nok / res->wall_s : 0;
+	res->p50_ms = percentile(ok_lat, nok, 0.50);
+	res->p90_ms = percentile(ok_lat, nok, 0.90);
+	res->p99_ms = percentile(ok_lat, nok, 0.99);
+	res->max_ms = nok > 0 ? ok_lat[nok - 1] : 0;
+	res->mean_ms = nok > 0 ? sum / (double)nok : 0;
+	res->reconnects = atomic_load(&r->reconnects);
+	free(ok_lat);
+}
+
+/* Checks the sampled certificates after the timed phase. */
+static void check_samples(struct run *r)
+{
+	struct scen_result *res = r->res;
+	struct error err = {0};
+
+	for (size_t i = 0; i < r->n; i++) {
+		const char *dns;
+		EVP_PKEY *key;
+		X509 *old = NULL;
+
+		if (r->bodies[i] == NULL)
+			continue;
+		if (r->ids != NULL) {
+			const struct identity *id = &r->ids[r->who[i]];
+			dns = id->dns;
+			key = id->key;
+			old = id->cert;
+		} else {
+			dns = r->reqs[i].dns;
+			key = r->reqs[i].key;
+		}
+		res->sampled++;
+		if (check_response(r->ctx, r->bodies[i], r->body_lens[i], dns, key, old, &err) ==
+		    0) {
+			res->sample_ok++;
+		} else {
+			res->err_sample++;
+			record_error(r, "certificate %zu: %s", i, err.msg);
+		}
+	}
+}
+
+int scenario_run(const struct bench_ctx *ctx, const struct target *t, const struct scen_spec *s,
+		 struct scen_result *res, struct error *err)
+{
+	struct run r = {.ctx = ctx, .t = t, .s = s, .n = s->requests, .res = res};
+	struct worker_arg *args = NULL;
+	pthread_t *th = NULL;
+	uint64_t tk0 = 0, tk1 = 0, us0 = 0, us1 = 0, busy0 = 0, busy1 = 0, steal0 = 0, steal1 = 0;
+	int64_t t0, cpu0, start_ns;
+	long hwm = 0;
+	bool failed;
+	char label[32];
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->spec = *s;
+	res->rss_series = json_array();
+	pthread_mutex_init(&r.mu, NULL);
+	snprintf(label, sizeof(label), "%s%d",
+		 s->kind == SCEN_SIGN	 ? "s"
+		 : s->kind == SCEN_RENEW ? "r"
+					 : "n",
+		 s->conc);
+
+	/* Untimed preparation. */
+	if (s->kind == SCEN_RENEW) {
+		int64_t p0 = now_ns();
+		if (prep_identities(ctx, t, s->conc, &r.ids, err) != 0)
+			goto out;
+		r.renew_req = prep_renew_request(ctx, &r.renew_len);
+		res->prepared = (size_t)s->conc;
+		res->prep_wall_s = (double)(now_ns() - p0) / 1e9;
+	} else if (prep_sign(ctx, label, r.n, s->kind == SCEN_SIGN_NEWCONN, &r.reqs, res, err) !=
+		   0) {
+		goto out;
+	}
+	r.lat_ms = xcalloc(r.n + 1, sizeof(double));
+	r.state = xcalloc(r.n + 1, 1);
+	r.who = xcalloc(r.n + 1, sizeof(int16_t));
+	r.bodies = xcalloc(r.n + 1, sizeof(uint8_t *));
+	r.body_lens = xcalloc(r.n + 1, sizeof(size_t));
+	r.end_ns = xcalloc((size_t)s->conc, sizeof(int64_t));
+	args = xcalloc((size_t)s->conc, sizeof(*args));
+	th = xcalloc((size_t)s->conc, sizeof(*th));
+
+	if (proc_mem_kb(ctx->server_pid, &res->rss_start_kb, &hwm, err) != 0)
+		goto out;
+	res->hwm_reset = proc_reset_hwm(ctx->server_pid) == 0;
+	if (pthread_barrier_init(&r.barrier, NULL, (unsigned)s->conc + 1) != 0) {
+		err_set(err, ERR_INTERNAL, "pthread_barrier_init failed");
+		goto out;
+	}
+	for (int k = 0; k < s->conc; k++) {
+		args[k] = (struct worker_arg){.r = &r, .index = k};
+		if (pthread_create(&th[k], NULL, worker, &args[k]) != 0) {
+			/* The barrier counts on every thread: no way to go on. */
+			fprintf(stderr, "stride-bench: cannot start thread %d of %d\n", k, s->conc);
+			exit(1);
+		}
+	}
+	pthread_barrier_wait(&r.barrier);
+	t0 = now_ns();
+	if (s->seconds > 0)
+		atomic_store(&r.deadline, (long long)(t0 + (int64_t)(s->seconds * 1e9)));
+	cpu0 = self_cpu_ns();
+	failed = proc_cpu_ticks(ctx->server_pid, &us0, &tk0, err) != 0 ||
+		 proc_system_cpu(&busy0, &steal0, err) != 0;
+	start_ns = t0;
+	res->rss_max_sampled_kb = res->rss_start_kb;
+	while (!failed && atomic_load(&r.finished) < s->conc) {
+		long rss, h;
+		sleep_ms(RSS_SAMPLE_MS);
+		if (proc_mem_kb(ctx->server_pid, &rss, &h, NULL) == 0) {
+			if (rss > res->rss_max_sampled_kb)
+				res->rss_max_sampled_kb = rss;
+			if (json_array_size(res->rss_series) < RSS_SERIES_MAX)
+				json_array_append_new(res->rss_series,
+						      json_pack("[f, I]",
+								(double)(now_ns() - start_ns) / 1e9,
+								(json_int_t)rss));
+		}
+	}
+	for (int k = 0; k < s->conc; k++)
+		pthread_join(th[k], NULL);
+	pthread_barrier_destroy(&r.barrier);
+	if (failed)
+		goto out;
+	if (proc_cpu_ticks(ctx->server_pid, &us1, &tk1, err) != 0 ||
+	    proc_system_cpu(&busy1, &steal1, err) != 0 ||
+	    proc_mem_kb(ctx->server_pid, &res->rss_end_kb, &res->hwm_kb, err) != 0) {
+		if (!proc_alive(ctx->server_pid)) {
+			summarize(&r, t0);
+			err_set(err, ERR_IO,
+				"the server (pid %ld) exited during the run: %zu ok, %zu transport "
+				"errors, first error: %s",
+				(long)ctx->server_pid, res->ok, res->err_transport,
+				res->n_first_errors > 0 ? res->first_errors[0] : "none");
+		}
+		goto out;
+	}
+	tk0 += us0; /* user + system */
+	tk1 += us1;
+	summarize(&r, t0);
+	{
+		double bench_s = (double)(self_cpu_ns() - cpu0) / 1e9;
+		double tck = (double)sysconf(_SC_CLK_TCK);
+		double srv_s = (double)(tk1 - tk0) / tck;
+		res->bench_cpu_ms_per_req = res->ok > 0 ? bench_s * 1e3 / (double)res->ok : 0;
+		if (res->wall_s > 0) {
+			res->bench_util = bench_s / res->wall_s;
+			res->other_util =
+			    ((double)(busy1 - busy0) / tck - srv_s - bench_s) / res->wall_s;
+			if (res->other_util < 0)
+				res->other_util = 0;
+			res->steal_util = (double)(steal1 - steal0) / tck / res->wall_s;
+		}
+	}
+	res->srv_ticks = tk1 - tk0;
+	res->srv_user_ticks = us1 - us0;
+	res->srv_cpu_s = (double)res->srv_ticks / (double)sysconf(_SC_CLK_TCK);
+	res->srv_cpu_ms_per_req = res->ok > 0 ? res->srv_cpu_s * 1e3 / (double)res->ok : 0;
+	res->srv_util = res->wall_s > 0 ? res->srv_cpu_s / res->wall_s : 0;
+	if (res->ok > 0) {
+		double ms_per_tick = 1e3 / (double)sysconf(_SC_CLK_TCK);
+		res->srv_user_ms_per_req =
+		    (double)res->srv_user_ticks * ms_per_tick / (double)res->ok;
+		res->srv_sys_ms_per_req =
+		    (double)(res->srv_ticks - res->srv_user_ticks) * ms_per_tick / (double)res->ok;
+	}
+	check_samples(&r);
+	rc = 0;
+out:
+	if (r.bodies != NULL)
+		for (size_t i = 0; i < r.n; i++)
+			free(r.bodies[i]);
+	free(r.bodies);
+	free(r.body_lens);
+	free(r.lat_ms);
+	free(r.state);
+	free(r.who);
+	free(r.end_ns);
+	free(args);
+	free(th);
+	prep_free(r.reqs, r.n);
+	free(r.renew_req);
+	identities_free(r.ids, s->conc);
+	pthread_mutex_destroy(&r.mu);
+	return rc;
+}
+
+void scen_result_free(struct scen_result *r)
+{
+	json_decref(r->rss_series);
+	r->rss_series = NULL;
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# bench.sh BUILD_DIR - what `make bench` runs (see bench/README.md).
+#
+# Builds what is missing, creates a throwaway CA in a temporary directory,
+# measures how soon stride-ca is healthy after it starts, starts it on a free
+# loopback port, runs build/stride-bench against it and stops it. The table
+# goes to the terminal and, with the raw numbers, to bench/results/.
+#
+# Environment:
+#   BENCH_REQUESTS   requests of sign c=8, sign c=32 and renew c=8 (default 10000); sign c=1
+#                    and sign new-conn c=8 get a third of it
+#   BENCH_SECONDS    stop a scenario after this many seconds even if requests are left
+#                    (default 20; 0 = no limit), so a slow server still finishes in ~2 min
+#   BENCH_SCENARIOS  the whole scenario list instead, e.g. "sign:8:20000 renew:8:20000"
+#   BENCH_SOAK       add a sign c=8 scenario of this many requests at the end (RSS over a
+#                    long run, e.g. 100000)
+#   BENCH_FLOOR_ITERATIONS  iterations of the crypto floor (default 3000)
+#   BENCH_STARTUP_RUNS      start-up measurements (default 5)
+#   BENCH_RESULTS    results directory (default bench/results)
+#   BENCH_PERF=1     afterwards, profile stride-ca with `perf record` during one more sign
+#                    c=8 run; the flat profile goes to bench/results/<date>-perf.txt
+#   BENCH_KEEP=1     keep the temporary CA directory (and the server log)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=$PWD
+build=${1:-build}
+case $build in /*) ;; *) build=$src/$build ;; esac
+
+requests=${BENCH_REQUESTS:-10000}
+small=$((requests / 3 > 0 ? requests / 3 : 1))
+seconds=${BENCH_SECONDS:-20}
+limit=""
+if [[ $seconds != 0 ]]; then
+	limit=":$seconds"
+fi
+scenarios=${BENCH_SCENARIOS:-"sign:1:$small$limit sign:8:$requests$limit sign:32:$requests$limit renew:8:$requests$limit sign-newconn:8:$small$limit"}
+if [[ -n ${BENCH_SOAK:-} ]]; then
+	scenarios="$scenarios sign:8:$BENCH_SOAK"
+fi
+results=${BENCH_RESULTS:-$src/bench/results}
+
+# Build what is missing (make bench has built already; this is for a direct call).
+if [[ ! -f $build/CMakeCache.txt ]]; then
+	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$build" -j "$(nproc)" --target stride stride-ca stride-bench testtool >/dev/null
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/stride-bench.XXXXXX")
+export STRIDEPATH="$WORK/stride"
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+CA_PID=""
+
+cleanup() {
+	if [[ -n $CA_PID ]]; then
+		kill -TERM "$CA_PID" 2>/dev/null || true
+		wait "$CA_PID" 2>/dev/null || true
+	fi
+	if [[ -n ${BENCH_KEEP:-} ]]; then
+		echo "kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+port=$(free_port)
+url="https://127.0.0.1:$port"
+prov="bench@example.com"
+printf 'bench-ca-password\n' >"$WORK/password"
+printf 'bench-prov-password\n' >"$WORK/prov-password"
+chmod 600 "$WORK/password" "$WORK/prov-password"
+
+echo "== creating a throwaway CA in $WORK"
+"$build/stride" ca init --name "Stride Bench" --dns 127.0.0.1 --dns localhost \
+	--address "127.0.0.1:$port" --provisioner "$prov" \
+	--password-file "$WORK/password" --provisioner-password-file "$WORK/prov-password" \
+	>"$WORK/init.out" 2>&1 || {
+	cat "$WORK/init.out" >&2
+	exit 1
+}
+ca_json="$STRIDEPATH/config/ca.json"
+root="$STRIDEPATH/certs/root_ca.crt"
+(
+	umask 077
+	jq -r '.authority.provisioners[0].encryptedKey' "$ca_json" |
+		"$build/testtool" jwe-decrypt "$WORK/prov-password" >"$WORK/provisioner.jwk"
+)
+kid=$(jq -r '.authority.provisioners[0].key.kid' "$ca_json")
+server=("$build/stride-ca" --password-file "$WORK/password" "$ca_json")
+
+echo "== start-up: exec to the first healthy /health (${BENCH_STARTUP_RUNS:-5} runs)"
+"$build/stride-bench" startup --url "$url" --root "$root" --runs "${BENCH_STARTUP_RUNS:-5}" \
+	--interval-ms 2 --log "$WORK/ca.log" --out "$WORK/startup.json" -- "${server[@]}"
+
+echo "== starting stride-ca on $url"
+"${server[@]}" >>"$WORK/ca.log" 2>&1 &
+CA_PID=$!
+healthy=""
+for _ in $(seq 1 200); do
+	if curl -sf --cacert "$root" "$url/health" >/dev/null 2>&1; then
+		healthy=1
+		break
+	fi
+	kill -0 "$CA_PID" 2>/dev/null || break
+	sleep 0.05
+done
+if [[ -z $healthy ]]; then
+	echo "stride-ca did not become healthy:" >&2
+	tail -n 20 "$WORK/ca.log" >&2
+	exit 1
+fi
+
+note="commit $(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown); CA on $(df --output=fstype,source "$WORK" | tail -n 1 | tr -s " ")"
+base=(--url "$url" --root "$root" --jwk "$WORK/provisioner.jwk" --provisioner "$prov"
+	--kid "$kid" --server-pid "$CA_PID")
+args=("${base[@]}" --results-dir "$results" --startup-json "$WORK/startup.json" --note "$note"
+	--floor-iterations "${BENCH_FLOOR_ITERATIONS:-3000}")
+for s in $scenarios; do
+	args+=(--scenario "$s")
+done
+
+echo "== stride-bench"
+rc=0
+"$build/stride-bench" "${args[@]}" || rc=$?
+
+if [[ -n ${BENCH_PERF:-} ]]; then
+	if command -v perf >/dev/null; then
+		profile="$results/$(date -u +%Y-%m-%dT%H%M%SZ)-perf.txt"
+		echo "== perf: profiling stride-ca during sign c=8 ($requests requests)"
+		perf record -F 999 -p "$CA_PID" -o "$WORK/perf.data" >"$WORK/perf.log" 2>&1 &
+		perf_pid=$!
+		sleep 0.5
+		"$build/stride-bench" "${base[@]}" --results-dir "$WORK/perf-results" \
+			--floor-iterations 0 --warmup 0 --scenario "sign:8:$requests$limit" >/dev/null || true
+		kill -INT "$perf_pid" 2>/dev/null || true
+		wait "$perf_pid" || true
+		mkdir -p "$results"
+		{
+			echo "# stride-ca during sign c=8: samples by library, then by symbol"
+			perf report -i "$WORK/perf.data" --no-children --sort dso --stdio 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | head -15
+			echo
+			perf report -i "$WORK/perf.data" --no-children --sort dso,sym --stdio \
+				2>/dev/null | grep -v '^#' | grep -v '^$' | head -50
+		} >"$profile" || true
+		echo "flat profile: $profile"
+	else
+		echo "BENCH_PERF: perf is not installed (apt-get install linux-perf)" >&2
+	fi
+fi
+
+echo "== stopping stride-ca"
+kill -TERM "$CA_PID"
+srv_rc=0
+wait "$CA_PID" || srv_rc=$?
+CA_PID=""
+if ((srv_rc != 0)); then
+	echo "stride-ca exited with status $srv_rc" >&2
+	tail -n 20 "$WORK/ca.log" >&2
+	((rc == 0)) && rc=1
+fi
+shred -u "$WORK/provisioner.jwk" 2>/dev/null || rm -f "$WORK/provisioner.jwk"
+case $rc in
+0) echo "bench: done; results in $results" ;;
+3) echo "bench: done, but some requests failed (see the errors above); results in $results" >&2 ;;
+*) echo "bench: failed (status $rc)" >&2 ;;
+esac
+exit "$rc"

@@ -62,6 +62,8 @@ struct issued {
 	char *provisioner;	/* provisioner name, owned */
 };
 void issued_free(struct issued *out);
+/* The leaf followed by the intermediates as concatenated PEM; *pem malloc'd. */
+int issued_chain_pem(const struct issued *out, char **pem, struct error *err);
 
 /* POST /sign: authorises the token, validates the CSR, issues, stores, returns the leaf.
  * Errors carry step-ca's kinds and client-visible messages (expose). */

@@ -26,6 +26,19 @@ void issued_free(struct issued *out)
 	memset(out, 0, sizeof(*out));
 }
 
+int issued_chain_pem(const struct issued *out, char **pem, struct error *err)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	int rc;
+
+	sk_X509_push(chain, out->leaf);
+	for (int i = 0; i < sk_X509_num(out->chain); i++)
+		sk_X509_push(chain, sk_X509_value(out->chain, i));
+	rc = cert_chain_to_pem(chain, pem, err);
+	sk_X509_free(chain); /* the certificates are borrowed */
+	return rc;
+}
+
 static bool same_set(const struct strv *a, const struct strv *b)
 {
 	for (size_t i = 0; i < a->n; i++)

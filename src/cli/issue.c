@@ -47,37 +47,46 @@ out:
 }
 
 /* The chain of a SignResponse: certChain, or [crt, ca] from older servers. */
-static int response_chain(const json_t *resp, char **out, struct error *err)
+int cli_response_chain(const json_t *resp, char **out, struct error *err)
 {
 	const json_t *chain = json_object_get(resp, "certChain");
 	struct buf b;
 	size_t i;
 	json_t *v;
+	bool owned = false;
+	int rc = -1;
 
 	buf_init(&b, CHAIN_MAX);
 	if (!json_is_array(chain) || json_array_size(chain) == 0) {
-		chain =
-		    json_pack("[OO]", json_object_get(resp, "crt"), json_object_get(resp, "ca"));
-		if (chain == NULL)
-			return err_set(err, ERR_INVALID, "the CA's answer has no certificate");
-	} else {
-		json_incref((json_t *)chain);
+		/* "crt" then "ca" (either may be missing or null) */
+		static const char *const keys[] = {"crt", "ca"};
+		chain = json_array();
+		owned = true;
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (json_is_string(json_object_get(resp, keys[k])))
+				json_array_append((json_t *)chain, json_object_get(resp, keys[k]));
 	}
 	json_array_foreach(chain, i, v)
 	{
-		if (json_is_string(v) && buf_append_str(&b, json_string_value(v), err) != 0) {
-			json_decref((json_t *)chain);
-			buf_free(&b);
-			return -1;
-		}
+		const char *s = json_string_value(v);
+		if (s == NULL)
+			continue;
+		if (buf_append_str(&b, s, err) != 0)
+			goto out;
+		if (s[0] != '\0' && s[strlen(s) - 1] != '\n' && buf_append_str(&b, "\n", err) != 0)
+			goto out;
 	}
-	json_decref((json_t *)chain);
 	if (b.len == 0 || strstr((const char *)b.data, "BEGIN CERTIFICATE") == NULL) {
-		buf_free(&b);
-		return err_set(err, ERR_INVALID, "the CA's answer has no certificate");
+		err_set(err, ERR_INVALID, "the CA's answer has no certificate");
+		goto out;
 	}
 	*out = buf_steal(&b);
-	return 0;
+	rc = 0;
+out:
+	if (owned)
+		json_decref((json_t *)chain);
+	buf_free(&b);
+	return rc;
 }
 
 static int issue_online(struct cli_ctx *ctx, X509_REQ *csr, const char *token,
@@ -95,7 +104,7 @@ static int issue_online(struct cli_ctx *ctx, X509_REQ *csr, const char *token,
 	ui_status("CA", "%s", ca_client_url(client));
 	if (csr_to_pem(csr, &csr_pem, err) != 0 ||
 	    ca_client_sign(client, csr_pem, token, not_before, not_after, NULL, &resp, err) != 0 ||
-	    response_chain(resp, chain_pem, err) != 0)
+	    cli_response_chain(resp, chain_pem, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -111,7 +120,6 @@ static int issue_offline(struct cli_ctx *ctx, X509_REQ *csr, const char *token,
 {
 	struct authority *a = NULL;
 	struct issued issued = {0};
-	STACK_OF(X509) *chain = NULL;
 	int rc = -1;
 
 	if (offline_authority_open(flag_str(ctx, "ca-config"), flag_str(ctx, "password-file"), &a,
@@ -123,13 +131,8 @@ static int issue_offline(struct cli_ctx *ctx, X509_REQ *csr, const char *token,
 		if (csr_verify(csr, err) != 0 || authority_sign(a, &req, &issued, err) != 0)
 			goto out;
 	}
-	chain = sk_X509_new_null();
-	sk_X509_push(chain, issued.leaf);
-	for (int i = 0; i < sk_X509_num(issued.chain); i++)
-		sk_X509_push(chain, sk_X509_value(issued.chain, i));
-	rc = cert_chain_to_pem(chain, chain_pem, err);
+	rc = issued_chain_pem(&issued, chain_pem, err);
 out:
-	sk_X509_free(chain); /* borrowed certificates */
 	issued_free(&issued);
 	authority_free(a);
 	return rc;

@@ -1,4 +1,5 @@
 /* renew_common.c - the parts of `ca renew` and `ca rekey` they share. */
+#include "cli/issue.h"
 #include "cli/renew_common.h"
 
 #include <errno.h>
@@ -28,7 +29,6 @@ extern char **environ;
 
 #define PID_FILE_MAX (4u * 1024u)
 #define KEY_FILE_MAX (1024u * 1024u)
-#define CHAIN_MAX    (1024u * 1024u)
 
 /* --- flags ------------------------------------------------------------------------------------ */
 
@@ -295,49 +295,6 @@ void renew_ca_free(struct renew_ca *ca)
 	free(ca);
 }
 
-/* The chain of a SignResponse: certChain, or [crt, ca] from older servers. */
-static int response_chain(const json_t *resp, char **out, struct error *err)
-{
-	const json_t *chain = json_object_get(resp, "certChain");
-	struct buf b;
-	size_t i;
-	json_t *v;
-	bool owned = false;
-	int rc = -1;
-
-	buf_init(&b, CHAIN_MAX);
-	if (!json_is_array(chain) || json_array_size(chain) == 0) {
-		/* "crt" then "ca" (either may be missing or null) */
-		static const char *const keys[] = {"crt", "ca"};
-		chain = json_array();
-		owned = true;
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (json_is_string(json_object_get(resp, keys[k])))
-				json_array_append((json_t *)chain, json_object_get(resp, keys[k]));
-	}
-	json_array_foreach(chain, i, v)
-	{
-		const char *s = json_string_value(v);
-		if (s == NULL)
-			continue;
-		if (buf_append_str(&b, s, err) != 0)
-			goto out;
-		if (s[0] != '\0' && s[strlen(s) - 1] != '\n' && buf_append_str(&b, "\n", err) != 0)
-			goto out;
-	}
-	if (b.len == 0 || strstr((const char *)b.data, "BEGIN CERTIFICATE") == NULL) {
-		err_set(err, ERR_INVALID, "the CA's answer has no certificate");
-		goto out;
-	}
-	*out = buf_steal(&b);
-	rc = 0;
-out:
-	if (owned)
-		json_decref((json_t *)chain);
-	buf_free(&b);
-	return rc;
-}
-
 /* An x5cInsecure renew token for the chain, audience <url>/renew, valid 5 minutes. */
 static int renew_token(const struct renew_ca *ca, const struct renew_creds *c, char **token,
 		       struct error *err)
@@ -380,7 +337,7 @@ static int call_online(struct renew_ca *ca, const struct renew_creds *c, bool us
 		req.body = body;
 	}
 	if (ca_client_do(ca->client, &req, NULL, &resp, err) != 0 ||
-	    response_chain(resp, chain_pem, err) != 0)
+	    cli_response_chain(resp, chain_pem, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -401,7 +358,7 @@ static int call_offline(struct renew_ca *ca, const struct renew_creds *c, bool u
 {
 	struct renew_request rq = {.new_key = new_key};
 	struct issued issued = {0};
-	STACK_OF(X509) *peer_chain = NULL, *chain = NULL;
+	STACK_OF(X509) *peer_chain = NULL;
 	char *token = NULL;
 	int rc = -1;
 
@@ -421,13 +378,8 @@ static int call_offline(struct renew_ca *ca, const struct renew_creds *c, bool u
 	}
 	if (authority_renew(ca->auth, &rq, &issued, err) != 0)
 		goto out;
-	chain = sk_X509_new_null();
-	sk_X509_push(chain, issued.leaf);
-	for (int i = 0; i < sk_X509_num(issued.chain); i++)
-		sk_X509_push(chain, sk_X509_value(issued.chain, i));
-	rc = cert_chain_to_pem(chain, chain_pem, err);
+	rc = issued_chain_pem(&issued, chain_pem, err);
 out:
-	sk_X509_free(chain); /* borrowed certificates */
 	sk_X509_free(peer_chain);
 	issued_free(&issued);
 	password_free(token);

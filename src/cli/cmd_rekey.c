@@ -50,12 +50,6 @@ static const struct flag_def rekey_flags[] = {
     FLAG_END,
 };
 
-static void wrap_transport(struct error *err)
-{
-	if (err != NULL && err->status == 0 && err->kind == ERR_NETWORK)
-		err_wrap(err, "error rekeying certificate");
-}
-
 /* Asks about existing outputs before anything is sent (unless --force). */
 static int confirm(struct cli_ctx *ctx, const char *crt, const char *key, struct error *err)
 {
@@ -130,7 +124,7 @@ static int rekey_run(struct cli_ctx *ctx, struct error *err)
 	    renew_ca_open(ctx, &o, &job.ca, err) != 0)
 		goto out;
 	if (renew_job_once(&job, &c, &leaf, err) != 0) {
-		wrap_transport(err);
+		renew_wrap_transport(err, "rekeying");
 		goto out;
 	}
 	ui_status("Certificate", "%s", job.out_crt);

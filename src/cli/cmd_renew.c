@@ -31,13 +31,6 @@ static const struct flag_def renew_flags[] = {
     FLAG_END,
 };
 
-/* CA answers are printed as they are; a transport failure says what was being done. */
-static void wrap_transport(struct error *err)
-{
-	if (err != NULL && err->status == 0 && err->kind == ERR_NETWORK)
-		err_wrap(err, "error renewing certificate");
-}
-
 static int renew_run(struct cli_ctx *ctx, struct error *err)
 {
 	const char *crt = cli_arg(ctx, 0), *key = cli_arg(ctx, 1);
@@ -79,7 +72,7 @@ static int renew_run(struct cli_ctx *ctx, struct error *err)
 	if (renew_ca_open(ctx, &o, &job.ca, err) != 0)
 		goto out;
 	if (renew_job_once(&job, &c, &leaf, err) != 0) {
-		wrap_transport(err);
+		renew_wrap_transport(err, "renewing");
 		goto out;
 	}
 	ui_info("Your certificate has been saved in %s.", out);

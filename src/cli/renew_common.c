@@ -604,3 +604,9 @@ void renew_job_free(struct renew_job *job)
 	job->ca = NULL;
 	job->crt_file = job->key_file = job->password = job->private_key_password = NULL;
 }
+
+void renew_wrap_transport(struct error *err, const char *gerund)
+{
+	if (err != NULL && err->status == 0 && err->kind == ERR_NETWORK)
+		err_wrap(err, "error %s certificate", gerund);
+}

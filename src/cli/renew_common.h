@@ -146,4 +146,8 @@ int renew_job_daemon(struct renew_job *job, X509 *leaf, struct error *err);
 /* Frees what the job owns (the CA end, the current paths, the passwords), not job itself. */
 void renew_job_free(struct renew_job *job);
 
+/* CA answers are printed as they are; a transport failure says what was being done
+ * ("error <gerund> certificate: ..."). */
+void renew_wrap_transport(struct error *err, const char *gerund);
+
 #endif

@@ -16,12 +16,6 @@ DB=$(jq -r .db.dataSource "$STRIDEPATH/config/ca.json")
 DATE_RE='[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
 PIDS=()
 
-cert() { # NAME [extra flags]
-	local name=$1
-	shift
-	"$STRIDE_BIN" ca certificate "$name.example.com" "$name.crt" "$name.key" \
-		--provisioner-password-file "$WORK/prov-password" -f "$@" >/dev/null 2>&1
-}
 serial_of() { openssl x509 -noout -serial -in "$1" | cut -d= -f2; }
 pubkey() { openssl x509 -noout -pubkey -in "$1"; }
 keypub() { openssl pkey -in "$1" -pubout 2>/dev/null; }

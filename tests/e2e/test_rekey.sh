@@ -3,22 +3,11 @@
 # messages, expired certificates, --offline.
 source "$(dirname "$0")/lib.sh"
 
-FAKETIME="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime"
-if command -v faketime >/dev/null; then
-	INIT_WRAPPER="$FAKETIME -f -3d" init_ca && pass "ca init (three days ago)" || fail "ca init"
-else
-	check "ca init" init_ca
-fi
+init_ca_in_past
 check "stride-ca starts" start_ca
 cd "$WORK" || exit 1
 ROOT="$STRIDEPATH/certs/root_ca.crt"
 
-cert() { # NAME [extra flags]
-	local name=$1
-	shift
-	"$STRIDE_BIN" ca certificate "$name.example.com" "$name.crt" "$name.key" \
-		--provisioner-password-file "$WORK/prov-password" -f "$@" >/dev/null 2>&1
-}
 rekey() { "$STRIDE_BIN" ca rekey "$@"; }
 serial_of() { openssl x509 -noout -serial -in "$1" | cut -d= -f2; }
 seconds() { date -d "$(openssl x509 -in "$1" -noout "-$2" | cut -d= -f2)" +%s; }

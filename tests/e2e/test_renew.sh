@@ -3,25 +3,12 @@
 # messages and exit statuses, expired certificates, --offline.
 source "$(dirname "$0")/lib.sh"
 
-# faketime works by LD_PRELOAD, which AddressSanitizer must be told to accept.
-FAKETIME="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime"
-# The CA is made "three days ago" so that a certificate issued two days ago chains to it.
-if command -v faketime >/dev/null; then
-	INIT_WRAPPER="$FAKETIME -f -3d" init_ca && pass "ca init (three days ago)" || fail "ca init"
-else
-	check "ca init" init_ca
-fi
+init_ca_in_past
 check "stride-ca starts" start_ca
 cd "$WORK" || exit 1
 ROOT="$STRIDEPATH/certs/root_ca.crt"
 DB=$(jq -r .db.dataSource "$STRIDEPATH/config/ca.json")
 
-cert() { # NAME [extra flags]: NAME.crt / NAME.key for NAME.example.com
-	local name=$1
-	shift
-	"$STRIDE_BIN" ca certificate "$name.example.com" "$name.crt" "$name.key" \
-		--provisioner-password-file "$WORK/prov-password" -f "$@" >/dev/null 2>&1
-}
 renew() { "$STRIDE_BIN" ca renew "$@"; }
 serial_of() { openssl x509 -noout -serial -in "$1" | cut -d= -f2; }
 seconds() { date -d "$(openssl x509 -in "$1" -noout "-$2" | cut -d= -f2)" +%s; }

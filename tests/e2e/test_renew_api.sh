@@ -4,24 +4,11 @@
 source "$(dirname "$0")/lib.sh"
 
 GENERIC_401="The request lacked necessary authorization to be completed. Please see the certificate authority logs for more info."
-# faketime works by LD_PRELOAD, which AddressSanitizer must be told to accept.
-FAKETIME="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime"
-# The CA is made "three days ago" so that certificates issued in the past chain to it.
-if command -v faketime >/dev/null; then
-	INIT_WRAPPER="$FAKETIME -f -3d" init_ca && pass "ca init (three days ago)" || fail "ca init"
-else
-	check "ca init" init_ca
-fi
+init_ca_in_past
 check "stride-ca starts" start_ca
 cd "$WORK" || exit 1
 ROOT="$STRIDEPATH/certs/root_ca.crt"
 
-cert() { # NAME [extra flags]
-	local name=$1
-	shift
-	"$STRIDE_BIN" ca certificate "$name.example.com" "$name.crt" "$name.key" \
-		--provisioner-password-file "$WORK/prov-password" -f "$@" >/dev/null 2>&1
-}
 post() { # PATH [curl args...]: prints "<status> <message or body>"
 	local path=$1
 	shift

@@ -9,12 +9,6 @@ cd "$WORK" || exit 1
 DB=$(jq -r .db.dataSource "$STRIDEPATH/config/ca.json")
 PPW=(--provisioner-password-file "$WORK/prov-password")
 
-cert() { # NAME [extra flags]
-	local name=$1
-	shift
-	"$STRIDE_BIN" ca certificate "$name.example.com" "$name.crt" "$name.key" "${PPW[@]}" -f "$@" \
-		>/dev/null 2>&1
-}
 revoke() { "$STRIDE_BIN" ca revoke "$@"; }
 hex_serial() { openssl x509 -noout -serial -in "$1" | cut -d= -f2; }
 dec_serial() { echo "ibase=16; $(hex_serial "$1")" | BC_LINE_LENGTH=0 bc; }

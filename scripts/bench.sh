@@ -19,6 +19,8 @@
 #   BENCH_RESULTS    results directory (default bench/results)
 #   BENCH_PERF=1     afterwards, profile stride-ca with `perf record` during one more sign
 #                    c=8 run; the flat profile goes to bench/results/<date>-perf.txt
+#   BENCH_PERF=callers  the same with call graphs (DWARF): the profile also lists the time
+#                    spent inside (children of) each of stride-ca's own functions
 #   BENCH_KEEP=1     keep the temporary CA directory (and the server log)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -141,7 +143,11 @@ if [[ -n ${BENCH_PERF:-} ]]; then
 	if command -v perf >/dev/null; then
 		profile="$results/$(date -u +%Y-%m-%dT%H%M%SZ)-perf.txt"
 		echo "== perf: profiling stride-ca during sign c=8 ($requests requests)"
-		perf record -F 999 -p "$CA_PID" -o "$WORK/perf.data" >"$WORK/perf.log" 2>&1 &
+		graph=()
+		if [[ $BENCH_PERF == callers ]]; then
+			graph=(--call-graph dwarf,16384)
+		fi
+		perf record -F 999 "${graph[@]}" -p "$CA_PID" -o "$WORK/perf.data" >"$WORK/perf.log" 2>&1 &
 		perf_pid=$!
 		sleep 0.5
 		"$build/stride-bench" "${base[@]}" --results-dir "$WORK/perf-results" \
@@ -156,6 +162,12 @@ if [[ -n ${BENCH_PERF:-} ]]; then
 			echo
 			perf report -i "$WORK/perf.data" --no-children --sort dso,sym --stdio \
 				2>/dev/null | grep -v '^#' | grep -v '^$' | head -50
+			if [[ $BENCH_PERF == callers ]]; then
+				echo
+				echo "# time inside each of stride-ca's functions (children included)"
+				perf report -i "$WORK/perf.data" --children --dsos stride-ca --sort sym \
+					--stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80
+			fi
 		} >"$profile" || true
 		echo "flat profile: $profile"
 	else

@@ -51,6 +51,7 @@ struct sign_request {
 	const char *not_before; /* time-or-duration or "" / NULL */
 	const char *not_after;
 	const json_t *template_data; /* may be NULL */
+	bool defer_commit;	     /* see struct issued.txn */
 };
 
 /* What an issuance produced, for the response and the request log. */
@@ -60,8 +61,20 @@ struct issued {
 	char *serial;		/* decimal, owned */
 	char *subject;		/* CN, owned */
 	char *provisioner;	/* provisioner name, owned */
+	/* With defer_commit: what the operation still has to make durable (the used token and
+	 * the new certificate), owned. The caller commits it with store_submit, answers only
+	 * after that and then calls authority_settle. Without defer_commit the authority has
+	 * committed before it returns and this is NULL. May be set when the operation failed
+	 * too (step records a token that passed the replay check even if the request fails). */
+	struct store_txn *txn;
 };
 void issued_free(struct issued *out);
+/* The store of the authority (for committing deferred transactions). Borrowed. */
+struct store *authority_store(const struct authority *a);
+/* After out->txn was committed: the final result of an operation that returned op_rc (and
+ * err): a failed commit or a token used meanwhile by another request turns success into an
+ * error. Frees out->txn; on failure frees out as well. Returns 0 or -1. */
+int authority_settle(struct issued *out, int op_rc, struct error *err);
 /* The leaf followed by the intermediates as concatenated PEM; *pem malloc'd. */
 int issued_chain_pem(const struct issued *out, char **pem, struct error *err);
 
@@ -79,6 +92,7 @@ struct renew_request {
 				      * when false (offline mode) the authority verifies it */
 	const char *bearer_token;    /* the renew token when peer is NULL */
 	EVP_PKEY *new_key;	     /* rekey: the public key of the CSR; NULL to renew */
+	bool defer_commit;	     /* see struct issued.txn */
 };
 
 /* Renews (or rekeys) a certificate: refuses revoked ones (and those renewed from a revoked

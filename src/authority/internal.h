@@ -111,15 +111,18 @@ struct token_grant {
 	char *subject;			/* sub */
 	struct strv sans;		/* "sans" claim; [sub] when absent or empty */
 	char *cnf_fingerprint;		/* cnf.x5rt#S256 or NULL */
-	char *token_id;			/* the replay key (jti or SHA-256 of the token) */
+	char *token_id;			/* the replay key (jti or SHA-256 of the token); set
+					 * once the replay check passed, even on failure */
 	int64_t x5c_not_before;		/* X5C: the new certificate must lie within the */
 	int64_t x5c_not_after;		/* token certificate's validity; 0 when not X5C */
 };
 void token_grant_free(struct token_grant *g);
 
 /* Authorises a provisioner token for op in step-ca's order: parse, provisioner lookup, iat
- * vs start, replay record, signature, iss, time window, audience, sub. Failures are
- * ERR_UNAUTHORIZED with a generic client message and the detail in msg (not exposed). */
+ * vs start, replay check, signature, iss, time window, audience, sub. Failures are
+ * ERR_UNAUTHORIZED with a generic client message and the detail in msg (not exposed). Once
+ * the replay check has passed, out->token_id is set even when a later check fails: the
+ * caller records it as used whatever the outcome (token_grant_free frees it). */
 int token_authorize(struct authority *a, const char *token, enum token_op op,
 		    struct token_grant *out, struct error *err);
 
@@ -133,10 +136,22 @@ int jws_header_chain(const struct jws *jws, const char *name, STACK_OF(X509) * *
  * client authentication, with a leaf that may sign. */
 int verify_header_chain(STACK_OF(X509) * chain, X509_STORE *trust, int64_t at_ns,
 			struct error *err);
-/* Authorises the renewal of old and issues its successor (with new_key when rekeying). */
+/* Authorises the renewal of old and issues its successor (with new_key when rekeying); the
+ * new certificate is added to *txn (created if NULL) for the caller to commit. */
 int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct issued *out,
-		      struct error *err);
+		      struct store_txn **txn, struct error *err);
 
+/* --- commit.c --------------------------------------------------------- */
+/* Adds a newly issued certificate to *txn (created if NULL). */
+int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf,
+		 const char *serial, const char *parent_serial, struct error *err);
+/* Adds a used token key to *txn (created if NULL); nothing when key is NULL. */
+void txn_add_token(struct store_txn **txn, const char *key, const char *token);
+/* Ends an operation that returned rc with the writes txn (may be NULL, owned): with defer they
+ * go to the caller in out->txn; otherwise they are committed and settled now. Returns the
+ * final result; out is freed on failure. */
+int finish_operation(struct authority *a, struct store_txn *txn, bool defer, struct issued *out,
+		     int rc, struct error *err);
 /* --- util.c ----------------------------------------------------------- */
 
 /* Go's fmt of a []string: "[a b c]"; malloc'd. */

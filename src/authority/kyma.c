@@ -71,5 +71,9 @@ int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct 
 		return -1;
 	if (X509_NAME_cmp(want, got) != 0)
 		return err_public(err, ERR_INVALID, "CSR: Invalid subject provided.");
-	return renew_certificate(a, peer, X509_REQ_get0_pubkey(csr), out, err);
+	{
+		struct store_txn *txn = NULL;
+		int rc = renew_certificate(a, peer, X509_REQ_get0_pubkey(csr), out, &txn, err);
+		return finish_operation(a, txn, false, out, rc, err);
+	}
 }

@@ -159,14 +159,14 @@ static int check_renew_claims(const struct jws *jws, X509 *leaf, struct error *e
 	return rc;
 }
 
-static int record_renew_token(struct authority *a, const struct jws *jws, const char *token,
-			      struct error *err)
+/* The replay check of a renew token; *key_out (malloc'd) is the key to record as used. */
+static int check_renew_replay(struct authority *a, const struct jws *jws, const char *token,
+			      char **key_out, struct error *err)
 {
 	const char *jti = jwt_claim_str(jws, "jti");
 	unsigned char md[32];
 	char *key;
 	bool used = false;
-	int rc;
 
 	if (jti != NULL && jti[0] != '\0') {
 		key = xstrdup(jti);
@@ -174,15 +174,22 @@ static int record_renew_token(struct authority *a, const struct jws *jws, const 
 		EVP_Digest(token, strlen(token), md, NULL, EVP_sha256(), NULL);
 		key = hex_encode(md, sizeof(md));
 	}
-	rc = a->store->ops->use_token(a->store, key, token, &used, err);
-	free(key);
-	if (rc == 0 && used)
-		rc = err_set(err, ERR_UNAUTHORIZED, "renew token already used");
-	return rc;
+	if (a->store->ops->token_used(a->store, key, &used, err) != 0) {
+		free(key);
+		return -1;
+	}
+	if (used) {
+		free(key);
+		return err_set(err, ERR_UNAUTHORIZED, "renew token already used");
+	}
+	*key_out = key;
+	return 0;
 }
 
-/* Validates a renew token and returns its certificate (tokens.md §7.2). *leaf owned. */
-static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf, struct error *err)
+/* Validates a renew token and returns its certificate (tokens.md §7.2). *leaf owned; *key
+ * (owned) is the token key to record, set once the replay check passed. */
+static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf, char **key,
+			    struct error *err)
 {
 	struct jws jws = {0};
 	STACK_OF(X509) *chain = NULL;
@@ -215,7 +222,7 @@ static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf,
 			"with a token");
 		goto out;
 	}
-	if (record_renew_token(a, &jws, token, err) != 0 ||
+	if (check_renew_replay(a, &jws, token, key, err) != 0 ||
 	    check_renew_claims(&jws, sk_X509_value(chain, 0), err) != 0 ||
 	    audience_from_claims(jws.payload, &aud, err) != 0)
 		goto out;
@@ -263,35 +270,9 @@ static int peer_leaf(struct authority *a, const struct renew_request *req, X509 
 	return 0;
 }
 
-static int store_renewed(struct authority *a, const struct provisioner *p, X509 *leaf,
-			 const char *serial, const char *parent, struct error *err)
-{
-	uint8_t *der = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (cert_to_der(leaf, &der, &len, err) != 0)
-		return -1;
-	{
-		struct cert_record rec = {
-		    .serial = serial,
-		    .der = der,
-		    .der_len = len,
-		    .prov_id = p != NULL ? p->token_id : NULL,
-		    .prov_name = p != NULL ? p->name : NULL,
-		    .prov_type = p != NULL ? p->type_name : NULL,
-		    .not_after_ns = cert_not_after_ns(leaf),
-		    .parent_serial = parent,
-		};
-		rc = a->store->ops->put_cert(a->store, &rec, err);
-	}
-	OPENSSL_free(der);
-	return rc;
-}
-
 /* Reissues old (with new_key when rekeying) for the same length of time, starting now. */
 int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct issued *out,
-		      struct error *err)
+		      struct store_txn **txn, struct error *err)
 {
 	const struct provisioner *p = NULL;
 	char *old_serial = cert_serial_decimal(old);
@@ -305,7 +286,7 @@ int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct 
 	    x509_reissue(old, new_key, nb, nb + length, a->issuer, a->signer, &leaf, err) != 0)
 		goto out;
 	out->serial = cert_serial_decimal(leaf);
-	if (store_renewed(a, p, leaf, out->serial, old_serial, err) != 0)
+	if (txn_add_leaf(txn, p, leaf, out->serial, old_serial, err) != 0)
 		goto out;
 	out->leaf = leaf;
 	out->chain = a->intermediates;
@@ -325,17 +306,21 @@ int authority_renew(struct authority *a, const struct renew_request *req, struct
 		    struct error *err)
 {
 	X509 *leaf = NULL;
+	char *token_key = NULL;
+	struct store_txn *txn = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (req->peer != NULL)
 		rc = peer_leaf(a, req, &leaf, err);
 	else if (req->bearer_token != NULL && req->new_key == NULL)
-		rc = renew_token_leaf(a, req->bearer_token, &leaf, err);
+		rc = renew_token_leaf(a, req->bearer_token, &leaf, &token_key, err);
 	else
 		rc = err_public(err, ERR_INVALID, "missing client certificate");
 	if (rc == 0)
-		rc = renew_certificate(a, leaf, req->new_key, out, err);
+		rc = renew_certificate(a, leaf, req->new_key, out, &txn, err);
+	txn_add_token(&txn, token_key, req->bearer_token);
+	free(token_key);
 	X509_free(leaf);
-	return rc;
+	return finish_operation(a, txn, req->defer_commit, out, rc, err);
 }

@@ -62,8 +62,11 @@ static int authorize_revoke(struct authority *a, const struct revoke_request *re
 	int rc;
 
 	if (req->ott != NULL && req->ott[0] != '\0') {
-		if (token_authorize(a, req->ott, OP_REVOKE, &g, err) != 0)
+		if (token_authorize(a, req->ott, OP_REVOKE, &g, err) != 0) {
+			*token_id = g.token_id; /* recorded as used all the same */
+			g.token_id = NULL;
 			return -1;
+		}
 		rc = strcmp(g.subject, serial) == 0
 			 ? 0
 			 : err_public(err, ERR_FORBIDDEN,
@@ -93,6 +96,26 @@ static int authorize_revoke(struct authority *a, const struct revoke_request *re
 	return rc;
 }
 
+/* Commits the revocation (if rev) and the use of the revoke token (if token_id) together. */
+static int commit_revocation(struct authority *a, const struct revocation *rev,
+			     const char *token_id, const char *token, bool *already,
+			     struct error *err)
+{
+	struct store_txn *t = store_txn_new();
+	int rc;
+
+	if (token_id != NULL)
+		store_txn_use_token(t, token_id, token);
+	if (rev != NULL)
+		store_txn_revoke(t, rev);
+	rc = store_commit(a->store, t, err);
+	if (rc == 0 && t->token_reused)
+		rc = err_set(err, ERR_UNAUTHORIZED, "token already used");
+	*already = rc == 0 && t->already_revoked;
+	store_txn_free(t);
+	return rc;
+}
+
 int authority_revoke(struct authority *a, const struct revoke_request *req, char **serial_out,
 		     struct error *err)
 {
@@ -109,16 +132,20 @@ int authority_revoke(struct authority *a, const struct revoke_request *req, char
 		return err_public(err, ERR_INVALID, "reasonCode out of bounds");
 	if (!req->passive)
 		return err_set(err, ERR_NOT_IMPLEMENTED, "non-passive revocation not implemented");
-	if (normalize_serial(req->serial, &serial, err) != 0 ||
-	    authorize_revoke(a, req, serial, &rev, &prov_id, &token_id, err) != 0)
+	if (normalize_serial(req->serial, &serial, err) != 0)
 		goto out;
+	if (authorize_revoke(a, req, serial, &rev, &prov_id, &token_id, err) != 0) {
+		if (token_id != NULL) /* step consumes a token that passed the replay check */
+			(void)commit_revocation(a, NULL, token_id, req->ott, &already, NULL);
+		goto out;
+	}
 	rev.serial = serial;
 	rev.prov_id = prov_id;
 	rev.reason_code = req->reason_code;
 	rev.reason = req->reason;
 	rev.revoked_at_ns = time_now_ns();
 	rev.token_id = token_id;
-	if (a->store->ops->revoke(a->store, &rev, &already, err) != 0)
+	if (commit_revocation(a, &rev, token_id, req->ott, &already, err) != 0)
 		goto out;
 	if (already) {
 		err_public(err, ERR_CONFLICT,

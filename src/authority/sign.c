@@ -20,6 +20,7 @@ void issued_free(struct issued *out)
 	if (out == NULL)
 		return;
 	X509_free(out->leaf);
+	store_txn_free(out->txn);
 	free(out->serial);
 	free(out->subject);
 	free(out->provisioner);
@@ -305,30 +306,6 @@ static X509_NAME *build_subject(const struct authority *a, const char *cn)
 	return name;
 }
 
-static int store_leaf(struct authority *a, const struct provisioner *p, X509 *leaf,
-		      const char *serial, struct error *err)
-{
-	uint8_t *der = NULL;
-	size_t len = 0;
-	struct cert_record rec;
-	int rc;
-
-	if (cert_to_der(leaf, &der, &len, err) != 0)
-		return -1;
-	rec = (struct cert_record){
-	    .serial = serial,
-	    .der = der,
-	    .der_len = len,
-	    .prov_id = p->token_id,
-	    .prov_name = p->name,
-	    .prov_type = p->type_name,
-	    .not_after_ns = cert_not_after_ns(leaf),
-	};
-	rc = a->store->ops->put_cert(a->store, &rec, err);
-	OPENSSL_free(der);
-	return rc;
-}
-
 int authority_sign(struct authority *a, const struct sign_request *req, struct issued *out,
 		   struct error *err)
 {
@@ -338,6 +315,7 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 	X509_NAME *subject = NULL;
 	X509 *leaf = NULL;
 	char *serial = NULL;
+	struct store_txn *txn = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -367,7 +345,7 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 			goto out;
 	}
 	serial = cert_serial_decimal(leaf);
-	if (store_leaf(a, g.prov, leaf, serial, err) != 0)
+	if (txn_add_leaf(&txn, g.prov, leaf, serial, NULL, err) != 0)
 		goto out;
 	out->leaf = leaf;
 	out->chain = a->intermediates;
@@ -378,10 +356,11 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 	serial = NULL;
 	rc = 0;
 out:
+	txn_add_token(&txn, g.token_id, req->ott);
 	X509_free(leaf);
 	free(serial);
 	X509_NAME_free(subject);
 	names_free(&token_names);
 	token_grant_free(&g);
-	return rc;
+	return finish_operation(a, txn, req->defer_commit, out, rc, err);
 }

@@ -90,13 +90,15 @@ static int check_issued_after_start(const struct authority *a, const struct jws 
 	return 0;
 }
 
-static int record_token(struct authority *a, const struct jws *jws, const char *token,
+/* The replay check: refuses a token key already recorded as used. The key is recorded later,
+ * with the request's other writes (a concurrent request with the same key loses there). */
+static int check_replay(struct authority *a, const struct jws *jws, const char *token,
 			char **key_out, struct error *err)
 {
 	char *key = replay_key(jws, token);
 	bool used = false;
 
-	if (a->store->ops->use_token(a->store, key, token, &used, err) != 0) {
+	if (a->store->ops->token_used(a->store, key, &used, err) != 0) {
 		free(key);
 		return -1;
 	}
@@ -240,7 +242,7 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 		goto out;
 	}
 	if (check_issued_after_start(a, &jws, err) != 0 ||
-	    record_token(a, &jws, token, &out->token_id, err) != 0)
+	    check_replay(a, &jws, token, &out->token_id, err) != 0)
 		goto out;
 	if (p->type == PROV_JWK	  ? jwk_authorize(a, p, &jws, &aud, op, err)
 	    : p->type == PROV_X5C ? x5c_authorize(a, p, &jws, &aud, op, out, err)
@@ -253,8 +255,12 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 	out->prov = p;
 	rc = 0;
 out:
-	if (rc != 0)
+	if (rc != 0) {
+		char *key = out->token_id; /* still to be recorded, see internal.h */
+		out->token_id = NULL;
 		token_grant_free(out);
+		out->token_id = key;
+	}
 	strv_free(&aud);
 	jws_free(&jws);
 	return rc;

@@ -53,33 +53,48 @@ static void grow(struct memory_store *m)
 	m->cap = cap;
 }
 
-static int mem_use_token(struct store *s, const char *key, const char *token, bool *already_used,
-			 struct error *err)
+/* Inserts key; returns whether it was there already. The caller holds the lock. */
+static bool remember(struct memory_store *m, const char *key)
+{
+	char **slot = find_slot(m->slots, m->cap, key);
+
+	if (*slot != NULL)
+		return true;
+	*slot = xstrdup(key);
+	if (++m->n * 2 > m->cap)
+		grow(m);
+	return false;
+}
+
+static int mem_token_used(struct store *s, const char *key, bool *used, struct error *err)
 {
 	struct memory_store *m = (struct memory_store *)s;
-	char **slot;
 
-	(void)token; /* only the key is needed to detect a replay */
-	if (key == NULL || key[0] == '\0')
-		return err_set(err, ERR_INTERNAL, "store: empty token key");
+	(void)err;
 	pthread_mutex_lock(&m->lock);
-	slot = find_slot(m->slots, m->cap, key);
-	*already_used = *slot != NULL;
-	if (*slot == NULL) {
-		*slot = xstrdup(key);
-		if (++m->n * 2 > m->cap)
-			grow(m);
-	}
+	*used = *find_slot(m->slots, m->cap, key) != NULL;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
 
-static int mem_put_cert(struct store *s, const struct cert_record *rec, struct error *err)
+/* Applies a transaction at once: only token keys are kept; certificates are not recorded and
+ * revocation is not available. */
+static void mem_submit(struct store *s, struct store_txn *t)
 {
-	(void)s;
-	(void)rec;
-	(void)err;
-	return 0; /* nothing is persisted without a database */
+	struct memory_store *m = (struct memory_store *)s;
+
+	t->rc = 0;
+	t->token_reused = false;
+	t->already_revoked = false;
+	if (t->has_revocation) {
+		t->rc = err_set(&t->err, ERR_NOT_IMPLEMENTED,
+				"revocation is not available: no persistence layer configured");
+	} else if (t->token_key != NULL) {
+		pthread_mutex_lock(&m->lock);
+		t->token_reused = remember(m, t->token_key);
+		pthread_mutex_unlock(&m->lock);
+	}
+	t->done(t, t->done_arg);
 }
 
 static int mem_get_cert_provisioner(struct store *s, const char *serial, bool *found,
@@ -94,16 +109,6 @@ static int mem_get_cert_provisioner(struct store *s, const char *serial, bool *f
 	if (prov_type != NULL)
 		*prov_type = NULL;
 	return 0;
-}
-
-static int mem_revoke(struct store *s, const struct revocation *rev, bool *already_revoked,
-		      struct error *err)
-{
-	(void)s;
-	(void)rev;
-	*already_revoked = false;
-	return err_set(err, ERR_NOT_IMPLEMENTED,
-		       "revocation is not available: no persistence layer configured");
 }
 
 static int mem_is_revoked(struct store *s, const char *serial, bool *revoked, struct error *err)
@@ -129,10 +134,9 @@ static void mem_close(struct store *s)
 }
 
 static const struct store_ops memory_ops = {
-    .use_token = mem_use_token,
-    .put_cert = mem_put_cert,
+    .token_used = mem_token_used,
+    .submit = mem_submit,
     .get_cert_provisioner = mem_get_cert_provisioner,
-    .revoke = mem_revoke,
     .is_revoked = mem_is_revoked,
     .close = mem_close,
 };

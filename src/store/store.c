@@ -1,8 +1,13 @@
-/* store.c - picks the persistence back end named in ca.json's "db.type". */
+/* store.c - picks the persistence back end named in ca.json's "db.type"; the transactions
+ * every back end commits, and the synchronous conveniences built on them. */
 #include "store/store.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/password.h"
+#include "base/str.h"
 #include "store/sqlite.h"
 
 int store_open(const char *type, const char *data_source, struct store **out, struct error *err)
@@ -13,4 +18,161 @@ int store_open(const char *type, const char *data_source, struct store **out, st
 	return err_set(err, ERR_INVALID,
 		       "unsupported database type '%s': supported types are sqlite",
 		       type != NULL ? type : "");
+}
+
+/* ---- transactions --------------------------------------------------------------------- */
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+struct store_txn *store_txn_new(void)
+{
+	return xcalloc(1, sizeof(struct store_txn));
+}
+
+void store_txn_use_token(struct store_txn *t, const char *key, const char *token)
+{
+	free(t->token_key);
+	free(t->token);
+	t->token_key = xstrdup(key);
+	t->token = dup_or_null(token);
+}
+
+void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec)
+{
+	uint8_t *der = xmalloc(rec->der_len > 0 ? rec->der_len : 1);
+
+	memcpy(der, rec->der, rec->der_len);
+	t->cert = (struct cert_record){
+	    .serial = dup_or_null(rec->serial),
+	    .der = der,
+	    .der_len = rec->der_len,
+	    .prov_id = dup_or_null(rec->prov_id),
+	    .prov_name = dup_or_null(rec->prov_name),
+	    .prov_type = dup_or_null(rec->prov_type),
+	    .not_after_ns = rec->not_after_ns,
+	    .parent_serial = dup_or_null(rec->parent_serial),
+	};
+	t->has_cert = true;
+}
+
+void store_txn_revoke(struct store_txn *t, const struct revocation *rev)
+{
+	t->rev = *rev;
+	t->rev.serial = dup_or_null(rev->serial);
+	t->rev.prov_id = dup_or_null(rev->prov_id);
+	t->rev.reason = dup_or_null(rev->reason);
+	t->rev.token_id = dup_or_null(rev->token_id);
+	t->has_revocation = true;
+}
+
+void store_txn_free(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	if (t->token != NULL)
+		secure_wipe(t->token, strlen(t->token));
+	free(t->token);
+	free(t->token_key);
+	free((char *)t->cert.serial);
+	free((uint8_t *)t->cert.der);
+	free((char *)t->cert.prov_id);
+	free((char *)t->cert.prov_name);
+	free((char *)t->cert.prov_type);
+	free((char *)t->cert.parent_serial);
+	free((char *)t->rev.serial);
+	free((char *)t->rev.prov_id);
+	free((char *)t->rev.reason);
+	free((char *)t->rev.token_id);
+	free(t);
+}
+
+/* store_commit's rendezvous between the caller and the committing thread. */
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+static void wake_waiter(struct store_txn *t, void *arg)
+{
+	struct waiter *w = arg;
+	(void)t;
+
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int store_commit(struct store *s, struct store_txn *t, struct error *err)
+{
+	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+
+	t->done = wake_waiter;
+	t->done_arg = &w;
+	s->ops->submit(s, t);
+	pthread_mutex_lock(&w.lock);
+	while (!w.done)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+	t->done = NULL;
+	t->done_arg = NULL;
+	if (t->rc != 0 && err != NULL)
+		*err = t->err;
+	return t->rc;
+}
+
+/* Runs a one-change transaction; fills *flag from the result named by which. */
+static int commit_one(struct store *s, struct store_txn *t, bool *flag, bool which_reused,
+		      struct error *err)
+{
+	int rc = store_commit(s, t, err);
+
+	if (rc == 0 && flag != NULL)
+		*flag = which_reused ? t->token_reused : t->already_revoked;
+	store_txn_free(t);
+	return rc;
+}
+
+int store_use_token(struct store *s, const char *key, const char *token, bool *already_used,
+		    struct error *err)
+{
+	struct store_txn *t;
+
+	*already_used = false;
+	if (key == NULL || key[0] == '\0')
+		return err_set(err, ERR_INTERNAL, "store: empty token key");
+	t = store_txn_new();
+	store_txn_use_token(t, key, token);
+	return commit_one(s, t, already_used, true, err);
+}
+
+int store_put_cert(struct store *s, const struct cert_record *rec, struct error *err)
+{
+	struct store_txn *t;
+
+	if (rec->serial == NULL || rec->serial[0] == '\0' || rec->der == NULL || rec->der_len == 0)
+		return err_set(err, ERR_INTERNAL,
+			       "store: certificate record without serial or DER");
+	t = store_txn_new();
+	store_txn_put_cert(t, rec);
+	return commit_one(s, t, NULL, false, err);
+}
+
+int store_revoke(struct store *s, const struct revocation *rev, bool *already_revoked,
+		 struct error *err)
+{
+	struct store_txn *t;
+
+	*already_revoked = false;
+	if (rev->serial == NULL || rev->serial[0] == '\0')
+		return err_set(err, ERR_INTERNAL, "store: revocation without serial");
+	t = store_txn_new();
+	store_txn_revoke(t, rev);
+	return commit_one(s, t, already_revoked, false, err);
 }

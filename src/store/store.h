@@ -2,7 +2,8 @@
  *
  * Back ends: SQLite (embedded default, `"db": {"type":"sqlite"}`), PostgreSQL
  * later. All operations are safe to call from several threads at once.
- * A certificate is durable (committed) when store_put_cert returns 0.
+ * Every change is a transaction (struct store_txn); it is durable when its done callback
+ * reports success, and only then may a certificate in it be handed to a client.
  */
 #ifndef STRIDE_STORE_STORE_H
 #define STRIDE_STORE_STORE_H
@@ -37,23 +38,45 @@ struct revocation {
 	bool mtls;
 };
 
+/* One atomic change to the store: the use of a one-time token, a new certificate and a
+ * revocation, each optional. Built with the store_txn_* functions, which copy what they are
+ * given, then committed with store_commit (waits) or store_submit (calls back). A back end
+ * commits several transactions of concurrent requests together (group commit), each still all
+ * or nothing. */
+struct store_txn {
+	char *token_key; /* mark this token key used, or NULL */
+	char *token;
+	bool has_cert;
+	struct cert_record cert; /* strings and DER owned by the transaction */
+	bool has_revocation;
+	struct revocation rev; /* strings owned by the transaction */
+
+	/* Results, set before done() runs. rc -1 + err: nothing was applied. token_reused: the
+	 * token key was already used (another request or process won), nothing was applied. */
+	int rc;
+	struct error err;
+	bool token_reused;
+	bool already_revoked; /* the serial was revoked already; the rest was applied */
+
+	/* Called exactly once, from the committing thread (any thread): the transaction is
+	 * durable or failed. It may free the transaction. */
+	void (*done)(struct store_txn *t, void *arg);
+	void *done_arg;
+	struct store_txn *next; /* the back end's queue */
+};
+
 struct store_ops {
-	/* Records a used token key; *already_used is set (and nothing changes) if it was there. */
-	int (*use_token)(struct store *s, const char *key, const char *token, bool *already_used,
-			 struct error *err);
-	/* Stores an issued certificate durably. */
-	int (*put_cert)(struct store *s, const struct cert_record *rec, struct error *err);
+	/* Whether a token key has been recorded as used (committed). */
+	int (*token_used)(struct store *s, const char *key, bool *used, struct error *err);
+	/* Queues a transaction; t->done runs once it is committed or has failed. */
+	void (*submit)(struct store *s, struct store_txn *t);
 	/* Looks a certificate up by decimal serial: *found, and provisioner name/type copied out
 	 * (malloc'd, may be NULL). */
 	int (*get_cert_provisioner)(struct store *s, const char *serial, bool *found,
 				    char **prov_name, char **prov_type, struct error *err);
-	/* Inserts a revocation if absent, together with revocations of every certificate
-	 * renewed from it; *already_revoked set when the serial was revoked already. */
-	int (*revoke)(struct store *s, const struct revocation *rev, bool *already_revoked,
-		      struct error *err);
 	/* Whether a serial is revoked. */
 	int (*is_revoked)(struct store *s, const char *serial, bool *revoked, struct error *err);
-	/* Closes and frees. */
+	/* Commits what is queued, then closes and frees. */
 	void (*close)(struct store *s);
 };
 
@@ -66,6 +89,28 @@ struct store {
 int store_open(const char *type, const char *data_source, struct store **out, struct error *err);
 /* An in-memory store (no "db" in ca.json): replay protection until restart, no revocation. */
 int store_open_memory(struct store **out, struct error *err);
+
+/* A new, empty transaction (owned by the caller until submitted with a done that frees it). */
+struct store_txn *store_txn_new(void);
+/* Marks a token key used in t (copies key and token). */
+void store_txn_use_token(struct store_txn *t, const char *key, const char *token);
+/* Adds an issued certificate to t (deep copy). */
+void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec);
+/* Adds a revocation to t (deep copy); the back end also revokes every certificate renewed from
+ * that serial. */
+void store_txn_revoke(struct store_txn *t, const struct revocation *rev);
+/* Frees t and what it owns (wiping the token). NULL is a no-op. */
+void store_txn_free(struct store_txn *t);
+/* Commits t and waits: returns t->rc and copies t->err to err. The caller still owns t and
+ * reads token_reused / already_revoked from it. */
+int store_commit(struct store *s, struct store_txn *t, struct error *err);
+
+/* Conveniences over store_commit for one change each. */
+int store_use_token(struct store *s, const char *key, const char *token, bool *already_used,
+		    struct error *err);
+int store_put_cert(struct store *s, const struct cert_record *rec, struct error *err);
+int store_revoke(struct store *s, const struct revocation *rev, bool *already_revoked,
+		 struct error *err);
 
 static inline void store_close(struct store *s)
 {

@@ -91,7 +91,7 @@ static void put(struct store *s, const char *serial, const char *name, int expec
 	};
 	struct error err = {0};
 
-	assert_int_equal(s->ops->put_cert(s, &rec, &err), expect_rc);
+	assert_int_equal(store_put_cert(s, &rec, &err), expect_rc);
 	assert_int_equal(err.kind, expect_kind);
 }
 
@@ -120,7 +120,7 @@ static bool use(struct store *s, const char *key)
 	struct error err = {0};
 	bool used = false;
 
-	assert_int_equal(s->ops->use_token(s, key, "raw.token.value", &used, &err), 0);
+	assert_int_equal(store_use_token(s, key, "raw.token.value", &used, &err), 0);
 	return used;
 }
 
@@ -137,7 +137,7 @@ static int do_revoke(struct store *s, const char *serial, bool *already, struct 
 	    .mtls = false,
 	};
 
-	return s->ops->revoke(s, &rev, already, err);
+	return store_revoke(s, &rev, already, err);
 }
 
 static bool revoked(struct store *s, const char *serial)
@@ -223,7 +223,7 @@ static void put_child(struct store *s, const char *serial, const char *parent)
 				  .parent_serial = parent};
 	struct error err = {0};
 
-	assert_int_equal(s->ops->put_cert(s, &rec, &err), 0);
+	assert_int_equal(store_put_cert(s, &rec, &err), 0);
 }
 
 /* Revoking a certificate revokes the renewals made from it (same key), not its ancestors. */
@@ -241,7 +241,7 @@ static void test_sqlite_revoke_lineage(void **state)
 	put_child(s, "3", "2");
 	put_child(s, "4", "3");
 	put_child(s, "5", "1");
-	assert_int_equal(s->ops->revoke(s, &rev, &already, &err), 0);
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
 	assert_false(already);
 	assert_false(revoked(s, "1"));
 	assert_true(revoked(s, "2"));
@@ -249,7 +249,7 @@ static void test_sqlite_revoke_lineage(void **state)
 	assert_true(revoked(s, "4"));
 	assert_false(revoked(s, "5"));
 	rev.serial = "3";
-	assert_int_equal(s->ops->revoke(s, &rev, &already, &err), 0);
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
 	assert_true(already);
 	store_close(s);
 	free(file);
@@ -347,7 +347,7 @@ static void *race_thread(void *arg)
 		bool used = true;
 
 		snprintf(key, sizeof(key), "token-%d", k);
-		if (r->s->ops->use_token(r->s, key, "t", &used, &err) != 0)
+		if (store_use_token(r->s, key, "t", &used, &err) != 0)
 			r->errors++;
 		else if (!used)
 			r->wins[k]++;
@@ -359,7 +359,7 @@ static void *race_thread(void *arg)
 						  .prov_type = "JWK"};
 			bool found = false;
 			snprintf(serial, sizeof(serial), "%d%06d", r->thread + 1, j);
-			if (r->s->ops->put_cert(r->s, &rec, &err) != 0 ||
+			if (store_put_cert(r->s, &rec, &err) != 0 ||
 			    r->s->ops->get_cert_provisioner(r->s, serial, &found, NULL, NULL,
 							    &err) != 0 ||
 			    found != r->certs_kept)
@@ -437,7 +437,7 @@ static void test_sqlite_survives_sigkill(void **state)
 						  .prov_name = "killed",
 						  .prov_type = "JWK"};
 			snprintf(serial, sizeof(serial), "%d", 1000 + i);
-			if (s->ops->put_cert(s, &rec, &err) != 0)
+			if (store_put_cert(s, &rec, &err) != 0)
 				_exit(3);
 			if (write(fds[1], serial, 4) != 4) /* "returned to the client" */
 				_exit(4);

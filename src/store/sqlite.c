@@ -95,9 +95,8 @@ static const struct stmt_def wstmts[W_COUNT] = {
     [W_SAVEPOINT] = {"savepoint", "SAVEPOINT txn"},
     [W_RELEASE] = {"release savepoint", "RELEASE txn"},
     [W_ROLLBACK_TO] = {"roll back to savepoint", "ROLLBACK TO txn"},
-    [W_USE_TOKEN] =
-	{"use token",
-	 "INSERT OR IGNORE INTO used_ott (key, token, created_at) VALUES (?1, ?2, ?3)"},
+    [W_USE_TOKEN] = {"use token",
+		     "INSERT OR IGNORE INTO used_ott (key, token, created_at) VALUES (?1, ?2, ?3)"},
     [W_PUT_CERT] = {"store certificate",
 		    "INSERT INTO x509_certs (serial, der, not_after, prov_id, prov_name, "
 		    "prov_type, created_at, parent_serial) "
@@ -245,9 +244,8 @@ static int apply_changes(struct sqlite_store *s, struct store_txn *t, int64_t no
 			return 0;
 		}
 	}
-	if (t->has_cert &&
-	    bound_step(s, W_PUT_CERT, bind_cert(s->w[W_PUT_CERT], &t->cert, now), NULL,
-		       &t->err) != 0)
+	if (t->has_cert && bound_step(s, W_PUT_CERT, bind_cert(s->w[W_PUT_CERT], &t->cert, now),
+				      NULL, &t->err) != 0)
 		return -1;
 	if (t->has_revocation) {
 		/* The certificate, and every certificate renewed from it (they share its key). */

@@ -156,7 +156,11 @@ int csr_parse(const uint8_t *data, size_t len, X509_REQ **out, struct error *err
 	}
 	{
 		const unsigned char *start = p;
-		*out = d2i_X509_REQ(NULL, &p, dlen);
+		*out = csr_parse_der_fast(p, (size_t)dlen);
+		if (*out == NULL)
+			*out = d2i_X509_REQ(NULL, &p, dlen);
+		else
+			p += dlen;
 		if (*out != NULL && p != start + dlen) {
 			X509_REQ_free(*out);
 			*out = NULL;

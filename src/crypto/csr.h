@@ -18,6 +18,9 @@ void names_free(struct names *n);
 
 /* Parses a CSR: the first PEM block whatever its type, or DER. Does not verify. */
 int csr_parse(const uint8_t *data, size_t len, X509_REQ **out, struct error *err);
+/* csr_parse's fast path for one DER CSR: the same X509_REQ d2i_X509_REQ makes, or NULL when
+ * the CSR is not one it handles (then use d2i_X509_REQ). Exposed for tests and fuzzing. */
+X509_REQ *csr_parse_der_fast(const uint8_t *der, size_t len);
 /* Verifies the CSR's self-signature. */
 int csr_verify(X509_REQ *csr, struct error *err);
 /* Extracts CN and SANs (IPs in canonical text form: 10.0.0.1, 2001:db8::1). */

@@ -242,6 +242,81 @@ static void respond_issued(struct request_ctx *rc, const struct issued *out)
 		respond_json(rc, 201, doc);
 }
 
+static void request_finish(struct request_ctx *rc);
+
+/* A request whose answer waits for its writes (used token, new certificate) to be committed:
+ * the worker's event loop goes on serving others meanwhile, and the store commits the
+ * writes of all waiting requests together. */
+struct deferred {
+	struct request_ctx rc; /* moved from the handler's caller */
+	struct issued out;
+	struct error err;
+	int op_rc;
+};
+
+/* Worker thread: the commit is over; answer (201 or the error) and finish the request. The
+ * connection is still there: evhttp stops reading while a request waits for its answer. */
+static void deferred_answer(evutil_socket_t fd, short what, void *arg)
+{
+	struct deferred *d = arg;
+	struct worker *w = d->rc.w;
+	int rc = authority_settle(&d->out, d->op_rc, &d->err);
+	(void)fd;
+	(void)what;
+
+	if (rc == 0)
+		respond_issued(&d->rc, &d->out);
+	else
+		respond_error(&d->rc, &d->err);
+	request_finish(&d->rc);
+	issued_free(&d->out);
+	free(d);
+	atomic_fetch_sub(&w->deferred, 1);
+}
+
+/* Committer thread: hands the answer back to the request's worker. */
+static void deferred_committed(struct store_txn *t, void *arg)
+{
+	struct deferred *d = arg;
+	(void)t;
+
+	if (event_base_once(d->rc.w->base, -1, EV_TIMEOUT, deferred_answer, d, NULL) != 0) {
+		fprintf(stderr, "stride-ca: out of memory queueing an answer\n");
+		abort();
+	}
+}
+
+/* Answers an issuance (201 or the error of op_rc/err), after committing out->txn if there is
+ * one: in the background when the request runs on a worker, else (unit tests) right here. */
+static void answer_issued(struct request_ctx *rc, struct issued *out, int op_rc, struct error *err)
+{
+	struct store *store = authority_store(rc->a);
+	struct deferred *d;
+
+	if (out->txn == NULL || rc->w == NULL) {
+		if (out->txn != NULL) {
+			(void)store_commit(store, out->txn, NULL);
+			op_rc = authority_settle(out, op_rc, err);
+		}
+		if (op_rc == 0)
+			respond_issued(rc, out);
+		else
+			respond_error(rc, err);
+		return;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->rc = *rc;
+	d->out = *out;
+	d->err = *err;
+	d->op_rc = op_rc;
+	memset(out, 0, sizeof(*out));
+	rc->deferred = true;
+	d->out.txn->done = deferred_committed;
+	d->out.txn->done_arg = d;
+	atomic_fetch_add(&rc->w->deferred, 1);
+	store->ops->submit(store, d->out.txn); /* d belongs to the answer from here on */
+}
+
 static void handle_sign(struct request_ctx *rc, const struct route_match *m)
 {
 	size_t len;
@@ -262,13 +337,11 @@ static void handle_sign(struct request_ctx *rc, const struct route_match *m)
 		    .not_before = body.not_before,
 		    .not_after = body.not_after,
 		    .template_data = body.template_data,
+		    .defer_commit = true,
 		};
-		if (authority_sign(rc->a, &req, &out, &err) != 0) {
-			respond_error(rc, &err);
-			goto out;
-		}
+		int op_rc = authority_sign(rc->a, &req, &out, &err);
+		answer_issued(rc, &out, op_rc, &err);
 	}
-	respond_issued(rc, &out);
 out:
 	issued_free(&out);
 	sign_body_free(&body);
@@ -281,25 +354,24 @@ static void handle_renew(struct request_ctx *rc, const struct route_match *m)
 {
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(rc->req);
 	const char *auth = evhttp_find_header(headers, "Authorization");
-	struct renew_request req = {.peer_verified = true};
+	struct renew_request req = {.peer_verified = true, .defer_commit = true};
 	struct issued out = {0};
 	struct error err = {0};
+	int op_rc;
 	(void)m;
 
 	req.peer = peer_certificate(rc, &req.peer_chain);
 	if (req.peer == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		req.bearer_token = auth + 7;
-	if (authority_renew(rc->a, &req, &out, &err) != 0)
-		respond_error(rc, &err);
-	else
-		respond_issued(rc, &out);
+	op_rc = authority_renew(rc->a, &req, &out, &err);
+	answer_issued(rc, &out, op_rc, &err);
 	issued_free(&out);
 }
 
 /* POST /rekey: mTLS only, the new key from the CSR (http-api.md §3.9). */
 static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 {
-	struct renew_request req = {.peer_verified = true};
+	struct renew_request req = {.peer_verified = true, .defer_commit = true};
 	struct sign_body body = {0};
 	struct issued out = {0};
 	struct error err = {0};
@@ -318,10 +390,7 @@ static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 		return;
 	}
 	req.new_key = X509_REQ_get0_pubkey(body.csr);
-	if (authority_renew(rc->a, &req, &out, &err) != 0)
-		respond_error(rc, &err);
-	else
-		respond_issued(rc, &out);
+	answer_issued(rc, &out, authority_renew(rc->a, &req, &out, &err), &err);
 	issued_free(&out);
 	sign_body_free(&body);
 }
@@ -559,7 +628,6 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 {
 	struct worker *w = arg;
 	const char *uri = evhttp_request_get_uri(req);
-	int64_t start = time_now_ns();
 	struct route_match m;
 	struct request_ctx rc = {
 	    .req = req,
@@ -567,6 +635,7 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 	    .w = w,
 	    .method = method_of(evhttp_request_get_command(req)),
 	    .close = w->draining,
+	    .start_ns = time_now_ns(),
 	};
 
 	if (uri == NULL)
@@ -592,11 +661,20 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 			    strlen(NOT_FOUND_TEXT));
 		break;
 	}
-	if (rc.status == 0) /* a handler that forgot to answer is our bug, not the client's */
-		respond_status(&rc, 500);
-	log_request(&rc, uri, start);
-	free(rc.error);
-	free(rc.serial);
-	free(rc.subject);
-	free(rc.provisioner);
+	if (!rc.deferred)
+		request_finish(&rc);
+}
+
+/* After the answer: logs the request and frees what its context owns. */
+static void request_finish(struct request_ctx *rc)
+{
+	const char *uri = evhttp_request_get_uri(rc->req);
+
+	if (rc->status == 0) /* a handler that forgot to answer is our bug, not the client's */
+		respond_status(rc, 500);
+	log_request(rc, uri != NULL ? uri : "", rc->start_ns);
+	free(rc->error);
+	free(rc->serial);
+	free(rc->subject);
+	free(rc->provisioner);
 }

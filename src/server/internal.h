@@ -43,6 +43,7 @@ struct worker {
 	bool paused; /* listener disabled because of max_conns */
 	bool draining;
 	struct conn *conns; /* list of open connections (worker thread only) */
+	atomic_int deferred; /* requests waiting for their store commit (handlers.c) */
 };
 
 struct server {
@@ -68,6 +69,9 @@ struct request_ctx {
 	bool close; /* ask the client to close the connection (server draining) */
 	char request_id[80];
 	int status; /* status sent, 0 before */
+	int64_t start_ns;
+	bool deferred; /* the answer comes after the store commit; the handler's caller must
+			* not finish the request */
 	/* for the request log */
 	char *error; /* internal detail of an error answer */
 	char *serial;

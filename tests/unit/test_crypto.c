@@ -1342,10 +1342,74 @@ static void test_signer_concurrent(void **state)
 	pki_free(&p);
 }
 
+/* csr_parse_der_fast makes what d2i_X509_REQ makes, or leaves the CSR to it. */
+static void expect_fast_matches(const uint8_t *der, size_t len, bool must_be_fast)
+{
+	X509_REQ *fast = csr_parse_der_fast(der, len);
+	const unsigned char *p = der;
+	X509_REQ *slow = d2i_X509_REQ(NULL, &p, (long)len);
+	unsigned char *a = NULL, *b = NULL;
+	int na, nb;
+
+	ERR_clear_error();
+	if (must_be_fast)
+		assert_non_null(fast);
+	if (fast == NULL) {
+		X509_REQ_free(slow);
+		return;
+	}
+	assert_non_null(slow);
+	assert_ptr_equal(p, der + len);
+	na = i2d_X509_REQ(fast, &a);
+	nb = i2d_X509_REQ(slow, &b);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, (size_t)na);
+	assert_int_equal(EVP_PKEY_eq(X509_REQ_get0_pubkey(fast), X509_REQ_get0_pubkey(slow)), 1);
+	assert_int_equal(csr_verify(fast, NULL), csr_verify(slow, NULL));
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	X509_REQ_free(fast);
+	X509_REQ_free(slow);
+}
+
+static void test_csr_fast_path(void **state)
+{
+	static const struct {
+		const char *file;
+		bool fast;
+	} cases[] = {
+	    {"p256.der", true}, {"p384.der", true},	{"p521.der", true},
+	    {"rsa.der", true},	{"ed25519.der", false}, {"openssl-p256-subject.der", true},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[512];
+		uint8_t *der = NULL;
+		size_t len = 0;
+
+		snprintf(path, sizeof(path), "%s/../fuzz/corpus/fuzz_csr_der/%s", TEST_DATA_DIR,
+			 cases[i].file);
+		assert_int_equal(file_read(path, FILE_MAX_DEFAULT, &der, &len, NULL), 0);
+		expect_fast_matches(der, len, cases[i].fast);
+		/* Every single-byte change: either path may refuse, but never disagree. */
+		for (size_t j = 0; j < len; j++) {
+			static const uint8_t deltas[] = {0x01, 0x80, 0xff};
+			for (size_t d = 0; d < sizeof(deltas); d++) {
+				der[j] ^= deltas[d];
+				expect_fast_matches(der, len, false);
+				der[j] ^= deltas[d];
+			}
+		}
+		free(der);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_key_spec_parse),
+	    cmocka_unit_test(test_csr_fast_path),
 	    cmocka_unit_test(test_key_roundtrip),
 	    cmocka_unit_test(test_ed25519_pkcs8_params),
 	    cmocka_unit_test(test_ec_legacy_readable_by_openssl_cli),

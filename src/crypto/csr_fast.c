@@ -1,0 +1,274 @@
+/* csr_fast.c - parsing a CSR without OpenSSL 3.0's per-call key decoder.
+ *
+ * d2i_X509_REQ() decodes the subject public key through an OSSL_DECODER context that OpenSSL
+ * 3.0 builds anew for every call: about 200 us, more than verifying the CSR's signature and
+ * signing the certificate together. Here the CSR's DER is walked by hand, the key is built
+ * directly (EC with a cached group, RSA through d2i_RSAPublicKey: "legacy" keys, which
+ * OpenSSL also encodes quickly when the certificate is built) and the X509_REQ is assembled
+ * from its parts. The result is used only if it encodes to exactly the input bytes; any
+ * other CSR (other key types, unusual encodings) goes through d2i_X509_REQ as before, so
+ * both paths accept the same inputs and produce the same object.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "crypto/csr.h"
+#include "crypto/internal.h"
+
+#define TAG_SEQUENCE   0x30
+#define TAG_INTEGER    0x02
+#define TAG_BIT_STRING 0x03
+#define TAG_NULL       0x05
+#define TAG_OID	       0x06
+#define TAG_ATTRIBUTES 0xa0 /* [0] IMPLICIT SET OF Attribute */
+#define MAX_ATTRIBUTES 16
+
+/* One DER element: where it starts (header included), its size, and its content. */
+struct elem {
+	const uint8_t *start;
+	size_t size;
+	const uint8_t *content;
+	size_t len;
+};
+
+/* Takes the next element of [*p, end) if its tag is tag. */
+static bool take(const uint8_t **p, const uint8_t *end, uint8_t tag, struct elem *e)
+{
+	uint8_t t;
+	size_t hdr, len;
+
+	if (*p >= end || der_header(*p, (size_t)(end - *p), &t, &hdr, &len) != 0 || t != tag)
+		return false;
+	*e = (struct elem){*p, hdr + len, *p + hdr, len};
+	*p += hdr + len;
+	return true;
+}
+
+/* The parts of a CertificationRequest (RFC 2986). */
+struct csr_parts {
+	struct elem version, subject, spki, attrs, sig_alg, sig;
+	bool has_attrs;
+	struct elem key_alg, key_params, key_bits; /* inside spki */
+};
+
+static bool split_csr(const uint8_t *der, size_t len, struct csr_parts *c)
+{
+	const uint8_t *p = der, *end = der + len, *q;
+	struct elem outer, info, alg, null;
+
+	memset(c, 0, sizeof(*c));
+	if (!take(&p, end, TAG_SEQUENCE, &outer) || p != end)
+		return false;
+	p = outer.content;
+	end = outer.content + outer.len;
+	if (!take(&p, end, TAG_SEQUENCE, &info) || !take(&p, end, TAG_SEQUENCE, &c->sig_alg) ||
+	    !take(&p, end, TAG_BIT_STRING, &c->sig) || p != end)
+		return false;
+	p = info.content;
+	end = info.content + info.len;
+	if (!take(&p, end, TAG_INTEGER, &c->version) || !take(&p, end, TAG_SEQUENCE, &c->subject) ||
+	    !take(&p, end, TAG_SEQUENCE, &c->spki))
+		return false;
+	c->has_attrs = take(&p, end, TAG_ATTRIBUTES, &c->attrs);
+	if (p != end)
+		return false;
+	q = c->spki.content;
+	end = c->spki.content + c->spki.len;
+	if (!take(&q, end, TAG_SEQUENCE, &alg) || !take(&q, end, TAG_BIT_STRING, &c->key_bits) ||
+	    q != end)
+		return false;
+	q = alg.content;
+	end = alg.content + alg.len;
+	if (!take(&q, end, TAG_OID, &c->key_alg))
+		return false;
+	/* Only a named curve or NULL as parameters take the fast path. */
+	if (q < end && !take(&q, end, TAG_OID, &c->key_params) &&
+	    !(take(&q, end, TAG_NULL, &null) && null.len == 0))
+		return false;
+	return q == end;
+}
+
+/* The groups of the NIST curves, made once: building one costs more than the rest of a key. */
+static const int curve_nids[] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
+static EC_GROUP *curve_groups[3];
+static pthread_once_t curves_once = PTHREAD_ONCE_INIT;
+
+static void make_curves(void)
+{
+	for (size_t i = 0; i < 3; i++)
+		curve_groups[i] = EC_GROUP_new_by_curve_name(curve_nids[i]);
+}
+
+static const EC_GROUP *curve_group(int nid)
+{
+	pthread_once(&curves_once, make_curves);
+	for (size_t i = 0; i < 3; i++)
+		if (curve_nids[i] == nid)
+			return curve_groups[i];
+	return NULL;
+}
+
+static int oid_nid(const struct elem *e)
+{
+	const unsigned char *p = e->start;
+	ASN1_OBJECT *o = d2i_ASN1_OBJECT(NULL, &p, (long)e->size);
+	int nid = o != NULL ? OBJ_obj2nid(o) : NID_undef;
+
+	ASN1_OBJECT_free(o);
+	return nid;
+}
+
+/* The BIT STRING's bytes when it has no unused bits. */
+static bool bit_string_bytes(const struct elem *bits, const uint8_t **p, size_t *n)
+{
+	if (bits->len < 2 || bits->content[0] != 0)
+		return false;
+	*p = bits->content + 1;
+	*n = bits->len - 1;
+	return true;
+}
+
+static EVP_PKEY *ec_key(const struct csr_parts *c)
+{
+	const EC_GROUP *group =
+	    c->key_params.start != NULL ? curve_group(oid_nid(&c->key_params)) : NULL;
+	EC_KEY *ec = group != NULL ? EC_KEY_new() : NULL;
+	EVP_PKEY *pkey = NULL;
+	const uint8_t *pt;
+	size_t n;
+
+	if (ec != NULL && EC_KEY_set_group(ec, group) == 1 &&
+	    bit_string_bytes(&c->key_bits, &pt, &n) && EC_KEY_oct2key(ec, pt, n, NULL) == 1 &&
+	    (pkey = EVP_PKEY_new()) != NULL && EVP_PKEY_assign_EC_KEY(pkey, ec) == 1)
+		return pkey;
+	EVP_PKEY_free(pkey);
+	EC_KEY_free(ec);
+	return NULL;
+}
+
+static EVP_PKEY *rsa_key(const struct csr_parts *c)
+{
+	const uint8_t *pt;
+	size_t n;
+	RSA *rsa = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if (c->key_params.start != NULL || !bit_string_bytes(&c->key_bits, &pt, &n))
+		return NULL;
+	rsa = d2i_RSAPublicKey(NULL, &pt, (long)n);
+	if (rsa != NULL && (pkey = EVP_PKEY_new()) != NULL && EVP_PKEY_assign_RSA(pkey, rsa) == 1)
+		return pkey;
+	EVP_PKEY_free(pkey);
+	RSA_free(rsa);
+	return NULL;
+}
+
+static EVP_PKEY *spki_key(const struct csr_parts *c)
+{
+	switch (oid_nid(&c->key_alg)) {
+	case NID_X9_62_id_ecPublicKey:
+		return ec_key(c);
+	case NID_rsaEncryption:
+		return rsa_key(c);
+	default:
+		return NULL;
+	}
+}
+
+/* Adds every Attribute of the [0] element to req. */
+static bool add_attributes(X509_REQ *req, const struct elem *attrs)
+{
+	const uint8_t *p = attrs->content, *end = attrs->content + attrs->len;
+	int n = 0;
+
+	while (p < end) {
+		struct elem a;
+		const unsigned char *q;
+		X509_ATTRIBUTE *attr;
+		bool ok;
+
+		if (++n > MAX_ATTRIBUTES || !take(&p, end, TAG_SEQUENCE, &a))
+			return false;
+		q = a.start;
+		attr = d2i_X509_ATTRIBUTE(NULL, &q, (long)a.size);
+		ok = attr != NULL && q == a.start + a.size && X509_REQ_add1_attr(req, attr) == 1;
+		X509_ATTRIBUTE_free(attr);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool set_subject(X509_REQ *req, const struct elem *e)
+{
+	const unsigned char *p = e->start;
+	X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)e->size);
+	bool ok = name != NULL && p == e->start + e->size && X509_REQ_set_subject_name(req, name);
+
+	X509_NAME_free(name);
+	return ok;
+}
+
+static bool set_version(X509_REQ *req, const struct elem *e)
+{
+	/* Only v1 (0), as every CSR has; anything else takes the general path. */
+	return e->len == 1 && e->content[0] == 0 && X509_REQ_set_version(req, 0) == 1;
+}
+
+static bool set_signature(X509_REQ *req, const struct csr_parts *c)
+{
+	const unsigned char *p = c->sig_alg.start, *q = c->sig.start;
+	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long)c->sig_alg.size);
+	ASN1_BIT_STRING *sig = d2i_ASN1_BIT_STRING(NULL, &q, (long)c->sig.size);
+	bool ok = alg != NULL && sig != NULL && X509_REQ_set1_signature_algo(req, alg) == 1;
+
+	if (ok)
+		X509_REQ_set0_signature(req, sig);
+	else
+		ASN1_BIT_STRING_free(sig);
+	X509_ALGOR_free(alg);
+	return ok;
+}
+
+/* Whether req encodes to exactly der: then it is what d2i_X509_REQ would have made. */
+static bool encodes_to(X509_REQ *req, const uint8_t *der, size_t len)
+{
+	unsigned char *out = NULL;
+	int n = i2d_X509_REQ(req, &out);
+	bool same = n > 0 && (size_t)n == len && memcmp(out, der, len) == 0;
+
+	OPENSSL_free(out);
+	return same;
+}
+
+X509_REQ *csr_parse_der_fast(const uint8_t *der, size_t len)
+{
+	struct csr_parts c;
+	X509_REQ *req = NULL;
+	EVP_PKEY *key = NULL;
+	bool ok;
+
+	if (!split_csr(der, len, &c) || (key = spki_key(&c)) == NULL ||
+	    (req = X509_REQ_new()) == NULL) {
+		ok = false;
+	} else {
+		ok = set_version(req, &c.version) && set_subject(req, &c.subject) &&
+		     X509_REQ_set_pubkey(req, key) == 1 &&
+		     (!c.has_attrs || add_attributes(req, &c.attrs)) && set_signature(req, &c) &&
+		     encodes_to(req, der, len);
+	}
+	EVP_PKEY_free(key);
+	if (!ok) {
+		X509_REQ_free(req);
+		req = NULL;
+	}
+	ERR_clear_error();
+	return req;
+}

@@ -122,6 +122,36 @@ static int load_certificates(struct authority *a, struct error *err)
 	return 0;
 }
 
+/* The parts of every SignResponse that never change, encoded once (15 digits print the TLS
+ * versions as 1.2 and 1.3, as Go does). */
+static int precompute_json(struct authority *a, struct error *err)
+{
+	int n = sk_X509_num(a->intermediates);
+
+	a->intermediates_json = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		char *pem = NULL;
+		json_t *str;
+
+		if (cert_to_pem(sk_X509_value(a->intermediates, i), &pem, err) != 0)
+			return -1;
+		str = json_string(pem);
+		free(pem);
+		a->intermediates_json[i] = str != NULL ? json_dumps(str, JSON_ENCODE_ANY) : NULL;
+		json_decref(str);
+		if (a->intermediates_json[i] == NULL)
+			return err_set(err, ERR_INTERNAL,
+				       "cannot encode the intermediate certificate");
+	}
+	if (a->tls_options != NULL) {
+		a->tls_options_json =
+		    json_dumps(a->tls_options, JSON_COMPACT | JSON_REAL_PRECISION(15));
+		if (a->tls_options_json == NULL)
+			return err_set(err, ERR_INTERNAL, "cannot encode the TLS options");
+	}
+	return 0;
+}
+
 int authority_new(struct ca_config *cfg, const char *key_password, struct store *store,
 		  struct authority **out, struct error *err)
 {
@@ -134,6 +164,8 @@ int authority_new(struct ca_config *cfg, const char *key_password, struct store 
 	    provisioners_load(cfg->provisioners, cfg->claims, &a->provs, err) != 0)
 		goto fail;
 	a->tls_options = build_tls_options(&cfg->tls);
+	if (precompute_json(a, err) != 0)
+		goto fail;
 	a->store = store;
 	*out = a;
 	return 0;
@@ -149,6 +181,10 @@ void authority_free(struct authority *a)
 		return;
 	provisioners_free(&a->provs);
 	json_decref(a->tls_options);
+	for (char **p = a->intermediates_json; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(a->intermediates_json);
+	free(a->tls_options_json);
 	free(a->fingerprints);
 	X509_STORE_free(a->trust);
 	sk_X509_pop_free(a->roots, X509_free);
@@ -188,6 +224,16 @@ X509_STORE *authority_trust_store(const struct authority *a)
 const json_t *authority_tls_options(const struct authority *a)
 {
 	return a->tls_options;
+}
+
+const char *authority_intermediate_json(const struct authority *a, int i)
+{
+	return a->intermediates_json[i];
+}
+
+const char *authority_tls_options_json(const struct authority *a)
+{
+	return a->tls_options_json;
 }
 
 int64_t authority_start_time(const struct authority *a)

@@ -37,6 +37,10 @@ X509 *authority_root_by_fingerprint(const struct authority *a, const char *finge
 /* The "tls" object of ca.json with defaults applied (for SignResponse.tlsOptions). */
 const json_t *authority_tls_options(const struct authority *a);
 
+/* The same, precomputed for SignResponse: the PEM of intermediate i as a JSON string, and the
+ * tlsOptions object as compact JSON (NULL when there is none). Borrowed. */
+const char *authority_intermediate_json(const struct authority *a, int i);
+const char *authority_tls_options_json(const struct authority *a);
 /* GET /provisioners: {"provisioners":[...],"nextCursor":""}; limit_str NULL/"" = 20, > 100 =
  * 100, not an integer -> ERR_INVALID "limit '<v>' is not an integer" (exposed). New ref. */
 int authority_provisioners_page(const struct authority *a, const char *cursor,

@@ -172,6 +172,8 @@ struct authority {
 	X509_STORE *trust;
 	char (*fingerprints)[65]; /* one per certificate of federation */
 	json_t *tls_options;
+	char **intermediates_json; /* one JSON string of PEM per intermediate */
+	char *tls_options_json;	   /* tls_options as compact JSON, or NULL */
 	struct provisioners provs;
 	int64_t start_sec; /* process start, truncated to seconds */
 };

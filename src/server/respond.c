@@ -200,14 +200,13 @@ char *http_error_body(int status, const char *message)
 	return out;
 }
 
-void respond_raw(struct request_ctx *rc, int status, const char *content_type, const void *body,
-		 size_t len)
+/* The headers every answer carries; false when the request was answered already. */
+static bool start_answer(struct request_ctx *rc, int status, const char *content_type)
 {
 	struct evkeyvalq *h;
-	struct evbuffer *buf;
 
 	if (rc->status != 0 || rc->req == NULL)
-		return;
+		return false;
 	rc->status = status;
 	h = evhttp_request_get_output_headers(rc->req);
 	if (content_type != NULL)
@@ -216,6 +215,31 @@ void respond_raw(struct request_ctx *rc, int status, const char *content_type, c
 		evhttp_add_header(h, "X-Request-Id", rc->request_id);
 	if (rc->close)
 		evhttp_add_header(h, "Connection", "close");
+	return true;
+}
+
+void respond_buffer(struct request_ctx *rc, int status, const char *content_type,
+		    struct evbuffer *body)
+{
+	size_t len = evbuffer_get_length(body);
+
+	if (rc->head) {
+		respond_raw(rc, status, content_type, NULL, len);
+		return;
+	}
+	if (start_answer(rc, status, content_type))
+		evhttp_send_reply(rc->req, status, http_reason(status), body);
+}
+
+void respond_raw(struct request_ctx *rc, int status, const char *content_type, const void *body,
+		 size_t len)
+{
+	struct evkeyvalq *h;
+	struct evbuffer *buf;
+
+	if (!start_answer(rc, status, content_type))
+		return;
+	h = evhttp_request_get_output_headers(rc->req);
 	buf = evbuffer_new();
 	if (rc->head) {
 		/* evhttp adds no Content-Length to HEAD answers: say what GET would send. */

@@ -32,6 +32,10 @@ void respond_raw(struct request_ctx *rc, int status, const char *content_type, c
 		 size_t len);
 /* Sends a JSON document (reference stolen) followed by "\n" with Content-Type
  * application/json. */
+/* Sends a body already in an evbuffer (drained by the call). */
+struct evbuffer;
+void respond_buffer(struct request_ctx *rc, int status, const char *content_type,
+		    struct evbuffer *body);
 void respond_json(struct request_ctx *rc, int status, json_t *doc);
 /* Sends step's error body for err (status and message from http_error_map) and records the
  * internal detail for the request log. */

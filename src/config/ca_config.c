@@ -3,7 +3,9 @@
  * absent field (Go's zero value). Every message starts with "error parsing <path>: ". */
 #include "config/ca_config.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,6 +352,95 @@ out:
 	return rc;
 }
 
+/* The members of "limits" with their bounds: beyond them a value is a typo or a way to take the
+ * server down (a 1-byte header limit, a day-long read timeout), not a configuration. */
+static const struct limit_field {
+	const char *key;
+	bool duration; /* a Go duration string; else a JSON integer */
+	int64_t min, max;
+	size_t offset; /* of the int64_t in struct ca_limits */
+} limit_fields[] = {
+    {"maxBodyBytes", false, 1024, INT64_C(1) << 30, offsetof(struct ca_limits, max_body_bytes)},
+    {"maxHeaderBytes", false, 4096, INT64_C(1) << 20, offsetof(struct ca_limits, max_header_bytes)},
+    {"maxConnections", false, 1, INT64_C(1) << 20, offsetof(struct ca_limits, max_connections)},
+    {"readTimeout", true, NS_PER_SEC, NS_PER_HOUR, offsetof(struct ca_limits, read_timeout_ns)},
+    {"writeTimeout", true, NS_PER_SEC, NS_PER_HOUR, offsetof(struct ca_limits, write_timeout_ns)},
+    {"idleTimeout", true, NS_PER_SEC, NS_PER_HOUR, offsetof(struct ca_limits, idle_timeout_ns)},
+    {"handshakeTimeout", true, NS_PER_SEC, NS_PER_HOUR,
+     offsetof(struct ca_limits, handshake_timeout_ns)},
+};
+#define N_LIMIT_FIELDS (sizeof(limit_fields) / sizeof(limit_fields[0]))
+
+void ca_limits_default(struct ca_limits *l)
+{
+	l->max_body_bytes = CA_LIMITS_MAX_BODY_BYTES;
+	l->max_header_bytes = CA_LIMITS_MAX_HEADER_BYTES;
+	l->max_connections = CA_LIMITS_MAX_CONNECTIONS;
+	l->read_timeout_ns = CA_LIMITS_READ_TIMEOUT;
+	l->write_timeout_ns = CA_LIMITS_WRITE_TIMEOUT;
+	l->idle_timeout_ns = CA_LIMITS_IDLE_TIMEOUT;
+	l->handshake_timeout_ns = CA_LIMITS_HANDSHAKE_TIMEOUT;
+}
+
+/* Reads one member (an integer or a duration string) into *out and checks its bounds. */
+static int parse_limit(const char *path, const struct limit_field *f, const json_t *v, int64_t *out,
+		       struct error *err)
+{
+	struct error derr = {0};
+	char lo[32], hi[32];
+
+	if (f->duration && !json_is_string(v))
+		return parse_error(path, err, ERR_INVALID,
+				   "limits.%s: must be a duration string such as \"15s\"", f->key);
+	if (f->duration && duration_parse(json_string_value(v), out, &derr) != 0)
+		return parse_error(path, err, ERR_INVALID, "limits.%s: %s", f->key, derr.msg);
+	if (!f->duration && !json_is_integer(v))
+		return parse_error(path, err, ERR_INVALID, "limits.%s: must be an integer", f->key);
+	if (!f->duration)
+		*out = json_integer_value(v);
+	if (*out >= f->min && *out <= f->max)
+		return 0;
+	if (f->duration)
+		return parse_error(path, err, ERR_INVALID,
+				   "limits.%s: %s is out of range: use %s to %s", f->key,
+				   json_string_value(v), duration_format(f->min, lo, sizeof(lo)),
+				   duration_format(f->max, hi, sizeof(hi)));
+	return parse_error(path, err, ERR_INVALID,
+			   "limits.%s: %" PRId64 " is out of range: use %" PRId64 " to %" PRId64,
+			   f->key, *out, f->min, f->max);
+}
+
+/* "limits": unknown members are refused, since a misspelt limit would silently stay at its
+ * default. */
+static int parse_limits(struct ca_config *cfg, struct error *err)
+{
+	json_t *obj, *v;
+	const char *key;
+
+	ca_limits_default(&cfg->limits);
+	if (get_object(cfg->path, cfg->doc, "limits", "limits", &obj, err) != 0)
+		return -1;
+	json_object_foreach(obj, key, v)
+	{
+		const struct limit_field *f = NULL;
+
+		for (size_t i = 0; i < N_LIMIT_FIELDS && f == NULL; i++)
+			if (strcmp(limit_fields[i].key, key) == 0)
+				f = &limit_fields[i];
+		if (f == NULL)
+			return parse_error(cfg->path, err, ERR_INVALID,
+					   "limits.%s: unknown limit; use maxBodyBytes, "
+					   "maxHeaderBytes, maxConnections, readTimeout, "
+					   "writeTimeout, idleTimeout or handshakeTimeout",
+					   key);
+		if (!json_is_null(v) &&
+		    parse_limit(cfg->path, f, v, (int64_t *)((char *)&cfg->limits + f->offset),
+				err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int parse_db_and_logger(struct ca_config *cfg, struct error *err)
 {
 	json_t *db, *logger;
@@ -461,7 +552,8 @@ int ca_config_parse(const char *text, size_t len, const char *path, struct ca_co
 		goto out;
 	}
 	if (parse_top(cfg, err) != 0 || parse_db_and_logger(cfg, err) != 0 ||
-	    validate(cfg, err) != 0 || parse_tls(cfg, err) != 0 || parse_authority(cfg, err) != 0)
+	    validate(cfg, err) != 0 || parse_tls(cfg, err) != 0 || parse_authority(cfg, err) != 0 ||
+	    parse_limits(cfg, err) != 0)
 		goto out;
 	*out = cfg;
 	cfg = NULL;

@@ -12,16 +12,38 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/duration.h"
 #include "base/error.h"
 #include "base/str.h"
 
 #define CA_CONFIG_MAX_SIZE (4u * 1024u * 1024u)
+
+/* Defaults of the "limits" object. */
+#define CA_LIMITS_MAX_BODY_BYTES    (1024 * 1024)
+#define CA_LIMITS_MAX_HEADER_BYTES  (64 * 1024)
+#define CA_LIMITS_MAX_CONNECTIONS   4096
+#define CA_LIMITS_READ_TIMEOUT	    (15 * NS_PER_SEC)
+#define CA_LIMITS_WRITE_TIMEOUT	    (15 * NS_PER_SEC)
+#define CA_LIMITS_IDLE_TIMEOUT	    (60 * NS_PER_SEC)
+#define CA_LIMITS_HANDSHAKE_TIMEOUT (10 * NS_PER_SEC)
 
 struct tls_config {
 	struct strv cipher_suites; /* IANA/Go names, defaults applied */
 	double min_version;	   /* 1.2 by default */
 	double max_version;	   /* 1.3 by default */
 	bool renegotiation;
+};
+
+/* stride's own top-level "limits" object (step-ca ignores unknown fields): what one client may
+ * cost the server. Every member is optional; durations are Go duration strings. */
+struct ca_limits {
+	int64_t max_body_bytes;	      /* maxBodyBytes: request body, 413 beyond */
+	int64_t max_header_bytes;     /* maxHeaderBytes: request line + headers, 4xx beyond */
+	int64_t max_connections;      /* maxConnections: open connections, all workers together */
+	int64_t read_timeout_ns;      /* readTimeout: a whole request, from its first byte */
+	int64_t write_timeout_ns;     /* writeTimeout: from the request read to the response sent */
+	int64_t idle_timeout_ns;      /* idleTimeout: a keep-alive connection between requests */
+	int64_t handshake_timeout_ns; /* handshakeTimeout: from accept to the TLS handshake done */
 };
 
 struct ca_config {
@@ -47,6 +69,7 @@ struct ca_config {
 	int64_t backdate_ns;	  /* default 1m */
 	bool disable_issued_at_check;
 	struct tls_config tls;
+	struct ca_limits limits; /* defaults applied */
 };
 
 /* Reads and validates ca.json (errors carry the path and the field: "error parsing <path>:
@@ -55,6 +78,8 @@ int ca_config_load(const char *path, struct ca_config **out, struct error *err);
 /* Parses from memory (path is only used in messages). */
 int ca_config_parse(const char *text, size_t len, const char *path, struct ca_config **out,
 		    struct error *err);
+/* Fills l with the default limits (CA_LIMITS_*). */
+void ca_limits_default(struct ca_limits *l);
 /* Frees cfg and its document, wiping the password; NULL is a no-op. */
 void ca_config_free(struct ca_config *cfg);
 /* Writes a JSON document the way step does (tab indentation, trailing newline), atomically,

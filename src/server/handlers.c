@@ -217,6 +217,12 @@ static X509 *peer_certificate(struct request_ctx *rc, STACK_OF(X509) * *chain)
 	return peer;
 }
 
+/* The largest body ca.json allows (evhttp refuses larger ones with 413 before a handler runs). */
+static size_t max_body(const struct request_ctx *rc)
+{
+	return (size_t)authority_config(rc->a)->limits.max_body_bytes;
+}
+
 /* The request body as one contiguous block (owned by the request); *len its size. */
 static uint8_t *request_body(struct request_ctx *rc, size_t *len)
 {
@@ -391,7 +397,7 @@ static void handle_sign(struct request_ctx *rc, const struct route_match *m)
 	struct error err = {0};
 	(void)m;
 
-	if (sign_body_parse(data, len, SERVER_MAX_BODY, &body, &err) != 0) {
+	if (sign_body_parse(data, len, max_body(rc), &body, &err) != 0) {
 		respond_error(rc, &err);
 		goto out;
 	}
@@ -450,7 +456,7 @@ static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 		respond_error(rc, &err);
 		return;
 	}
-	if (rekey_body_parse(data, len, SERVER_MAX_BODY, &body, &err) != 0) {
+	if (rekey_body_parse(data, len, max_body(rc), &body, &err) != 0) {
 		respond_error(rc, &err);
 		return;
 	}
@@ -471,7 +477,7 @@ static void handle_revoke(struct request_ctx *rc, const struct route_match *m)
 	uint8_t *data = request_body(rc, &len);
 	(void)m;
 
-	if (revoke_body_parse(data, len, SERVER_MAX_BODY, &body, &err) != 0) {
+	if (revoke_body_parse(data, len, max_body(rc), &body, &err) != 0) {
 		respond_error(rc, &err);
 		return;
 	}
@@ -552,7 +558,7 @@ static void handle_kyma_renewal(struct request_ctx *rc, const struct route_match
 		respond_kyma_error(rc, &err);
 		return;
 	}
-	if (kyma_body_parse(data, len, SERVER_MAX_BODY, &csr, &err) != 0 ||
+	if (kyma_body_parse(data, len, max_body(rc), &csr, &err) != 0 ||
 	    authority_kyma_renew(rc->a, peer, csr, &out, &err) != 0) {
 		respond_kyma_error(rc, &err);
 		goto out;

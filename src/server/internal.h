@@ -6,6 +6,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <jansson.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,11 +21,24 @@
 struct server;
 struct worker;
 
+/* Where a connection is, for its deadline (server.c enforces the ca.json limits). */
+enum conn_phase {
+	CONN_HANDSHAKE, /* TLS handshake: handshakeTimeout from accept */
+	CONN_READ,  /* a request: readTimeout from its first byte (first request: handshake end) */
+	CONN_WRITE, /* request read, handler and response: writeTimeout */
+	CONN_IDLE,  /* keep-alive, between requests: idleTimeout */
+	CONN_CLOSING, /* shut down by the server; evhttp frees it at its next event */
+};
+
 /* One accepted TLS connection; lives from accept until its SSL object is freed. */
 struct conn {
 	struct worker *w;
+	SSL *ssl; /* owns this struct (ex data) */
 	struct evhttp_connection
 	    *evcon; /* set at its first request, cleared when evhttp closes it */
+	enum conn_phase phase;
+	bool started;	  /* CONN_READ: a byte of the request has arrived */
+	int64_t deadline; /* CLOCK_MONOTONIC ns: the end of the phase */
 	struct conn *prev, *next;
 };
 
@@ -37,12 +51,14 @@ struct worker {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound; /* NULL once draining */
 	struct event *drain_ev;		   /* activated by the main thread to start draining */
-	struct event *check_ev;		   /* periodic check while draining */
-	atomic_int nconns;
-	int max_conns;
-	bool paused; /* listener disabled because of max_conns */
+	struct event *check_ev;		   /* periodic check while draining, accept retry */
+	struct event *sweep_ev;		   /* periodic: enforces the connection deadlines */
+	struct event *listen_ev; /* activated by any worker when the connection cap is crossed */
+	atomic_int nconns;	 /* this worker's connections */
+	bool listening;		 /* listener enabled */
+	bool accept_failed;	 /* accept() failed: listener paused until check_ev */
 	bool draining;
-	struct conn *conns; /* list of open connections (worker thread only) */
+	struct conn *conns;  /* list of open connections (worker thread only) */
 	atomic_int deferred; /* requests waiting for their store commit (handlers.c) */
 };
 
@@ -57,6 +73,9 @@ struct server {
 	struct event *sig_term, *sig_int, *sig_hup, *renew_ev;
 	struct timeval shutdown_deadline;
 	bool stopping;
+	struct ca_limits limits; /* from ca.json; max_connections lowered to the descriptors */
+	atomic_int nconns;	 /* open connections, all workers */
+	atomic_bool closing;	 /* workers are stopping: no more cross-worker notices */
 };
 
 /* The state of one request while its handler runs. */

@@ -1,14 +1,18 @@
-/* server.c - listening sockets, worker threads, connection accounting, graceful stop. */
+/* server.c - listening sockets, worker threads, connection accounting and deadlines (ca.json
+ * "limits"), graceful stop. */
 #include "server/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/thread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,10 +29,14 @@
 #include "base/str.h"
 #include "server/internal.h"
 
-#define DRAIN_CHECK_USEC     50000 /* how often a draining worker looks at its connections */
-#define DRAIN_CONN_TIMEOUT   1	   /* seconds: idle keep-alive connections close this fast */
-#define ACCEPT_PAUSE_SEC     1	   /* after accept() fails (out of descriptors) */
-#define RESERVED_DESCRIPTORS 64	   /* for files, the store, logs */
+#define DRAIN_CHECK_USEC     50000	/* how often a draining worker looks at its connections */
+#define DRAIN_IDLE_NS	     NS_PER_SEC /* draining: connections between requests get this */
+#define ACCEPT_PAUSE_SEC     1		/* after accept() fails (out of descriptors) */
+#define RESERVED_DESCRIPTORS 64		/* for files, the store, logs */
+#define MIN_CONNECTIONS	     16		/* even with few descriptors */
+#define SWEEP_MSEC	     250	/* how often the connection deadlines are checked */
+#define BACKSTOP_SLACK_NS    (5 * NS_PER_SEC)
+#define READ_SLACK_BYTES     (64 * 1024) /* input beyond one request: chunk lines, a TLS record */
 
 static int conn_index = -1;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -194,9 +202,72 @@ out:
 
 /* ---- connections ------------------------------------------------------------------------ */
 
+/* evhttp's timeouts are inactivity timeouts (reset by every byte), which a client sending one
+ * byte every few seconds never trips. So each connection carries a deadline for its current
+ * phase (internal.h, enum conn_phase), and a periodic sweep ends the connections past it. */
+
 static struct evconnlistener *worker_listener(struct worker *w)
 {
 	return w->bound != NULL ? evhttp_bound_socket_get_listener(w->bound) : NULL;
+}
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+}
+
+/* Accepts while the process is under maxConnections, accept() has not just failed and the
+ * worker is not draining. Worker thread only: the listener is not thread-safe. */
+static void worker_update_listener(struct worker *w)
+{
+	struct evconnlistener *lev = worker_listener(w);
+	bool want = !w->draining && !w->accept_failed &&
+		    atomic_load(&w->srv->nconns) < w->srv->limits.max_connections;
+
+	if (lev == NULL || want == w->listening)
+		return;
+	if (want)
+		evconnlistener_enable(lev);
+	else
+		evconnlistener_disable(lev);
+	w->listening = want;
+}
+
+/* The process just reached maxConnections or dropped below it: every worker re-checks its own
+ * listener now, so that a worker with free slots in its share does not accept one more. */
+static void notify_workers(struct server *s)
+{
+	if (atomic_load(&s->closing))
+		return; /* the workers' events may be gone */
+	for (int i = 0; i < s->nworkers; i++)
+		if (s->workers[i].listen_ev != NULL)
+			event_active(s->workers[i].listen_ev, EV_READ, 0);
+}
+
+/* Moves c to phase; its deadline is the phase's limit from now. While the worker drains, a
+ * connection with no request under way gets at most DRAIN_IDLE_NS more. */
+static void conn_enter(struct conn *c, enum conn_phase phase, bool started, int64_t now)
+{
+	const struct ca_limits *l = &c->w->srv->limits;
+	int64_t limit = phase == CONN_HANDSHAKE ? l->handshake_timeout_ns
+			: phase == CONN_READ	? l->read_timeout_ns
+			: phase == CONN_WRITE	? l->write_timeout_ns
+						: l->idle_timeout_ns;
+
+	if (c->w->draining && phase != CONN_WRITE && !started && limit > DRAIN_IDLE_NS)
+		limit = DRAIN_IDLE_NS;
+	c->phase = phase;
+	c->started = started;
+	c->deadline = now + limit;
+}
+
+static bool conn_between_requests(const struct conn *c)
+{
+	return c->phase == CONN_HANDSHAKE || c->phase == CONN_IDLE ||
+	       (c->phase == CONN_READ && !c->started);
 }
 
 /* Runs when OpenSSL frees the SSL object of a connection (its bufferevent is gone). */
@@ -205,7 +276,6 @@ static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 {
 	struct conn *c = ptr;
 	struct worker *w;
-	int left;
 	(void)parent;
 	(void)ad;
 	(void)idx;
@@ -222,17 +292,31 @@ static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	free(c);
-	left = atomic_fetch_sub(&w->nconns, 1) - 1;
-	if (w->paused && !w->draining && left < w->max_conns && worker_listener(w) != NULL) {
-		evconnlistener_enable(worker_listener(w));
-		w->paused = false;
-	}
+	atomic_fetch_sub(&w->nconns, 1);
+	if (atomic_fetch_sub(&w->srv->nconns, 1) == w->srv->limits.max_connections)
+		notify_workers(w->srv);
+	worker_update_listener(w);
 }
 
 static void init_once(void)
 {
 	evthread_use_pthreads();
 	conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_free_cb);
+}
+
+/* Decrypted bytes arrived: a request has begun. Its read deadline starts now, except on a new
+ * connection whose handshake end the sweep already saw (the deadline started then). */
+static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	(void)buf;
+
+	if (info->n_added == 0)
+		return;
+	if (c->phase == CONN_HANDSHAKE || c->phase == CONN_IDLE)
+		conn_enter(c, CONN_READ, true, monotonic_ns());
+	else if (c->phase == CONN_READ)
+		c->started = true;
 }
 
 /* evhttp asks for the bufferevent of each accepted connection: a TLS one on the current
@@ -252,23 +336,30 @@ static struct bufferevent *worker_new_bev(struct event_base *base, void *arg)
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->w = w;
+	c->ssl = ssl;
 	c->next = w->conns;
 	if (w->conns != NULL)
 		w->conns->prev = c;
 	w->conns = c;
 	SSL_set_ex_data(ssl, conn_index, c);
-	if (atomic_fetch_add(&w->nconns, 1) + 1 >= w->max_conns && worker_listener(w) != NULL &&
-	    !w->paused) {
-		evconnlistener_disable(worker_listener(w));
-		w->paused = true;
-	}
+	conn_enter(c, CONN_HANDSHAKE, false, monotonic_ns());
+	atomic_fetch_add(&w->nconns, 1);
+	if (atomic_fetch_add(&w->srv->nconns, 1) + 1 == w->srv->limits.max_connections)
+		notify_workers(w->srv);
+	worker_update_listener(w);
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 					     BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
+	if (bev == NULL || evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c) == NULL) {
 		fprintf(stderr, "stride-ca: out of memory creating a TLS connection\n");
 		abort();
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	/* While evhttp writes a response it keeps reading, into an unbounded buffer: a client that
+	 * pipelines without reading would grow it until the write deadline. Reading pauses once a
+	 * connection buffers one maximal request (a whole chunk of a chunked body must fit). */
+	bufferevent_setwatermark(bev, EV_READ, 0,
+				 (size_t)(w->srv->limits.max_body_bytes +
+					  w->srv->limits.max_header_bytes + READ_SLACK_BYTES));
 	return bev;
 }
 
@@ -279,18 +370,139 @@ static void conn_closed(struct evhttp_connection *evcon, void *arg)
 	c->evcon = NULL;
 }
 
-void server_track_connection(struct worker *w, struct evhttp_request *req)
+/* The connection of a request, or NULL. */
+static struct conn *conn_of(struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
-	struct conn *c = ssl != NULL ? SSL_get_ex_data(ssl, conn_index) : NULL;
+
+	return ssl != NULL ? SSL_get_ex_data(ssl, conn_index) : NULL;
+}
+
+void server_track_connection(struct worker *w, struct evhttp_request *req)
+{
+	struct conn *c = conn_of(req);
 
 	(void)w;
 	if (c == NULL || c->evcon != NULL)
 		return;
-	c->evcon = evcon;
-	evhttp_connection_set_closecb(evcon, conn_closed, c);
+	c->evcon = evhttp_request_get_connection(req);
+	evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+}
+
+/* The response is written (evhttp calls this while the connection is alive): wait for the next
+ * request, or read the one the client already pipelined. */
+static void response_sent(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = arg;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	bool pending = bev != NULL && evbuffer_get_length(bufferevent_get_input(bev)) > 0;
+
+	if (c->phase == CONN_WRITE)
+		conn_enter(c, pending ? CONN_READ : CONN_IDLE, pending, monotonic_ns());
+}
+
+/* evhttp has read a whole request: the write deadline starts (it covers the handler, which
+ * answers before returning), then the handler runs. */
+static void worker_request(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = conn_of(req);
+
+	if (c != NULL && c->phase != CONN_CLOSING) {
+		conn_enter(c, CONN_WRITE, false, monotonic_ns());
+		evhttp_request_set_on_complete_cb(req, response_sent, c);
+	}
+	server_handle_request(req, arg);
+}
+
+/* Tells a client whose request ran out of time why it is cut off. Written straight into the TLS
+ * session: evhttp has nothing queued while it reads a request (at most a "100 Continue"), so
+ * nothing interleaves. Best effort: a full socket buffer just loses the answer. */
+static void conn_send_timeout(struct conn *c)
+{
+	static const char reply[] = "HTTP/1.1 408 Request Timeout\r\n"
+				    "Content-Type: application/json\r\n"
+				    "Content-Length: 42\r\n"
+				    "Connection: close\r\n"
+				    "\r\n"
+				    "{\"status\":408,\"message\":\"Request Timeout\"}";
+
+	if (SSL_is_init_finished(c->ssl))
+		(void)SSL_write(c->ssl, reply, (int)sizeof(reply) - 1);
+	ERR_clear_error();
+}
+
+/* Ends a connection without freeing anything under evhttp: after shutdown(2) its next read sees
+ * EOF (or its next write fails) and evhttp frees it the usual way. The descriptor stays open
+ * until then, so its number is not reused meanwhile. reset: close with a TCP RST rather than
+ * leave unsent data to the kernel (a client that does not read). */
+static void conn_drop(struct conn *c, bool reset)
+{
+	int fd = SSL_get_fd(c->ssl);
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+
+	c->phase = CONN_CLOSING;
+	if (fd < 0)
+		return;
+	if (reset)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	(void)shutdown(fd, SHUT_RDWR);
+}
+
+/* A client that began a request or got its answer and then stalled is worth a log line; idle
+ * keep-alive connections and silent new ones time out routinely. */
+static void log_timeout(struct conn *c, const char *phase)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = SSL_get_fd(c->ssl);
+	char *peer = NULL;
+
+	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		peer = format_address(&ss, len);
+	log_msg(LOG_INFO, "connection timed out", "phase", phase, "remote",
+		peer != NULL ? peer : "-", NULL);
+	free(peer);
+}
+
+/* One connection at the sweep: notices a finished handshake, ends the connection past its
+ * deadline (a request under way first gets a 408). */
+static void conn_check(struct conn *c, int64_t now)
+{
+	if (c->phase == CONN_HANDSHAKE && SSL_is_init_finished(c->ssl))
+		conn_enter(c, CONN_READ, false, now); /* done since the last sweep */
+	if (c->phase == CONN_CLOSING || now < c->deadline)
+		return;
+	if (c->phase == CONN_READ && c->started) {
+		log_timeout(c, "read");
+		conn_send_timeout(c);
+	} else if (c->phase == CONN_WRITE) {
+		log_timeout(c, "write");
+	}
+	conn_drop(c, c->phase == CONN_WRITE);
+}
+
+/* Periodic (SWEEP_MSEC): the deadlines; the listener too, as a backstop for notify_workers. */
+static void worker_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int64_t now = monotonic_ns();
+	(void)fd;
+	(void)what;
+
+	/* conn_check never frees a connection (evhttp does, at a later event). */
+	for (struct conn *c = w->conns; c != NULL; c = c->next)
+		conn_check(c, now);
+	worker_update_listener(w);
+}
+
+static void worker_listen(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	worker_update_listener(arg);
 }
 
 /* accept() failed for a reason other than a retry (out of descriptors): pause a moment. */
@@ -300,16 +512,17 @@ static void listener_error(struct evconnlistener *lev, void *arg)
 	struct timeval tv = {ACCEPT_PAUSE_SEC, 0};
 	int e = EVUTIL_SOCKET_ERROR();
 
+	(void)lev;
 	log_msg(LOG_ERROR, "accept failed, pausing", "error", evutil_socket_error_to_string(e),
 		NULL);
-	evconnlistener_disable(lev);
-	w->paused = true;
+	w->accept_failed = true;
+	worker_update_listener(w);
 	event_add(w->check_ev, &tv);
 }
 
 /* ---- workers ---------------------------------------------------------------------------- */
 
-/* Periodic: resumes accepting after a pause; while draining, stops once no connection is left. */
+/* One-shot: resumes accepting after a pause; while draining, stops once no connection is left. */
 static void worker_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
@@ -324,17 +537,17 @@ static void worker_check(evutil_socket_t fd, short what, void *arg)
 			event_add(w->check_ev, &tv);
 		return;
 	}
-	if (w->paused && atomic_load(&w->nconns) < w->max_conns && worker_listener(w) != NULL) {
-		evconnlistener_enable(worker_listener(w));
-		w->paused = false;
-	}
+	w->accept_failed = false;
+	worker_update_listener(w);
 }
 
-/* Runs in the worker: close the listening socket, hurry idle connections, wait for the rest. */
+/* Runs in the worker: close the listening socket, give the connections without a request under
+ * way DRAIN_IDLE_NS more at most, wait for the rest (bounded by their deadlines). */
 static void worker_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 	struct timeval tv = {0, DRAIN_CHECK_USEC};
+	int64_t cap = monotonic_ns() + DRAIN_IDLE_NS;
 	(void)fd;
 	(void)what;
 
@@ -342,10 +555,11 @@ static void worker_drain(evutil_socket_t fd, short what, void *arg)
 	if (w->bound != NULL) {
 		evhttp_del_accept_socket(w->http, w->bound);
 		w->bound = NULL;
+		w->listening = false;
 	}
 	for (struct conn *c = w->conns; c != NULL; c = c->next)
-		if (c->evcon != NULL)
-			evhttp_connection_set_timeout(c->evcon, DRAIN_CONN_TIMEOUT);
+		if (conn_between_requests(c) && c->deadline > cap)
+			c->deadline = cap;
 	event_del(w->check_ev);
 	event_add(w->check_ev, &tv);
 }
@@ -353,15 +567,17 @@ static void worker_drain(evutil_socket_t fd, short what, void *arg)
 /* Frees what a worker owns; its thread has ended (or never started). */
 static void worker_cleanup(struct worker *w)
 {
+	struct event **evs[] = {&w->drain_ev, &w->check_ev, &w->sweep_ev, &w->listen_ev};
+
+	w->bound = NULL;
 	if (w->http != NULL)
 		evhttp_free(w->http); /* closes the listener and any connection left */
 	w->http = NULL;
-	w->bound = NULL;
-	if (w->drain_ev != NULL)
-		event_free(w->drain_ev);
-	if (w->check_ev != NULL)
-		event_free(w->check_ev);
-	w->drain_ev = w->check_ev = NULL;
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		if (*evs[i] != NULL)
+			event_free(*evs[i]);
+		*evs[i] = NULL;
+	}
 	if (w->base != NULL)
 		event_base_free(w->base); /* runs the last finalizers: SSL objects are freed here */
 	w->base = NULL;
@@ -374,27 +590,43 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	/* Requests waiting for their store commit are answered before their connections go
+	 * (only after a forced stop can any be left): a commit always ends, and its answer
+	 * arrives as an event on this base. */
+	while (atomic_load(&w->deferred) > 0)
+		event_base_loop(w->base, EVLOOP_ONCE);
+	w->bound = NULL;
 	evhttp_free(w->http); /* closes the listener and any connection left */
 	w->http = NULL;
-	w->bound = NULL;
 	return NULL;
 }
 
-static int worker_init(struct server *s, struct worker *w, const struct sockaddr_storage *ss,
-		       socklen_t sslen, int max_conns, struct error *err)
+/* evhttp's own timeout is an inactivity timeout: with the deadlines above it is only a
+ * backstop, set past the longest of them. */
+static struct timeval backstop_timeout(const struct ca_limits *l)
 {
-	int fd = -1;
+	int64_t ns = l->read_timeout_ns;
+	struct timeval tv;
 
-	w->srv = s;
-	w->max_conns = max_conns;
-	atomic_init(&w->nconns, 0);
-	w->base = event_base_new();
-	w->http = w->base != NULL ? evhttp_new(w->base) : NULL;
-	if (w->http == NULL)
-		return err_set(err, ERR_INTERNAL, "cannot create the HTTP server");
-	evhttp_set_timeout(w->http, SERVER_TIMEOUT_SEC);
-	evhttp_set_max_body_size(w->http, SERVER_MAX_BODY);
-	evhttp_set_max_headers_size(w->http, SERVER_MAX_HEADERS);
+	if (l->write_timeout_ns > ns)
+		ns = l->write_timeout_ns;
+	if (l->idle_timeout_ns > ns)
+		ns = l->idle_timeout_ns;
+	if (l->handshake_timeout_ns > ns)
+		ns = l->handshake_timeout_ns;
+	ns += BACKSTOP_SLACK_NS;
+	tv.tv_sec = (time_t)(ns / NS_PER_SEC);
+	tv.tv_usec = (suseconds_t)(ns % NS_PER_SEC / NS_PER_US);
+	return tv;
+}
+
+static void worker_setup_http(struct worker *w, const struct ca_limits *l)
+{
+	struct timeval backstop = backstop_timeout(l);
+
+	evhttp_set_timeout_tv(w->http, &backstop);
+	evhttp_set_max_body_size(w->http, (ev_ssize_t)l->max_body_bytes);
+	evhttp_set_max_headers_size(w->http, (ev_ssize_t)l->max_header_bytes);
 	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
@@ -403,10 +635,28 @@ static int worker_init(struct server *s, struct worker *w, const struct sockaddr
 	/* Read and drop the rest of an oversized body so the client sees the 413. */
 	evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_bevcb(w->http, worker_new_bev, w);
-	evhttp_set_gencb(w->http, server_handle_request, w);
+	evhttp_set_gencb(w->http, worker_request, w);
+}
+
+static int worker_init(struct server *s, struct worker *w, const struct sockaddr_storage *ss,
+		       socklen_t sslen, struct error *err)
+{
+	struct timeval sweep = {0, SWEEP_MSEC * 1000};
+	int fd = -1;
+
+	w->srv = s;
+	atomic_init(&w->nconns, 0);
+	w->base = event_base_new();
+	w->http = w->base != NULL ? evhttp_new(w->base) : NULL;
+	if (w->http == NULL)
+		return err_set(err, ERR_INTERNAL, "cannot create the HTTP server");
+	worker_setup_http(w, &s->limits);
 	w->drain_ev = event_new(w->base, -1, 0, worker_drain, w);
 	w->check_ev = event_new(w->base, -1, 0, worker_check, w);
-	if (w->drain_ev == NULL || w->check_ev == NULL)
+	w->sweep_ev = event_new(w->base, -1, EV_PERSIST, worker_sweep, w);
+	w->listen_ev = event_new(w->base, -1, 0, worker_listen, w);
+	if (w->drain_ev == NULL || w->check_ev == NULL || w->sweep_ev == NULL ||
+	    w->listen_ev == NULL || event_add(w->sweep_ev, &sweep) != 0)
 		return err_set(err, ERR_INTERNAL, "cannot create the worker events");
 	if (open_socket(ss, sslen, true, &fd, err) != 0)
 		return -1;
@@ -415,17 +665,19 @@ static int worker_init(struct server *s, struct worker *w, const struct sockaddr
 		close(fd);
 		return err_set(err, ERR_INTERNAL, "cannot listen on the HTTP socket");
 	}
+	w->listening = true;
 	evconnlistener_set_error_cb(worker_listener(w), listener_error);
 	return 0;
 }
 
 /* ---- server ----------------------------------------------------------------------------- */
 
-/* How many connections the process can hold: raises the soft descriptor limit to the hard one. */
-static int connection_budget(void)
+/* maxConnections, lowered to what the process can hold: raises the soft descriptor limit to the
+ * hard one first. */
+static int64_t connection_budget(int64_t wanted)
 {
 	struct rlimit rl;
-	long budget = SERVER_MAX_CONNECTIONS;
+	int64_t budget = wanted;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		if (rl.rlim_cur < rl.rlim_max) {
@@ -434,10 +686,20 @@ static int connection_budget(void)
 			getrlimit(RLIMIT_NOFILE, &rl);
 		}
 		if (rl.rlim_cur != RLIM_INFINITY &&
-		    (long)rl.rlim_cur - RESERVED_DESCRIPTORS < budget)
-			budget = (long)rl.rlim_cur - RESERVED_DESCRIPTORS;
+		    (int64_t)rl.rlim_cur - RESERVED_DESCRIPTORS < budget)
+			budget = (int64_t)rl.rlim_cur - RESERVED_DESCRIPTORS;
 	}
-	return budget < 16 ? 16 : (int)budget;
+	if (budget < MIN_CONNECTIONS)
+		budget = wanted < MIN_CONNECTIONS ? wanted : MIN_CONNECTIONS;
+	if (budget < wanted) {
+		char got[32], want[32];
+
+		snprintf(got, sizeof(got), "%" PRId64, budget);
+		snprintf(want, sizeof(want), "%" PRId64, wanted);
+		log_msg(LOG_WARN, "limits.maxConnections lowered to the open files limit",
+			"maxConnections", want, "effective", got, NULL);
+	}
+	return budget;
 }
 
 static int thread_count(const struct server_options *opts)
@@ -460,13 +722,18 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 	socklen_t sslen = 0;
 	char *host = NULL, *port = NULL;
 	int probe = -1;
-	int budget;
 	int rc = -1;
 
 	pthread_once(&once, init_once);
 	signal(SIGPIPE, SIG_IGN);
 	*out = NULL;
 	s->a = a;
+	/* A configuration that did not come from ca_config_parse has no limits: the defaults. */
+	s->limits = cfg->limits;
+	if (s->limits.max_connections <= 0)
+		ca_limits_default(&s->limits);
+	atomic_init(&s->nconns, 0);
+	atomic_init(&s->closing, false);
 	if (conn_index < 0) {
 		err_openssl(err, ERR_INTERNAL, "cannot register the connection data");
 		goto out;
@@ -499,11 +766,10 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 	}
 	s->nworkers = thread_count(opts);
 	s->workers = xcalloc((size_t)s->nworkers, sizeof(*s->workers));
-	budget = connection_budget();
+	s->limits.max_connections = connection_budget(s->limits.max_connections);
 	for (int i = 0; i < s->nworkers; i++) {
 		s->workers[i].index = i;
-		if (worker_init(s, &s->workers[i], &ss, sslen,
-				budget / s->nworkers > 8 ? budget / s->nworkers : 8, err) != 0)
+		if (worker_init(s, &s->workers[i], &ss, sslen, err) != 0)
 			goto out;
 	}
 	s->port = get_port(&ss);
@@ -584,6 +850,7 @@ static void stop_workers(struct server *s)
 {
 	struct timespec deadline;
 
+	atomic_store(&s->closing, true);
 	for (int i = 0; i < s->nworkers; i++)
 		if (s->workers[i].started)
 			event_active(s->workers[i].drain_ev, EV_READ, 0);

@@ -3,7 +3,8 @@
  * One event_base + evhttp per worker thread, each with its own listening
  * socket on the same address (SO_REUSEPORT), all serving the same authority.
  * server_run blocks until SIGTERM/SIGINT, then stops accepting, lets the
- * requests in flight finish (bounded) and returns.
+ * requests in flight finish (bounded) and returns. What a client may cost
+ * (sizes, connections, timeouts) comes from ca.json's "limits".
  */
 #ifndef STRIDE_SERVER_SERVER_H
 #define STRIDE_SERVER_SERVER_H
@@ -12,12 +13,11 @@
 
 #include "authority/authority.h"
 #include "base/error.h"
+#include "config/ca_config.h"
 
-/* Limits, all in one place (configurable through ca.json later). */
-#define SERVER_MAX_BODY		 (1024 * 1024) /* request body bytes -> 413 beyond */
-#define SERVER_MAX_HEADERS	 (64 * 1024)   /* request line + headers bytes -> 4xx beyond */
-#define SERVER_TIMEOUT_SEC	 15	       /* read / write / idle timeout */
-#define SERVER_MAX_CONNECTIONS	 4096	       /* open connections, spread over the workers */
+/* Body size, header size, connection count and the timeouts come from ca.json's "limits"
+ * (struct ca_limits). SERVER_MAX_BODY is the default body limit, which the body parsers use. */
+#define SERVER_MAX_BODY		 CA_LIMITS_MAX_BODY_BYTES
 #define SERVER_MIN_THREADS	 2
 #define SERVER_MAX_THREADS	 64
 #define SERVER_SHUTDOWN_WAIT_SEC 10 /* graceful stop: wait at most this for requests in flight */

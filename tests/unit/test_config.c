@@ -287,6 +287,40 @@ static const struct bad_case bad_cases[] = {
     {"{\"authority\":{\"type\":\"stepcas\"}}", ERR_NOT_IMPLEMENTED,
      "authority.type 'stepcas' is not supported: stride only signs with its own keys "
      "(softcas)"},
+    {"{\"limits\":[]}", ERR_INVALID, "limits must be an object"},
+    {"{\"limits\":{\"maxBodyBytes\":\"1MiB\"}}", ERR_INVALID,
+     "limits.maxBodyBytes: must be an integer"},
+    {"{\"limits\":{\"maxBodyBytes\":4096.0}}", ERR_INVALID,
+     "limits.maxBodyBytes: must be an integer"},
+    {"{\"limits\":{\"maxBodyBytes\":1023}}", ERR_INVALID,
+     "limits.maxBodyBytes: 1023 is out of range: use 1024 to 1073741824"},
+    {"{\"limits\":{\"maxBodyBytes\":1073741825}}", ERR_INVALID,
+     "limits.maxBodyBytes: 1073741825 is out of range: use 1024 to 1073741824"},
+    {"{\"limits\":{\"maxBodyBytes\":1024,\"maxHeaderBytes\":1048576}}", ERR_NONE, NULL},
+    {"{\"limits\":{\"maxHeaderBytes\":4095}}", ERR_INVALID,
+     "limits.maxHeaderBytes: 4095 is out of range: use 4096 to 1048576"},
+    {"{\"limits\":{\"maxHeaderBytes\":-65536}}", ERR_INVALID,
+     "limits.maxHeaderBytes: -65536 is out of range: use 4096 to 1048576"},
+    {"{\"limits\":{\"maxConnections\":0}}", ERR_INVALID,
+     "limits.maxConnections: 0 is out of range: use 1 to 1048576"},
+    {"{\"limits\":{\"maxConnections\":true}}", ERR_INVALID,
+     "limits.maxConnections: must be an integer"},
+    {"{\"limits\":{\"readTimeout\":15}}", ERR_INVALID,
+     "limits.readTimeout: must be a duration string such as \"15s\""},
+    {"{\"limits\":{\"readTimeout\":\"15\"}}", ERR_INVALID,
+     "limits.readTimeout: time: missing unit in duration \"15\""},
+    {"{\"limits\":{\"readTimeout\":\"-1s\"}}", ERR_INVALID,
+     "limits.readTimeout: -1s is out of range: use 1s to 1h0m0s"},
+    {"{\"limits\":{\"writeTimeout\":\"0s\"}}", ERR_INVALID,
+     "limits.writeTimeout: 0s is out of range: use 1s to 1h0m0s"},
+    {"{\"limits\":{\"idleTimeout\":\"999ms\"}}", ERR_INVALID,
+     "limits.idleTimeout: 999ms is out of range: use 1s to 1h0m0s"},
+    {"{\"limits\":{\"handshakeTimeout\":\"1h0m1s\"}}", ERR_INVALID,
+     "limits.handshakeTimeout: 1h0m1s is out of range: use 1s to 1h0m0s"},
+    {"{\"limits\":{\"readTimeout\":\"1s\",\"handshakeTimeout\":\"1h\"}}", ERR_NONE, NULL},
+    {"{\"limits\":{\"readtimeout\":\"5s\"}}", ERR_INVALID,
+     "limits.readtimeout: unknown limit; use maxBodyBytes, maxHeaderBytes, maxConnections, "
+     "readTimeout, writeTimeout, idleTimeout or handshakeTimeout"},
     {"{\"tls\":\"x\"}", ERR_INVALID, "tls must be an object"},
     {"{\"tls\":{\"cipherSuites\":[\"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\",\"TLS_FOO\"]}}",
      ERR_INVALID, "tls.cipherSuites: unsupported cipher suite 'TLS_FOO'"},
@@ -375,6 +409,67 @@ static void test_parse_errors(void **state)
 	assert_int_equal(ca_config_load("/nonexistent/ca.json", &cfg, &err), -1);
 	assert_int_equal(err.kind, ERR_NOT_FOUND);
 	assert_null(cfg);
+}
+
+static void test_limits(void **state)
+{
+	struct ca_config *cfg = NULL;
+	struct error err = {0};
+	struct ca_limits def;
+	(void)state;
+
+	ca_limits_default(&def);
+	assert_true(def.max_body_bytes == 1048576);
+	assert_true(def.max_header_bytes == 65536);
+	assert_true(def.max_connections == 4096);
+	assert_true(def.read_timeout_ns == 15 * NS_PER_SEC);
+	assert_true(def.write_timeout_ns == 15 * NS_PER_SEC);
+	assert_true(def.idle_timeout_ns == 60 * NS_PER_SEC);
+	assert_true(def.handshake_timeout_ns == 10 * NS_PER_SEC);
+
+	/* No "limits": the defaults. */
+	assert_int_equal(ca_config_load(DATA("ca_minimal.json"), &cfg, &err), 0);
+	assert_memory_equal(&cfg->limits, &def, sizeof(def));
+	ca_config_free(cfg);
+
+	/* Every member set. */
+	assert_int_equal(ca_config_load(DATA("ca_limits.json"), &cfg, &err), 0);
+	assert_true(cfg->limits.max_body_bytes == 4096);
+	assert_true(cfg->limits.max_header_bytes == 8192);
+	assert_true(cfg->limits.max_connections == 3);
+	assert_true(cfg->limits.read_timeout_ns == 2 * NS_PER_SEC);
+	assert_true(cfg->limits.write_timeout_ns == 1500 * NS_PER_MS);
+	assert_true(cfg->limits.idle_timeout_ns == 2 * NS_PER_MIN);
+	assert_true(cfg->limits.handshake_timeout_ns == NS_PER_HOUR);
+	ca_config_free(cfg);
+
+	/* Some members set, one null: the others keep their defaults. */
+	cfg = parse_ok("{\"root\":\"r\",\"crt\":\"c\",\"key\":\"k\",\"address\":\":1\","
+		       "\"limits\":{\"readTimeout\":\"1m30s\",\"maxConnections\":null}}");
+	assert_true(cfg->limits.read_timeout_ns == 90 * NS_PER_SEC);
+	def.read_timeout_ns = 90 * NS_PER_SEC;
+	assert_memory_equal(&cfg->limits, &def, sizeof(def));
+	ca_config_free(cfg);
+
+	/* An empty object and a null "limits" are the defaults too. */
+	cfg = parse_ok(
+	    "{\"root\":\"r\",\"crt\":\"c\",\"key\":\"k\",\"address\":\":1\",\"limits\":{}}");
+	assert_true(cfg->limits.idle_timeout_ns == 60 * NS_PER_SEC);
+	ca_config_free(cfg);
+	cfg = parse_ok(
+	    "{\"root\":\"r\",\"crt\":\"c\",\"key\":\"k\",\"address\":\":1\",\"limits\":null}");
+	assert_true(cfg->limits.max_body_bytes == 1048576);
+	ca_config_free(cfg);
+
+	/* The message names the file and the field. */
+	assert_int_equal(ca_config_load(DATA("ca_limits_bad.json"), &cfg, &err), -1);
+	assert_null(cfg);
+	assert_int_equal(err.kind, ERR_INVALID);
+	assert_string_equal(
+	    err.msg,
+	    "error parsing " DATA("ca_limits_bad.json") ": limits.idleTimeout: "
+							"time: unknown unit \"d\" in duration "
+							"\"1d\"");
 }
 
 static void test_host_port(void **state)
@@ -714,6 +809,7 @@ int main(void)
 	    cmocka_unit_test(test_optional_fields),
 	    cmocka_unit_test(test_validation_errors),
 	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_host_port),
 	    cmocka_unit_test_setup_teardown(test_write_tabs, setup_dir, teardown_dir),
 	    cmocka_unit_test_setup_teardown(test_write_spaces_and_escapes, setup_dir, teardown_dir),

@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build deps run test test-fast test-asan bench fuzz fuzz-smoke format clean
+.PHONY: all build deps run test test-fast test-asan bench fuzz fuzz-smoke format clean tls-check
 
 all: build
 
@@ -36,6 +36,10 @@ test-asan:
 
 bench: deps build
 	@scripts/bench.sh $(BUILD)
+
+# testssl.sh against a throwaway local stride-ca (~2-3 min; TLS_CHECK_FULL=1 runs every check).
+tls-check: deps build
+	@scripts/tls-check.sh $(BUILD)
 
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_BUILD)

@@ -12,50 +12,72 @@
 #include "base/str.h"
 #include "crypto/cert.h"
 
-/* Go/IANA names (files.md §2.4) to OpenSSL names; "" marks the TLS 1.3 suites. */
+/* Go/IANA names (files.md §2.4) to OpenSSL names; "" marks the TLS 1.3 suites. ca.json may
+ * name all of them (step-ca accepts them), but stride-ca serves only the `allowed` ones:
+ * ECDHE key exchange (forward secrecy) with an AEAD cipher. */
 static const struct {
 	const char *iana;
 	const char *openssl;
+	bool allowed;
 } cipher_names[] = {
-    {"TLS_RSA_WITH_RC4_128_SHA", "RC4-SHA"},
-    {"TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA"},
-    {"TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA"},
-    {"TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA"},
-    {"TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256"},
-    {"TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256"},
-    {"TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384"},
-    {"TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", "ECDHE-ECDSA-RC4-SHA"},
-    {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA"},
-    {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA"},
-    {"TLS_ECDHE_RSA_WITH_RC4_128_SHA", "ECDHE-RSA-RC4-SHA"},
-    {"TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-RSA-DES-CBC3-SHA"},
-    {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA"},
-    {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA"},
-    {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256"},
-    {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256"},
-    {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"},
-    {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
-    {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384"},
-    {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
-    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305"},
-    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"},
-    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"},
-    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
-    {"TLS_AES_128_GCM_SHA256", ""},
-    {"TLS_AES_256_GCM_SHA384", ""},
-    {"TLS_CHACHA20_POLY1305_SHA256", ""},
+    {"TLS_RSA_WITH_RC4_128_SHA", "RC4-SHA", false},
+    {"TLS_RSA_WITH_3DES_EDE_CBC_SHA", "DES-CBC3-SHA", false},
+    {"TLS_RSA_WITH_AES_128_CBC_SHA", "AES128-SHA", false},
+    {"TLS_RSA_WITH_AES_256_CBC_SHA", "AES256-SHA", false},
+    {"TLS_RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256", false},
+    {"TLS_RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256", false},
+    {"TLS_RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384", false},
+    {"TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", "ECDHE-ECDSA-RC4-SHA", false},
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA", false},
+    {"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA", false},
+    {"TLS_ECDHE_RSA_WITH_RC4_128_SHA", "ECDHE-RSA-RC4-SHA", false},
+    {"TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "ECDHE-RSA-DES-CBC3-SHA", false},
+    {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA", false},
+    {"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA", false},
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256", false},
+    {"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256", false},
+    {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", true},
+    {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", true},
+    {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", true},
+    {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384", true},
+    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", true},
+    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", true},
+    {"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305", "ECDHE-RSA-CHACHA20-POLY1305", true},
+    {"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305", true},
+    {"TLS_AES_128_GCM_SHA256", "", true},
+    {"TLS_AES_256_GCM_SHA384", "", true},
+    {"TLS_CHACHA20_POLY1305_SHA256", "", true},
 };
 
 /* Used when the configuration leaves no TLS <= 1.2 suite: forward secrecy and AEAD only. */
-#define TLS_DEFAULT_CIPHERS    "ECDHE+AESGCM:ECDHE+CHACHA20"
+#define TLS_DEFAULT_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20"
+/* TLS 1.3 (not configurable, as in Go): the three AEAD suites, never CCM. */
+#define TLS13_CIPHERSUITES                                                                         \
+	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
+/* Key exchange groups, in the server's order of preference. */
+#define TLS_GROUPS	       "X25519:P-256:P-384"
 #define TLS_SESSION_ID_CONTEXT "stride-ca"
 
-const char *tls_cipher_openssl_name(const char *iana)
+static int cipher_index(const char *iana)
 {
 	for (size_t i = 0; iana != NULL && i < sizeof(cipher_names) / sizeof(cipher_names[0]); i++)
 		if (strcmp(cipher_names[i].iana, iana) == 0)
-			return cipher_names[i].openssl;
-	return NULL;
+			return (int)i;
+	return -1;
+}
+
+const char *tls_cipher_openssl_name(const char *iana)
+{
+	int i = cipher_index(iana);
+
+	return i >= 0 ? cipher_names[i].openssl : NULL;
+}
+
+bool tls_cipher_allowed(const char *iana)
+{
+	int i = cipher_index(iana);
+
+	return i >= 0 && cipher_names[i].allowed;
 }
 
 int tls_cipher_list(const struct strv *names, char **out, struct error *err)
@@ -70,6 +92,14 @@ int tls_cipher_list(const struct strv *names, char **out, struct error *err)
 
 		if (name == NULL) {
 			err_set(err, ERR_INVALID, "unsupported tls cipher suite '%s'", names->v[i]);
+			goto out;
+		}
+		if (!tls_cipher_allowed(names->v[i])) {
+			err_set(
+			    err, ERR_INVALID,
+			    "tls cipher suite '%s' is not allowed: stride-ca only accepts ECDHE "
+			    "suites with AES-GCM or ChaCha20-Poly1305",
+			    names->v[i]);
 			goto out;
 		}
 		if (name[0] == '\0')
@@ -177,22 +207,49 @@ static int add_client_ca_names(SSL_CTX *ctx, struct authority *a, struct error *
 	return 0;
 }
 
-static int set_versions(SSL_CTX *ctx, const struct tls_config *tls, struct error *err)
+/* Refuses a configured version below TLS 1.2 (ca.json may say 1.0 or 1.1, as step-ca allows). */
+static int check_version(double v, int version, const char *name, struct error *err)
 {
-	int min =
-	    tls->min_version == 0 ? TLS1_2_VERSION : tls_version_from_config(tls->min_version);
-	int max =
-	    tls->max_version == 0 ? TLS1_3_VERSION : tls_version_from_config(tls->max_version);
+	if (version == 0)
+		return err_set(err, ERR_INVALID, "unsupported tls %s %g", name, v);
+	if (version < TLS1_2_VERSION)
+		return err_set(err, ERR_INVALID,
+			       "tls %s %.1f is not allowed: stride-ca requires TLS 1.2 or later",
+			       name, v);
+	return 0;
+}
 
-	if (min == 0)
-		return err_set(err, ERR_INVALID, "unsupported tls minVersion %g", tls->min_version);
-	if (max == 0)
-		return err_set(err, ERR_INVALID, "unsupported tls maxVersion %g", tls->max_version);
-	if (min > max)
+int tls_version_range(const struct tls_config *tls, int *min, int *max, struct error *err)
+{
+	*min = tls->min_version == 0 ? TLS1_2_VERSION : tls_version_from_config(tls->min_version);
+	*max = tls->max_version == 0 ? TLS1_3_VERSION : tls_version_from_config(tls->max_version);
+	if (check_version(tls->min_version, *min, "minVersion", err) != 0 ||
+	    check_version(tls->max_version, *max, "maxVersion", err) != 0)
+		return -1;
+	if (*min > *max)
 		return err_set(err, ERR_INVALID, "tls minVersion cannot exceed tls maxVersion");
-	if (SSL_CTX_set_min_proto_version(ctx, min) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, max) != 1)
-		return err_openssl(err, ERR_CRYPTO, "error setting the TLS versions");
+	return 0;
+}
+
+/* Defence in depth: every TLS <= 1.2 suite the context ended up with is ECDHE + AEAD with an
+ * authenticated server (whatever OpenSSL's aliases or the system configuration expanded to). */
+static int check_ctx_ciphers(SSL_CTX *ctx, struct error *err)
+{
+	STACK_OF(SSL_CIPHER) *list = SSL_CTX_get_ciphers(ctx);
+
+	for (int i = 0; i < sk_SSL_CIPHER_num(list); i++) {
+		const SSL_CIPHER *c = sk_SSL_CIPHER_value(list, i);
+		int auth = SSL_CIPHER_get_auth_nid(c);
+
+		if (SSL_CIPHER_get_kx_nid(c) == NID_kx_any) /* TLS 1.3 */
+			continue;
+		if (SSL_CIPHER_get_kx_nid(c) != NID_kx_ecdhe || !SSL_CIPHER_is_aead(c) ||
+		    (auth != NID_auth_ecdsa && auth != NID_auth_rsa))
+			return err_set(err, ERR_INVALID,
+				       "tls cipher suite %s is not allowed: stride-ca only accepts "
+				       "ECDHE suites with AES-GCM or ChaCha20-Poly1305",
+				       SSL_CIPHER_get_name(c));
+	}
 	return 0;
 }
 
@@ -202,20 +259,41 @@ SSL_CTX *tls_ctx_new(struct authority *a, EVP_PKEY *key, X509 *leaf, struct erro
 	STACK_OF(X509) *inter = authority_intermediates(a);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	char *ciphers = NULL;
+	int min = 0, max = 0;
 	int rc = -1;
 
 	if (ctx == NULL) {
 		err_openssl(err, ERR_CRYPTO, "error creating the TLS context");
 		goto out;
 	}
+	/* No compression (CRIME), no renegotiation of either side (OpenSSL 3 refuses a client's
+	 * renegotiation unless ALLOW_CLIENT_RENEGOTIATION is set; it is cleared in case the
+	 * system configuration set it), the server's cipher order. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 				     SSL_OP_CIPHER_SERVER_PREFERENCE);
-	if (set_versions(ctx, &cfg->tls, err) != 0 ||
+	SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION |
+				       SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION);
+	if (tls_version_range(&cfg->tls, &min, &max, err) != 0 ||
 	    tls_cipher_list(&cfg->tls.cipher_suites, &ciphers, err) != 0)
 		goto out;
+	if (SSL_CTX_set_min_proto_version(ctx, min) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, max) != 1) {
+		err_openssl(err, ERR_CRYPTO, "error setting the TLS versions");
+		goto out;
+	}
 	if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
 		err_openssl(err, ERR_INVALID,
 			    "none of the configured tls cipherSuites is available");
+		goto out;
+	}
+	if (SSL_CTX_set_ciphersuites(ctx, TLS13_CIPHERSUITES) != 1) {
+		err_openssl(err, ERR_CRYPTO, "error setting the TLS 1.3 cipher suites");
+		goto out;
+	}
+	if (check_ctx_ciphers(ctx, err) != 0)
+		goto out;
+	if (SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1) {
+		err_openssl(err, ERR_CRYPTO, "error setting the TLS key exchange groups");
 		goto out;
 	}
 	if (SSL_CTX_use_certificate(ctx, leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||

@@ -30,12 +30,20 @@ struct tls_state {
 /* The OpenSSL name of a Go/IANA TLS <= 1.2 cipher suite name ("ECDHE-ECDSA-AES128-GCM-SHA256");
  * "" for TLS 1.3 suites (not configurable, as in Go); NULL when the name is unknown. */
 const char *tls_cipher_openssl_name(const char *iana);
+/* True when stride-ca serves this Go/IANA suite: ECDHE with AES-GCM or ChaCha20-Poly1305, or a
+ * TLS 1.3 suite; false for CBC, RC4, 3DES, RSA key exchange and unknown names. */
+bool tls_cipher_allowed(const char *iana);
 /* The OpenSSL cipher list for a list of Go/IANA names (":"-joined, TLS 1.3 names skipped;
- * OpenSSL's AEAD+ECDHE set when nothing remains); *out malloc'd. Unknown name -> ERR_INVALID. */
+ * OpenSSL's AEAD+ECDHE set when nothing remains); *out malloc'd. Unknown name or a suite
+ * tls_cipher_allowed refuses (named in the message) -> ERR_INVALID. */
 int tls_cipher_list(const struct strv *names, char **out, struct error *err);
 /* The protocol version of a ca.json number (1.0, 1.1, 1.2, 1.3 -> TLS1_x_VERSION); 0 when
  * unknown. */
 int tls_version_from_config(double v);
+/* The protocol versions to serve for a tls section (0 = default: TLS 1.2 .. 1.3) into *min and
+ * *max; ERR_INVALID for unknown versions, for versions below 1.2 (step-ca accepts 1.0 and 1.1,
+ * stride-ca refuses to start) and for min > max. */
+int tls_version_range(const struct tls_config *tls, int *min, int *max, struct error *err);
 
 /* Builds a server SSL_CTX from the authority's configuration with this key and leaf (the
  * intermediates are sent after it); client certificates are requested and verified if given.

@@ -614,6 +614,132 @@ static void test_tls_names(void **state)
 	assert_int_equal(tls_version_from_config(-1.2), 0);
 }
 
+static void test_tls_cipher_policy(void **state)
+{
+	static const char *const refused[] = {
+	    "TLS_RSA_WITH_RC4_128_SHA",
+	    "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+	    "TLS_RSA_WITH_AES_128_CBC_SHA",
+	    "TLS_RSA_WITH_AES_256_CBC_SHA",
+	    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+	    "TLS_RSA_WITH_AES_128_GCM_SHA256",
+	    "TLS_RSA_WITH_AES_256_GCM_SHA384",
+	    "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+	    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+	    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+	    "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+	    "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+	    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+	    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+	    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+	    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+	};
+	static const char *const allowed[] = {
+	    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+	    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+	    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+	    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+	    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+	    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+	    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+	    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+	    "TLS_AES_128_GCM_SHA256",
+	    "TLS_AES_256_GCM_SHA384",
+	    "TLS_CHACHA20_POLY1305_SHA256",
+	};
+	struct strv names = {0};
+	struct error err = {0};
+	char *list = NULL;
+	char want[256];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_non_null(tls_cipher_openssl_name(refused[i]));
+		assert_false(tls_cipher_allowed(refused[i]));
+		strv_push(&names, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+		strv_push(&names, refused[i]);
+		err_clear(&err);
+		assert_int_equal(tls_cipher_list(&names, &list, &err), -1);
+		assert_null(list);
+		assert_int_equal(err.kind, ERR_INVALID);
+		snprintf(
+		    want, sizeof(want),
+		    "tls cipher suite '%s' is not allowed: stride-ca only accepts ECDHE suites "
+		    "with AES-GCM or ChaCha20-Poly1305",
+		    refused[i]);
+		assert_string_equal(err.msg, want);
+		strv_free(&names);
+	}
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		assert_true(tls_cipher_allowed(allowed[i]));
+		strv_push(&names, allowed[i]);
+	}
+	assert_false(tls_cipher_allowed("TLS_NOPE"));
+	assert_false(tls_cipher_allowed(NULL));
+
+	/* Every allowed name at once: the TLS <= 1.2 ones in the configured order. */
+	assert_int_equal(tls_cipher_list(&names, &list, &err), 0);
+	assert_string_equal(list, "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:"
+				  "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:"
+				  "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-CHACHA20-POLY1305:"
+				  "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-CHACHA20-POLY1305");
+	free(list);
+	strv_free(&names);
+
+	/* Only TLS 1.3 names: the default ECDHE + AEAD set for TLS 1.2. */
+	strv_push(&names, "TLS_AES_128_GCM_SHA256");
+	assert_int_equal(tls_cipher_list(&names, &list, &err), 0);
+	assert_string_equal(list, "ECDHE+AESGCM:ECDHE+CHACHA20");
+	free(list);
+	strv_free(&names);
+}
+
+static void expect_version_range(double min_v, double max_v, int min, int max)
+{
+	struct tls_config tls = {.min_version = min_v, .max_version = max_v};
+	struct error err = {0};
+	int got_min = -1, got_max = -1;
+
+	assert_int_equal(tls_version_range(&tls, &got_min, &got_max, &err), 0);
+	assert_int_equal(got_min, min);
+	assert_int_equal(got_max, max);
+}
+
+static void expect_version_error(double min_v, double max_v, const char *msg)
+{
+	struct tls_config tls = {.min_version = min_v, .max_version = max_v};
+	struct error err = {0};
+	int got_min = -1, got_max = -1;
+
+	assert_int_equal(tls_version_range(&tls, &got_min, &got_max, &err), -1);
+	assert_int_equal(err.kind, ERR_INVALID);
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_tls_version_range(void **state)
+{
+	(void)state;
+
+	expect_version_range(0, 0, TLS1_2_VERSION, TLS1_3_VERSION);
+	expect_version_range(1.2, 1.3, TLS1_2_VERSION, TLS1_3_VERSION);
+	expect_version_range(1.3, 0, TLS1_3_VERSION, TLS1_3_VERSION);
+	expect_version_range(1.3, 1.3, TLS1_3_VERSION, TLS1_3_VERSION);
+	expect_version_range(0, 1.2, TLS1_2_VERSION, TLS1_2_VERSION);
+	expect_version_range(1.2, 1.2, TLS1_2_VERSION, TLS1_2_VERSION);
+
+	expect_version_error(
+	    1.0, 0, "tls minVersion 1.0 is not allowed: stride-ca requires TLS 1.2 or later");
+	expect_version_error(
+	    1.1, 1.3, "tls minVersion 1.1 is not allowed: stride-ca requires TLS 1.2 or later");
+	expect_version_error(
+	    0, 1.1, "tls maxVersion 1.1 is not allowed: stride-ca requires TLS 1.2 or later");
+	expect_version_error(
+	    1.1, 1.1, "tls minVersion 1.1 is not allowed: stride-ca requires TLS 1.2 or later");
+	expect_version_error(1.3, 1.2, "tls minVersion cannot exceed tls maxVersion");
+	expect_version_error(1.25, 0, "unsupported tls minVersion 1.25");
+	expect_version_error(0, 2, "unsupported tls maxVersion 2");
+}
+
 static void expect_split(const char *addr, const char *host, const char *port)
 {
 	char *h = NULL, *p = NULL;
@@ -682,6 +808,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sign_body_limits, setup_csr, teardown_csr),
 	    cmocka_unit_test(test_json_field),
 	    cmocka_unit_test(test_tls_names),
+	    cmocka_unit_test(test_tls_cipher_policy),
+	    cmocka_unit_test(test_tls_version_range),
 	    cmocka_unit_test(test_split_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

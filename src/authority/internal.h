@@ -126,6 +126,12 @@ void token_grant_free(struct token_grant *g);
 int token_authorize(struct authority *a, const char *token, enum token_op op,
 		    struct token_grant *out, struct error *err);
 
+/* The replay check: refuses (ERR_UNAUTHORIZED used_msg) a token whose key (its jti, or the
+ * SHA-256 of the token) is recorded as used; *key_out (malloc'd) is the key to record. The
+ * key is recorded later, with the request's other writes: a concurrent request with the same
+ * key loses at commit time. */
+int check_replay(struct authority *a, const struct jws *jws, const char *token,
+		 const char *used_msg, char **key_out, struct error *err);
 /* --- renew.c ---------------------------------------------------------- */
 
 /* Decodes a JWS header member holding base64 DER certificates (x5c, x5cInsecure), leaf

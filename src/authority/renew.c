@@ -159,33 +159,6 @@ static int check_renew_claims(const struct jws *jws, X509 *leaf, struct error *e
 	return rc;
 }
 
-/* The replay check of a renew token; *key_out (malloc'd) is the key to record as used. */
-static int check_renew_replay(struct authority *a, const struct jws *jws, const char *token,
-			      char **key_out, struct error *err)
-{
-	const char *jti = jwt_claim_str(jws, "jti");
-	unsigned char md[32];
-	char *key;
-	bool used = false;
-
-	if (jti != NULL && jti[0] != '\0') {
-		key = xstrdup(jti);
-	} else {
-		EVP_Digest(token, strlen(token), md, NULL, EVP_sha256(), NULL);
-		key = hex_encode(md, sizeof(md));
-	}
-	if (a->store->ops->token_used(a->store, key, &used, err) != 0) {
-		free(key);
-		return -1;
-	}
-	if (used) {
-		free(key);
-		return err_set(err, ERR_UNAUTHORIZED, "renew token already used");
-	}
-	*key_out = key;
-	return 0;
-}
-
 /* Validates a renew token and returns its certificate (tokens.md §7.2). *leaf owned; *key
  * (owned) is the token key to record, set once the replay check passed. */
 static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf, char **key,
@@ -222,7 +195,7 @@ static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf,
 			"with a token");
 		goto out;
 	}
-	if (check_renew_replay(a, &jws, token, key, err) != 0 ||
+	if (check_replay(a, &jws, token, "renew token already used", key, err) != 0 ||
 	    check_renew_claims(&jws, sk_X509_value(chain, 0), err) != 0 ||
 	    audience_from_claims(jws.payload, &aud, err) != 0)
 		goto out;

@@ -90,10 +90,8 @@ static int check_issued_after_start(const struct authority *a, const struct jws 
 	return 0;
 }
 
-/* The replay check: refuses a token key already recorded as used. The key is recorded later,
- * with the request's other writes (a concurrent request with the same key loses there). */
-static int check_replay(struct authority *a, const struct jws *jws, const char *token,
-			char **key_out, struct error *err)
+int check_replay(struct authority *a, const struct jws *jws, const char *token,
+		 const char *used_msg, char **key_out, struct error *err)
 {
 	char *key = replay_key(jws, token);
 	bool used = false;
@@ -104,7 +102,7 @@ static int check_replay(struct authority *a, const struct jws *jws, const char *
 	}
 	if (used) {
 		free(key);
-		return err_set(err, ERR_UNAUTHORIZED, "token already used");
+		return err_set(err, ERR_UNAUTHORIZED, "%s", used_msg);
 	}
 	*key_out = key;
 	return 0;
@@ -242,7 +240,7 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 		goto out;
 	}
 	if (check_issued_after_start(a, &jws, err) != 0 ||
-	    check_replay(a, &jws, token, &out->token_id, err) != 0)
+	    check_replay(a, &jws, token, "token already used", &out->token_id, err) != 0)
 		goto out;
 	if (p->type == PROV_JWK	  ? jwk_authorize(a, p, &jws, &aud, op, err)
 	    : p->type == PROV_X5C ? x5c_authorize(a, p, &jws, &aud, op, out, err)

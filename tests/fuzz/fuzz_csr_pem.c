@@ -7,6 +7,8 @@
 #include "crypto/csr.h"
 #include "crypto/key.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -14,17 +16,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	X509_REQ *csr = NULL;
 	STACK_OF(X509) *chain = NULL;
 	EVP_PKEY *key = NULL;
+	char *fp = NULL;
 
 	if (csr_parse(data, size, &csr, NULL) == 0) {
 		struct names n = {0};
 		(void)csr_verify(csr, NULL);
 		if (csr_names(csr, &n, NULL) == 0)
 			names_free(&n);
+		if (csr_fingerprint_b64url(csr, &fp, NULL) == 0)
+			free(fp);
 		X509_REQ_free(csr);
 	}
 	if (cert_parse_chain(data, size, &chain, NULL) == 0)
 		sk_X509_pop_free(chain, X509_free);
-	if (key_parse_private(data, size, "password", &key, NULL) == 0)
+	/* the password only where the key derivation is cheap (fuzz_util.h) */
+	if (key_parse_private(data, size, fuzz_kdf_ok(data, size) ? "password" : NULL, &key,
+			      NULL) == 0)
 		EVP_PKEY_free(key);
 	return 0;
 }

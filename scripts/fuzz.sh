@@ -12,6 +12,8 @@
 #                  target gets FUZZ_BUDGET / number of targets, at least 1
 #   FUZZ_TARGETS   names to run, space-separated (default: all), e.g. "fuzz_b64 fuzz_jwk"
 #   FUZZ_JOBS      targets run at the same time (default 1)
+#   FUZZ_FRESH=1   start from the seeds only, dropping BUILD_DIR/corpus/<name> (what earlier
+#                  runs found); keeps a short smoke run short however long `make fuzz` ran
 #   FUZZ_MERGE=1   afterwards, add the inputs that found new coverage to tests/fuzz/corpus
 #
 # Per target, tests/fuzz/<name>.options may hold extra libFuzzer flags (one per line, '#'
@@ -56,6 +58,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # run_one NAME: fuzzes one target, writes BUILD_DIR/NAME.result ("ok ..." or "FAILED").
 run_one() {
 	local t=$1 seeds=tests/fuzz/corpus/$1 work=$build/corpus/$1 flags line words stats
+	[[ ${FUZZ_FRESH:-} == 1 ]] && rm -rf "$work"
 	mkdir -p "$work" "$build/artifacts"
 	if [[ -d $seeds ]]; then
 		cp -n "$seeds"/* "$work"/ 2>/dev/null || true

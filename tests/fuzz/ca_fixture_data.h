@@ -1,61 +1,60 @@
 /* ca_fixture_data.h - a throwaway test CA for the fuzz targets (generated once; the keys
- * protect nothing). Valid until 2100. Provisioner key password: "password". */
+ * protect nothing). Valid from 2000 until 2100. Provisioner key password: "password". */
 
 static const char FX_ROOT_PEM[] =
     "-----BEGIN CERTIFICATE-----\n"
-    "MIIBrjCCAVOgAwIBAgIQPWm4uJN4hGulCpGF7+B6sDAKBggqhkjOPQQDAjA0MRQw\n"
+    "MIIBrDCCAVOgAwIBAgIQZI/dG4LZgMKRw3rk+TVl2zAKBggqhkjOPQQDAjA0MRQw\n"
     "EgYDVQQKEwtTdHJpZGUgRnV6ejEcMBoGA1UEAxMTU3RyaWRlIEZ1enogUm9vdCBD\n"
-    "QTAgFw0yNjExMjEwNjI0NTdaGA8yMTAwMDEwMTAwMDAwMFowNDEUMBIGA1UEChML\n"
+    "QTAgFw0wMDAxMDEwMDAwMDBaGA8yMTAwMDEwMTAwMDAwMFowNDEUMBIGA1UEChML\n"
     "U3RyaWRlIEZ1enoxHDAaBgNVBAMTE1N0cmlkZSBGdXp6IFJvb3QgQ0EwWTATBgcq\n"
-    "hkjOPQIBBggqhkjOPQMBBwNCAAS7uKRG7pcE1730VSiAgYQ/mQ4d92pdy9oiHkNU\n"
-    "L4sYKPPdhic1oYboD+/tK+3K7FZLCVWyoXubjNX+ocXs4a1oo0UwQzAOBgNVHQ8B\n"
-    "Af8EBAMCAQYwEgYDVR0TAQH/BAgwBgEB/wIBATAdBgNVHQ4EFgQUVhuv9jS4Nlan\n"
-    "OO7Hdsz91/+bF44wCgYIKoZIzj0EAwIDSQAwRgIhAJpcmBFQt614Ri9WG1QfDg66\n"
-    "Z/v2IHLg3U4OjfuRhH0kAiEAgPRpZICnTVxDe6kOD3hjW/3JJNjM15nuDQRoK08f\n"
-    "vm0=\n"
+    "hkjOPQIBBggqhkjOPQMBBwNCAAShWZND0prhAhkp+nQ8QnaUHTfKAk9JaJVgndfV\n"
+    "yn56ehcoQqlV3+acUiqeTQwHZNSWi7WbGJRYz1hQr1kVd1pTo0UwQzAOBgNVHQ8B\n"
+    "Af8EBAMCAQYwEgYDVR0TAQH/BAgwBgEB/wIBATAdBgNVHQ4EFgQUDF61ZEv76zJN\n"
+    "CATEFl8Vh6sdDO4wCgYIKoZIzj0EAwIDRwAwRAIgIz5BkYR1P2ObnD4UE3fBkC9P\n"
+    "36NHwG8Xg0k+knnlxIYCIH9o9RmHDzbhEpO0P3a+S9q8OTtBoy4yJyEGpOdqZjxV\n"
     "-----END CERTIFICATE-----\n";
 
 static const char FX_INTER_PEM[] =
     "-----BEGIN CERTIFICATE-----\n"
-    "MIIB1TCCAXygAwIBAgIQN44+wYt5eRsMIHQz2skpYjAKBggqhkjOPQQDAjA0MRQw\n"
-    "EgYDVQQKEwtTdHJpZGUgRnV6ejEcMBoGA1UEAxMTU3RyaWRlIEZ1enogUm9vdCBD\n"
-    "QTAgFw0yNjExMjEwNjI0NTdaGA8yMTAwMDEwMTAwMDAwMFowPDEUMBIGA1UEChML\n"
-    "U3RyaWRlIEZ1enoxJDAiBgNVBAMTG1N0cmlkZSBGdXp6IEludGVybWVkaWF0ZSBD\n"
-    "QTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABFgp91qdB58s3I/nyun5j4/Eo4+t\n"
-    "ZW0znXeG7GfYCyM4ha176lEKsQj8cASahERb/Jiv0Z8YO6VL/h02dp2p7UWjZjBk\n"
-    "MA4GA1UdDwEB/wQEAwIBBjASBgNVHRMBAf8ECDAGAQH/AgEAMB0GA1UdDgQWBBSH\n"
-    "Jz4RIk+O0Y7rI314F2aRXt+e0jAfBgNVHSMEGDAWgBRWG6/2NLg2Vqc47sd2zP3X\n"
-    "/5sXjjAKBggqhkjOPQQDAgNHADBEAiAnRq0ITDnlDpZ9pFFWr20Hbg9wUUv6lq+d\n"
-    "2XmuWkZ3yQIgX1d5EnuZi6q2X+dX1pEmeMbIJGuqybsDzdvZsRCngjY=\n"
+    "MIIB1jCCAXugAwIBAgIPbmHlgMgf7Yl11YvIg12iMAoGCCqGSM49BAMCMDQxFDAS\n"
+    "BgNVBAoTC1N0cmlkZSBGdXp6MRwwGgYDVQQDExNTdHJpZGUgRnV6eiBSb290IENB\n"
+    "MCAXDTAwMDEwMTAwMDAwMFoYDzIxMDAwMTAxMDAwMDAwWjA8MRQwEgYDVQQKEwtT\n"
+    "dHJpZGUgRnV6ejEkMCIGA1UEAxMbU3RyaWRlIEZ1enogSW50ZXJtZWRpYXRlIENB\n"
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEj5QJ8F7shEBiDBaZ2Fx4zt/gTyk6\n"
+    "ooAklygd7Ty3YPe2+FO/urXgTfhK8K+IsesVMRyBwXFdll9JuBm5dCEu8KNmMGQw\n"
+    "DgYDVR0PAQH/BAQDAgEGMBIGA1UdEwEB/wQIMAYBAf8CAQAwHQYDVR0OBBYEFHV+\n"
+    "Hi2WJZSCHLgRII4yQ3Q2qVSpMB8GA1UdIwQYMBaAFAxetWRL++syTQgExBZfFYer\n"
+    "HQzuMAoGCCqGSM49BAMCA0kAMEYCIQCqm9dH7NCZ5SJb/ju/BwwibjNDzcQO+LAX\n"
+    "mF14902PIQIhAN06lZrQGJj+UVVKIRW23gFlPPMKOgVciXHcHpv/wvKz\n"
     "-----END CERTIFICATE-----\n";
 
 static const char FX_INTER_KEY_PEM[] =
     "-----BEGIN EC PRIVATE KEY-----\n"
-    "MHcCAQEEIBmKwTSNfhH3MKa16Zcs6tEVhfWqtO1ddxQAex5GuGk+oAoGCCqGSM49\n"
-    "AwEHoUQDQgAEWCn3Wp0Hnyzcj+fK6fmPj8Sjj61lbTOdd4bsZ9gLIziFrXvqUQqx\n"
-    "CPxwBJqERFv8mK/Rnxg7pUv+HTZ2nantRQ==\n"
+    "MHcCAQEEILDOVKC/TrHpNfwr0jqBxLxytz7m0WlOCFbgibM44j8ooAoGCCqGSM49\n"
+    "AwEHoUQDQgAEj5QJ8F7shEBiDBaZ2Fx4zt/gTyk6ooAklygd7Ty3YPe2+FO/urXg\n"
+    "TfhK8K+IsesVMRyBwXFdll9JuBm5dCEu8A==\n"
     "-----END EC PRIVATE KEY-----\n";
 
 static const char FX_PROV_KEY_PEM[] =
     "-----BEGIN EC PRIVATE KEY-----\n"
-    "MHcCAQEEIAu28cERHeDcoimQ21WICObmzlvoNhGtN/U0HNGccAeyoAoGCCqGSM49\n"
-    "AwEHoUQDQgAEQhH9NO39FaosbEG1/TwFqrUzvbsVjLjy8S82VsSPRO1MGe8PtM0H\n"
-    "4bIL1FlsNHiPcte9/dJ1//7vVCyPXBIsow==\n"
+    "MHcCAQEEIF/0VhMyd0Js0m72S/dohII1XeSlfZubvTqIVhxH3ip+oAoGCCqGSM49\n"
+    "AwEHoUQDQgAEUcKnWFNe+EkShTBhpzDLlfMvazl/qawbnRdIaSJCftnzMXTBNMbk\n"
+    "GcbM771O+25p56CQRXfjkFBJX5b9ML6Ncg==\n"
     "-----END EC PRIVATE KEY-----\n";
 
 static const char FX_PROV_JWK[] =
-    "{\"use\":\"sig\",\"kty\":\"EC\",\"kid\":\"dfCDkgj763q7qezN457Zn0izr0ZJQ0G7KqHH-Ed1d4U\","
-    "\"crv\":\"P-256\",\"alg\":\"ES256\",\"x\":\"QhH9NO39FaosbEG1_TwFqrUzvbsVjLjy8S82VsSPRO0\","
-    "\"y\":\"TBnvD7TNB-GyC9RZbDR4j3LXvf3Sdf_-71Qsj1wSLKM\"}";
+    "{\"use\":\"sig\",\"kty\":\"EC\",\"kid\":\"OJDLwy2OXfdZa7D-m6Z_lWgNxUsZR43sUsA1UgOLLHk\","
+    "\"crv\":\"P-256\",\"alg\":\"ES256\",\"x\":\"UcKnWFNe-EkShTBhpzDLlfMvazl_qawbnRdIaSJCftk\","
+    "\"y\":\"8zF0wTTG5BnGzO-9TvtuaeegkEV345BQSV-W_TC-jXI\"}";
 
-static const char FX_PROV_KID[] = "dfCDkgj763q7qezN457Zn0izr0ZJQ0G7KqHH-Ed1d4U";
+static const char FX_PROV_KID[] = "OJDLwy2OXfdZa7D-m6Z_lWgNxUsZR43sUsA1UgOLLHk";
 
 static const char FX_PROV_JWE[] =
     "eyJhbGciOiJQQkVTMi1IUzI1NitBMTI4S1ciLCJjdHkiOiJqd2sranNvbiIsImVuYyI6IkEyNTZHQ00iLCJwMmMiOjEwMD"
-    "AsInAycyI6IjBDaEZFWVdWcHJ6TmFhNjBZX21kQ0EifQ.ScBagDbQIeZVUg_oxDrK0Fi0aAdunEmixq_"
-    "YbiovN4BGi7U209cvkg.dGMKt5vdkrzMB5wZ."
-    "hk2jVEXfwH6MuerSPd8ru2Y1j5NzEzZePZF0qODy1N3EgrlLPIvOblfewA_RPhxu6hNTqrzr9WzjgI0e_"
-    "AZu8chxMNt40hYlCekTrGrCei3vSdYJX-Lvlf0gP14yEnFDhM8rddVK30bF8Wnc5WuUlzdB2pEodH3X7EzkkDL8r-"
-    "lNtoOZymgvr0C6VOiMcmqB6ulefSCDn3PeqAq3VsagedS-C4hm-154X4O_"
-    "2j1FuoRNnffa22rfqxLZVVCIlNREaSAfCgyX3aDXbc-UKAhiKFC53CYGDV6Ccu3jlPcUggAt5u-"
-    "D3y4PbancyG7Bhrt3N9w7bbcrOKxv8TesB-s.yt_FXNMvBONBImbNHMq6pQ";
+    "AsInAycyI6Ik50cW5GQ0c3UlRVNW5EbnhyWmVkU1EifQ.RXTYw3nns0ubD2anXd_"
+    "0KqYva8q1BmpDNVSDzqUDi2eYpI2YB9h0tQ.WI22TGMHSREgNLmk.TNhMWY_"
+    "xSB6iUry2ExIi2A7ZPMHIwDA93o6UjKxgY4qFEgrzfl_Po-vhoBeblo85VAauV65AwyO7ssypXSoIuwRJQP7a2-"
+    "9wHxsr6VADzvspEjTygIMxpraKENkylqQebfB7HDWJScFYLKgST1PAOekcWIKkn1v8JEcI6Ecs1Kg_XGdNvBmcHE-"
+    "uJaSh4WLTUB3e3fhHpKKWgRacHO8V38WZQN_4xcdfSoOaujFA_Csinq4VvJ-4YRtFI8V2ELwLOTm-"
+    "z9WgmEK2nTBqrZL2R11_KUZrvCN_X2rxGNggSJGSe6GsYxqEjSPU60iF0LFqIspX6PMMVohfIWPhhPc.IshxmI1eo8_"
+    "OyZ4o8ndmCA";

@@ -4,8 +4,9 @@
  *
  * writes valid tokens, request bodies, CA responses, keys, JWKs and certificates for the
  * fixture CA of ca_fixture.h to /tmp/seeds/<target>/<name>; copy what you want to keep into
- * tests/fuzz/corpus/<target>/. Tokens expire in 2100 and the leaf is valid until 2099, so the
- * seeds stay valid; they carry random jti values, so regenerating changes every file.
+ * tests/fuzz/corpus/<target>/. Tokens and the leaf are valid from 2000 (a machine whose clock
+ * is behind still accepts them) until 2099/2100; tokens carry random jti values, so
+ * regenerating changes every file.
  */
 #ifndef STRIDE_FUZZ_SEEDGEN_H
 #define STRIDE_FUZZ_SEEDGEN_H
@@ -31,6 +32,7 @@
 
 #include "ca_fixture.h"
 
+#define SEED_NBF 946684800  /* 2000-01-01 */
 #define SEED_EXP 4102444800 /* 2100-01-01 */
 
 static const char *seed_root;
@@ -221,7 +223,7 @@ static int seedgen_write_all(const char *root)
 	struct error err = {0};
 	struct issued issued = {0};
 	struct strv sans = {0};
-	int64_t now = time_now_ns() / NS_PER_SEC;
+	int64_t now = SEED_NBF;
 	char fp[65], thumb[44], *csr_pem, *tok = NULL, *serial, *s;
 	X509 *root_cert;
 
@@ -259,11 +261,11 @@ static int seedgen_write_all(const char *root)
 		seed_str("fuzz_token", "jwk_sign", tok);
 		seed_json("fuzz_sign_body", "jwk", '0',
 			  json_pack("{s:s, s:s, s:s, s:s}", "csr", csr_pem, "ott", tok, "notBefore",
-				    "", "notAfter", "2099-01-01T00:00:00Z"));
+				    "2000-01-01T00:00:00Z", "notAfter", "2099-01-01T00:00:00Z"));
 		{
 			struct sign_request req = {.csr = NULL,
 						   .ott = tok,
-						   .not_before = "",
+						   .not_before = "2000-01-01T00:00:00Z",
 						   .not_after = "2099-01-01T00:00:00Z"};
 			X509_REQ *csr = NULL;
 			seed_must(csr_parse((const uint8_t *)csr_pem, strlen(csr_pem), &csr, &err),

@@ -47,55 +47,13 @@ if [[ ! -f $build/CMakeCache.txt ]]; then
 fi
 cmake --build "$build" -j "$(nproc)" --target stride stride-ca stride-bench testtool >/dev/null
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/stride-bench.XXXXXX")
-export STRIDEPATH="$WORK/stride"
-export HOME="$WORK/home"
-mkdir -p "$HOME"
-CA_PID=""
-
-cleanup() {
-	if [[ -n $CA_PID ]]; then
-		kill -TERM "$CA_PID" 2>/dev/null || true
-		wait "$CA_PID" 2>/dev/null || true
-	fi
-	if [[ -n ${BENCH_KEEP:-} ]]; then
-		echo "kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-
-# A TCP port on 127.0.0.1 that nothing listens on right now.
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
-port=$(free_port)
-url="https://127.0.0.1:$port"
+# shellcheck source=scripts/throwaway-ca.sh
+. "$src/scripts/throwaway-ca.sh"
 prov="bench@example.com"
-printf 'bench-ca-password\n' >"$WORK/password"
-printf 'bench-prov-password\n' >"$WORK/prov-password"
-chmod 600 "$WORK/password" "$WORK/prov-password"
-
-echo "== creating a throwaway CA in $WORK"
-"$build/stride" ca init --name "Stride Bench" --dns 127.0.0.1 --dns localhost \
-	--address "127.0.0.1:$port" --provisioner "$prov" \
-	--password-file "$WORK/password" --provisioner-password-file "$WORK/prov-password" \
-	>"$WORK/init.out" 2>&1 || {
-	cat "$WORK/init.out" >&2
-	exit 1
-}
-ca_json="$STRIDEPATH/config/ca.json"
-root="$STRIDEPATH/certs/root_ca.crt"
+throwaway_ca_init "$build" "Stride Bench" "$prov" BENCH_KEEP
+url="https://127.0.0.1:$PORT"
+ca_json=$CA_JSON
+root=$ROOT
 (
 	umask 077
 	jq -r '.authority.provisioners[0].encryptedKey' "$ca_json" |
@@ -109,22 +67,7 @@ echo "== start-up: exec to the first healthy /health (${BENCH_STARTUP_RUNS:-5} r
 	--interval-ms 2 --log "$WORK/ca.log" --out "$WORK/startup.json" -- "${server[@]}"
 
 echo "== starting stride-ca on $url"
-"${server[@]}" >>"$WORK/ca.log" 2>&1 &
-CA_PID=$!
-healthy=""
-for _ in $(seq 1 200); do
-	if curl -sf --cacert "$root" "$url/health" >/dev/null 2>&1; then
-		healthy=1
-		break
-	fi
-	kill -0 "$CA_PID" 2>/dev/null || break
-	sleep 0.05
-done
-if [[ -z $healthy ]]; then
-	echo "stride-ca did not become healthy:" >&2
-	tail -n 20 "$WORK/ca.log" >&2
-	exit 1
-fi
+throwaway_ca_start "$url" "${server[@]}"
 
 note="commit $(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown); CA on $(df --output=fstype,source "$WORK" | tail -n 1 | tr -s " ")"
 base=(--url "$url" --root "$root" --jwk "$WORK/provisioner.jwk" --provisioner "$prov"
@@ -145,7 +88,7 @@ if [[ -n ${BENCH_PERF:-} ]]; then
 		echo "== perf: profiling stride-ca during sign c=8 ($requests requests)"
 		graph=()
 		if [[ $BENCH_PERF == callers ]]; then
-			graph=(--call-graph dwarf,16384)
+			graph=(--call-graph "dwarf,16384")
 		fi
 		perf record -F 999 "${graph[@]}" -p "$CA_PID" -o "$WORK/perf.data" >"$WORK/perf.log" 2>&1 &
 		perf_pid=$!
@@ -176,10 +119,8 @@ if [[ -n ${BENCH_PERF:-} ]]; then
 fi
 
 echo "== stopping stride-ca"
-kill -TERM "$CA_PID"
 srv_rc=0
-wait "$CA_PID" || srv_rc=$?
-CA_PID=""
+throwaway_ca_stop || srv_rc=$?
 if ((srv_rc != 0)); then
 	echo "stride-ca exited with status $srv_rc" >&2
 	tail -n 20 "$WORK/ca.log" >&2

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034 # TLS_CHECK_KEEP is read through its name by throwaway-ca.sh
 # tls-check.sh BUILD_DIR - what `make tls-check` runs: testssl.sh against a local stride-ca.
 #
 # Installs testssl.sh (Debian package testssl.sh) if it is missing, builds what is missing,
@@ -80,71 +81,15 @@ if [[ ! -f $build/CMakeCache.txt ]]; then
 fi
 cmake --build "$build" -j "$(nproc)" --target stride stride-ca >/dev/null
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/stride-tls-check.XXXXXX")
-export STRIDEPATH="$WORK/stride"
-export HOME="$WORK/home"
-mkdir -p "$HOME"
-CA_PID=""
-
-cleanup() {
-	if [[ -n $CA_PID ]]; then
-		kill -TERM "$CA_PID" 2>/dev/null || true
-		wait "$CA_PID" 2>/dev/null || true
-	fi
-	if [[ -n ${TLS_CHECK_KEEP:-} ]]; then
-		echo "kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-
-# A TCP port on 127.0.0.1 that nothing listens on right now.
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
-port=$(free_port)
-target="127.0.0.1:$port"
-printf 'tls-check-ca-password\n' >"$WORK/password"
-printf 'tls-check-prov-password\n' >"$WORK/prov-password"
-chmod 600 "$WORK/password" "$WORK/prov-password"
-echo "== creating a throwaway CA in $WORK"
-"$build/stride" ca init --name "Stride TLS Check" --dns 127.0.0.1 --dns localhost \
-	--address "$target" --provisioner "tls-check@example.com" \
-	--password-file "$WORK/password" --provisioner-password-file "$WORK/prov-password" \
-	>"$WORK/init.out" 2>&1 || {
-	cat "$WORK/init.out" >&2
-	exit 1
-}
-root="$STRIDEPATH/certs/root_ca.crt"
+# shellcheck source=scripts/throwaway-ca.sh
+. "$src/scripts/throwaway-ca.sh"
+throwaway_ca_init "$build" "Stride TLS Check" "tls-check@example.com" TLS_CHECK_KEEP
+target="127.0.0.1:$PORT"
+root=$ROOT
 
 echo "== starting stride-ca on $target"
-"$build/stride-ca" --password-file "$WORK/password" "$STRIDEPATH/config/ca.json" \
-	>"$WORK/ca.log" 2>&1 &
-CA_PID=$!
-healthy=""
-for _ in $(seq 1 200); do
-	if curl -sf --cacert "$root" "https://$target/health" >/dev/null 2>&1; then
-		healthy=1
-		break
-	fi
-	kill -0 "$CA_PID" 2>/dev/null || break
-	sleep 0.05
-done
-if [[ -z $healthy ]]; then
-	echo "stride-ca did not become healthy:" >&2
-	tail -n 20 "$WORK/ca.log" >&2
-	exit 1
-fi
+throwaway_ca_start "https://$target" "$build/stride-ca" --password-file "$WORK/password" \
+	"$CA_JSON"
 
 # ---- the scan --------------------------------------------------------------------------------
 # -p protocols, -s cipher categories, -f forward secrecy (and groups), -P server preferences
@@ -172,7 +117,7 @@ if ((scan_rc >= 240)) || [[ ! -s $WORK/testssl.json ]] ||
 	! jq -e 'type == "array" and length > 0' "$WORK/testssl.json" >/dev/null 2>&1; then
 	echo "tls-check: testssl failed (status $scan_rc); its output:" >&2
 	tail -n 30 "$WORK/testssl.log" >&2 2>/dev/null || true
-	TLS_CHECK_KEEP=1
+	TLS_CHECK_KEEP=1 # read by throwaway_ca_cleanup at exit
 	exit 1
 fi
 
@@ -246,10 +191,8 @@ if [[ $(finding cert_expirationStatus) == *expired* ]]; then
 fi
 
 # ---- summary ---------------------------------------------------------------------------------
-kill -TERM "$CA_PID"
 srv_rc=0
-wait "$CA_PID" || srv_rc=$?
-CA_PID=""
+throwaway_ca_stop || srv_rc=$?
 if ((srv_rc != 0)); then
 	problems+=("stride-ca exited with status $srv_rc after the scan")
 fi
@@ -277,7 +220,7 @@ if ((${#problems[@]} > 0)); then
 		echo "  FAIL: $p" >&2
 	done
 	echo "tls-check: ${#problems[@]} problem(s); testssl log and JSON kept in $WORK" >&2
-	TLS_CHECK_KEEP=1
+	TLS_CHECK_KEEP=1 # read by throwaway_ca_cleanup at exit
 	exit 1
 fi
 echo "tls-check: ok"

@@ -711,7 +711,6 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 
 	if (uri == NULL)
 		uri = "";
-	server_track_connection(w, req);
 	set_request_id(&rc);
 	router_match(rc.method, uri, strlen(uri), &m);
 	switch (m.status) {

@@ -34,8 +34,6 @@ enum conn_phase {
 struct conn {
 	struct worker *w;
 	SSL *ssl; /* owns this struct (ex data) */
-	struct evhttp_connection
-	    *evcon; /* set at its first request, cleared when evhttp closes it */
 	enum conn_phase phase;
 	bool started;	  /* CONN_READ: a byte of the request has arrived */
 	int64_t deadline; /* CLOCK_MONOTONIC ns: the end of the phase */
@@ -100,7 +98,5 @@ struct request_ctx {
 
 /* evhttp's request callback: routes, runs the handler, logs one line. arg is the worker. */
 void server_handle_request(struct evhttp_request *req, void *arg);
-/* Remembers the connection of a request so a graceful stop can shorten its timeouts. */
-void server_track_connection(struct worker *w, struct evhttp_request *req);
 
 #endif

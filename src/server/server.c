@@ -363,13 +363,6 @@ static struct bufferevent *worker_new_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
-static void conn_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct conn *c = arg;
-	(void)evcon;
-	c->evcon = NULL;
-}
-
 /* The connection of a request, or NULL. */
 static struct conn *conn_of(struct evhttp_request *req)
 {
@@ -378,17 +371,6 @@ static struct conn *conn_of(struct evhttp_request *req)
 	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
 
 	return ssl != NULL ? SSL_get_ex_data(ssl, conn_index) : NULL;
-}
-
-void server_track_connection(struct worker *w, struct evhttp_request *req)
-{
-	struct conn *c = conn_of(req);
-
-	(void)w;
-	if (c == NULL || c->evcon != NULL)
-		return;
-	c->evcon = evhttp_request_get_connection(req);
-	evhttp_connection_set_closecb(c->evcon, conn_closed, c);
 }
 
 /* The response is written (evhttp calls this while the connection is alive): wait for the next

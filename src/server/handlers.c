@@ -169,38 +169,6 @@ static void handle_provisioner_key(struct request_ctx *rc, const struct route_ma
 	respond_json(rc, 200, json_pack("{s:s}", "key", jwe));
 }
 
-/* SignResponse (http-api.md §2.1): crt, ca, certChain, tlsOptions in this order. */
-static json_t *sign_response(struct request_ctx *rc, const struct issued *out, struct error *err)
-{
-	json_t *chain = json_array();
-	const json_t *tls = authority_tls_options(rc->a);
-	json_t *doc = NULL;
-	char *pem = NULL;
-
-	if (cert_to_pem(out->leaf, &pem, err) != 0)
-		goto fail;
-	json_array_append_new(chain, json_string(pem));
-	free(pem);
-	for (int i = 0; i < sk_X509_num(out->chain); i++) {
-		if (cert_to_pem(sk_X509_value(out->chain, i), &pem, err) != 0)
-			goto fail;
-		json_array_append_new(chain, json_string(pem));
-		free(pem);
-	}
-	doc = json_object();
-	json_object_set(doc, "crt", json_array_get(chain, 0));
-	json_object_set_new(doc, "ca",
-			    json_array_size(chain) >= 2 ? json_incref(json_array_get(chain, 1))
-							: json_null());
-	json_object_set_new(doc, "certChain", chain);
-	if (tls != NULL)
-		json_object_set_new(doc, "tlsOptions", json_deep_copy(tls));
-	return doc;
-fail:
-	json_decref(chain);
-	return NULL;
-}
-
 /* The client certificate of the request's connection (borrowed; the TLS layer verified it)
  * and the chain the client sent after it, or NULL when the client sent none. */
 static X509 *peer_certificate(struct request_ctx *rc, STACK_OF(X509) * *chain)
@@ -252,13 +220,13 @@ static void put_json_string(struct evbuffer *b, const char *s)
 	evbuffer_add(b, "\"", 1);
 }
 
-/* The SignResponse {"crt","ca","certChain","tlsOptions"} of a certificate issued under the
- * authority's intermediates, with the parts that never change encoded once (authority.h):
- * per request only the new certificate is encoded. */
+/* The SignResponse (http-api.md §2.1: crt, ca, certChain, tlsOptions in this order) of a new
+ * certificate, always issued under the authority's intermediates. The parts that never change
+ * are encoded once (authority.h): per request only the new certificate is encoded. */
 static struct evbuffer *sign_response_body(struct request_ctx *rc, const struct issued *out,
 					   struct error *err)
 {
-	int n = sk_X509_num(out->chain);
+	int n = sk_X509_num(authority_intermediates(rc->a));
 	const char *tls = authority_tls_options_json(rc->a);
 	struct evbuffer *b;
 	char *pem = NULL;
@@ -290,27 +258,18 @@ static struct evbuffer *sign_response_body(struct request_ctx *rc, const struct 
 static void respond_issued(struct request_ctx *rc, const struct issued *out)
 {
 	struct error err = {0};
-	struct evbuffer *body = NULL;
-	json_t *doc = NULL;
+	struct evbuffer *body;
 
 	rc->serial = xstrdup(out->serial != NULL ? out->serial : "");
 	rc->subject = xstrdup(out->subject != NULL ? out->subject : "");
 	rc->provisioner = xstrdup(out->provisioner != NULL ? out->provisioner : "");
-	if (out->chain == authority_intermediates(rc->a)) {
-		body = sign_response_body(rc, out, &err);
-		if (body == NULL) {
-			respond_error(rc, &err);
-			return;
-		}
-		respond_buffer(rc, 201, "application/json", body);
-		evbuffer_free(body);
+	body = sign_response_body(rc, out, &err);
+	if (body == NULL) {
+		respond_error(rc, &err);
 		return;
 	}
-	doc = sign_response(rc, out, &err);
-	if (doc == NULL)
-		respond_error(rc, &err);
-	else
-		respond_json(rc, 201, doc);
+	respond_buffer(rc, 201, "application/json", body);
+	evbuffer_free(body);
 }
 
 static void request_finish(struct request_ctx *rc);

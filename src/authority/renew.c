@@ -85,22 +85,25 @@ int jws_header_chain(const struct jws *jws, const char *name, STACK_OF(X509) * *
 	    json_array_size(arr) > X5C_MAX_CERTS)
 		return err_set(err, ERR_UNAUTHORIZED, "missing or invalid %s header", name);
 	*out = sk_X509_new_null();
+	if (*out == NULL)
+		return err_set(err, ERR_INTERNAL, "out of memory");
 	json_array_foreach(arr, i, v)
 	{
 		const char *s = json_string_value(v);
 		uint8_t *der = NULL;
 		size_t len = 0;
-		const unsigned char *p;
 		X509 *x;
 
 		if (s == NULL || b64_decode(s, strlen(s), false, &der, &len, NULL) != 0)
 			goto bad;
-		p = der;
-		x = d2i_X509(NULL, &p, (long)len);
+		x = cert_from_der(der, len);
 		free(der);
 		if (x == NULL)
 			goto bad;
-		sk_X509_push(*out, x);
+		if (!sk_X509_push(*out, x)) {
+			X509_free(x);
+			goto bad;
+		}
 	}
 	return 0;
 bad:

@@ -11,16 +11,38 @@
 #include "base/str.h"
 #include "crypto/internal.h"
 
-/* Decodes exactly one DER certificate filling all of der/len. */
-static X509 *der_to_cert(const uint8_t *der, size_t len)
+/* Whether x encodes to exactly der/len. d2i_X509 accepts BER that is not DER (a signature
+ * BIT STRING with non-zero padding bits, long-form lengths in the TBS), which Go's x509 and
+ * so step refuse; the SHA-256 fingerprint of such a certificate would not be the one of the
+ * bytes that were sent. i2d_re_X509_tbs makes OpenSSL encode the TBS from its fields instead
+ * of replaying the bytes it parsed, so the whole certificate is re-encoded and compared. */
+static bool encodes_to(X509 *x, const uint8_t *der, size_t len)
+{
+	unsigned char *enc = NULL;
+	int n;
+	bool same;
+
+	if (i2d_re_X509_tbs(x, NULL) <= 0)
+		return false;
+	n = i2d_X509(x, &enc);
+	same = n > 0 && (size_t)n == len && memcmp(enc, der, len) == 0;
+	OPENSSL_free(enc);
+	return same;
+}
+
+X509 *cert_from_der(const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, (long)len);
+	X509 *x;
 
-	if (x != NULL && p != der + len) {
+	if (der == NULL || len == 0 || len > CRYPTO_INPUT_MAX)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL && (p != der + len || !encodes_to(x, der, len))) {
 		X509_free(x);
 		x = NULL;
 	}
+	ERR_clear_error();
 	return x;
 }
 
@@ -44,7 +66,7 @@ int cert_parse_chain(const uint8_t *data, size_t len, STACK_OF(X509) * *out, str
 		goto out;
 	}
 	if (!crypto_is_pem(data, len)) {
-		X509 *x = der_to_cert(data, len);
+		X509 *x = cert_from_der(data, len);
 		if (x == NULL || !sk_X509_push(chain, x)) {
 			X509_free(x);
 			err_set(err, ERR_INVALID, "error parsing certificate: invalid ASN.1 data");
@@ -68,7 +90,7 @@ int cert_parse_chain(const uint8_t *data, size_t len, STACK_OF(X509) * *out, str
 				goto out;
 			}
 			if (strcmp(name, "CERTIFICATE") == 0) {
-				x = der_to_cert(der, (size_t)dlen);
+				x = cert_from_der(der, (size_t)dlen);
 				ok = x != NULL && sk_X509_push(chain, x);
 			}
 			OPENSSL_free(name);

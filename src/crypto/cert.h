@@ -12,6 +12,9 @@
 /* Parses every CERTIFICATE block of PEM data (or one DER cert) in order; *out owned by the
  * caller (sk_X509_pop_free(s, X509_free)). No certificate -> ERR_INVALID. */
 int cert_parse_chain(const uint8_t *data, size_t len, STACK_OF(X509) * *out, struct error *err);
+/* Decodes one certificate that is exactly der/len in strict DER (BER is refused, as Go does);
+ * NULL when it is not. Caller frees. */
+X509 *cert_from_der(const uint8_t *der, size_t len);
 /* Reads a chain file (see cert_parse_chain); errors name the file. */
 int cert_load_chain_file(const char *path, STACK_OF(X509) * *out, struct error *err);
 /* Reads the first certificate of a file. */

@@ -5,9 +5,9 @@
  * token's certificate: names, the provisioner extension, serial, CN, validity, fingerprint,
  * and verification against the fixture root. Invariants: a PEM round trip keeps every
  * certificate's DER; serials are decimal; fingerprints are 64 lowercase hex and normalise
- * to themselves. With STRIDE_FUZZ_STRICT_DER=1 also: a DER input re-encodes to the same bytes
- * (today it does not: OpenSSL accepts BER such as a signature BIT STRING with non-zero
- * padding bits, which Go refuses - see corpus/fuzz_cert/nonder_bitstring_padding).
+ * to themselves; a DER input that is accepted re-encodes to the same bytes (BER such as a
+ * signature BIT STRING with non-zero padding bits is refused, as Go does - see
+ * corpus/fuzz_cert/nonder_bitstring_padding).
  */
 #include <ctype.h>
 #include <openssl/x509.h>
@@ -28,7 +28,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static X509_STORE *trust;
-static bool strict_der;
 
 static void fail(const char *what)
 {
@@ -97,7 +96,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		trust = cert_store_new(roots);
 		sk_X509_pop_free(roots, X509_free);
-		strict_der = getenv("STRIDE_FUZZ_STRICT_DER") != NULL;
 	}
 	if (cert_parse_chain(data, size, &chain, NULL) != 0)
 		return 0;
@@ -105,8 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("empty chain");
 	for (int i = 0; i < sk_X509_num(chain); i++)
 		check_one(sk_X509_value(chain, i), sk_X509_value(chain, i + 1));
-	if (strict_der && sk_X509_num(chain) == 1 &&
-	    memmem(data, size, "-----BEGIN ", 11) == NULL) {
+	if (sk_X509_num(chain) == 1 && memmem(data, size, "-----BEGIN ", 11) == NULL) {
 		uint8_t *der = NULL;
 		size_t n = 0;
 		if (cert_to_der(sk_X509_value(chain, 0), &der, &n, NULL) != 0 || n != size ||

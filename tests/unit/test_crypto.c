@@ -1240,6 +1240,26 @@ static void test_cert_files(void **state)
 	assert_int_equal(X509_cmp(sk_X509_value(chain, 0), cert), 0);
 	sk_X509_pop_free(chain, X509_free);
 	chain = NULL;
+	/* BER that is not DER is refused, as Go does: one padding bit declared in the signature
+	 * BIT STRING and set (OpenSSL's d2i alone accepts it); trailing bytes too */
+	{
+		const ASN1_BIT_STRING *sig = NULL;
+		X509 *ok = cert_from_der(der, dlen);
+		size_t at;
+
+		assert_non_null(ok);
+		X509_free(ok);
+		X509_get0_signature(&sig, NULL, cert);
+		at = dlen - (size_t)ASN1_STRING_length(sig) - 1;
+		assert_int_equal(der[at], 0);
+		der[at] = 1;
+		der[dlen - 1] |= 1;
+		assert_null(cert_from_der(der, dlen));
+		assert_int_equal(cert_parse_chain(der, dlen, &chain, &err), -1);
+		assert_int_equal(err.kind, ERR_INVALID);
+		assert_null(chain);
+		assert_null(cert_from_der(der, 0));
+	}
 	OPENSSL_free(der);
 
 	/* a chain with a key block in between; other blocks are skipped */

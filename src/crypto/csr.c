@@ -180,7 +180,10 @@ out:
 int csr_verify(X509_REQ *csr, struct error *err)
 {
 	EVP_PKEY *pub = X509_REQ_get0_pubkey(csr);
-	int r = pub != NULL ? X509_REQ_verify(csr, pub) : -1;
+	int r = csr_verify_fast(csr);
+
+	if (r < 0)
+		r = pub != NULL ? X509_REQ_verify(csr, pub) : -1;
 
 	ERR_clear_error();
 	if (r != 1)

@@ -21,6 +21,10 @@ int csr_parse(const uint8_t *data, size_t len, X509_REQ **out, struct error *err
 /* csr_parse's fast path for one DER CSR: the same X509_REQ d2i_X509_REQ makes, or NULL when
  * the CSR is not one it handles (then use d2i_X509_REQ). Exposed for tests and fuzzing. */
 X509_REQ *csr_parse_der_fast(const uint8_t *der, size_t len);
+/* csr_verify's fast path for a CSR with a legacy EC key (as the fast parser makes) and an
+ * ecdsa-with-SHA256/384/512 signature: 1 valid, 0 invalid, -1 not handled (then use
+ * X509_REQ_verify). Exposed for tests and fuzzing. */
+int csr_verify_fast(X509_REQ *req);
 /* Verifies the CSR's self-signature. */
 int csr_verify(X509_REQ *csr, struct error *err);
 /* Extracts CN and SANs (IPs in canonical text form: 10.0.0.1, 2001:db8::1). */

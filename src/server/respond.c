@@ -2,6 +2,7 @@
 #include "server/respond.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include "server/internal.h"
 
 #define LOGS_HINT " Please see the certificate authority logs for more info."
+/* The most plaintext one TLS record carries. */
+#define TLS_RECORD_MAX 16384
 
 /* The status an error kind stands for (http-api.md §1.5; a conflict is step's 400). */
 static int error_status(const struct error *err)
@@ -218,6 +221,25 @@ static bool start_answer(struct request_ctx *rc, int status, const char *content
 	return true;
 }
 
+/* Sends the answer. evhttp leaves its head and each piece of the body as separate chains of
+ * the connection's output buffer, and libevent's TLS bufferevent writes every chain as its own
+ * TLS record with its own write(2): a SignResponse went out as four. Made contiguous before
+ * the event loop writes it, an answer of up to one record is one record and one system call.
+ * The connection is looked up first: evhttp_send_reply may finish with the request. */
+static void send_reply(struct request_ctx *rc, int status, struct evbuffer *body)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(rc->req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct evbuffer *out;
+	size_t n;
+
+	evhttp_send_reply(rc->req, status, http_reason(status), body);
+	out = bev != NULL ? bufferevent_get_output(bev) : NULL;
+	n = out != NULL ? evbuffer_get_length(out) : 0;
+	if (n > 0 && n <= TLS_RECORD_MAX)
+		(void)evbuffer_pullup(out, -1); /* NULL only when out of memory: then as before */
+}
+
 void respond_buffer(struct request_ctx *rc, int status, const char *content_type,
 		    struct evbuffer *body)
 {
@@ -228,7 +250,7 @@ void respond_buffer(struct request_ctx *rc, int status, const char *content_type
 		return;
 	}
 	if (start_answer(rc, status, content_type))
-		evhttp_send_reply(rc->req, status, http_reason(status), body);
+		send_reply(rc, status, body);
 }
 
 void respond_raw(struct request_ctx *rc, int status, const char *content_type, const void *body,
@@ -249,7 +271,7 @@ void respond_raw(struct request_ctx *rc, int status, const char *content_type, c
 	} else if (buf != NULL && len > 0) {
 		evbuffer_add(buf, body, len);
 	}
-	evhttp_send_reply(rc->req, status, http_reason(status), buf);
+	send_reply(rc, status, buf);
 	if (buf != NULL)
 		evbuffer_free(buf);
 }

@@ -1385,7 +1385,11 @@ static void expect_fast_matches(const uint8_t *der, size_t len, bool must_be_fas
 	assert_int_equal(na, nb);
 	assert_memory_equal(a, b, (size_t)na);
 	assert_int_equal(EVP_PKEY_eq(X509_REQ_get0_pubkey(fast), X509_REQ_get0_pubkey(slow)), 1);
+	/* csr_verify takes ECDSA_verify for the fast parser's EC keys, X509_REQ_verify otherwise */
 	assert_int_equal(csr_verify(fast, NULL), csr_verify(slow, NULL));
+	assert_int_equal(csr_verify_fast(slow), -1);
+	if (must_be_fast && EVP_PKEY_get_base_id(X509_REQ_get0_pubkey(fast)) == EVP_PKEY_EC)
+		assert_int_equal(csr_verify_fast(fast), 1);
 	OPENSSL_free(a);
 	OPENSSL_free(b);
 	X509_REQ_free(fast);

@@ -75,7 +75,7 @@ struct scen_result {
 struct floor_result {
 	int iterations;
 	double jws_verify_us; /* ES256 signature check of a token (EVP_DigestVerify) */
-	double csr_verify_us; /* X509_REQ_verify of a P-256 CSR */
+	double csr_verify_us; /* csr_verify of a P-256 CSR */
 	double cert_sign_us;  /* x509_issue_leaf with a P-256 intermediate (build + sign) */
 	double floor_ms;      /* the sum of the three */
 	double ecdsa_sign_us; /* for reference: a bare ECDSA P-256 sign of 32 bytes */

@@ -1,7 +1,5 @@
 /* handlers.c - the endpoints of the core API (http-api.md §3) and the request dispatcher. */
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/rand.h>
@@ -173,9 +171,7 @@ static void handle_provisioner_key(struct request_ctx *rc, const struct route_ma
  * and the chain the client sent after it, or NULL when the client sent none. */
 static X509 *peer_certificate(struct request_ctx *rc, STACK_OF(X509) * *chain)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(rc->req);
-	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	SSL *ssl = request_ssl(rc->req);
 	X509 *peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
 
 	*chain = NULL;
@@ -316,18 +312,22 @@ static void deferred_committed(struct store_txn *t, void *arg)
 	}
 }
 
-/* Answers an issuance (201 or the error of op_rc/err), after committing out->txn if there is
- * one: in the background when the request runs on a worker, else (unit tests) right here. */
+/* Whether an issuance may leave its commit to answer_issued: only on a worker, whose event
+ * loop receives the answer; a request run without one (unit tests) lets the authority commit
+ * before it returns. */
+static bool can_defer(const struct request_ctx *rc)
+{
+	return rc->w != NULL;
+}
+
+/* Answers an issuance (201 or the error of op_rc/err). With out->txn (deferred, see can_defer)
+ * the answer waits in the background for its commit; without, the authority has committed. */
 static void answer_issued(struct request_ctx *rc, struct issued *out, int op_rc, struct error *err)
 {
 	struct store *store = authority_store(rc->a);
 	struct deferred *d;
 
-	if (out->txn == NULL || rc->w == NULL) {
-		if (out->txn != NULL) {
-			(void)store_commit(store, out->txn, NULL);
-			op_rc = authority_settle(out, op_rc, err);
-		}
+	if (out->txn == NULL) {
 		if (op_rc == 0)
 			respond_issued(rc, out);
 		else
@@ -367,7 +367,7 @@ static void handle_sign(struct request_ctx *rc, const struct route_match *m)
 		    .not_before = body.not_before,
 		    .not_after = body.not_after,
 		    .template_data = body.template_data,
-		    .defer_commit = true,
+		    .defer_commit = can_defer(rc),
 		};
 		int op_rc = authority_sign(rc->a, &req, &out, &err);
 		answer_issued(rc, &out, op_rc, &err);
@@ -384,7 +384,7 @@ static void handle_renew(struct request_ctx *rc, const struct route_match *m)
 {
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(rc->req);
 	const char *auth = evhttp_find_header(headers, "Authorization");
-	struct renew_request req = {.peer_verified = true, .defer_commit = true};
+	struct renew_request req = {.peer_verified = true, .defer_commit = can_defer(rc)};
 	struct issued out = {0};
 	struct error err = {0};
 	int op_rc;
@@ -401,7 +401,7 @@ static void handle_renew(struct request_ctx *rc, const struct route_match *m)
 /* POST /rekey: mTLS only, the new key from the CSR (http-api.md §3.9). */
 static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 {
-	struct renew_request req = {.peer_verified = true, .defer_commit = true};
+	struct renew_request req = {.peer_verified = true, .defer_commit = can_defer(rc)};
 	struct sign_body body = {0};
 	struct issued out = {0};
 	struct error err = {0};

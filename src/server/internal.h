@@ -96,6 +96,11 @@ struct request_ctx {
 	char *provisioner;
 };
 
+/* The bufferevent of a request's connection, and its TLS session; NULL when the connection is
+ * gone. */
+struct bufferevent *request_bufferevent(struct evhttp_request *req);
+SSL *request_ssl(struct evhttp_request *req);
+
 /* evhttp's request callback: routes, runs the handler, logs one line. arg is the worker. */
 void server_handle_request(struct evhttp_request *req, void *arg);
 

@@ -228,8 +228,7 @@ static bool start_answer(struct request_ctx *rc, int status, const char *content
  * The connection is looked up first: evhttp_send_reply may finish with the request. */
 static void send_reply(struct request_ctx *rc, int status, struct evbuffer *body)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(rc->req);
-	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct bufferevent *bev = request_bufferevent(rc->req);
 	struct evbuffer *out;
 	size_t n;
 

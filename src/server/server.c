@@ -171,8 +171,9 @@ static int open_socket(const struct sockaddr_storage *ss, socklen_t len, bool re
 		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
 		goto out;
 	}
-	/* TCP_NODELAY is inherited by accepted sockets: evhttp writes headers and body
-	 * separately, and Nagle would hold the body back until the client's delayed ACK. */
+	/* TCP_NODELAY is inherited by accepted sockets: an answer larger than one TLS record
+	 * goes out in several writes, and Nagle would hold the later ones back until the
+	 * client's delayed ACK. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
 	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
@@ -363,12 +364,24 @@ static struct bufferevent *worker_new_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
+struct bufferevent *request_bufferevent(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+
+	return evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+}
+
+SSL *request_ssl(struct evhttp_request *req)
+{
+	struct bufferevent *bev = request_bufferevent(req);
+
+	return bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+}
+
 /* The connection of a request, or NULL. */
 static struct conn *conn_of(struct evhttp_request *req)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
-	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	SSL *ssl = request_ssl(req);
 
 	return ssl != NULL ? SSL_get_ex_data(ssl, conn_index) : NULL;
 }
@@ -378,8 +391,7 @@ static struct conn *conn_of(struct evhttp_request *req)
 static void response_sent(struct evhttp_request *req, void *arg)
 {
 	struct conn *c = arg;
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct bufferevent *bev = request_bufferevent(req);
 	bool pending = bev != NULL && evbuffer_get_length(bufferevent_get_input(bev)) > 0;
 
 	if (c->phase == CONN_WRITE)

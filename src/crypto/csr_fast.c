@@ -101,20 +101,27 @@ static bool split_csr(const uint8_t *der, size_t len, struct csr_parts *c)
 	return q == end;
 }
 
-/* The groups of the NIST curves, made once: building one costs more than the rest of a key. */
+/* Made once: the groups of the NIST curves (building one costs more than the rest of a key),
+ * and the digests of the ecdsa-with-SHA* signature algorithms. */
 static const int curve_nids[] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
 static EC_GROUP *curve_groups[3];
-static pthread_once_t curves_once = PTHREAD_ONCE_INIT;
+static const int ecdsa_sig_nids[] = {NID_ecdsa_with_SHA256, NID_ecdsa_with_SHA384,
+				     NID_ecdsa_with_SHA512};
+static const char *const ecdsa_sig_digests[] = {"SHA256", "SHA384", "SHA512"};
+static EVP_MD *ecdsa_mds[3];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
-static void make_curves(void)
+static void make_tables(void)
 {
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 3; i++) {
 		curve_groups[i] = EC_GROUP_new_by_curve_name(curve_nids[i]);
+		ecdsa_mds[i] = EVP_MD_fetch(NULL, ecdsa_sig_digests[i], NULL);
+	}
 }
 
 static const EC_GROUP *curve_group(int nid)
 {
-	pthread_once(&curves_once, make_curves);
+	pthread_once(&tables_once, make_tables);
 	for (size_t i = 0; i < 3; i++)
 		if (curve_nids[i] == nid)
 			return curve_groups[i];
@@ -279,19 +286,7 @@ X509_REQ *csr_parse_der_fast(const uint8_t *der, size_t len)
 	return req;
 }
 
-/* The digest of an ecdsa-with-SHA* signature algorithm, fetched once; NULL for others. */
-static const int ecdsa_sig_nids[] = {NID_ecdsa_with_SHA256, NID_ecdsa_with_SHA384,
-				     NID_ecdsa_with_SHA512};
-static const char *const ecdsa_sig_digests[] = {"SHA256", "SHA384", "SHA512"};
-static EVP_MD *ecdsa_mds[3];
-static pthread_once_t mds_once = PTHREAD_ONCE_INIT;
-
-static void fetch_mds(void)
-{
-	for (size_t i = 0; i < 3; i++)
-		ecdsa_mds[i] = EVP_MD_fetch(NULL, ecdsa_sig_digests[i], NULL);
-}
-
+/* The digest of an ecdsa-with-SHA* signature algorithm; NULL for others. */
 static const EVP_MD *ecdsa_sig_md(const X509_ALGOR *alg)
 {
 	const ASN1_OBJECT *oid;
@@ -302,7 +297,7 @@ static const EVP_MD *ecdsa_sig_md(const X509_ALGOR *alg)
 	if (ptype != V_ASN1_UNDEF)
 		return NULL; /* parameters: let OpenSSL judge them */
 	nid = OBJ_obj2nid(oid);
-	pthread_once(&mds_once, fetch_mds);
+	pthread_once(&tables_once, make_tables);
 	for (size_t i = 0; i < 3; i++)
 		if (ecdsa_sig_nids[i] == nid)
 			return ecdsa_mds[i];

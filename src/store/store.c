@@ -127,14 +127,15 @@ int store_commit(struct store *s, struct store_txn *t, struct error *err)
 	return t->rc;
 }
 
-/* Runs a one-change transaction; fills *flag from the result named by which. */
-static int commit_one(struct store *s, struct store_txn *t, bool *flag, bool which_reused,
+/* Runs a one-change transaction and frees it; on success *out (if any) gets *result, one of
+ * t's result flags. */
+static int commit_one(struct store *s, struct store_txn *t, bool *out, const bool *result,
 		      struct error *err)
 {
 	int rc = store_commit(s, t, err);
 
-	if (rc == 0 && flag != NULL)
-		*flag = which_reused ? t->token_reused : t->already_revoked;
+	if (rc == 0 && out != NULL)
+		*out = *result;
 	store_txn_free(t);
 	return rc;
 }
@@ -149,7 +150,7 @@ int store_use_token(struct store *s, const char *key, const char *token, bool *a
 		return err_set(err, ERR_INTERNAL, "store: empty token key");
 	t = store_txn_new();
 	store_txn_use_token(t, key, token);
-	return commit_one(s, t, already_used, true, err);
+	return commit_one(s, t, already_used, &t->token_reused, err);
 }
 
 int store_put_cert(struct store *s, const struct cert_record *rec, struct error *err)
@@ -161,7 +162,7 @@ int store_put_cert(struct store *s, const struct cert_record *rec, struct error 
 			       "store: certificate record without serial or DER");
 	t = store_txn_new();
 	store_txn_put_cert(t, rec);
-	return commit_one(s, t, NULL, false, err);
+	return commit_one(s, t, NULL, NULL, err);
 }
 
 int store_revoke(struct store *s, const struct revocation *rev, bool *already_revoked,
@@ -174,5 +175,5 @@ int store_revoke(struct store *s, const struct revocation *rev, bool *already_re
 		return err_set(err, ERR_INTERNAL, "store: revocation without serial");
 	t = store_txn_new();
 	store_txn_revoke(t, rev);
-	return commit_one(s, t, already_revoked, false, err);
+	return commit_one(s, t, already_revoked, &t->already_revoked, err);
 }

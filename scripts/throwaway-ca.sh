@@ -15,18 +15,8 @@
 #   throwaway_ca_stop
 #       SIGTERM to stride-ca; returns its exit status.
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# shellcheck source=scripts/free-port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 throwaway_ca_cleanup() {
 	if [[ -n ${CA_PID:-} ]]; then

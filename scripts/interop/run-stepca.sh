@@ -39,17 +39,8 @@ done
 [ -n "$server" ] || server="$bin/step-ca"
 [ -x "$server" ] || { echo "run-stepca: $server missing; run scripts/interop/build-stepca.sh" >&2; exit 1; }
 
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# shellcheck source=scripts/free-port.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../free-port.sh"
 [ -n "$port" ] || port="$(free_port)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/stride-stepca.XXXXXX")"

@@ -92,18 +92,8 @@ finish() {
 	((FAILED == 0))
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
-free_port() {
-	local p
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
+# shellcheck source=scripts/free-port.sh
+. "$STRIDE_SRC/scripts/free-port.sh"
 
 # init_ca [extra ca init flags...]: a CA in $STRIDEPATH listening on a free port.
 # INIT_WRAPPER (e.g. "faketime -f -3d") runs init under another command.

@@ -14,13 +14,16 @@
 #include "store/store.h"
 
 int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf,
-		 const char *serial, const char *parent_serial, struct error *err)
+		 const char *serial, X509 *parent, const char *parent_serial, struct error *err)
 {
 	uint8_t *der = NULL;
 	size_t len = 0;
+	char key_id[65], parent_key_id[65];
 	struct cert_record rec;
 
-	if (cert_to_der(leaf, &der, &len, err) != 0)
+	if (cert_key_id(leaf, key_id, err) != 0 ||
+	    (parent != NULL && cert_key_id(parent, parent_key_id, err) != 0) ||
+	    cert_to_der(leaf, &der, &len, err) != 0)
 		return -1;
 	rec = (struct cert_record){
 	    .serial = serial,
@@ -31,10 +34,11 @@ int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf
 	    .prov_type = p != NULL ? p->type_name : NULL,
 	    .not_after_ns = cert_not_after_ns(leaf),
 	    .parent_serial = parent_serial,
+	    .key_id = key_id,
 	};
 	if (*txn == NULL)
 		*txn = store_txn_new();
-	store_txn_put_cert(*txn, &rec);
+	store_txn_put_cert(*txn, &rec, parent != NULL ? parent_key_id : NULL);
 	OPENSSL_free(der);
 	return 0;
 }
@@ -61,6 +65,25 @@ int finish_operation(struct authority *a, struct store_txn *txn, bool defer, str
 	return authority_settle(out, rc, err);
 }
 
+/* The error of a new certificate the commit refused (struct store_txn), or 0. A renewal whose
+ * parent was revoked meanwhile is the 401 of any revoked certificate's renewal; a key revoked
+ * for key compromise is a 401 for the certificate that presents it and a 403 for a request
+ * asking for it. */
+static int refused_by_commit(const struct store_txn *t, struct error *err)
+{
+	if (t->parent_revoked)
+		return err_set(err, ERR_UNAUTHORIZED, "certificate %s has been revoked",
+			       t->cert.parent_serial);
+	if (t->auth_key_blocked)
+		return err_set(err, ERR_UNAUTHORIZED,
+			       "the certificate's key was revoked for key compromise");
+	if (t->key_blocked)
+		return err_public(err, ERR_FORBIDDEN,
+				  "the public key was revoked for key compromise and cannot be "
+				  "certified again");
+	return 0;
+}
+
 int authority_settle(struct issued *out, int op_rc, struct error *err)
 {
 	struct store_txn *t = out->txn;
@@ -74,6 +97,8 @@ int authority_settle(struct issued *out, int op_rc, struct error *err)
 			rc = -1;
 		} else if (t->token_reused) {
 			rc = err_set(err, ERR_UNAUTHORIZED, "token already used");
+		} else {
+			rc = refused_by_commit(t, err);
 		}
 	}
 	store_txn_free(t);

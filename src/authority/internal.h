@@ -127,11 +127,11 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 		    struct token_grant *out, struct error *err);
 
 /* The replay check: refuses (ERR_UNAUTHORIZED used_msg) a token whose key (its jti, or the
- * SHA-256 of the token) is recorded as used; *key_out (malloc'd) is the key to record. The
- * key is recorded later, with the request's other writes: a concurrent request with the same
- * key loses at commit time. */
-int check_replay(struct authority *a, const struct jws *jws, const char *token,
-		 const char *used_msg, char **key_out, struct error *err);
+ * SHA-256 of its signed header and payload) is recorded as used, and a token whose jti is not
+ * a string; *key_out (malloc'd) is the key to record. The key is recorded later, with the
+ * request's other writes: a concurrent request with the same key loses at commit time. */
+int check_replay(struct authority *a, const struct jws *jws, const char *used_msg, char **key_out,
+		 struct error *err);
 /* --- renew.c ---------------------------------------------------------- */
 
 /* Decodes a JWS header member holding base64 DER certificates (x5c, x5cInsecure), leaf
@@ -148,9 +148,11 @@ int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct 
 		      struct store_txn **txn, struct error *err);
 
 /* --- commit.c --------------------------------------------------------- */
-/* Adds a newly issued certificate to *txn (created if NULL). */
+/* Adds a newly issued certificate to *txn (created if NULL). parent (may be NULL) is the
+ * certificate it renews or rekeys, whose serial is parent_serial: the commit refuses the new
+ * one when the parent is revoked or the parent's or the new key is blocked (store.h). */
 int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf,
-		 const char *serial, const char *parent_serial, struct error *err);
+		 const char *serial, X509 *parent, const char *parent_serial, struct error *err);
 /* Adds a used token key to *txn (created if NULL); nothing when key is NULL. */
 void txn_add_token(struct store_txn **txn, const char *key, const char *token);
 /* Ends an operation that returned rc with the writes txn (may be NULL, owned): with defer they

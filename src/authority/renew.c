@@ -198,7 +198,7 @@ static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf,
 			"with a token");
 		goto out;
 	}
-	if (check_replay(a, &jws, token, "renew token already used", key, err) != 0 ||
+	if (check_replay(a, &jws, "renew token already used", key, err) != 0 ||
 	    check_renew_claims(&jws, sk_X509_value(chain, 0), err) != 0 ||
 	    audience_from_claims(jws.payload, &aud, err) != 0)
 		goto out;
@@ -262,7 +262,7 @@ int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct 
 	    x509_reissue(old, new_key, nb, nb + length, a->issuer, a->signer, &leaf, err) != 0)
 		goto out;
 	out->serial = cert_serial_decimal(leaf);
-	if (txn_add_leaf(txn, p, leaf, out->serial, old_serial, err) != 0)
+	if (txn_add_leaf(txn, p, leaf, out->serial, old, old_serial, err) != 0)
 		goto out;
 	out->leaf = leaf;
 	out->chain = a->intermediates;

@@ -10,8 +10,9 @@
 #include "crypto/cert.h"
 #include "store/store.h"
 
-#define REASON_CODE_MAX 10
-#define SERIAL_MAX_LEN	200
+#define REASON_CODE_MAX	      10
+#define REASON_KEY_COMPROMISE 1 /* RFC 5280 §5.3.1 */
+#define SERIAL_MAX_LEN	      200
 
 /* Parses a serial with Go's base prefixes (0x hex, 0 octal, else decimal) into decimal. */
 static int normalize_serial(const char *in, char **out, struct error *err)
@@ -121,6 +122,7 @@ int authority_revoke(struct authority *a, const struct revoke_request *req, char
 {
 	struct revocation rev = {0};
 	char *serial = NULL, *prov_id = NULL, *token_id = NULL;
+	char key_id[65];
 	bool already = false;
 	int rc = -1;
 
@@ -145,6 +147,14 @@ int authority_revoke(struct authority *a, const struct revoke_request *req, char
 	rev.reason = req->reason;
 	rev.revoked_at_ns = time_now_ns();
 	rev.token_id = token_id;
+	/* Key compromise condemns the key, not just this certificate: the store blocks it (the
+	 * presented certificate's key over mTLS, else the stored certificate's). */
+	rev.block_key = req->reason_code == REASON_KEY_COMPROMISE;
+	if (rev.block_key && rev.mtls) {
+		if (cert_key_id(req->peer, key_id, err) != 0)
+			goto out;
+		rev.key_id = key_id;
+	}
 	if (commit_revocation(a, &rev, token_id, req->ott, &already, err) != 0)
 		goto out;
 	if (already) {

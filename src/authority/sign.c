@@ -345,7 +345,7 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 			goto out;
 	}
 	serial = cert_serial_decimal(leaf);
-	if (txn_add_leaf(&txn, g.prov, leaf, serial, NULL, err) != 0)
+	if (txn_add_leaf(&txn, g.prov, leaf, serial, NULL, NULL, err) != 0)
 		goto out;
 	out->leaf = leaf;
 	out->chain = a->intermediates;

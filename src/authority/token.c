@@ -62,16 +62,27 @@ static int find_provisioner(const struct authority *a, const struct jws *jws,
 	return 0;
 }
 
-/* The replay key: the jti, or the SHA-256 of the whole token when there is none. */
-static char *replay_key(const struct jws *jws, const char *token)
+/* The replay key: the jti, or, for a token without one, the SHA-256 of its signed header and
+ * payload. Never of the signature: an ECDSA signature has a second valid form (s -> n - s), so
+ * a key over the whole token would let the same token be used twice. A jti that is not a
+ * string is refused, as step-ca's claims decoder does. *out malloc'd. */
+static int replay_key(const struct jws *jws, char **out, struct error *err)
 {
-	const char *jti = jwt_claim_str(jws, "jti");
+	const json_t *jti = json_object_get(jws->payload, "jti");
 	unsigned char md[32];
 
-	if (jti != NULL && jti[0] != '\0')
-		return xstrdup(jti);
-	EVP_Digest(token, strlen(token), md, NULL, EVP_sha256(), NULL);
-	return hex_encode(md, sizeof(md));
+	*out = NULL;
+	if (jti != NULL && !json_is_null(jti) && !json_is_string(jti))
+		return err_set(err, ERR_UNAUTHORIZED, "invalid token id claim (jti)");
+	if (json_string_length(jti) > 0) {
+		*out = xstrdup(json_string_value(jti));
+		return 0;
+	}
+	if (EVP_Digest(jws->signing_input, jws->signing_input_len, md, NULL, EVP_sha256(), NULL) !=
+	    1)
+		return err_openssl(err, ERR_CRYPTO, "error hashing the token");
+	*out = hex_encode(md, sizeof(md));
+	return 0;
 }
 
 static int check_issued_after_start(const struct authority *a, const struct jws *jws,
@@ -90,12 +101,14 @@ static int check_issued_after_start(const struct authority *a, const struct jws 
 	return 0;
 }
 
-int check_replay(struct authority *a, const struct jws *jws, const char *token,
-		 const char *used_msg, char **key_out, struct error *err)
+int check_replay(struct authority *a, const struct jws *jws, const char *used_msg, char **key_out,
+		 struct error *err)
 {
-	char *key = replay_key(jws, token);
+	char *key = NULL;
 	bool used = false;
 
+	if (replay_key(jws, &key, err) != 0)
+		return -1;
 	if (a->store->ops->token_used(a->store, key, &used, err) != 0) {
 		free(key);
 		return -1;
@@ -240,7 +253,7 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 		goto out;
 	}
 	if (check_issued_after_start(a, &jws, err) != 0 ||
-	    check_replay(a, &jws, token, "token already used", &out->token_id, err) != 0)
+	    check_replay(a, &jws, "token already used", &out->token_id, err) != 0)
 		goto out;
 	if (p->type == PROV_JWK	  ? jwk_authorize(a, p, &jws, &aud, op, err)
 	    : p->type == PROV_X5C ? x5c_authorize(a, p, &jws, &aud, op, out, err)

@@ -104,18 +104,23 @@ int token_build_renew(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audienc
 {
 	X509 *leaf = sk_X509_value(chain, 0);
 	json_t *header = NULL, *claims = NULL, *x5c;
-	char thumb[44], *cn = NULL;
+	char thumb[44], *cn = NULL, *jti = NULL;
 	int rc = -1;
 
 	if (leaf == NULL || !key_public_equal(key, X509_get0_pubkey(leaf)))
 		return err_set(err, ERR_INVALID, "the key does not match the certificate");
-	if (jwk_thumbprint(key, thumb, err) != 0 || (x5c = x5c_array(chain, err)) == NULL)
+	if (random_jti(&jti, err) != 0)
 		return -1;
+	if (jwk_thumbprint(key, thumb, err) != 0 || (x5c = x5c_array(chain, err)) == NULL) {
+		free(jti);
+		return -1;
+	}
 	cn = cert_common_name(leaf);
 	header = json_pack("{s:s, s:s, s:o}", "kid", thumb, "typ", "JWT", "x5cInsecure", x5c);
-	claims = json_pack("{s:s, s:I, s:I, s:s, s:I, s:s}", "aud", audience, "exp",
-			   (json_int_t)not_after_sec, "iat", (json_int_t)not_before_sec, "iss",
-			   RENEW_TOKEN_ISSUER, "nbf", (json_int_t)not_before_sec, "sub", cn);
+	claims =
+	    json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:s}", "aud", audience, "exp",
+		      (json_int_t)not_after_sec, "iat", (json_int_t)not_before_sec, "iss",
+		      RENEW_TOKEN_ISSUER, "jti", jti, "nbf", (json_int_t)not_before_sec, "sub", cn);
 	if (header == NULL || claims == NULL)
 		err_set(err, ERR_INVALID, "error building the renew token");
 	else
@@ -123,6 +128,7 @@ int token_build_renew(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audienc
 	json_decref(header);
 	json_decref(claims);
 	free(cn);
+	free(jti);
 	return rc;
 }
 

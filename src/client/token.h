@@ -33,8 +33,9 @@ int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct 
 
 /* Signs an x5cInsecure renew token (tokens.md §7.1) with the key of the chain's leaf: header
  * {alg, kid = thumbprint of the key, typ, x5cInsecure = the chain as base64 DER}, claims aud,
- * exp, iat, iss "step-ca-client/1.0", nbf, sub = the leaf's CN; no jti (as step). The key must
- * match the leaf. *out malloc'd; the caller wipes and frees it. */
+ * exp, iat, iss "step-ca-client/1.0", jti, nbf, sub = the leaf's CN. step's CLI sends no jti;
+ * a CA then keys the token by its content, so two tokens made in the same second would be one.
+ * The key must match the leaf. *out malloc'd; the caller wipes and frees it. */
 int token_build_renew(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audience,
 		      int64_t not_before_sec, int64_t not_after_sec, char **out, struct error *err);
 

@@ -1,6 +1,7 @@
 /* cert.c - X.509 certificates: parsing, PEM, fingerprints, chain verification. */
 #include "crypto/cert.h"
 
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
@@ -219,6 +220,71 @@ int cert_fingerprint(X509 *cert, char out[65], struct error *err)
 	if (cert == NULL || X509_digest(cert, crypto_md_sha256(), md, &n) != 1 || n != 32)
 		return err_openssl(err, ERR_CRYPTO, "error computing certificate fingerprint");
 	hex_lower(md, n, out);
+	return 0;
+}
+
+/* The SubjectPublicKeyInfo DER of an EC key in xpk with its point uncompressed; *der
+ * OPENSSL_malloc'd. -1 when the key or its point does not decode. */
+static int ec_spki_uncompressed(X509_PUBKEY *xpk, unsigned char **der)
+{
+	const unsigned char *pk = NULL;
+	unsigned char point[1 + 2 * 66];
+	const void *curve = NULL;
+	ASN1_OBJECT *alg_oid = NULL;
+	X509_ALGOR *alg = NULL;
+	X509_PUBKEY *out = NULL;
+	EC_GROUP *group = NULL;
+	EC_POINT *p = NULL;
+	unsigned char *copy = NULL;
+	int pklen = 0, ptype = 0, len = -1;
+	size_t n = 0;
+
+	if (X509_PUBKEY_get0_param(&alg_oid, &pk, &pklen, &alg, xpk) != 1)
+		return -1;
+	X509_ALGOR_get0(NULL, &ptype, &curve, alg);
+	if (ptype != V_ASN1_OBJECT ||
+	    (group = EC_GROUP_new_by_curve_name(OBJ_obj2nid(curve))) == NULL ||
+	    (p = EC_POINT_new(group)) == NULL ||
+	    EC_POINT_oct2point(group, p, pk, (size_t)pklen, NULL) != 1 ||
+	    (n = EC_POINT_point2oct(group, p, POINT_CONVERSION_UNCOMPRESSED, point, sizeof(point),
+				    NULL)) == 0 ||
+	    (out = X509_PUBKEY_new()) == NULL || (copy = OPENSSL_memdup(point, n)) == NULL)
+		goto out;
+	if (X509_PUBKEY_set0_param(out, OBJ_dup(alg_oid), V_ASN1_OBJECT, OBJ_dup(curve), copy,
+				   (int)n) != 1) {
+		OPENSSL_free(copy);
+		goto out;
+	}
+	len = i2d_X509_PUBKEY(out, der);
+out:
+	X509_PUBKEY_free(out);
+	EC_POINT_free(p);
+	EC_GROUP_free(group);
+	return len;
+}
+
+int cert_key_id(X509 *cert, char out[65], struct error *err)
+{
+	X509_PUBKEY *xpk = cert != NULL ? X509_get_X509_PUBKEY(cert) : NULL;
+	const unsigned char *pk = NULL;
+	ASN1_OBJECT *alg_oid = NULL;
+	unsigned char *der = NULL, md[32];
+	unsigned int mdlen = 0;
+	int pklen = 0, len = -1;
+
+	out[0] = '\0';
+	if (xpk != NULL && X509_PUBKEY_get0_param(&alg_oid, &pk, &pklen, NULL, xpk) == 1) {
+		if (OBJ_obj2nid(alg_oid) == NID_X9_62_id_ecPublicKey && pklen > 0 && pk[0] != 0x04)
+			len = ec_spki_uncompressed(xpk, &der);
+		else
+			len = i2d_X509_PUBKEY(xpk, &der);
+	}
+	if (len <= 0 || EVP_Digest(der, (size_t)len, md, &mdlen, crypto_md_sha256(), NULL) != 1) {
+		OPENSSL_free(der);
+		return err_openssl(err, ERR_CRYPTO, "error computing the certificate's key id");
+	}
+	OPENSSL_free(der);
+	hex_lower(md, mdlen, out);
 	return 0;
 }
 

@@ -27,6 +27,10 @@ int cert_chain_to_pem(STACK_OF(X509) * chain, char **pem, struct error *err);
 int cert_to_der(X509 *cert, uint8_t **der, size_t *len, struct error *err);
 /* SHA-256 of the DER certificate as 64 lowercase hex characters + NUL. */
 int cert_fingerprint(X509 *cert, char out[65], struct error *err);
+/* The identity of the certificate's public key, for blocking it: the SHA-256 of its
+ * SubjectPublicKeyInfo DER as 64 lowercase hex characters + NUL, with an EC point taken in
+ * uncompressed form (a compressed point names the same key). */
+int cert_key_id(X509 *cert, char out[65], struct error *err);
 /* Normalises a fingerprint given by a user: lower-case, '-' and ':' removed; must be 64 hex. */
 int cert_fingerprint_normalize(const char *in, char out[65], struct error *err);
 /* Serial number in decimal; malloc'd. */

@@ -183,6 +183,13 @@ int jws_parse(const char *compact, size_t len, struct jws *out, struct error *er
 			err_set(err, ERR_INVALID, "invalid token: header has no \"alg\"");
 			goto out;
 		}
+		/* RFC 7515 §4.1.11: a recipient must refuse a JWS with a critical extension it
+		 * does not understand, and stride understands none (b64 included). */
+		if (json_object_get(out->header, "crit") != NULL) {
+			err_set(err, ERR_INVALID,
+				"invalid token: unsupported critical header parameter (crit)");
+			goto out;
+		}
 		out->payload = part_object(dot1 + 1, plen, scratch, "payload", err);
 		if (out->payload == NULL)
 			goto out;

@@ -26,7 +26,7 @@ struct jws {
 };
 
 /* Parses a compact JWS whose payload is a JSON object; longer than JWS_MAX_LEN, not three
- * parts, bad base64url or JSON -> ERR_INVALID. Does not verify. */
+ * parts, bad base64url or JSON, a "crit" header -> ERR_INVALID. Does not verify. */
 int jws_parse(const char *compact, size_t len, struct jws *out, struct error *err);
 /* Verifies the signature with key; the header alg must suit the key (ERR_UNAUTHORIZED). */
 int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err);

@@ -84,8 +84,7 @@ static void mem_submit(struct store *s, struct store_txn *t)
 	struct memory_store *m = (struct memory_store *)s;
 
 	t->rc = 0;
-	t->token_reused = false;
-	t->already_revoked = false;
+	store_txn_clear_results(t);
 	if (t->has_revocation) {
 		t->rc = err_set(&t->err, ERR_NOT_IMPLEMENTED,
 				"revocation is not available: no persistence layer configured");

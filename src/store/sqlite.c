@@ -58,6 +58,15 @@ static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION + 1] = {
     /* 2: the certificate a renewal came from, so revoking one revokes its renewals. */
     "ALTER TABLE x509_certs ADD COLUMN parent_serial TEXT;"
     "CREATE INDEX IF NOT EXISTS x509_certs_parent ON x509_certs (parent_serial);",
+    /* 3: keys revoked for key compromise, and each certificate's key to find them by. Rows of
+     * earlier versions keep a NULL key_id: they are found by lineage only. */
+    "ALTER TABLE x509_certs ADD COLUMN key_id TEXT;"
+    "CREATE INDEX IF NOT EXISTS x509_certs_key ON x509_certs (key_id) WHERE key_id IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS blocked_keys ("
+    " key_id TEXT PRIMARY KEY NOT NULL,"
+    " serial TEXT NOT NULL,"
+    " reason_code INTEGER NOT NULL,"
+    " blocked_at INTEGER NOT NULL);",
 };
 
 /* Statements of the write connection (used by the committer thread only). */
@@ -72,6 +81,10 @@ enum wstmt_id {
 	W_PUT_CERT,
 	W_REVOKE,
 	W_REVOKE_DESCENDANTS,
+	W_PARENT_REVOKED,
+	W_KEY_BLOCKED,
+	W_BLOCK_KEY,
+	W_REVOKE_BY_KEY,
 	W_COUNT,
 };
 
@@ -99,8 +112,8 @@ static const struct stmt_def wstmts[W_COUNT] = {
 		     "INSERT OR IGNORE INTO used_ott (key, token, created_at) VALUES (?1, ?2, ?3)"},
     [W_PUT_CERT] = {"store certificate",
 		    "INSERT INTO x509_certs (serial, der, not_after, prov_id, prov_name, "
-		    "prov_type, created_at, parent_serial) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+		    "prov_type, created_at, parent_serial, key_id) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
     [W_REVOKE] = {"revoke certificate",
 		  "INSERT OR IGNORE INTO revoked_x509_certs (serial, prov_id, reason_code, "
 		  "reason, revoked_at, expires_at, token_id, mtls) "
@@ -114,6 +127,26 @@ static const struct stmt_def wstmts[W_COUNT] = {
 			      "reason_code, reason, revoked_at, expires_at, token_id, mtls) "
 			      "SELECT d.serial, ?2, ?3, ?4, ?5, c.not_after, ?7, ?8 FROM d "
 			      "JOIN x509_certs c ON c.serial = d.serial"},
+    [W_PARENT_REVOKED] = {"check the parent's revocation",
+			  "SELECT 1 FROM revoked_x509_certs WHERE serial = ?1"},
+    [W_KEY_BLOCKED] = {"check blocked keys", "SELECT 1 FROM blocked_keys WHERE key_id = ?1"},
+    /* The revocation's key (?9), else the stored certificate's. */
+    [W_BLOCK_KEY] = {"block key",
+		     "INSERT OR IGNORE INTO blocked_keys (key_id, serial, reason_code, blocked_at) "
+		     "SELECT k, ?1, ?3, ?5 FROM (SELECT ?9 AS k UNION "
+		     "SELECT key_id FROM x509_certs WHERE serial = ?1) WHERE k IS NOT NULL"},
+    /* Every certificate with a key just blocked, and every certificate renewed from one. */
+    [W_REVOKE_BY_KEY] = {"revoke certificates of a blocked key",
+			 "WITH RECURSIVE k (key_id) AS ("
+			 " SELECT ?9 UNION SELECT key_id FROM x509_certs WHERE serial = ?1),"
+			 " d (serial) AS ("
+			 " SELECT c.serial FROM x509_certs c JOIN k ON c.key_id = k.key_id"
+			 " UNION SELECT c.serial FROM x509_certs c"
+			 " JOIN d ON c.parent_serial = d.serial) "
+			 "INSERT OR IGNORE INTO revoked_x509_certs (serial, prov_id, reason_code, "
+			 "reason, revoked_at, expires_at, token_id, mtls) "
+			 "SELECT d.serial, ?2, ?3, ?4, ?5, c.not_after, ?7, ?8 FROM d "
+			 "JOIN x509_certs c ON c.serial = d.serial"},
 };
 
 static const struct stmt_def rstmts[R_COUNT] = {
@@ -194,6 +227,8 @@ static int bind_cert(sqlite3_stmt *st, const struct cert_record *r, int64_t now)
 		rc = sqlite3_bind_int64(st, 7, now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(st, 8, r->parent_serial, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 9, r->key_id, -1, SQLITE_STATIC);
 	return rc;
 }
 
@@ -218,6 +253,16 @@ static int bind_revocation(sqlite3_stmt *st, const struct revocation *r)
 	return rc;
 }
 
+/* bind_revocation plus the key to block (?9) for the statements that take it. */
+static int bind_revocation_key(sqlite3_stmt *st, const struct revocation *r)
+{
+	int rc = bind_revocation(st, r);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 9, r->key_id, -1, SQLITE_STATIC);
+	return rc;
+}
+
 /* Binds with ok (an SQLite code) and steps; a bind failure is reported like a step one. */
 static int bound_step(struct sqlite_store *s, enum wstmt_id id, int ok, int *changes,
 		      struct error *err)
@@ -229,8 +274,69 @@ static int bound_step(struct sqlite_store *s, enum wstmt_id id, int ok, int *cha
 	return wstep(s, id, changes, err);
 }
 
-/* The statements of one transaction, inside the open batch. Sets token_reused and
- * already_revoked; returns -1 on a database error. */
+/* Runs a one-key SELECT on the write connection, inside the open batch: *found says whether
+ * it returned a row. NULL key: no row. */
+static int wexists(struct sqlite_store *s, enum wstmt_id id, const char *key, bool *found,
+		   struct error *err)
+{
+	sqlite3_stmt *st = s->w[id];
+	int rc;
+
+	*found = false;
+	if (key == NULL)
+		return 0;
+	rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		   ? 0
+		   : db_error(s, s->wdb, err, wstmts[id].name, rc);
+}
+
+/* Whether the new certificate of t may be stored now (struct store_txn): sets parent_revoked,
+ * key_blocked and auth_key_blocked. */
+static int admit_cert(struct sqlite_store *s, struct store_txn *t)
+{
+	const char *auth = t->auth_key_id;
+
+	if (auth != NULL && t->cert.key_id != NULL && strcmp(auth, t->cert.key_id) == 0)
+		auth = NULL; /* a renewal with the same key: one lookup answers both */
+	if (wexists(s, W_PARENT_REVOKED, t->cert.parent_serial, &t->parent_revoked, &t->err) != 0 ||
+	    wexists(s, W_KEY_BLOCKED, t->cert.key_id, &t->key_blocked, &t->err) != 0 ||
+	    wexists(s, W_KEY_BLOCKED, auth, &t->auth_key_blocked, &t->err) != 0)
+		return -1;
+	if (auth == NULL && t->auth_key_id != NULL)
+		t->auth_key_blocked = t->key_blocked;
+	return 0;
+}
+
+/* A revocation: the serial, every certificate renewed from it and, for key compromise, its key
+ * and every certificate with that key (and their renewals). Sets already_revoked. */
+static int apply_revocation(struct sqlite_store *s, struct store_txn *t)
+{
+	int changes = 0;
+
+	if (bound_step(s, W_REVOKE, bind_revocation(s->w[W_REVOKE], &t->rev), &changes, &t->err) !=
+		0 ||
+	    bound_step(s, W_REVOKE_DESCENDANTS,
+		       bind_revocation(s->w[W_REVOKE_DESCENDANTS], &t->rev), NULL, &t->err) != 0)
+		return -1;
+	t->already_revoked = changes == 0;
+	if (!t->rev.block_key)
+		return 0;
+	if (bound_step(s, W_BLOCK_KEY, bind_revocation_key(s->w[W_BLOCK_KEY], &t->rev), NULL,
+		       &t->err) != 0 ||
+	    bound_step(s, W_REVOKE_BY_KEY, bind_revocation_key(s->w[W_REVOKE_BY_KEY], &t->rev),
+		       NULL, &t->err) != 0)
+		return -1;
+	return 0;
+}
+
+/* The statements of one transaction, inside the open batch. Sets token_reused and the other
+ * result flags; returns -1 on a database error. */
 static int apply_changes(struct sqlite_store *s, struct store_txn *t, int64_t now)
 {
 	int changes = 0;
@@ -244,19 +350,17 @@ static int apply_changes(struct sqlite_store *s, struct store_txn *t, int64_t no
 			return 0;
 		}
 	}
-	if (t->has_cert && bound_step(s, W_PUT_CERT, bind_cert(s->w[W_PUT_CERT], &t->cert, now),
-				      NULL, &t->err) != 0)
-		return -1;
-	if (t->has_revocation) {
-		/* The certificate, and every certificate renewed from it (they share its key). */
-		if (bound_step(s, W_REVOKE, bind_revocation(s->w[W_REVOKE], &t->rev), &changes,
-			       &t->err) != 0 ||
-		    bound_step(s, W_REVOKE_DESCENDANTS,
-			       bind_revocation(s->w[W_REVOKE_DESCENDANTS], &t->rev), NULL,
+	if (t->has_cert) {
+		if (admit_cert(s, t) != 0)
+			return -1;
+		if (t->parent_revoked || t->key_blocked || t->auth_key_blocked)
+			return 0;
+		if (bound_step(s, W_PUT_CERT, bind_cert(s->w[W_PUT_CERT], &t->cert, now), NULL,
 			       &t->err) != 0)
 			return -1;
-		t->already_revoked = changes == 0;
 	}
+	if (t->has_revocation && apply_revocation(s, t) != 0)
+		return -1;
 	return 0;
 }
 
@@ -265,7 +369,7 @@ static int apply_changes(struct sqlite_store *s, struct store_txn *t, int64_t no
 static void apply_txn(struct sqlite_store *s, struct store_txn *t, int64_t now)
 {
 	t->rc = 0;
-	t->token_reused = t->already_revoked = false;
+	store_txn_clear_results(t);
 	err_clear(&t->err);
 	if (wstep(s, W_SAVEPOINT, NULL, &t->err) != 0) {
 		t->rc = -1;
@@ -275,7 +379,9 @@ static void apply_txn(struct sqlite_store *s, struct store_txn *t, int64_t now)
 		t->rc = -1;
 	if (t->rc != 0 || t->token_reused) {
 		struct error ignored = {0};
-		t->already_revoked = false;
+		bool reused = t->token_reused;
+		store_txn_clear_results(t);
+		t->token_reused = reused;
 		(void)wstep(s, W_ROLLBACK_TO, NULL, &ignored);
 	}
 	if (wstep(s, W_RELEASE, NULL, t->rc == 0 ? &t->err : NULL) != 0)
@@ -302,9 +408,9 @@ static void commit_batch(struct sqlite_store *s, struct store_txn *batch)
 		batch = t->next; /* done() may free t */
 		t->next = NULL;
 		if (rc != 0) {
+			store_txn_clear_results(t);
 			t->rc = -1;
 			t->err = err;
-			t->token_reused = t->already_revoked = false;
 		}
 		t->done(t, t->done_arg);
 	}

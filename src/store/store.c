@@ -40,7 +40,7 @@ void store_txn_use_token(struct store_txn *t, const char *key, const char *token
 	t->token = dup_or_null(token);
 }
 
-void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec)
+void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec, const char *auth_key_id)
 {
 	uint8_t *der = xmalloc(rec->der_len > 0 ? rec->der_len : 1);
 
@@ -54,7 +54,10 @@ void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec)
 	    .prov_type = dup_or_null(rec->prov_type),
 	    .not_after_ns = rec->not_after_ns,
 	    .parent_serial = dup_or_null(rec->parent_serial),
+	    .key_id = dup_or_null(rec->key_id),
 	};
+	free(t->auth_key_id);
+	t->auth_key_id = dup_or_null(auth_key_id);
 	t->has_cert = true;
 }
 
@@ -65,7 +68,17 @@ void store_txn_revoke(struct store_txn *t, const struct revocation *rev)
 	t->rev.prov_id = dup_or_null(rev->prov_id);
 	t->rev.reason = dup_or_null(rev->reason);
 	t->rev.token_id = dup_or_null(rev->token_id);
+	t->rev.key_id = dup_or_null(rev->key_id);
 	t->has_revocation = true;
+}
+
+void store_txn_clear_results(struct store_txn *t)
+{
+	t->token_reused = false;
+	t->already_revoked = false;
+	t->parent_revoked = false;
+	t->key_blocked = false;
+	t->auth_key_blocked = false;
 }
 
 void store_txn_free(struct store_txn *t)
@@ -82,10 +95,13 @@ void store_txn_free(struct store_txn *t)
 	free((char *)t->cert.prov_name);
 	free((char *)t->cert.prov_type);
 	free((char *)t->cert.parent_serial);
+	free((char *)t->cert.key_id);
+	free(t->auth_key_id);
 	free((char *)t->rev.serial);
 	free((char *)t->rev.prov_id);
 	free((char *)t->rev.reason);
 	free((char *)t->rev.token_id);
+	free((char *)t->rev.key_id);
 	free(t);
 }
 
@@ -161,7 +177,7 @@ int store_put_cert(struct store *s, const struct cert_record *rec, struct error 
 		return err_set(err, ERR_INTERNAL,
 			       "store: certificate record without serial or DER");
 	t = store_txn_new();
-	store_txn_put_cert(t, rec);
+	store_txn_put_cert(t, rec, NULL);
 	return commit_one(s, t, NULL, NULL, err);
 }
 

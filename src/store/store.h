@@ -25,6 +25,7 @@ struct cert_record {
 	const char *prov_type; /* "JWK", "X5C", ... may be NULL */
 	int64_t not_after_ns;
 	const char *parent_serial; /* the certificate this one renews, or NULL */
+	const char *key_id;	   /* cert_key_id of its public key, or NULL */
 };
 
 struct revocation {
@@ -36,13 +37,23 @@ struct revocation {
 	int64_t expires_at_ns;
 	const char *token_id;
 	bool mtls;
+	/* keyCompromise: block the revoked certificate's key (key_id, or the stored certificate's
+	 * when NULL) for every later issuance, and revoke every stored certificate with it. */
+	bool block_key;
+	const char *key_id;
 };
 
 /* One atomic change to the store: the use of a one-time token, a new certificate and a
  * revocation, each optional. Built with the store_txn_* functions, which copy what they are
  * given, then committed with store_commit (waits) or store_submit (calls back). A back end
  * commits several transactions of concurrent requests together (group commit), each still all
- * or nothing. */
+ * or nothing.
+ *
+ * A new certificate is admitted inside the commit, serialised with every other commit (on one
+ * process or several on one database): it is refused when its parent is revoked (a renewal
+ * racing its parent's revocation), or when its key or auth_key_id is blocked (keyCompromise).
+ * A revocation revokes, in the same commit, every stored certificate renewed from the serial,
+ * transitively; so no renewal of a revoked certificate survives, whichever commits first. */
 struct store_txn {
 	char *token_key; /* mark this token key used, or NULL */
 	char *token;
@@ -50,6 +61,7 @@ struct store_txn {
 	struct cert_record cert; /* strings and DER owned by the transaction */
 	bool has_revocation;
 	struct revocation rev; /* strings owned by the transaction */
+	char *auth_key_id;     /* the key of the certificate that authorised a renewal, or NULL */
 
 	/* Results, set before done() runs. rc -1 + err: nothing was applied. token_reused: the
 	 * token key was already used (another request or process won), nothing was applied. */
@@ -57,6 +69,10 @@ struct store_txn {
 	struct error err;
 	bool token_reused;
 	bool already_revoked; /* the serial was revoked already; the rest was applied */
+	/* The new certificate was refused (the token use, if any, was applied): */
+	bool parent_revoked;   /* its parent is revoked */
+	bool key_blocked;      /* its key is blocked */
+	bool auth_key_blocked; /* auth_key_id is blocked */
 
 	/* Called exactly once, from the committing thread (any thread): the transaction is
 	 * durable or failed. It may free the transaction. */
@@ -94,11 +110,15 @@ int store_open_memory(struct store **out, struct error *err);
 struct store_txn *store_txn_new(void);
 /* Marks a token key used in t (copies key and token). */
 void store_txn_use_token(struct store_txn *t, const char *key, const char *token);
-/* Adds an issued certificate to t (deep copy). */
-void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec);
+/* Adds an issued certificate to t (deep copy); auth_key_id (may be NULL) is the key of the
+ * certificate that authorised it (see struct store_txn). */
+void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec,
+			const char *auth_key_id);
 /* Adds a revocation to t (deep copy); the back end also revokes every certificate renewed from
- * that serial. */
+ * that serial and, with block_key, blocks the key (struct revocation). */
 void store_txn_revoke(struct store_txn *t, const struct revocation *rev);
+/* Resets the result flags of t (token_reused ... auth_key_blocked), for a back end. */
+void store_txn_clear_results(struct store_txn *t);
 /* Frees t and what it owns (wiping the token). NULL is a no-op. */
 void store_txn_free(struct store_txn *t);
 /* Commits t and waits: returns t->rc and copies t->err to err. The caller still owns t and

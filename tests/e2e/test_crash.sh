@@ -115,7 +115,7 @@ mixed_client() {
 		s=0x${s#serial=}
 		echo "$s" >"$d/res/$n.revoke.serial"
 		req "$d" "$n" revoke --cert "$d/res/$n.renew.pem" --key "$d/key" -X POST \
-			--data-binary "{\"serial\":\"$s\",\"reasonCode\":1,\"reason\":\"crash test\",\"passive\":true}" \
+			--data-binary "{\"serial\":\"$s\",\"reasonCode\":5,\"reason\":\"crash test\",\"passive\":true}" \
 			"$CA_URL/revoke" || return 0
 	done
 }

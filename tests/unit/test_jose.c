@@ -743,6 +743,27 @@ static void test_jws_rejects(void **state)
 	free(raw);
 	free(sig);
 
+	/* RFC 7515 §4.1.11: a critical extension stride does not understand (any) */
+	{
+		static const char *const crit[] = {
+		    "{\"alg\":\"ES256\",\"crit\":[\"exp\"],\"exp\":1}",
+		    "{\"alg\":\"ES256\",\"crit\":[\"b64\"],\"b64\":false}",
+		    "{\"alg\":\"ES256\",\"crit\":[\"urn:example:x\"]}",
+		    "{\"alg\":\"ES256\",\"crit\":[]}",
+		    "{\"alg\":\"ES256\",\"crit\":null}",
+		};
+		for (size_t i = 0; i < sizeof(crit) / sizeof(crit[0]); i++) {
+			char *tok = sign_or_fail(NULL, "{\"sub\":\"foo\"}", keys[K_P256], NULL);
+			p64 = b64u_str(crit[i]);
+			t = replace_part(tok, 0, p64);
+			assert_parse_fails(t, strlen(t),
+					   "unsupported critical header parameter (crit)");
+			free(t);
+			free(p64);
+			free(tok);
+		}
+	}
+
 	/* structure */
 	t = xasprintf("%s.e30", token);
 	assert_parse_fails(t, strlen(t), "exactly three parts");

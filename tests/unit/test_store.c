@@ -192,7 +192,7 @@ static void test_sqlite_operations(void **state)
 	store_close(s);
 
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "2");
+	assert_string_equal(v, "3");
 	free(v);
 	v = query_text(file, "PRAGMA journal_mode");
 	assert_string_equal(v, "wal");
@@ -252,6 +252,182 @@ static void test_sqlite_revoke_lineage(void **state)
 	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
 	assert_true(already);
 	store_close(s);
+	free(file);
+}
+
+/* Commits a new certificate serial (key key_id, renewing parent when not NULL, authorised by a
+ * certificate with auth_key_id) with a token; returns the transaction for its result flags. */
+static struct store_txn *put_renewal(struct store *s, const char *serial, const char *parent,
+				     const char *key_id, const char *auth_key_id, const char *token)
+{
+	struct cert_record rec = {.serial = serial,
+				  .der = der1,
+				  .der_len = sizeof(der1),
+				  .prov_name = "p",
+				  .not_after_ns = 42,
+				  .parent_serial = parent,
+				  .key_id = key_id};
+	struct store_txn *t = store_txn_new();
+	struct error err = {0};
+
+	store_txn_use_token(t, token, "raw.token.value");
+	store_txn_put_cert(t, &rec, auth_key_id);
+	assert_int_equal(store_commit(s, t, &err), 0);
+	return t;
+}
+
+/* A renewal whose parent was revoked after the renewal was authorised is refused inside the
+ * commit; the token it used stays used. */
+static void test_sqlite_renewal_of_revoked_parent(void **state)
+{
+	char *file = path_join(*state, "race.db");
+	struct store *s = NULL;
+	struct error err = {0};
+	struct revocation rev = {.serial = "1", .revoked_at_ns = 1};
+	struct store_txn *t;
+	bool already = true;
+
+	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	put_child(s, "1", NULL);
+	t = put_renewal(s, "2", "1", "k1", "k1", "tok-a");
+	assert_false(t->parent_revoked);
+	store_txn_free(t);
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
+	assert_true(revoked(s, "2")); /* renewed before: revoked with its parent */
+	t = put_renewal(s, "3", "1", "k1", "k1", "tok-b");
+	assert_true(t->parent_revoked);
+	assert_false(t->key_blocked || t->auth_key_blocked || t->token_reused);
+	store_txn_free(t);
+	check_prov(s, "3", false, NULL);
+	assert_true(use(s, "tok-b"));
+	t = put_renewal(s, "4", "2", "k1", "k1", "tok-c"); /* a grandchild: "2" is revoked too */
+	assert_true(t->parent_revoked);
+	store_txn_free(t);
+	check_prov(s, "4", false, NULL);
+	store_close(s);
+	free(file);
+}
+
+/* Key compromise blocks the key: every stored certificate with it and their renewals are
+ * revoked, and no later certificate may have it or be renewed by a certificate with it. */
+static void test_sqlite_blocked_keys(void **state)
+{
+	char *file = path_join(*state, "keys.db");
+	struct store *s = NULL;
+	struct error err = {0};
+	struct revocation rev = {
+	    .serial = "2", .reason_code = 1, .revoked_at_ns = 1, .block_key = true};
+	struct store_txn *t;
+	bool already = true;
+	char *v;
+
+	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	store_txn_free(put_renewal(s, "1", NULL, "K", NULL, "t1"));
+	store_txn_free(put_renewal(s, "2", "1", "K", "K", "t2"));
+	store_txn_free(put_renewal(s, "3", "2", "K2", "K", "t3"));   /* rekeyed from 2 */
+	store_txn_free(put_renewal(s, "4", NULL, "K", NULL, "t4"));  /* same key, other lineage */
+	store_txn_free(put_renewal(s, "5", NULL, "K3", NULL, "t5")); /* another key */
+	store_txn_free(put_renewal(s, "6", "4", "K4", "K", "t6"));   /* rekeyed from 4 */
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
+	assert_false(already);
+	assert_true(revoked(s, "1")); /* the parent, for its key */
+	assert_true(revoked(s, "2"));
+	assert_true(revoked(s, "3"));
+	assert_true(revoked(s, "4"));
+	assert_false(revoked(s, "5"));
+	assert_true(revoked(s, "6"));
+	v = query_text(file, "SELECT key_id || ' ' || serial || ' ' || reason_code FROM "
+			     "blocked_keys");
+	assert_string_equal(v, "K 2 1");
+	free(v);
+
+	t = put_renewal(s, "7", NULL, "K", NULL, "t7"); /* issuance for the key */
+	assert_true(t->key_blocked);
+	assert_false(t->auth_key_blocked || t->parent_revoked);
+	store_txn_free(t);
+	t = put_renewal(s, "8", "5", "K", "K3", "t8"); /* rekey to the key */
+	assert_true(t->key_blocked);
+	assert_false(t->auth_key_blocked);
+	store_txn_free(t);
+	t = put_renewal(s, "9", NULL, "K5", "K", "t9"); /* presented by a certificate with it */
+	assert_true(t->auth_key_blocked);
+	assert_false(t->key_blocked);
+	store_txn_free(t);
+	t = put_renewal(s, "10", NULL, "K", "K", "t10"); /* renewal with the same key */
+	assert_true(t->auth_key_blocked && t->key_blocked);
+	store_txn_free(t);
+	for (int i = 7; i <= 10; i++) {
+		char serial[8];
+		snprintf(serial, sizeof(serial), "%d", i);
+		check_prov(s, serial, false, NULL);
+	}
+	t = put_renewal(s, "11", "5", "K6", "K3", "t11"); /* unrelated: still fine */
+	assert_false(t->key_blocked || t->auth_key_blocked || t->parent_revoked);
+	store_txn_free(t);
+
+	/* Over mTLS the revocation names the key itself: a certificate not in the store. */
+	rev = (struct revocation){.serial = "99",
+				  .reason_code = 1,
+				  .revoked_at_ns = 1,
+				  .block_key = true,
+				  .key_id = "K6"};
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
+	assert_true(revoked(s, "11"));
+	/* Another reason does not block a key. */
+	rev = (struct revocation){.serial = "5", .reason_code = 4, .revoked_at_ns = 1};
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
+	t = put_renewal(s, "12", NULL, "K3", NULL, "t12");
+	assert_false(t->key_blocked);
+	store_txn_free(t);
+	store_close(s);
+	free(file);
+}
+
+/* A database written by the previous schema (version 2) is upgraded in place: its rows stay,
+ * with no key id. */
+static void test_sqlite_upgrade_from_v2(void **state)
+{
+	static const char v2[] =
+	    "CREATE TABLE x509_certs (serial TEXT PRIMARY KEY NOT NULL, der BLOB NOT NULL,"
+	    " not_after INTEGER NOT NULL, prov_id TEXT, prov_name TEXT, prov_type TEXT,"
+	    " created_at INTEGER NOT NULL, parent_serial TEXT);"
+	    "CREATE INDEX x509_certs_parent ON x509_certs (parent_serial);"
+	    "CREATE TABLE used_ott (key TEXT PRIMARY KEY NOT NULL, token TEXT,"
+	    " created_at INTEGER NOT NULL);"
+	    "CREATE TABLE revoked_x509_certs (serial TEXT PRIMARY KEY NOT NULL, prov_id TEXT,"
+	    " reason_code INTEGER NOT NULL, reason TEXT, revoked_at INTEGER NOT NULL,"
+	    " expires_at INTEGER NOT NULL, token_id TEXT, mtls INTEGER NOT NULL);"
+	    "INSERT INTO x509_certs VALUES ('1', x'3003020107', 42, 'jwk/a', 'a', 'JWK', 1, NULL);"
+	    "INSERT INTO x509_certs VALUES ('2', x'3003020107', 42, 'jwk/a', 'a', 'JWK', 1, '1');"
+	    "INSERT INTO used_ott VALUES ('old-token', 't', 1);"
+	    "PRAGMA user_version = 2;";
+	char *file = path_join(*state, "v2.db");
+	struct revocation rev = {
+	    .serial = "1", .reason_code = 1, .revoked_at_ns = 1, .block_key = true};
+	struct store *s = NULL;
+	struct error err = {0};
+	sqlite3 *db = NULL;
+	bool already = true;
+	char *v;
+
+	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v2, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	check_prov(s, "2", true, "a");
+	assert_true(use(s, "old-token"));
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
+	assert_true(revoked(s, "2"));
+	store_close(s);
+	v = query_text(file, "PRAGMA user_version");
+	assert_string_equal(v, "3");
+	free(v);
+	v = query_text(file, "SELECT count(*) || ' ' || count(key_id) FROM x509_certs");
+	assert_string_equal(v, "2 0");
+	free(v);
+	v = query_text(file, "SELECT count(*) FROM blocked_keys");
+	assert_string_equal(v, "0"); /* no key known for the old row */
+	free(v);
 	free(file);
 }
 
@@ -499,6 +675,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_sqlite_operations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_revoke_lineage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_renewal_of_revoked_parent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_blocked_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_upgrade_from_v2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_directory_source, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_bad_sources, setup, teardown),
 	    cmocka_unit_test(test_unsupported_types),

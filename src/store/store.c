@@ -10,14 +10,33 @@
 #include "base/str.h"
 #include "store/sqlite.h"
 
+/* Whether s can stand inside a JSON string as it is. */
+static bool json_plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+			return false;
+	return true;
+}
+
 int store_open(const char *type, const char *data_source, struct store **out, struct error *err)
 {
+	const char *ds = data_source != NULL && data_source[0] != '\0' && json_plain(data_source)
+			     ? data_source
+			     : "/path/to/db";
+
 	*out = NULL;
 	if (type != NULL && strcmp(type, "sqlite") == 0)
 		return store_sqlite_open(data_source, out, err);
-	return err_set(err, ERR_INVALID,
-		       "unsupported database type '%s': supported types are sqlite",
-		       type != NULL ? type : "");
+	/* A ca.json written by step names step's databases (badgerv2, bbolt, mysql): say exactly
+	 * what to write instead. A directory as dataSource holds the file stride.db. */
+	return err_set(
+	    err, ERR_INVALID,
+	    "unsupported database type '%s': supported types are sqlite; in ca.json "
+	    "use \"db\": {\"type\": \"sqlite\", \"dataSource\": \"%s\"} (an existing "
+	    "directory holds the database file stride.db; the data of step's database is not "
+	    "carried over)",
+	    type != NULL ? type : "", ds);
 }
 
 /* ---- transactions --------------------------------------------------------------------- */

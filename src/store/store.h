@@ -101,7 +101,8 @@ struct store {
 };
 
 /* Opens the back end named by type ("sqlite") at data_source. Unknown type -> ERR_INVALID
- * "unsupported database type '<t>': supported types are sqlite". */
+ * "unsupported database type '<t>': supported types are sqlite; ..." with the "db" object to
+ * write instead. */
 int store_open(const char *type, const char *data_source, struct store **out, struct error *err);
 /* An in-memory store (no "db" in ca.json): replay protection until restart, no revocation. */
 int store_open_memory(struct store **out, struct error *err);

@@ -119,6 +119,41 @@ else
 	fail "script(1) is missing: install bsdutils"
 fi
 
+# --- keyCompromise blocks the key, not just the serial -------------------------------------------
+# k renewed to k2 (same key), k2 revoked for key compromise: k, and every other certificate with
+# that key, is revoked too; nothing is issued, renewed or rekeyed for the key again.
+GENERIC_401="The request lacked necessary authorization to be completed. Please see the certificate authority logs for more info."
+BLOCKED_403="The request was forbidden by the certificate authority: the public key was revoked for key compromise and cannot be certified again."
+post() { # PATH [curl args...]: "<status> <message>"
+	local path=$1
+	shift
+	curl -s -o out.json -w '%{http_code}' --cacert "$STRIDEPATH/certs/root_ca.crt" -X POST "$@" \
+		"$CA_URL$path" >status
+	echo "$(cat status) $(jq -r '.message // empty' out.json 2>/dev/null)"
+}
+check "k" cert k
+check "k renewed to k2 (same key)" bash -c "curl -sf --cacert '$STRIDEPATH/certs/root_ca.crt' --cert k.crt --key k.key -X POST '$CA_URL/renew' | jq -r .crt > k2.crt"
+openssl req -new -key k.key -subj /CN=k-other.example.com -out k.csr 2>/dev/null
+check "k-other: the same key in another certificate" "$STRIDE_BIN" ca sign k.csr k-other.crt "${PPW[@]}" -f
+check "l: another key" cert l
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout l2.key -out l2.csr -subj / 2>/dev/null
+check "revoke k2 over mTLS for key compromise" revoke --cert k2.crt --key k.key --reasonCode keyCompromise
+expect_eq "k2 recorded: reason code 1, mTLS" "1||1" "$(revoked "$(dec_serial k2.crt)")"
+expect_eq "k (the parent, same key) is revoked: reason code 1" "1||1" "$(revoked "$(dec_serial k.crt)")"
+expect_eq "k-other (same key, other lineage) is revoked" "1||1" "$(revoked "$(dec_serial k-other.crt)")"
+expect_eq "the key is blocked (its SubjectPublicKeyInfo's SHA-256)" \
+	"$(openssl pkey -in k.key -pubout -outform DER | sha256sum | cut -d' ' -f1)|1" \
+	"$(sqlite3 "$DB" "select key_id || '|' || reason_code from blocked_keys where serial = '$(dec_serial k2.crt)'")"
+expect_eq "k no longer renews" "401 $GENERIC_401" "$(post /renew --cert k.crt --key k.key)"
+expect_eq "k cannot rekey to another key" "401 $GENERIC_401" \
+	"$(post /rekey --cert k.crt --key k.key --data-binary "$(jq -n --rawfile csr l2.csr '{csr: $csr}')")"
+expect_eq "l cannot rekey to the blocked key" "403 $BLOCKED_403" \
+	"$(post /rekey --cert l.crt --key l.key --data-binary "$(jq -n --rawfile csr k.csr '{csr: $csr}')")"
+check_fails "stride ca sign with a CSR of the blocked key" "$STRIDE_BIN" ca sign k.csr k-new.crt "${PPW[@]}" -f
+expect_contains "its message" "the public key was revoked for key compromise and cannot be certified again" \
+	"$(cat "$WORK/last.err")"
+expect_eq "l, with another key, still renews" "201 " "$(post /renew --cert l.crt --key l.key)"
+
 # --- --offline (while the server runs on the same store) -----------------------------------------
 check "h" cert h
 H=$(dec_serial h.crt)

@@ -15,11 +15,16 @@ FP=$(cat "$TREE/root_fingerprint.txt")
 
 check_fails "step's badgerv2 database is refused" "$STRIDE_CA_BIN" --password-file "$WORK/password" \
 	"$TREE/config/ca.json"
-expect_contains "the error names the supported types" \
-	"unsupported database type 'badgerv2': supported types are sqlite" "$(cat "$WORK/last.err")"
+expect_contains "the error says what to write instead" \
+	"unsupported database type 'badgerv2': supported types are sqlite; in ca.json use \"db\": {\"type\": \"sqlite\", \"dataSource\": \"$TREE/db\"} (an existing directory holds the database file stride.db; the data of step's database is not carried over)" \
+	"$(cat "$WORK/last.err")"
 
-edit_ca_json ".db = {\"type\": \"sqlite\", \"dataSource\": \"$TREE/db/stride.db\"}"
+# Exactly what the message says: step's db directory (made by step-ca's first start) now holds
+# stride.db.
+mkdir -p "$TREE/db"
+edit_ca_json ".db = {\"type\": \"sqlite\", \"dataSource\": \"$TREE/db\"}"
 check "stride-ca starts from step's tree" start_ca
+check "its database is db/stride.db" test -s "$TREE/db/stride.db"
 expect_eq "the root it serves is step's root" "$FP" \
 	"$(curl_ca "/root/$FP" | jq -r .ca | openssl x509 -outform DER | sha256sum | cut -d' ' -f1)"
 

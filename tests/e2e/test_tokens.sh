@@ -57,6 +57,34 @@ mid=$((${#sig} / 2))
 flipped=${sig:0:mid}$([[ ${sig:mid:1} == A ]] && echo B || echo A)${sig:mid+1}
 expect_sign "bad signature" "401 $GENERIC_401" "${tok%.*}.$flipped"
 
+# ES256 signatures are malleable: (r, s) and (r, n - s) both verify. A token without a jti must
+# not be usable twice by flipping its signature.
+flip_es256() { # TOKEN: the token with s replaced by n - s (P-256)
+	local sig=${1##*.} hex r s n=FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+	while ((${#sig} % 4)); do sig+="="; done
+	hex=$(printf '%s' "$sig" | basenc --base64url -d | od -An -v -tx1 | tr -d ' \n' | tr a-f A-F)
+	r=${hex:0:64}
+	s=$(echo "obase=16; ibase=16; $n - ${hex:64:64}" | BC_LINE_LENGTH=0 bc)
+	while ((${#s} < 64)); do s="0$s"; done
+	printf '%s.' "${1%.*}"
+	printf '%b' "$(echo "$r$s" | sed 's/../\\x&/g')" | basenc --base64url | tr -d '=\n'
+}
+tok=$(forge_token "$WORK/prov.jwk" "$(claims 'del(.jti)')")
+expect_sign "a token without jti" "201" "$tok"
+expect_sign "the same token with its ECDSA signature flipped (s -> n - s)" "401 $GENERIC_401" "$(flip_es256 "$tok")"
+tok=$(forge_token "$WORK/prov.jwk" "$(claims)")
+expect_sign "flipped, then the original: one use only" "201" "$(flip_es256 "$tok")"
+expect_sign "the original after its flipped twin" "401 $GENERIC_401" "$tok"
+for jti in 123 '{"a":1}' '["x"]' true; do
+	expect_sign "a jti that is not a string ($jti)" "401 $GENERIC_401" \
+		"$(forge_token "$WORK/prov.jwk" "$(claims ".jti = $jti")")"
+done
+# RFC 7515 §4.1.11: critical extensions stride does not understand (it understands none).
+for crit in '"crit":["exp"],"exp":1' '"crit":["b64"],"b64":false' '"crit":["urn:example:x"]'; do
+	expect_sign "a token with {$crit}" "401 $GENERIC_401" \
+		"$(forge_token "$WORK/prov.jwk" "$(claims)" "{\"kid\":\"$KID\",\"typ\":\"JWT\",$crit}")"
+done
+
 # A second CA gives us a different provisioner key to sign with.
 OTHER="$WORK/other"
 STRIDEPATH="$OTHER" "$STRIDE_BIN" ca init --name Other --dns localhost --address 127.0.0.1:1 \

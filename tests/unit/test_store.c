@@ -484,6 +484,19 @@ static void test_sqlite_bad_sources(void **state)
 	free(file);
 }
 
+/* A dataSource that cannot stand in a JSON string as it is gives a placeholder. */
+static void test_unsupported_type_quoting(void **state)
+{
+	struct store *s = NULL;
+	struct error err = {0};
+	(void)state;
+
+	assert_int_equal(store_open("badgerv2", "/odd\"dir", &s, &err), -1);
+	assert_non_null(strstr(err.msg, "\"dataSource\": \"/path/to/db\"}"));
+	assert_int_equal(store_open("badgerv2", NULL, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "\"dataSource\": \"/path/to/db\"}"));
+}
+
 static void test_unsupported_types(void **state)
 {
 	static const char *const types[] = {"badgerv2", "badger",     "badgerv1", "bbolt",
@@ -493,13 +506,18 @@ static void test_unsupported_types(void **state)
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		struct store *s = (struct store *)1;
 		struct error err = {0};
-		char want[256];
+		char want[512];
 
 		assert_int_equal(store_open(types[i], "/nonexistent/db", &s, &err), -1);
 		assert_null(s);
 		assert_int_equal(err.kind, ERR_INVALID);
-		snprintf(want, sizeof(want),
-			 "unsupported database type '%s': supported types are sqlite", types[i]);
+		snprintf(
+		    want, sizeof(want),
+		    "unsupported database type '%s': supported types are sqlite; in ca.json use "
+		    "\"db\": {\"type\": \"sqlite\", \"dataSource\": \"/nonexistent/db\"} (an "
+		    "existing directory holds the database file stride.db; the data of step's "
+		    "database is not carried over)",
+		    types[i]);
 		assert_string_equal(err.msg, want);
 	}
 }
@@ -681,6 +699,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sqlite_directory_source, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_bad_sources, setup, teardown),
 	    cmocka_unit_test(test_unsupported_types),
+	    cmocka_unit_test(test_unsupported_type_quoting),
 	    cmocka_unit_test_setup_teardown(test_sqlite_concurrent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_survives_sigkill, setup, teardown),
 	    cmocka_unit_test(test_memory_store),

@@ -21,9 +21,13 @@ int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf
 	char key_id[65], parent_key_id[65];
 	struct cert_record rec;
 
-	if (cert_key_id(leaf, key_id, err) != 0 ||
-	    (parent != NULL && cert_key_id(parent, parent_key_id, err) != 0) ||
-	    cert_to_der(leaf, &der, &len, err) != 0)
+	if (cert_key_id(leaf, key_id, err) != 0)
+		return -1;
+	if (parent != NULL && cert_same_key(leaf, parent))
+		memcpy(parent_key_id, key_id, sizeof(key_id)); /* a renewal: no second hash */
+	else if (parent != NULL && cert_key_id(parent, parent_key_id, err) != 0)
+		return -1;
+	if (cert_to_der(leaf, &der, &len, err) != 0)
 		return -1;
 	rec = (struct cert_record){
 	    .serial = serial,

@@ -288,6 +288,19 @@ int cert_key_id(X509 *cert, char out[65], struct error *err)
 	return 0;
 }
 
+bool cert_same_key(X509 *a, X509 *b)
+{
+	X509_PUBKEY *pa = X509_get_X509_PUBKEY(a), *pb = X509_get_X509_PUBKEY(b);
+	const unsigned char *ka = NULL, *kb = NULL;
+	X509_ALGOR *alg_a = NULL, *alg_b = NULL;
+	int la = 0, lb = 0;
+
+	return pa != NULL && pb != NULL &&
+	       X509_PUBKEY_get0_param(NULL, &ka, &la, &alg_a, pa) == 1 &&
+	       X509_PUBKEY_get0_param(NULL, &kb, &lb, &alg_b, pb) == 1 && la == lb &&
+	       memcmp(ka, kb, (size_t)la) == 0 && X509_ALGOR_cmp(alg_a, alg_b) == 0;
+}
+
 int cert_fingerprint_normalize(const char *in, char out[65], struct error *err)
 {
 	size_t k = 0;

@@ -31,6 +31,8 @@ int cert_fingerprint(X509 *cert, char out[65], struct error *err);
  * SubjectPublicKeyInfo DER as 64 lowercase hex characters + NUL, with an EC point taken in
  * uncompressed form (a compressed point names the same key). */
 int cert_key_id(X509 *cert, char out[65], struct error *err);
+/* True when both certificates carry the same SubjectPublicKeyInfo bytes (so the same key id). */
+bool cert_same_key(X509 *a, X509 *b);
 /* Normalises a fingerprint given by a user: lower-case, '-' and ':' removed; must be 64 hex. */
 int cert_fingerprint_normalize(const char *in, char out[65], struct error *err);
 /* Serial number in decimal; malloc'd. */

@@ -1429,10 +1429,60 @@ static void test_csr_fast_path(void **state)
 	}
 }
 
+/* A certificate (unsigned: only its key matters here) for key. */
+static X509 *cert_with_key(EVP_PKEY *key)
+{
+	X509 *x = X509_new();
+
+	assert_non_null(x);
+	assert_int_equal(X509_set_pubkey(x, key), 1);
+	return x;
+}
+
+/* The key id is the SHA-256 of the SubjectPublicKeyInfo, the same for a compressed point. */
+static void test_cert_key_id(void **state)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
+	unsigned char *der = NULL, md[32];
+	char id[65], id2[65], *want;
+	int len;
+	X509 *a, *b, *c;
+	(void)state;
+
+	len = i2d_PUBKEY(key, &der);
+	assert_true(len == 91);
+	SHA256(der, (size_t)len, md);
+	want = hex_encode(md, sizeof(md));
+	a = cert_with_key(key);
+	assert_int_equal(cert_key_id(a, id, NULL), 0);
+	assert_string_equal(id, want);
+
+	assert_int_equal(EVP_PKEY_set_utf8_string_param(key, "point-format", "compressed"), 1);
+	b = cert_with_key(key);
+	assert_int_equal(X509_get0_pubkey_bitstr(b)->length, 33); /* really compressed */
+	assert_false(cert_same_key(a, b));
+	assert_int_equal(cert_key_id(b, id2, NULL), 0);
+	assert_string_equal(id2, want);
+
+	c = cert_with_key(other);
+	assert_int_equal(cert_key_id(c, id2, NULL), 0);
+	assert_string_not_equal(id2, want);
+	assert_false(cert_same_key(a, c));
+	assert_true(cert_same_key(a, a));
+	free(want);
+	OPENSSL_free(der);
+	X509_free(a);
+	X509_free(b);
+	X509_free(c);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_key_spec_parse),
+	    cmocka_unit_test(test_cert_key_id),
 	    cmocka_unit_test(test_csr_fast_path),
 	    cmocka_unit_test(test_key_roundtrip),
 	    cmocka_unit_test(test_ed25519_pkcs8_params),

@@ -112,6 +112,11 @@ int key_generate(const struct key_spec *spec, EVP_PKEY **out, struct error *err)
 	}
 	if (*out == NULL)
 		return err_openssl(err, ERR_CRYPTO, "error generating key");
+	if (key_check_allowed(*out, "generated", err) != 0) { /* the one rule, here too */
+		EVP_PKEY_free(*out);
+		*out = NULL;
+		return -1;
+	}
 	return 0;
 }
 

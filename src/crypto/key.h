@@ -42,7 +42,8 @@ struct key_spec {
  * (EC P-256; OKP Ed25519; RSA 2048) and step's error messages for bad combinations. */
 int key_spec_parse(const char *kty, const char *curve, const char *size, struct key_spec *out,
 		   struct error *err);
-/* Generates a new key pair; *out owned by the caller (EVP_PKEY_free). */
+/* Generates a new key pair, which key_check_allowed accepts; *out owned by the caller
+ * (EVP_PKEY_free). */
 int key_generate(const struct key_spec *spec, EVP_PKEY **out, struct error *err);
 
 /* True when the PEM data holds an encrypted private key (needs a password). */

@@ -50,7 +50,8 @@ int authority_encrypted_key(const struct authority *a, const char *kid, const ch
 			    struct error *err);
 
 struct sign_request {
-	X509_REQ *csr;		/* borrowed, parsed but not yet verified */
+	X509_REQ *csr;		/* borrowed, parsed only: authority_sign checks its key and
+				 * self-signature once the token is authorised */
 	const char *ott;	/* the one-time token */
 	const char *not_before; /* time-or-duration or "" / NULL */
 	const char *not_after;
@@ -82,7 +83,8 @@ int authority_settle(struct issued *out, int op_rc, struct error *err);
 /* The leaf followed by the intermediates as concatenated PEM; *pem malloc'd. */
 int issued_chain_pem(const struct issued *out, char **pem, struct error *err);
 
-/* POST /sign: authorises the token, validates the CSR, issues, stores, returns the leaf.
+/* POST /sign: authorises the token, then checks the CSR's key (key_check_allowed) and
+ * self-signature (400 "invalid csr"), validates its names, issues, stores, returns the leaf.
  * Errors carry step-ca's kinds and client-visible messages (expose). */
 int authority_sign(struct authority *a, const struct sign_request *req, struct issued *out,
 		   struct error *err);
@@ -95,7 +97,9 @@ struct renew_request {
 	bool peer_verified;	     /* the TLS layer already verified peer against the roots;
 				      * when false (offline mode) the authority verifies it */
 	const char *bearer_token;    /* the renew token when peer is NULL */
-	EVP_PKEY *new_key;	     /* rekey: the public key of the CSR; NULL to renew */
+	X509_REQ *csr;		     /* rekey: the CSR with the new key, parsed only (its key and
+				      * self-signature are checked once the client is
+				      * authenticated); NULL to renew */
 	bool defer_commit;	     /* see struct issued.txn */
 };
 
@@ -123,8 +127,9 @@ struct revoke_request {
 int authority_revoke(struct authority *a, const struct revoke_request *req, char **serial_out,
 		     struct error *err);
 
-/* Kyma-compatible renewal (kyma-renewal.md): the CSR's subject must equal the peer's; the new
- * certificate is the peer's renewed with the CSR's public key. */
+/* Kyma-compatible renewal (kyma-renewal.md): the peer must not be revoked, the CSR (parsed only)
+ * must pass key_check_allowed and verify (400 "CSR signature invalid"), its subject must equal
+ * the peer's; the new certificate is the peer's renewed with the CSR's public key. */
 int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
 			 struct error *err);
 

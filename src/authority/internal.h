@@ -132,14 +132,26 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
  * request's other writes: a concurrent request with the same key loses at commit time. */
 int check_replay(struct authority *a, const struct jws *jws, const char *used_msg, char **key_out,
 		 struct error *err);
+/* --- sign.c ----------------------------------------------------------- */
+
+/* The checks of a CSR a client sent, cheapest first: its key against key_check_allowed (400
+ * naming the problem), then its self-signature (400 with bad_signature). Called once the
+ * client is authenticated, so that a request without valid credentials never costs a
+ * signature check. NULL csr -> 400 "missing csr". */
+int request_csr_check(X509_REQ *csr, const char *bad_signature, struct error *err);
+
 /* --- renew.c ---------------------------------------------------------- */
 
 /* Decodes a JWS header member holding base64 DER certificates (x5c, x5cInsecure), leaf
  * first; *out owned by the caller. */
 int jws_header_chain(const struct jws *jws, const char *name, STACK_OF(X509) * *out,
 		     struct error *err);
+/* Checks the key of every certificate of a token header chain (header: "x5c", "x5cInsecure")
+ * against key_check_allowed: 400 naming the certificate and the problem. */
+int header_chain_keys_check(STACK_OF(X509) * chain, const char *header, struct error *err);
 /* Verifies a certificate chain from a token header (leaf first) against trust at at_ns, for
- * client authentication, with a leaf that may sign. */
+ * client authentication, with a leaf that may sign. The keys are checked first (as by
+ * header_chain_keys_check for "x5c"), so that no hostile key is used to verify a signature. */
 int verify_header_chain(STACK_OF(X509) * chain, X509_STORE *trust, int64_t at_ns,
 			struct error *err);
 /* Authorises the renewal of old and issues its successor (with new_key when rekeying); the

@@ -59,7 +59,8 @@ int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct 
 	X509_NAME *want = X509_get_subject_name(peer), *got = X509_REQ_get_subject_name(csr);
 
 	memset(out, 0, sizeof(*out));
-	if (check_not_revoked(a, peer, err) != 0)
+	if (check_not_revoked(a, peer, err) != 0 ||
+	    request_csr_check(csr, "CSR signature invalid", err) != 0)
 		return -1;
 	if (same_attribute(want, got, NID_commonName, "CName", err) != 0 ||
 	    same_attribute(want, got, NID_countryName, "country", err) != 0 ||

@@ -2,7 +2,8 @@
  *
  * Authorisation follows http-api.md §3.8 in step-ca's order; the renew token
  * (x5cInsecure) follows tokens.md §7.2, except that every failure of the
- * client's making is a 401 (step answers some with 500).
+ * client's making is a 401 (step answers some with 500), but for a key the
+ * key policy refuses: a 400 naming it, as on every path (key_check_allowed).
  */
 #include <openssl/x509v3.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "base/b64.h"
 #include "base/duration.h"
 #include "crypto/cert.h"
+#include "crypto/key.h"
 #include "crypto/x509build.h"
 #include "store/store.h"
 
@@ -112,14 +114,33 @@ bad:
 	return err_set(err, ERR_UNAUTHORIZED, "invalid certificate in the %s header", name);
 }
 
+int header_chain_keys_check(STACK_OF(X509) * chain, const char *header, struct error *err)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		char what[64];
+
+		if (i == 0)
+			snprintf(what, sizeof(what), "%s leaf certificate", header);
+		else
+			snprintf(what, sizeof(what), "%s certificate %d", header, i + 1);
+		if (key_check_allowed(X509_get0_pubkey(sk_X509_value(chain, i)), what, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Verifies a header chain: to store, at at_ns, for client authentication, and the leaf may
  * sign (digitalSignature). Used by renew tokens and the X5C provisioner. */
 int verify_header_chain(STACK_OF(X509) * chain, X509_STORE *trust, int64_t at_ns, struct error *err)
 {
 	X509 *leaf = sk_X509_value(chain, 0);
-	STACK_OF(X509) *untrusted = sk_X509_dup(chain);
+	STACK_OF(X509) *untrusted = NULL;
 	int rc;
 
+	/* Before any signature: a certificate's key verifies the one below it in the chain. */
+	if (header_chain_keys_check(chain, "x5c", err) != 0)
+		return -1;
+	untrusted = sk_X509_dup(chain);
 	(void)sk_X509_shift(untrusted);
 	rc = cert_verify_chain(leaf, untrusted, trust, at_ns, X509_PURPOSE_SSL_CLIENT, err);
 	sk_X509_free(untrusted);
@@ -181,6 +202,9 @@ static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf,
 		err_public(err, ERR_UNAUTHORIZED, "error validating renew token");
 		goto out;
 	}
+	/* A refused key is a 400 naming it, as everywhere (verify_header_chain checks again). */
+	if (header_chain_keys_check(chain, "x5cInsecure", err) != 0)
+		goto out;
 	/* Expiry is ignored here: whether an expired certificate may renew is decided later. */
 	if (verify_header_chain(chain, a->trust,
 				cert_not_after_ns(sk_X509_value(chain, 0)) - NS_PER_MIN,
@@ -289,12 +313,17 @@ int authority_renew(struct authority *a, const struct renew_request *req, struct
 	memset(out, 0, sizeof(*out));
 	if (req->peer != NULL)
 		rc = peer_leaf(a, req, &leaf, err);
-	else if (req->bearer_token != NULL && req->new_key == NULL)
+	else if (req->bearer_token != NULL && req->csr == NULL)
 		rc = renew_token_leaf(a, req->bearer_token, &leaf, &token_key, err);
 	else
 		rc = err_public(err, ERR_INVALID, "missing client certificate");
+	/* Rekey: the CSR once the client is authenticated (step-ca: before the renewal rules). */
+	if (rc == 0 && req->csr != NULL)
+		rc = request_csr_check(req->csr, "invalid csr", err);
 	if (rc == 0)
-		rc = renew_certificate(a, leaf, req->new_key, out, &txn, err);
+		rc = renew_certificate(a, leaf,
+				       req->csr != NULL ? X509_REQ_get0_pubkey(req->csr) : NULL,
+				       out, &txn, err);
 	txn_add_token(&txn, token_key, req->bearer_token);
 	free(token_key);
 	X509_free(leaf);

@@ -356,12 +356,17 @@ out:
 static int call_offline(struct renew_ca *ca, const struct renew_creds *c, bool use_token,
 			EVP_PKEY *new_key, char **chain_pem, struct error *err)
 {
-	struct renew_request rq = {.new_key = new_key};
+	struct renew_request rq = {0};
 	struct issued issued = {0};
 	STACK_OF(X509) *peer_chain = NULL;
+	X509_REQ *csr = NULL;
 	char *token = NULL;
 	int rc = -1;
 
+	/* The authority takes the new key in a CSR, as /rekey does. */
+	if (new_key != NULL && csr_create(new_key, "", NULL, &csr, err) != 0)
+		goto out;
+	rq.csr = csr;
 	if (use_token) {
 		if (renew_token(ca, c, &token, err) != 0)
 			goto out;
@@ -381,6 +386,7 @@ static int call_offline(struct renew_ca *ca, const struct renew_creds *c, bool u
 	rc = issued_chain_pem(&issued, chain_pem, err);
 out:
 	sk_X509_free(peer_chain);
+	X509_REQ_free(csr);
 	issued_free(&issued);
 	password_free(token);
 	return rc;

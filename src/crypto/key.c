@@ -18,8 +18,6 @@
 /* What step writes for PKCS#8 (files.md §6.1). */
 #define PKCS8_WRITE_ITER 600000
 #define PKCS8_WRITE_SALT 16
-#define RSA_BITS_MIN	 2048
-#define RSA_BITS_MAX	 16384
 
 int key_spec_parse(const char *kty, const char *curve, const char *size, struct key_spec *out,
 		   struct error *err)
@@ -59,7 +57,7 @@ int key_spec_parse(const char *kty, const char *curve, const char *size, struct 
 		s.kty = KEY_KTY_OKP;
 		s.nid = NID_ED25519;
 	} else if (strcmp(kty, "RSA") == 0) {
-		long long bits = RSA_BITS_MIN;
+		long long bits = KEY_RSA_BITS_MIN;
 		if (has_crv)
 			return err_set(err, ERR_INVALID,
 				       "flag '--curve' is incompatible with '--kty RSA'");
@@ -69,16 +67,16 @@ int key_spec_parse(const char *kty, const char *curve, const char *size, struct 
 			    "invalid value '%s' for flag '--size'; it must be a number of "
 			    "bits",
 			    size);
-		if (bits < RSA_BITS_MIN)
+		if (bits < KEY_RSA_BITS_MIN)
 			return err_set(err, ERR_INVALID,
 				       "invalid value '%s' for flag '--size'; RSA keys require a "
-				       "minimum key size of 2048 bits",
-				       size);
-		if (bits > RSA_BITS_MAX)
+				       "minimum key size of %d bits",
+				       size, KEY_RSA_BITS_MIN);
+		if (bits > KEY_RSA_BITS_MAX)
 			return err_set(err, ERR_INVALID,
 				       "invalid value '%s' for flag '--size'; RSA keys larger than "
-				       "16384 bits are not supported",
-				       size);
+				       "%d bits are not supported",
+				       size, KEY_RSA_BITS_MAX);
 		s.kty = KEY_KTY_RSA;
 		s.nid = NID_rsaEncryption;
 		s.rsa_bits = (int)bits;
@@ -105,7 +103,7 @@ int key_generate(const struct key_spec *spec, EVP_PKEY **out, struct error *err)
 		*out = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 		break;
 	case KEY_KTY_RSA:
-		if (spec->rsa_bits < RSA_BITS_MIN || spec->rsa_bits > RSA_BITS_MAX)
+		if (spec->rsa_bits < KEY_RSA_BITS_MIN || spec->rsa_bits > KEY_RSA_BITS_MAX)
 			return err_set(err, ERR_INVALID, "invalid RSA key size %d", spec->rsa_bits);
 		*out = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)spec->rsa_bits);
 		break;
@@ -114,6 +112,11 @@ int key_generate(const struct key_spec *spec, EVP_PKEY **out, struct error *err)
 	}
 	if (*out == NULL)
 		return err_openssl(err, ERR_CRYPTO, "error generating key");
+	if (key_check_allowed(*out, "generated", err) != 0) { /* the one rule, here too */
+		EVP_PKEY_free(*out);
+		*out = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -505,10 +508,8 @@ int key_parse_private(const uint8_t *data, size_t len, const char *password, EVP
 						    "error parsing private key: unknown format");
 		}
 	}
-	if (rc == 0 && !crypto_key_supported(*out)) {
-		rc = err_set(err, ERR_INVALID,
-			     "unsupported private key type: want EC P-256, P-384, P-521, Ed25519 "
-			     "or RSA");
+	if (rc == 0 && key_check_allowed(*out, "private", err) != 0) {
+		rc = -1;
 		EVP_PKEY_free(*out);
 		*out = NULL;
 	}
@@ -545,9 +546,7 @@ int key_parse_public(const uint8_t *data, size_t len, EVP_PKEY **out, struct err
 		err_set(err, ERR_INVALID, "error parsing public key");
 		goto out;
 	}
-	if (!crypto_key_supported(*out)) {
-		err_set(err, ERR_INVALID,
-			"unsupported public key type: want EC P-256, P-384, P-521, Ed25519 or RSA");
+	if (key_check_allowed(*out, "public", err) != 0) {
 		EVP_PKEY_free(*out);
 		*out = NULL;
 		goto out;

@@ -17,6 +17,21 @@
 
 enum key_kty { KEY_KTY_EC, KEY_KTY_OKP, KEY_KTY_RSA };
 
+/* The RSA modulus sizes stride accepts, generates and certifies (see key_check_allowed). */
+#define KEY_RSA_BITS_MIN 2048
+#define KEY_RSA_BITS_MAX 16384
+
+/* The one key policy, for every key stride certifies (CSRs of /sign, /rekey, Kyma), trusts in a
+ * token's certificate chain, or reads from a key file: EC on the named curves P-256, P-384 and
+ * P-521 (explicit parameters refused, even when they describe one of those), Ed25519, and RSA
+ * of KEY_RSA_BITS_MIN to KEY_RSA_BITS_MAX bits with an odd modulus and an odd public exponent
+ * 3 <= e <= 2^31-1. Cheap: no signature or point operation, so it runs before the signatures
+ * that a hostile key would make costly. what names the key's holder in the message:
+ * "certificate request" gives "certificate request key: unsupported elliptic curve secp256k1
+ * (allowed: ...)" and step-ca's "certificate request RSA key must be at least 2048 bits (256
+ * bytes)". A refusal is ERR_INVALID with a public message. */
+int key_check_allowed(const EVP_PKEY *key, const char *what, struct error *err);
+
 struct key_spec {
 	enum key_kty kty;
 	int nid; /* EC: NID_X9_62_prime256v1 / NID_secp384r1 / NID_secp521r1; OKP: NID_ED25519 */
@@ -27,16 +42,19 @@ struct key_spec {
  * (EC P-256; OKP Ed25519; RSA 2048) and step's error messages for bad combinations. */
 int key_spec_parse(const char *kty, const char *curve, const char *size, struct key_spec *out,
 		   struct error *err);
-/* Generates a new key pair; *out owned by the caller (EVP_PKEY_free). */
+/* Generates a new key pair, which key_check_allowed accepts; *out owned by the caller
+ * (EVP_PKEY_free). */
 int key_generate(const struct key_spec *spec, EVP_PKEY **out, struct error *err);
 
 /* True when the PEM data holds an encrypted private key (needs a password). */
 bool key_pem_is_encrypted(const uint8_t *data, size_t len);
 /* Parses a private key in any supported format (PEM or DER); password may be NULL for plain keys.
- * Wrong password -> ERR_INVALID "invalid password"; *out owned by the caller. */
+ * Wrong password -> ERR_INVALID "invalid password"; a key key_check_allowed refuses -> its
+ * ERR_INVALID ("private key: ..."). *out owned by the caller. */
 int key_parse_private(const uint8_t *data, size_t len, const char *password, EVP_PKEY **out,
 		      struct error *err);
-/* Parses a public key ("PUBLIC KEY" PEM or DER SubjectPublicKeyInfo). */
+/* Parses a public key ("PUBLIC KEY" PEM or DER SubjectPublicKeyInfo) that key_check_allowed
+ * accepts ("public key: ..." otherwise). */
 int key_parse_public(const uint8_t *data, size_t len, EVP_PKEY **out, struct error *err);
 /* Serialises a private key as step does: EC -> "EC PRIVATE KEY", RSA -> "RSA PRIVATE KEY",
  * Ed25519 -> "PRIVATE KEY". With a password: EC/RSA use Proc-Type AES-256-CBC (legacy),

@@ -19,7 +19,7 @@
 /* POST /sign (http-api.md §3.7). */
 struct sign_body {
 	json_t *doc;		     /* owned; the strings below point into it */
-	X509_REQ *csr;		     /* owned, signature verified */
+	X509_REQ *csr;		     /* owned; parsed, signature not verified */
 	const char *ott;	     /* never NULL or "" after a successful parse */
 	const char *not_before;	     /* "" when unset */
 	const char *not_after;	     /* "" when unset */
@@ -27,15 +27,17 @@ struct sign_body {
 };
 
 /* Decodes and checks a POST /sign body in step's order: JSON and CSR decoding ("error decoding
- * json"), "missing csr", "invalid csr", "missing ott". Errors are exposed ERR_INVALID (400);
- * a body over max bytes is ERR_TOO_LARGE. out is zeroed on failure. */
+ * json"), "missing csr", "missing ott". The CSR is parsed, not verified: its key and
+ * self-signature ("invalid csr") are checked by authority_sign after the token, so that a
+ * request without a valid token costs no signature check. Errors are exposed ERR_INVALID
+ * (400); a body over max bytes is ERR_TOO_LARGE. out is zeroed on failure. */
 int sign_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
 		    struct error *err);
 /* Frees what a sign_body owns (wiping the token) and zeroes it. */
 void sign_body_free(struct sign_body *b);
 
-/* POST /rekey: like /sign without a token ("error decoding json", "missing csr",
- * "invalid csr"). */
+/* POST /rekey: like /sign without a token ("error decoding json", "missing csr"); the CSR is
+ * checked by authority_renew once the mTLS client is known. */
 int rekey_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
 		     struct error *err);
 
@@ -56,8 +58,9 @@ int revoke_body_parse(const uint8_t *data, size_t len, size_t max, struct revoke
 void revoke_body_free(struct revoke_body *b);
 
 /* POST /v1/applications/certificates/renewals: {"csr": base64 of a PEM CSR} (base64 may be
- * wrapped); the CSR's signature is verified. Errors carry Kyma's texts (always 400: a
- * client's mistake is never a 5xx). *csr owned by the caller. */
+ * wrapped); the CSR is parsed, not verified (authority_kyma_renew checks its key and
+ * signature). Errors carry Kyma's texts (always 400: a client's mistake is never a 5xx).
+ * *csr owned by the caller. */
 int kyma_body_parse(const uint8_t *data, size_t len, size_t max, X509_REQ **csr, struct error *err);
 
 /* The member of a JSON object matching name as Go matches struct fields: the last key equal

@@ -419,7 +419,7 @@ static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 		respond_error(rc, &err);
 		return;
 	}
-	req.new_key = X509_REQ_get0_pubkey(body.csr);
+	req.csr = body.csr;
 	answer_issued(rc, &out, authority_renew(rc->a, &req, &out, &err), &err);
 	issued_free(&out);
 	sign_body_free(&body);

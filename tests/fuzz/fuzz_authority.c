@@ -273,7 +273,7 @@ static void do_rekey(const uint8_t *p, size_t n)
 		struct renew_request req = {
 		    .peer = peer,
 		    .peer_verified = true,
-		    .new_key = X509_REQ_get0_pubkey(b.csr),
+		    .csr = b.csr,
 		    .defer_commit = true,
 		};
 		check_issued(authority_renew(auth, &req, &out, &err), &out, &err);

@@ -1,7 +1,8 @@
 /* fuzz_csr_der.c - the hand-written CSR parser against OpenSSL's, byte for byte.
  *
  * Whenever csr_parse_der_fast accepts an input, d2i_X509_REQ must accept it too, consume all
- * of it, and both objects must encode identically and carry the same public key.
+ * of it, and both objects must encode identically and carry the same public key, which the key
+ * policy (key_check_allowed) judges alike: the fast path lets no refused key through.
  */
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "crypto/csr.h"
+#include "crypto/key.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +29,13 @@ static void check_same(X509_REQ *fast, const uint8_t *data, size_t size)
 	if (na <= 0 || na != nb || memcmp(a, b, (size_t)na) != 0 ||
 	    EVP_PKEY_eq(X509_REQ_get0_pubkey(fast), X509_REQ_get0_pubkey(slow)) != 1)
 		abort();
+	{
+		struct error ef = {0}, es = {0};
+		int rf = key_check_allowed(X509_REQ_get0_pubkey(fast), "certificate request", &ef);
+		int rs = key_check_allowed(X509_REQ_get0_pubkey(slow), "certificate request", &es);
+		if (rf != rs || strcmp(ef.msg, es.msg) != 0)
+			abort();
+	}
 	OPENSSL_free(a);
 	OPENSSL_free(b);
 	X509_REQ_free(slow);

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	sign_rc = sign_body_parse(data, size, SERVER_MAX_BODY, &b, &err);
 	if (sign_rc == 0) {
-		/* success promises a verified CSR and a token */
+		/* success promises a parsed CSR (the authority verifies it) and a token */
 		if (b.csr == NULL || b.ott == NULL || b.ott[0] == '\0' || b.not_before == NULL ||
 		    b.not_after == NULL)
 			abort();

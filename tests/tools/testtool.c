@@ -4,11 +4,26 @@
  *   testtool sign-jwt JWK_FILE HEADER_JSON PAYLOAD_JSON
  *                                                 prints a compact JWS signed with the JWK;
  *                                                 HEADER_JSON members are added to {"alg"}
+ *   testtool rsa-csr BITS EXPONENT CN              prints a PEM CSR for CN with an RSA key of a
+ *                                                 BITS-bit modulus and public exponent EXPONENT
+ *                                                 (decimal, or "huge": a random odd one of
+ *                                                 BITS-1 bits); correctly self-signed for an
+ *                                                 odd exponent (the primes are picked so that
+ *                                                 it is invertible), else (even exponent, or
+ *                                                 BITS > 8192: a random odd modulus) signed
+ *                                                 by another key
  *
  * It lets the tests forge tokens with any claims (expired, wrong audience, ...)
  * using the real library code, without a scripting language.
  */
 #include <jansson.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,13 +93,118 @@ static int sign_jwt(const char *jwk_file, const char *header_json, const char *p
 	return rc;
 }
 
+/* An RSA key from its numbers: the key pair when d is set, else the public key only. */
+static EVP_PKEY *rsa_from(BIGNUM *n, BIGNUM *e, BIGNUM *d, BIGNUM *p, BIGNUM *q, BN_CTX *ctx)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *key = NULL;
+	BIGNUM *dp = BN_new(), *dq = BN_new(), *qinv = BN_new(), *pm1 = BN_new(), *qm1 = BN_new();
+	bool ok = bld != NULL && pctx != NULL && OSSL_PARAM_BLD_push_BN(bld, "n", n) &&
+		  OSSL_PARAM_BLD_push_BN(bld, "e", e);
+
+	if (ok && d != NULL)
+		ok = BN_sub(pm1, p, BN_value_one()) && BN_sub(qm1, q, BN_value_one()) &&
+		     BN_mod(dp, d, pm1, ctx) && BN_mod(dq, d, qm1, ctx) &&
+		     BN_mod_inverse(qinv, q, p, ctx) != NULL &&
+		     OSSL_PARAM_BLD_push_BN(bld, "d", d) &&
+		     OSSL_PARAM_BLD_push_BN(bld, "rsa-factor1", p) &&
+		     OSSL_PARAM_BLD_push_BN(bld, "rsa-factor2", q) &&
+		     OSSL_PARAM_BLD_push_BN(bld, "rsa-exponent1", dp) &&
+		     OSSL_PARAM_BLD_push_BN(bld, "rsa-exponent2", dq) &&
+		     OSSL_PARAM_BLD_push_BN(bld, "rsa-coefficient1", qinv);
+	if (ok && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+	    EVP_PKEY_fromdata_init(pctx) == 1)
+		EVP_PKEY_fromdata(pctx, &key, d != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+				  params);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(pctx);
+	BN_free(dp);
+	BN_free(dq);
+	BN_free(qinv);
+	BN_free(pm1);
+	BN_free(qm1);
+	return key;
+}
+
+static int rsa_csr(const char *bits_arg, const char *exp_arg, const char *cn)
+{
+	int bits = atoi(bits_arg), rc = 1;
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *p = BN_new(), *q = BN_new(), *n = BN_new(), *e = BN_new(), *d = NULL;
+	BIGNUM *pm1 = BN_new(), *qm1 = BN_new(), *g = BN_new(), *lambda = BN_new();
+	EVP_PKEY *key = NULL, *signer = NULL;
+	X509_REQ *req = X509_REQ_new();
+
+	if (bits < 64 || bits > 32768 || ctx == NULL || req == NULL)
+		goto out;
+	if (strcmp(exp_arg, "huge") != 0 && BN_dec2bn(&e, exp_arg) == 0)
+		goto out;
+	if (bits > 8192) {
+		/* Too slow to find primes: any odd number of that size stands for the modulus. */
+		if (!BN_rand(n, bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD))
+			goto out;
+		if (strcmp(exp_arg, "huge") == 0 &&
+		    !BN_rand(e, bits - 1, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD))
+			goto out;
+	}
+	/* New primes until an odd exponent is invertible (an even one never is). */
+	for (int tries = 0; bits <= 8192 && d == NULL && tries < 64; tries++) {
+		if (!BN_generate_prime_ex2(p, bits / 2, 0, NULL, NULL, NULL, ctx) ||
+		    !BN_generate_prime_ex2(q, bits - bits / 2, 0, NULL, NULL, NULL, ctx) ||
+		    !BN_mul(n, p, q, ctx) || !BN_sub(pm1, p, BN_value_one()) ||
+		    !BN_sub(qm1, q, BN_value_one()) || !BN_gcd(g, pm1, qm1, ctx) ||
+		    !BN_mul(lambda, pm1, qm1, ctx) || !BN_div(lambda, NULL, lambda, g, ctx))
+			goto out;
+		if (strcmp(exp_arg, "huge") == 0 &&
+		    !BN_rand(e, bits - 1, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD))
+			goto out;
+		d = BN_mod_inverse(NULL, e, lambda, ctx);
+		ERR_clear_error();
+		if (!BN_is_odd(e))
+			break;
+	}
+	key = rsa_from(n, e, d, d != NULL ? p : NULL, d != NULL ? q : NULL, ctx);
+	signer = d != NULL ? key : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	if (key == NULL || signer == NULL || !X509_REQ_set_version(req, 0) ||
+	    !X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN", MBSTRING_UTF8,
+					(const unsigned char *)cn, -1, -1, 0) ||
+	    !X509_REQ_set_pubkey(req, signer) || X509_REQ_sign(req, signer, EVP_sha256()) <= 0 ||
+	    (signer != key && !X509_REQ_set_pubkey(req, key)) || !PEM_write_X509_REQ(stdout, req))
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		fprintf(stderr, "testtool: cannot make the CSR\n");
+	if (signer != key)
+		EVP_PKEY_free(signer);
+	EVP_PKEY_free(key);
+	X509_REQ_free(req);
+	BN_free(p);
+	BN_free(q);
+	BN_free(n);
+	BN_free(e);
+	BN_clear_free(d);
+	BN_free(pm1);
+	BN_free(qm1);
+	BN_free(g);
+	BN_free(lambda);
+	BN_CTX_free(ctx);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "jwe-decrypt") == 0)
 		return jwe_decrypt(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "sign-jwt") == 0)
 		return sign_jwt(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "rsa-csr") == 0)
+		return rsa_csr(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: testtool jwe-decrypt PASSWORD_FILE < JWE\n"
-			"       testtool sign-jwt JWK_FILE HEADER_JSON PAYLOAD_JSON\n");
+			"       testtool sign-jwt JWK_FILE HEADER_JSON PAYLOAD_JSON\n"
+			"       testtool rsa-csr BITS EXPONENT|huge CN\n");
 	return 2;
 }

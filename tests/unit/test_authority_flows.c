@@ -142,18 +142,23 @@ static X509 *issue(struct fixture *f, const char *cn, EVP_PKEY *key)
 	return leaf;
 }
 
-/* mTLS /renew (new_key NULL) or /rekey of peer, committed before it returns. */
+/* mTLS /renew (new_key NULL) or /rekey of peer to new_key, committed before it returns. */
 static int renew(struct fixture *f, X509 *peer, EVP_PKEY *new_key, X509 **leaf, struct error *err)
 {
-	struct renew_request req = {.peer = peer, .peer_verified = true, .new_key = new_key};
+	struct renew_request req = {.peer = peer, .peer_verified = true};
+	struct strv none = {0};
 	struct issued out = {0};
-	int rc = authority_renew(f->a, &req, &out, err);
+	int rc;
 
+	if (new_key != NULL)
+		assert_int_equal(csr_create(new_key, "", &none, &req.csr, err), 0);
+	rc = authority_renew(f->a, &req, &out, err);
 	if (rc == 0 && leaf != NULL) {
 		*leaf = out.leaf;
 		X509_up_ref(*leaf);
 	}
 	issued_free(&out);
+	X509_REQ_free(req.csr);
 	return rc;
 }
 

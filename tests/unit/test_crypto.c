@@ -1,4 +1,6 @@
 /* test_crypto.c - keys and their PEM formats, CSRs, certificate building and checking. */
+#define OPENSSL_SUPPRESS_DEPRECATED /* a legacy EC_KEY with explicit parameters (key policy) */
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +8,10 @@
 
 #include <cmocka.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/sha.h>
@@ -106,6 +111,15 @@ static EVP_PKEY *gen(enum key_kty kty, int nid, int bits)
 static EVP_PKEY *gen_p256(void)
 {
 	return gen(KEY_KTY_EC, NID_X9_62_prime256v1, 0);
+}
+
+/* An RSA key under the policy's minimum (key_generate refuses to make one). */
+static EVP_PKEY *gen_rsa_1024(void)
+{
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+
+	assert_non_null(key);
+	return key;
 }
 
 static X509_NAME *cn_name(const char *cn)
@@ -1385,6 +1399,13 @@ static void expect_fast_matches(const uint8_t *der, size_t len, bool must_be_fas
 	assert_int_equal(na, nb);
 	assert_memory_equal(a, b, (size_t)na);
 	assert_int_equal(EVP_PKEY_eq(X509_REQ_get0_pubkey(fast), X509_REQ_get0_pubkey(slow)), 1);
+	/* the key policy judges both keys alike: the fast path lets no refused key through */
+	{
+		struct error ef = {0}, es = {0};
+		assert_int_equal(key_check_allowed(X509_REQ_get0_pubkey(fast), "csr", &ef),
+				 key_check_allowed(X509_REQ_get0_pubkey(slow), "csr", &es));
+		assert_string_equal(ef.msg, es.msg);
+	}
 	/* csr_verify takes ECDSA_verify for the fast parser's EC keys, X509_REQ_verify otherwise */
 	assert_int_equal(csr_verify(fast, NULL), csr_verify(slow, NULL));
 	assert_int_equal(csr_verify_fast(slow), -1);
@@ -1426,6 +1447,328 @@ static void test_csr_fast_path(void **state)
 			}
 		}
 		free(der);
+	}
+}
+
+/* ---- the key policy -------------------------------------------------------------------- */
+
+#define ALLOWED "(allowed: P-256, P-384, P-521, Ed25519, RSA >= 2048 bits)"
+
+/* Checks key (freed here) against the policy: msg NULL = accepted, else the exact refusal. */
+static void expect_policy(EVP_PKEY *key, const char *msg)
+{
+	struct error err = {0};
+	int rc = key_check_allowed(key, "test", &err);
+
+	if (msg == NULL) {
+		if (rc != 0)
+			fail_msg("refused: %s", err.msg);
+	} else {
+		assert_int_equal(rc, -1);
+		assert_int_equal(err.kind, ERR_INVALID);
+		assert_true(err.expose);
+		assert_string_equal(err.msg, msg);
+	}
+	assert_int_equal(ERR_peek_error(), 0);
+	EVP_PKEY_free(key);
+}
+
+static EVP_PKEY *ec_key(const char *curve, bool explicit_params)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)curve, 0),
+	    OSSL_PARAM_utf8_string(
+		OSSL_PKEY_PARAM_EC_ENCODING,
+		explicit_params ? OSSL_PKEY_EC_ENCODING_EXPLICIT : OSSL_PKEY_EC_ENCODING_GROUP, 0),
+	    OSSL_PARAM_END};
+	EVP_PKEY *key = NULL;
+
+	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_params(ctx, params) != 1 || EVP_PKEY_generate(ctx, &key) != 1)
+		key = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return key;
+}
+
+/* A public RSA key with modulus n and exponent e (decimal). */
+static EVP_PKEY *rsa_pub(const BIGNUM *n, const char *e_dec)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	BIGNUM *e = NULL;
+	OSSL_PARAM *params;
+	EVP_PKEY *key = NULL;
+
+	assert_true(BN_dec2bn(&e, e_dec) > 0);
+	assert_true(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n));
+	assert_true(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e));
+	params = OSSL_PARAM_BLD_to_param(bld);
+	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params), 1);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(e);
+	return key;
+}
+
+/* A random odd number of bits bits (a stand-in modulus: the policy looks at its size). */
+static BIGNUM *odd_bn(int bits)
+{
+	BIGNUM *n = BN_new();
+
+	assert_int_equal(BN_rand(n, bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD), 1);
+	return n;
+}
+
+static void test_key_policy_ec(void **state)
+{
+	static const char *const refused[] = {"secp256k1", "brainpoolP256r1", "prime192v1",
+					      "secp224r1", "secp160r1",	      "secp112r1",
+					      "sect113r1", "sect571r1"};
+	(void)state;
+
+	expect_policy(ec_key("P-256", false), NULL);
+	expect_policy(ec_key("P-384", false), NULL);
+	expect_policy(ec_key("P-521", false), NULL);
+	expect_policy(EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), NULL);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		EVP_PKEY *key = ec_key(refused[i], false);
+		char want[256];
+
+		if (key == NULL) {
+			print_message("%s: not built into this OpenSSL, skipped\n", refused[i]);
+			continue;
+		}
+		snprintf(want, sizeof(want), "test key: unsupported elliptic curve %s " ALLOWED,
+			 refused[i]);
+		expect_policy(key, want);
+	}
+	/* Explicit parameters, even P-256's own (OpenSSL 3 names the group prime256v1). */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const nist[] = {"P-256", "P-384", "P-521"};
+		EVP_PKEY *key = ec_key(nist[i], true);
+		char name[64];
+		size_t n = 0;
+
+		assert_non_null(key);
+		assert_int_equal(EVP_PKEY_get_group_name(key, name, sizeof(name), &n), 1);
+		expect_policy(key, "test key: explicit elliptic curve parameters are not "
+				   "supported, only named curves " ALLOWED);
+	}
+	/* Legacy EC keys (csr_fast.c makes those): the group's flag decides. */
+	{
+		EC_KEY *ec = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
+		EVP_PKEY *key = EVP_PKEY_new();
+
+		assert_int_equal(EC_KEY_generate_key(ec), 1);
+		assert_int_equal(EVP_PKEY_set1_EC_KEY(key, ec), 1);
+		assert_null(EVP_PKEY_get0_provider(key));
+		assert_int_equal(key_check_allowed(key, "test", NULL), 0);
+		EC_KEY_set_asn1_flag(ec, OPENSSL_EC_EXPLICIT_CURVE);
+		expect_policy(key, "test key: explicit elliptic curve parameters are not "
+				   "supported, only named curves " ALLOWED);
+		EC_KEY_free(ec);
+	}
+	/* Other key types. */
+	expect_policy(EVP_PKEY_Q_keygen(NULL, NULL, "ED448"),
+		      "test key: unsupported key type ED448 " ALLOWED);
+	expect_policy(EVP_PKEY_Q_keygen(NULL, NULL, "X25519"),
+		      "test key: unsupported key type X25519 " ALLOWED);
+	expect_policy(NULL, "test key is missing");
+}
+
+static void test_key_policy_rsa(void **state)
+{
+	EVP_PKEY *rsa = gen(KEY_KTY_RSA, NID_rsaEncryption, 2048);
+	BIGNUM *n = NULL, *big;
+	(void)state;
+
+	assert_int_equal(EVP_PKEY_get_bn_param(rsa, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+	expect_policy(rsa, NULL);
+	/* the public exponent: odd, 3 <= e <= 2^31-1 */
+	expect_policy(rsa_pub(n, "3"), NULL);
+	expect_policy(rsa_pub(n, "65537"), NULL);
+	expect_policy(rsa_pub(n, "2147483647"), NULL);
+	expect_policy(rsa_pub(n, "1"),
+		      "test RSA key: unsupported public exponent 1 (it must be odd, "
+		      "at least 3 and at most 2^31-1)");
+	expect_policy(rsa_pub(n, "65536"),
+		      "test RSA key: unsupported public exponent 65536 (it must "
+		      "be odd, at least 3 and at most 2^31-1)");
+	expect_policy(rsa_pub(n, "2147483649"), "test RSA key: unsupported public exponent "
+						"2147483649 (it must be odd, at least 3 and at "
+						"most 2^31-1)");
+	expect_policy(rsa_pub(n, "18446744073709551617"),
+		      "test RSA key: unsupported public exponent of 65 bits (it must be odd, at "
+		      "least 3 and at most 2^31-1)");
+	{
+		/* a ~2048-bit exponent: the costly verification of the security review */
+		BIGNUM *e = odd_bn(2047);
+		char *dec = BN_bn2dec(e);
+		expect_policy(rsa_pub(n, dec), "test RSA key: unsupported public exponent of 2047 "
+					       "bits (it must be odd, at least 3 and at most "
+					       "2^31-1)");
+		OPENSSL_free(dec);
+		BN_free(e);
+	}
+	/* an even modulus */
+	assert_int_equal(BN_add_word(n, 1), 1);
+	expect_policy(rsa_pub(n, "65537"), "test RSA key: invalid modulus (even)");
+	BN_free(n);
+	/* the modulus size: 2048 to 16384 bits */
+	expect_policy(gen_rsa_1024(), "test RSA key must be at least 2048 bits (256 bytes)");
+	big = odd_bn(2047);
+	expect_policy(rsa_pub(big, "65537"), "test RSA key must be at least 2048 bits (256 bytes)");
+	BN_free(big);
+	big = odd_bn(16384);
+	expect_policy(rsa_pub(big, "65537"), NULL);
+	BN_free(big);
+	big = odd_bn(16385);
+	expect_policy(rsa_pub(big, "65537"), "test RSA key must be at most 16384 bits");
+	BN_free(big);
+	/* RSA-PSS keys are another type (step-ca cannot parse them either) */
+	{
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+		EVP_PKEY *pss = NULL;
+
+		assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
+		assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048), 1);
+		assert_int_equal(EVP_PKEY_generate(ctx, &pss), 1);
+		EVP_PKEY_CTX_free(ctx);
+		expect_policy(pss, "test key: unsupported key type RSA-PSS " ALLOWED);
+	}
+}
+
+/* A DER CSR for key, signed by signer (the signature need not match key). */
+static uint8_t *csr_der_for(EVP_PKEY *key, EVP_PKEY *signer, size_t *len)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *name = cn_name("policy.example.com");
+	bool ed = EVP_PKEY_get_base_id(signer) == EVP_PKEY_ED25519;
+	unsigned char *der = NULL;
+	int n;
+
+	assert_int_equal(X509_REQ_set_version(req, 0), 1);
+	assert_int_equal(X509_REQ_set_subject_name(req, name), 1);
+	assert_int_equal(X509_REQ_set_pubkey(req, signer), 1);
+	assert_true(X509_REQ_sign(req, signer, ed ? NULL : EVP_sha256()) > 0);
+	if (key != signer)
+		assert_int_equal(X509_REQ_set_pubkey(req, key), 1);
+	n = i2d_X509_REQ(req, &der);
+	assert_true(n > 0);
+	*len = (size_t)n;
+	X509_NAME_free(name);
+	X509_REQ_free(req);
+	return der;
+}
+
+/* Every refused key stays refused through csr_parse, fast path or not, with the same message. */
+static void test_key_policy_csr(void **state)
+{
+	EVP_PKEY *rsa = gen(KEY_KTY_RSA, NID_rsaEncryption, 2048);
+	BIGNUM *n = NULL;
+	struct policy_case {
+		EVP_PKEY *key;
+		bool has_private; /* else the CSR is signed by rsa */
+		const char *msg;
+	} cases[7];
+	size_t nc = 0;
+	(void)state;
+
+	assert_int_equal(EVP_PKEY_get_bn_param(rsa, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+	cases[nc++] = (struct policy_case){ec_key("P-256", false), true, NULL};
+	cases[nc++] = (struct policy_case){rsa, true, NULL};
+	cases[nc++] = (struct policy_case){
+	    ec_key("P-256", true), true,
+	    "certificate request key: explicit elliptic curve parameters are not supported, only "
+	    "named curves " ALLOWED};
+	cases[nc++] = (struct policy_case){
+	    ec_key("secp256k1", false), true,
+	    "certificate request key: unsupported elliptic curve secp256k1 " ALLOWED};
+	cases[nc++] = (struct policy_case){
+	    rsa_pub(n, "4294967297"), false,
+	    "certificate request RSA key: unsupported public exponent 4294967297 (it must be odd, "
+	    "at least 3 and at most 2^31-1)"};
+	cases[nc++] = (struct policy_case){
+	    rsa_pub(n, "65536"), false,
+	    "certificate request RSA key: unsupported public exponent 65536 (it must be odd, at "
+	    "least 3 and at most 2^31-1)"};
+	cases[nc++] = (struct policy_case){
+	    gen_rsa_1024(), true,
+	    "certificate request RSA key must be at least 2048 bits (256 bytes)"};
+	for (size_t i = 0; i < nc; i++) {
+		size_t len = 0;
+		uint8_t *der;
+		X509_REQ *csr = NULL;
+		struct error err = {0};
+
+		der = csr_der_for(cases[i].key, cases[i].has_private ? cases[i].key : rsa, &len);
+		expect_fast_matches(der, len, false);
+		assert_int_equal(csr_parse(der, len, &csr, &err), 0);
+		if (cases[i].msg == NULL) {
+			assert_int_equal(key_check_allowed(X509_REQ_get0_pubkey(csr),
+							   "certificate request", &err),
+					 0);
+		} else {
+			assert_int_equal(key_check_allowed(X509_REQ_get0_pubkey(csr),
+							   "certificate request", &err),
+					 -1);
+			assert_string_equal(err.msg, cases[i].msg);
+		}
+		X509_REQ_free(csr);
+		OPENSSL_free(der);
+		if (cases[i].key != rsa)
+			EVP_PKEY_free(cases[i].key);
+	}
+	BN_free(n);
+	EVP_PKEY_free(rsa);
+}
+
+/* Key files: the same rule, "private key: ..." / "public key: ...". */
+static void test_key_policy_files(void **state)
+{
+	static const struct {
+		const char *curve;
+		bool explicit_params;
+		const char *msg;
+	} cases[] = {
+	    {"secp256k1", false, "private key: unsupported elliptic curve secp256k1 " ALLOWED},
+	    {"P-256", true,
+	     "private key: explicit elliptic curve parameters are not supported, only named "
+	     "curves " ALLOWED},
+	    {NULL, false, "private RSA key must be at least 2048 bits (256 bytes)"},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		EVP_PKEY *key = cases[i].curve != NULL
+				    ? ec_key(cases[i].curve, cases[i].explicit_params)
+				    : gen_rsa_1024();
+		BIO *bio = BIO_new(BIO_s_mem());
+		char *data = NULL;
+		long len;
+		EVP_PKEY *back = NULL;
+		struct error err = {0};
+
+		assert_int_equal(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL), 1);
+		len = BIO_get_mem_data(bio, &data);
+		assert_int_equal(
+		    key_parse_private((const uint8_t *)data, (size_t)len, NULL, &back, &err), -1);
+		assert_null(back);
+		assert_int_equal(err.kind, ERR_INVALID);
+		assert_string_equal(err.msg, cases[i].msg);
+		BIO_reset(bio);
+		assert_int_equal(PEM_write_bio_PUBKEY(bio, key), 1);
+		len = BIO_get_mem_data(bio, &data);
+		assert_int_equal(key_parse_public((const uint8_t *)data, (size_t)len, &back, &err),
+				 -1);
+		assert_null(back);
+		assert_string_equal(err.msg + strlen("public"), cases[i].msg + strlen("private"));
+		BIO_free(bio);
+		EVP_PKEY_free(key);
 	}
 }
 
@@ -1484,6 +1827,10 @@ int main(void)
 	    cmocka_unit_test(test_key_spec_parse),
 	    cmocka_unit_test(test_cert_key_id),
 	    cmocka_unit_test(test_csr_fast_path),
+	    cmocka_unit_test(test_key_policy_ec),
+	    cmocka_unit_test(test_key_policy_rsa),
+	    cmocka_unit_test(test_key_policy_csr),
+	    cmocka_unit_test(test_key_policy_files),
 	    cmocka_unit_test(test_key_roundtrip),
 	    cmocka_unit_test(test_ed25519_pkcs8_params),
 	    cmocka_unit_test(test_ec_legacy_readable_by_openssl_cli),

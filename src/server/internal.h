@@ -82,8 +82,12 @@ struct request_ctx {
 	struct authority *a;
 	struct worker *w; /* may be NULL in tests */
 	enum http_method method;
-	bool head;  /* answer without a body */
-	bool close; /* ask the client to close the connection (server draining) */
+	bool head;	  /* answer without a body */
+	bool close;	  /* ask the client to close the connection, and close it after the answer
+			   * (server draining, or see renews_peer) */
+	bool renews_peer; /* an mTLS renewal: its new certificate replaces the identity the TLS
+			   * session carries, so a 201 closes the connection (the client must
+			   * present the new certificate in a new handshake) */
 	char request_id[80];
 	int status; /* status sent, 0 before */
 	int64_t start_ns;

@@ -16,7 +16,7 @@ ROOT="$STRIDEPATH/certs/root_ca.crt"
 seconds() { date -d "$(openssl x509 -in "$1" -noout "-$2" | cut -d= -f2)" +%s; }
 
 # two PATH [curl args...]: two POSTs to PATH in one curl run (--next keeps the connection
-# cache); per transfer "<status> <connections it opened> <Connection header or ->" on a line.
+# cache); per transfer "<status> <connections it opened> <Connection header>" on a line.
 # The bodies go to b1 and b2.
 two() {
 	local path=$1

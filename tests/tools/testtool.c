@@ -143,7 +143,9 @@ static char *chain_of(const char *body, X509 **leaf)
 /* What `step ca renew --daemon` does, with libcurl: one easy handle for the whole run, so that
  * libcurl keeps its connection (and its TLS session cache) and reuses the connection whenever
  * the server leaves it open; the client certificate is read from CRT and KEY by path, so a
- * rewritten CRT is only presented on a new connection, as with step's transport. Prints one
+ * rewritten CRT is only presented on a new connection, as with step's transport. libcurl also
+ * offers the TLS session of the last connection on a new one (Go's client does not by default),
+ * which would bring the old certificate back if the server resumed it. Prints one
  * line per renewal: "<unix time> <status> <connections opened> <new serial> <new notAfter>"
  * ("-" for a failed one). Exit status 0 when every renewal was a 201. */
 static int renew_daemon(const char *url, const char *root, const char *crt, const char *key,

@@ -24,7 +24,7 @@
 #define CA_LIMITS_MAX_CONNECTIONS   4096
 #define CA_LIMITS_READ_TIMEOUT	    (15 * NS_PER_SEC)
 #define CA_LIMITS_WRITE_TIMEOUT	    (15 * NS_PER_SEC)
-#define CA_LIMITS_IDLE_TIMEOUT	    (60 * NS_PER_SEC)
+#define CA_LIMITS_IDLE_TIMEOUT	    (15 * NS_PER_SEC) /* step-ca's idle timeout */
 #define CA_LIMITS_HANDSHAKE_TIMEOUT (10 * NS_PER_SEC)
 
 struct tls_config {

@@ -250,7 +250,8 @@ static struct evbuffer *sign_response_body(struct request_ctx *rc, const struct 
 	return b;
 }
 
-/* Answers 201 with the SignResponse of a new certificate and logs what was issued. */
+/* Answers 201 with the SignResponse of a new certificate and logs what was issued; after an mTLS
+ * renewal the answer closes the connection (request_ctx.renews_peer). */
 static void respond_issued(struct request_ctx *rc, const struct issued *out)
 {
 	struct error err = {0};
@@ -264,6 +265,7 @@ static void respond_issued(struct request_ctx *rc, const struct issued *out)
 		respond_error(rc, &err);
 		return;
 	}
+	rc->close |= rc->renews_peer;
 	respond_buffer(rc, 201, "application/json", body);
 	evbuffer_free(body);
 }
@@ -391,6 +393,7 @@ static void handle_renew(struct request_ctx *rc, const struct route_match *m)
 	(void)m;
 
 	req.peer = peer_certificate(rc, &req.peer_chain);
+	rc->renews_peer = req.peer != NULL; /* a Bearer token leaves the connection as it was */
 	if (req.peer == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
 		req.bearer_token = auth + 7;
 	op_rc = authority_renew(rc->a, &req, &out, &err);
@@ -415,6 +418,7 @@ static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 		respond_error(rc, &err);
 		return;
 	}
+	rc->renews_peer = true;
 	if (rekey_body_parse(data, len, max_body(rc), &body, &err) != 0) {
 		respond_error(rc, &err);
 		return;
@@ -525,10 +529,13 @@ static void handle_kyma_renewal(struct request_ctx *rc, const struct route_match
 	rc->serial = xstrdup(out.serial);
 	rc->subject = xstrdup(out.subject);
 	doc = kyma_response(&out, &err);
-	if (doc == NULL)
+	if (doc == NULL) {
 		respond_kyma_error(rc, &err);
-	else
+	} else {
+		rc->renews_peer = true;
+		rc->close = true;
 		respond_json(rc, 201, doc);
+	}
 out:
 	issued_free(&out);
 	X509_REQ_free(csr);

@@ -28,15 +28,20 @@ enum conn_phase {
 	CONN_WRITE, /* request read, handler and response: writeTimeout */
 	CONN_IDLE,  /* keep-alive, between requests: idleTimeout */
 	CONN_CLOSING, /* shut down by the server; evhttp frees it at its next event */
+	CONN_LINGER,  /* answered 413 before its body: what the client still sends is read and
+		       * dropped (server.c, LINGER_*) so that closing does not reset the answer */
 };
 
 /* One accepted TLS connection; lives from accept until its SSL object is freed. */
 struct conn {
 	struct worker *w;
-	SSL *ssl; /* owns this struct (ex data) */
+	SSL *ssl;		 /* owns this struct (ex data) */
+	struct bufferevent *bev; /* the connection's; evhttp's until it frees it */
 	enum conn_phase phase;
 	bool started;	  /* CONN_READ: a byte of the request has arrived */
 	int64_t deadline; /* CLOCK_MONOTONIC ns: the end of the phase */
+	bool lingering;	  /* CONN_LINGER: this struct holds a reference on bev */
+	size_t dropped;	  /* CONN_LINGER: bytes read and dropped */
 	struct conn *prev, *next;
 };
 
@@ -82,8 +87,12 @@ struct request_ctx {
 	struct authority *a;
 	struct worker *w; /* may be NULL in tests */
 	enum http_method method;
-	bool head;  /* answer without a body */
-	bool close; /* ask the client to close the connection (server draining) */
+	bool head;	  /* answer without a body */
+	bool close;	  /* ask the client to close the connection, and close it after the answer
+			   * (server draining, or see renews_peer) */
+	bool renews_peer; /* an mTLS renewal: its new certificate replaces the identity the TLS
+			   * session carries, so a 201 closes the connection (the client must
+			   * present the new certificate in a new handshake) */
 	char request_id[80];
 	int status; /* status sent, 0 before */
 	int64_t start_ns;

@@ -172,6 +172,33 @@ static int verify_client_cert(X509_STORE_CTX *xctx, void *arg)
 	return 1;
 }
 
+/* A session ticket the server issued came back. A session with a client certificate is never
+ * resumed: its identity is that certificate, and after a renewal over mTLS (which closes the
+ * connection) the client must show the new one in a full handshake, not bring back the old
+ * one in a ticket. Other sessions resume as OpenSSL would by default. */
+static SSL_TICKET_RETURN ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const unsigned char *name,
+					  size_t name_len, SSL_TICKET_STATUS status, void *arg)
+{
+	(void)ssl;
+	(void)name;
+	(void)name_len;
+	(void)arg;
+
+	switch (status) {
+	case SSL_TICKET_SUCCESS:
+	case SSL_TICKET_SUCCESS_RENEW:
+		if (SSL_SESSION_get0_peer(sess) != NULL)
+			return SSL_TICKET_RETURN_IGNORE_RENEW;
+		return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE
+						    : SSL_TICKET_RETURN_USE_RENEW;
+	case SSL_TICKET_EMPTY:
+	case SSL_TICKET_NO_DECRYPT:
+		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	default:
+		return SSL_TICKET_RETURN_ABORT;
+	}
+}
+
 /* ALPN: evhttp speaks HTTP/1.1 only; a client offering only h2 gets no ALPN answer. */
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		       const unsigned char *in, unsigned int inlen, void *arg)
@@ -314,6 +341,13 @@ SSL_CTX *tls_ctx_new(struct authority *a, EVP_PKEY *key, X509 *leaf, struct erro
 	SSL_CTX_set_cert_verify_callback(ctx, verify_client_cert, a);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)TLS_SESSION_ID_CONTEXT,
 				       sizeof(TLS_SESSION_ID_CONTEXT) - 1);
+	/* Resumption only from tickets, which ticket_decrypted checks: TLS 1.2 resumption by
+	 * session ID (from the server's cache) would bring back a client certificate unchecked. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (SSL_CTX_set_session_ticket_cb(ctx, NULL, ticket_decrypted, NULL) != 1) {
+		err_openssl(err, ERR_CRYPTO, "error setting the session ticket callback");
+		goto out;
+	}
 	SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
 	rc = 0;
 out:

@@ -25,16 +25,18 @@ pause() {
 	for ((i = 0; i < $1 * 4; i++)); do sleep 0.25; done
 }
 
-# tls_session NAME WRITER: openssl s_client reading WRITER's output until the server closes the
-# connection; its output goes to $WORK/NAME.out, the time it was connected to $WORK/NAME.ms.
+# tls_session NAME WRITER [SECONDS]: openssl s_client reading WRITER's output until the server
+# closes the connection, for SECONDS (20) at most; its output goes to $WORK/NAME.out, the time it
+# was connected to $WORK/NAME.ms, its exit status to $WORK/NAME.rc (124: still open at the end).
 tls_session() {
 	local name=$1 fifo="$WORK/$1.fifo" writer t0
 	mkfifo "$fifo"
 	$2 >"$fifo" 2>/dev/null &
 	writer=$!
 	t0=$(now_ms)
-	timeout 20 openssl s_client -quiet -connect "127.0.0.1:$PORT" -servername localhost \
+	timeout "${3:-20}" openssl s_client -quiet -connect "127.0.0.1:$PORT" -servername localhost \
 		<"$fifo" >"$WORK/$name.out" 2>"$WORK/$name.err"
+	echo $? >"$WORK/$name.rc"
 	echo $(($(now_ms) - t0)) >"$WORK/$name.ms"
 	kill "$writer" 2>/dev/null
 	wait "$writer" 2>/dev/null
@@ -124,6 +126,7 @@ head -c 5000 /dev/zero | tr '\0' a >"$WORK/body5000"
 head -c 4000 /dev/zero | tr '\0' a >"$WORK/body4000"
 curl_ca --max-time 10 -X POST --data-binary @"$WORK/body5000" /sign >/dev/null
 expect_eq "body over maxBodyBytes: 413" 413 "$(cat "$WORK/status")"
+expect_eq "body over maxBodyBytes: step's error body" 413 "$(jq -r .status "$WORK/body")"
 healthy "body over maxBodyBytes"
 curl_ca --max-time 10 -X POST --data-binary @"$WORK/body4000" /sign >/dev/null
 expect_eq "body under maxBodyBytes reaches the handler (400: not JSON)" 400 "$(cat "$WORK/status")"
@@ -193,6 +196,56 @@ for i in 1 2 3 4 5; do
 	[[ $(cat "$WORK/status") == 200 ]] || break
 done
 expect_eq "sequential connections are not counted twice" 200 "$(cat "$WORK/status")"
+check "stride-ca stops cleanly" stop_ca
+
+# --- a body over maxBodyBytes is refused at once ---------------------------------------------
+# With a long readTimeout: the 413 must not wait for the body (nor for the deadline). It carries
+# step's error body, and the server closes the connection after it; a client that is still
+# sending its body reads it all the same (the server drops what comes after, it does not reset).
+edit_ca_json '.limits = {maxBodyBytes: 4096, readTimeout: "30s"}'
+check "stride-ca starts with maxBodyBytes 4096, readTimeout 30s" start_ca
+TOO_LARGE='{"status":413,"message":"The certificate authority received an unexpected HTTP status code - '"'"'413'"'"'. Please see the certificate authority logs for more info."}'
+head -c 5000000 /dev/zero | tr '\0' a >"$WORK/body5M"
+# A Content-Length one over the limit, and no body.
+headers_only() {
+	printf 'POST /sign HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4097\r\n\r\n'
+	pause 10
+}
+# A Content-Length of 5 MB and the whole body, without reading the answer first.
+whole_body() {
+	printf 'POST /sign HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000000\r\n\r\n'
+	cat "$WORK/body5M"
+	pause 10
+}
+# closed NAME DESCRIPTION: the server ended the TLS session NAME (s_client was not stopped by
+# its timeout).
+closed() {
+	local rc
+	rc=$(cat "$WORK/$1.rc")
+	[[ $rc != 124 ]] && pass "$2: the server closed the connection (s_client exit $rc)" ||
+		fail "$2: the connection was still open when s_client timed out"
+}
+tls_session early headers_only 5
+closed early "Content-Length over maxBodyBytes, no body"
+expect_eq "Content-Length over maxBodyBytes, no body: 413" "HTTP/1.1 413 Request Entity Too Large" \
+	"$(head -n 1 "$WORK/early.out" | tr -d '\r')"
+expect_contains "Content-Length over maxBodyBytes, no body: Connection: close" $'Connection: close\r' "$(cat "$WORK/early.out")"
+expect_eq "Content-Length over maxBodyBytes, no body: step's error body" "$TOO_LARGE" "$(tail -n 1 "$WORK/early.out")"
+tls_session whole whole_body 5
+closed whole "the whole 5 MB body sent"
+expect_eq "the whole 5 MB body sent: 413" "HTTP/1.1 413 Request Entity Too Large" \
+	"$(head -n 1 "$WORK/whole.out" | tr -d '\r')"
+expect_eq "the whole 5 MB body sent: step's error body" "$TOO_LARGE" "$(tail -n 1 "$WORK/whole.out")"
+for how in "" "-H Transfer-Encoding:chunked" "-H Expect:100-continue"; do
+	# shellcheck disable=SC2086
+	curl_ca --max-time 5 -X POST $how --data-binary @"$WORK/body5M" /sign >/dev/null
+	expect_eq "curl, 5 MB body ${how:-with Content-Length}: 413" 413 "$(cat "$WORK/status")"
+	expect_eq "curl, 5 MB body ${how:-with Content-Length}: step's error body" "$TOO_LARGE" "$(cat "$WORK/body")"
+done
+curl_ca --max-time 5 -X POST -H Transfer-Encoding:chunked --data-binary @"$WORK/body4000" /sign >/dev/null
+expect_eq "chunked body under maxBodyBytes reaches the handler (400: not JSON)" 400 "$(cat "$WORK/status")"
+grep -q '"msg":"request body too large"' "$WORK/ca.log" && pass "the early 413 is logged" || fail "no log line for the early 413"
+healthy "after the oversized bodies"
 check "stride-ca stops cleanly" stop_ca
 
 # --- invalid limits: stride-ca refuses to start and names the field --------------------------

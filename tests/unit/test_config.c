@@ -424,7 +424,7 @@ static void test_limits(void **state)
 	assert_true(def.max_connections == 4096);
 	assert_true(def.read_timeout_ns == 15 * NS_PER_SEC);
 	assert_true(def.write_timeout_ns == 15 * NS_PER_SEC);
-	assert_true(def.idle_timeout_ns == 60 * NS_PER_SEC);
+	assert_true(def.idle_timeout_ns == 15 * NS_PER_SEC);
 	assert_true(def.handshake_timeout_ns == 10 * NS_PER_SEC);
 
 	/* No "limits": the defaults. */
@@ -454,7 +454,7 @@ static void test_limits(void **state)
 	/* An empty object and a null "limits" are the defaults too. */
 	cfg = parse_ok(
 	    "{\"root\":\"r\",\"crt\":\"c\",\"key\":\"k\",\"address\":\":1\",\"limits\":{}}");
-	assert_true(cfg->limits.idle_timeout_ns == 60 * NS_PER_SEC);
+	assert_true(cfg->limits.idle_timeout_ns == 15 * NS_PER_SEC);
 	ca_config_free(cfg);
 	cfg = parse_ok(
 	    "{\"root\":\"r\",\"crt\":\"c\",\"key\":\"k\",\"address\":\":1\",\"limits\":null}");

@@ -201,137 +201,135 @@ out:
 	BN_free(g);
 	BN_free(lambda);
 	BN_CTX_free(ctx);
+	return rc;
+}
+
 #define RENEW_BODY_MAX (1024 * 1024)
 
-	struct body {
-		char *data;
-		size_t len;
-	};
+struct body {
+	char *data;
+	size_t len;
+};
 
-	static size_t body_write(char *ptr, size_t size, size_t n, void *arg)
+static size_t body_write(char *ptr, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	size_t add = size * n;
+
+	if (b->len + add > RENEW_BODY_MAX)
+		return 0;
+	b->data = realloc(b->data, b->len + add + 1);
+	if (b->data == NULL)
+		return 0;
+	memcpy(b->data + b->len, ptr, add);
+	b->len += add;
+	b->data[b->len] = '\0';
+	return add;
+}
+
+/* The certificate chain of a 201 SignResponse as PEM (malloc'd), its leaf in *leaf; NULL when
+ * the body has none. */
+static char *chain_of(const char *body, X509 **leaf)
+{
+	json_t *doc = json_loads(body, 0, NULL);
+	STACK_OF(X509) *certs = NULL;
+	struct error err = {0};
+	char *pem = xstrdup("");
+	size_t i;
+	json_t *v;
+
+	*leaf = NULL;
+	json_array_foreach(json_object_get(doc, "certChain"), i, v)
 	{
-		struct body *b = arg;
-		size_t add = size * n;
-
-		if (b->len + add > RENEW_BODY_MAX)
-			return 0;
-		b->data = realloc(b->data, b->len + add + 1);
-		if (b->data == NULL)
-			return 0;
-		memcpy(b->data + b->len, ptr, add);
-		b->len += add;
-		b->data[b->len] = '\0';
-		return add;
+		char *next =
+		    xasprintf("%s%s", pem, json_string_value(v) ? json_string_value(v) : "");
+		free(pem);
+		pem = next;
 	}
+	if (cert_parse_chain((const uint8_t *)pem, strlen(pem), &certs, &err) == 0)
+		*leaf = X509_dup(sk_X509_value(certs, 0));
+	sk_X509_pop_free(certs, X509_free);
+	json_decref(doc);
+	if (*leaf == NULL) {
+		free(pem);
+		pem = NULL;
+	}
+	return pem;
+}
 
-	/* The certificate chain of a 201 SignResponse as PEM (malloc'd), its leaf in *leaf; NULL
-	 * when the body has none. */
-	static char *chain_of(const char *body, X509 **leaf)
-	{
-		json_t *doc = json_loads(body, 0, NULL);
-		STACK_OF(X509) *certs = NULL;
+/* What `step ca renew --daemon` does, with libcurl: one easy handle for the whole run, so that
+ * libcurl keeps its connection (and its TLS session cache) and reuses the connection whenever
+ * the server leaves it open; the client certificate is read from CRT and KEY by path, so a
+ * rewritten CRT is only presented on a new connection, as with step's transport. libcurl also
+ * offers the TLS session of the last connection on a new one (Go's client does not by default),
+ * which would bring the old certificate back if the server resumed it. Prints one
+ * line per renewal: "<unix time> <status> <connections opened> <new serial> <new notAfter>"
+ * ("-" for a failed one). Exit status 0 when every renewal was a 201. */
+static int renew_daemon(const char *url, const char *root, const char *crt, const char *key,
+			const char *interval_ms, const char *seconds)
+{
+	CURL *curl = curl_easy_init();
+	time_t end = time(NULL) + atol(seconds);
+	useconds_t pause = (useconds_t)atol(interval_ms) * 1000;
+	int rc = 0;
+
+	if (curl == NULL)
+		return 1;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CAINFO, root);
+	curl_easy_setopt(curl, CURLOPT_SSLCERT, crt);
+	curl_easy_setopt(curl, CURLOPT_SSLKEY, key);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
+	while (time(NULL) < end) {
+		struct body b = {NULL, 0};
+		long status = 0, connects = 0;
+		X509 *leaf = NULL;
+		char *pem = NULL, *serial = NULL;
 		struct error err = {0};
-		char *pem = xstrdup("");
-		size_t i;
-		json_t *v;
+		CURLcode res;
 
-		*leaf = NULL;
-		json_array_foreach(json_object_get(doc, "certChain"), i, v)
-		{
-			char *next = xasprintf("%s%s", pem,
-					       json_string_value(v) ? json_string_value(v) : "");
-			free(pem);
-			pem = next;
+		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+		res = curl_easy_perform(curl);
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+		if (res == CURLE_OK && status == 201 && b.data != NULL)
+			pem = chain_of(b.data, &leaf);
+		if (pem != NULL && file_write_atomic(crt, pem, strlen(pem), 0600, &err) == 0) {
+			serial = cert_serial_decimal(leaf);
+			printf("%lld %ld %ld %s %lld\n", (long long)time(NULL), status, connects,
+			       serial, (long long)(cert_not_after_ns(leaf) / 1000000000));
+		} else {
+			printf("%lld %ld %ld - -\n", (long long)time(NULL), status, connects);
+			rc = 1;
 		}
-		if (cert_parse_chain((const uint8_t *)pem, strlen(pem), &certs, &err) == 0)
-			*leaf = X509_dup(sk_X509_value(certs, 0));
-		sk_X509_pop_free(certs, X509_free);
-		json_decref(doc);
-		if (*leaf == NULL) {
-			free(pem);
-			pem = NULL;
-		}
-		return pem;
+		fflush(stdout);
+		free(serial);
+		free(pem);
+		X509_free(leaf);
+		free(b.data);
+		usleep(pause);
 	}
+	curl_easy_cleanup(curl);
+	return rc;
+}
 
-	/* What `step ca renew --daemon` does, with libcurl: one easy handle for the whole run, so
-	 * that libcurl keeps its connection (and its TLS session cache) and reuses the connection
-	 * whenever the server leaves it open; the client certificate is read from CRT and KEY by
-	 * path, so a rewritten CRT is only presented on a new connection, as with step's transport.
-	 * libcurl also offers the TLS session of the last connection on a new one (Go's client does
-	 * not by default), which would bring the old certificate back if the server resumed it.
-	 * Prints one line per renewal: "<unix time> <status> <connections opened> <new serial> <new
-	 * notAfter>"
-	 * ("-" for a failed one). Exit status 0 when every renewal was a 201. */
-	static int renew_daemon(const char *url, const char *root, const char *crt, const char *key,
-				const char *interval_ms, const char *seconds)
-	{
-		CURL *curl = curl_easy_init();
-		time_t end = time(NULL) + atol(seconds);
-		useconds_t pause = (useconds_t)atol(interval_ms) * 1000;
-		int rc = 0;
-
-		if (curl == NULL)
-			return 1;
-		curl_easy_setopt(curl, CURLOPT_URL, url);
-		curl_easy_setopt(curl, CURLOPT_CAINFO, root);
-		curl_easy_setopt(curl, CURLOPT_SSLCERT, crt);
-		curl_easy_setopt(curl, CURLOPT_SSLKEY, key);
-		curl_easy_setopt(curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_write);
-		while (time(NULL) < end) {
-			struct body b = {NULL, 0};
-			long status = 0, connects = 0;
-			X509 *leaf = NULL;
-			char *pem = NULL, *serial = NULL;
-			struct error err = {0};
-			CURLcode res;
-
-			curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-			res = curl_easy_perform(curl);
-			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-			curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
-			if (res == CURLE_OK && status == 201 && b.data != NULL)
-				pem = chain_of(b.data, &leaf);
-			if (pem != NULL &&
-			    file_write_atomic(crt, pem, strlen(pem), 0600, &err) == 0) {
-				serial = cert_serial_decimal(leaf);
-				printf("%lld %ld %ld %s %lld\n", (long long)time(NULL), status,
-				       connects, serial,
-				       (long long)(cert_not_after_ns(leaf) / 1000000000));
-			} else {
-				printf("%lld %ld %ld - -\n", (long long)time(NULL), status,
-				       connects);
-				rc = 1;
-			}
-			fflush(stdout);
-			free(serial);
-			free(pem);
-			X509_free(leaf);
-			free(b.data);
-			usleep(pause);
-		}
-		curl_easy_cleanup(curl);
-		return rc;
-	}
-
-	int main(int argc, char **argv)
-	{
-		if (argc == 3 && strcmp(argv[1], "jwe-decrypt") == 0)
-			return jwe_decrypt(argv[2]);
-		if (argc == 5 && strcmp(argv[1], "sign-jwt") == 0)
-			return sign_jwt(argv[2], argv[3], argv[4]);
-		if (argc == 5 && strcmp(argv[1], "rsa-csr") == 0)
-			return rsa_csr(argv[2], argv[3], argv[4]);
-		if (argc == 8 && strcmp(argv[1], "renew-daemon") == 0)
-			return renew_daemon(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
-		fprintf(stderr,
-			"usage: testtool jwe-decrypt PASSWORD_FILE < JWE\n"
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "jwe-decrypt") == 0)
+		return jwe_decrypt(argv[2]);
+	if (argc == 5 && strcmp(argv[1], "sign-jwt") == 0)
+		return sign_jwt(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "rsa-csr") == 0)
+		return rsa_csr(argv[2], argv[3], argv[4]);
+	if (argc == 8 && strcmp(argv[1], "renew-daemon") == 0)
+		return renew_daemon(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
+	fprintf(stderr, "usage: testtool jwe-decrypt PASSWORD_FILE < JWE\n"
 			"       testtool sign-jwt JWK_FILE HEADER_JSON PAYLOAD_JSON\n"
 			"       testtool rsa-csr BITS EXPONENT|huge CN\n"
 			"       testtool renew-daemon URL ROOT CRT KEY INTERVAL_MS SECONDS\n");
-		return 2;
-	}
+	return 2;
+}

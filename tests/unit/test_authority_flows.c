@@ -396,8 +396,11 @@ static char *custom_token(struct fixture *f, const char *cn, const char *extra_h
 	struct error err = {0};
 	char *tok = NULL;
 
-	if (extra_header != NULL)
-		json_object_update(header, json_loads(extra_header, 0, NULL));
+	if (extra_header != NULL) {
+		json_t *extra = json_loads(extra_header, 0, NULL);
+		json_object_update(header, extra);
+		json_decref(extra);
+	}
 	if (jti_json != NULL)
 		json_object_set_new(payload, "jti", json_loads(jti_json, JSON_DECODE_ANY, NULL));
 	assert_int_equal(jws_sign(header, payload, f->prov_key, &tok, &err), 0);

@@ -147,6 +147,7 @@ static int verify_client_cert(X509_STORE_CTX *xctx, void *arg)
 	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xctx);
 	STACK_OF(X509) *inter = authority_intermediates(a);
 	STACK_OF(X509) *untrusted = sent != NULL ? sk_X509_dup(sent) : sk_X509_new_null();
+	SSL *ssl;
 	int ok;
 
 	if (untrusted == NULL)
@@ -169,6 +170,11 @@ static int verify_client_cert(X509_STORE_CTX *xctx, void *arg)
 		X509_STORE_CTX_set_error(xctx, X509_V_ERR_CERT_REJECTED);
 		return 0;
 	}
+	/* This session will never be resumed (ticket_decrypted): issue it no TLS 1.3 ticket, which
+	 * would cost encoding the session now and decoding it when the client offers it back. */
+	ssl = X509_STORE_CTX_get_ex_data(xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl != NULL)
+		(void)SSL_set_num_tickets(ssl, 0);
 	return 1;
 }
 

@@ -2,6 +2,7 @@
 #ifndef STRIDE_SERVER_INTERNAL_H
 #define STRIDE_SERVER_INTERNAL_H
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
@@ -12,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "authority/authority.h"
 #include "base/error.h"
@@ -104,6 +106,37 @@ struct request_ctx {
 	char *subject;
 	char *provisioner;
 };
+
+/* --- server.c: connections ---------------------------------------------------------- */
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of connection deadlines. */
+int64_t server_now_ns(void);
+/* Ends c without freeing what evhttp owns (shutdown(2); evhttp frees it at its next event);
+ * reset: with a TCP RST. */
+void conn_drop(struct conn *c, bool reset);
+/* --- oversize.c: a body over maxBodyBytes ------------------------------------------------ */
+
+/* The output callback of every connection: notices evhttp answering a request on its own while
+ * it reads it, and turns its 413 into step's answer with the rest of the body dropped. */
+void conn_watch_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
+/* Ends the dropping of c's input after an early 413 (no-op otherwise); the connection goes. */
+void conn_linger_end(struct conn *c);
+
+/* --- address.c ------------------------------------------------------------------------- */
+
+/* The socket address for host and port: "" = every interface (dual-stack "::" when possible);
+ * a name resolves to its first IPv4 address if it has one (as Go's net.Listen does). */
+int address_resolve(const char *host, const char *port, struct sockaddr_storage *ss,
+		    socklen_t *sslen, struct error *err);
+void address_set_port(struct sockaddr_storage *ss, int port);
+int address_get_port(const struct sockaddr_storage *ss);
+/* "127.0.0.1:8443" or "[::1]:8443"; malloc'd. */
+char *address_format(const struct sockaddr_storage *ss, socklen_t len);
+/* The client's address of c, "127.0.0.1:50000"; malloc'd, NULL when unknown. */
+char *conn_peer(struct conn *c);
+/* A bound socket; listening (and sharing the port with the other workers) when reuseport. */
+int address_open_socket(const struct sockaddr_storage *ss, socklen_t len, bool reuseport, int *out,
+			struct error *err);
 
 /* The bufferevent of a request's connection, and its TLS session; NULL when the connection is
  * gone. */

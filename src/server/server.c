@@ -2,16 +2,12 @@
  * "limits"), graceful stop. */
 #include "server/server.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/thread.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
@@ -28,7 +24,6 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "server/internal.h"
-#include "server/respond.h"
 
 #define DRAIN_CHECK_USEC     50000	/* how often a draining worker looks at its connections */
 #define DRAIN_IDLE_NS	     NS_PER_SEC /* draining: connections between requests get this */
@@ -38,171 +33,9 @@
 #define SWEEP_MSEC	     250	/* how often the connection deadlines are checked */
 #define BACKSTOP_SLACK_NS    (5 * NS_PER_SEC)
 #define READ_SLACK_BYTES     (64 * 1024) /* input beyond one request: chunk lines, a TLS record */
-#define LINGER_NS	     (2 * NS_PER_SEC) /* after an early 413: how long the rest is dropped */
-#define LINGER_MAX_BYTES     (8 * 1024 * 1024) /* ... and how much of it at most */
 
 static int conn_index = -1;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-/* ---- addresses ------------------------------------------------------------------------- */
-
-int server_split_address(const char *address, char **host, char **port, struct error *err)
-{
-	const char *colon;
-	const char *p;
-	size_t hlen;
-	const char *hstart = address;
-
-	*host = NULL;
-	*port = NULL;
-	if (address == NULL || address[0] == '\0')
-		return err_set(err, ERR_INVALID, "invalid address %s", address ? address : "");
-	if (address[0] == '[') {
-		const char *close = strchr(address, ']');
-
-		if (close == NULL || close[1] != ':')
-			return err_set(err, ERR_INVALID, "invalid address %s", address);
-		hstart = address + 1;
-		hlen = (size_t)(close - hstart);
-		colon = close + 1;
-		if (memchr(hstart, '[', hlen) != NULL)
-			return err_set(err, ERR_INVALID, "invalid address %s", address);
-	} else {
-		colon = strchr(address, ':');
-		if (colon == NULL || strchr(colon + 1, ':') != NULL || strchr(address, ']') != NULL)
-			return err_set(err, ERR_INVALID, "invalid address %s", address);
-		hlen = (size_t)(colon - address);
-	}
-	p = colon + 1;
-	for (const char *q = p; *q != '\0'; q++)
-		if (*q < '0' || *q > '9')
-			return err_set(err, ERR_INVALID, "invalid address %s", address);
-	if (strlen(p) > 5 || atoi(p) > 65535)
-		return err_set(err, ERR_INVALID, "invalid address %s", address);
-	*host = xasprintf("%.*s", (int)hlen, hstart);
-	*port = xstrdup(p[0] != '\0' ? p : "0");
-	return 0;
-}
-
-/* The socket address to listen on: "" = every interface (dual-stack "::" when possible); a
- * name resolves to its first IPv4 address if it has one (as Go's net.Listen does). */
-static int resolve(const char *host, const char *port, struct sockaddr_storage *ss,
-		   socklen_t *sslen, struct error *err)
-{
-	struct addrinfo hints = {0}, *res = NULL, *pick = NULL;
-	int gai;
-
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '\0') {
-		int probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (probe >= 0) {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-			close(probe);
-			s6->sin6_family = AF_INET6;
-			s6->sin6_addr = in6addr_any;
-			s6->sin6_port = htons((uint16_t)atoi(port));
-			*sslen = sizeof(*s6);
-		} else {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-			s4->sin_family = AF_INET;
-			s4->sin_addr.s_addr = htonl(INADDR_ANY);
-			s4->sin_port = htons((uint16_t)atoi(port));
-			*sslen = sizeof(*s4);
-		}
-		return 0;
-	}
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	gai = getaddrinfo(host, port, &hints, &res);
-	if (gai != 0)
-		return err_set(err, ERR_INVALID, "cannot resolve %s: %s", host, gai_strerror(gai));
-	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family == AF_INET) {
-			pick = ai;
-			break;
-		}
-		if (pick == NULL && ai->ai_family == AF_INET6)
-			pick = ai;
-	}
-	if (pick == NULL || pick->ai_addrlen > sizeof(*ss)) {
-		freeaddrinfo(res);
-		return err_set(err, ERR_INVALID, "cannot resolve %s: no usable address", host);
-	}
-	memcpy(ss, pick->ai_addr, pick->ai_addrlen);
-	*sslen = pick->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
-static void set_port(struct sockaddr_storage *ss, int port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-}
-
-static int get_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-/* "127.0.0.1:8443" or "[::1]:8443"; malloc'd. */
-static char *format_address(const struct sockaddr_storage *ss, socklen_t len)
-{
-	char host[NI_MAXHOST] = "?";
-
-	getnameinfo((const struct sockaddr *)ss, len, host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-	return xasprintf(ss->ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, get_port(ss));
-}
-
-/* A bound socket; listening (and sharing the port with the other workers) when reuseport. */
-static int open_socket(const struct sockaddr_storage *ss, socklen_t len, bool reuseport, int *out,
-		       struct error *err)
-{
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1, zero = 0;
-	char *addr = format_address(ss, len);
-	int rc = -1;
-
-	*out = -1;
-	if (fd < 0) {
-		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
-		goto out;
-	}
-	/* TCP_NODELAY is inherited by accepted sockets: an answer larger than one TLS record
-	 * goes out in several writes, and Nagle would hold the later ones back until the
-	 * client's delayed ACK. */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
-	    (ss->ss_family == AF_INET6 &&
-	     IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr) &&
-	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) != 0)) {
-		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
-		goto out;
-	}
-	if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
-		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
-		goto out;
-	}
-	if (reuseport && listen(fd, SERVER_LISTEN_BACKLOG) != 0) {
-		err_set(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
-		goto out;
-	}
-	*out = fd;
-	fd = -1;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(addr);
-	return rc;
-}
 
 /* ---- connections ------------------------------------------------------------------------ */
 
@@ -215,7 +48,7 @@ static struct evconnlistener *worker_listener(struct worker *w)
 	return w->bound != NULL ? evhttp_bound_socket_get_listener(w->bound) : NULL;
 }
 
-static int64_t monotonic_ns(void)
+int64_t server_now_ns(void)
 {
 	struct timespec ts;
 
@@ -318,12 +151,10 @@ static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info
 	if (info->n_added == 0)
 		return;
 	if (c->phase == CONN_HANDSHAKE || c->phase == CONN_IDLE)
-		conn_enter(c, CONN_READ, true, monotonic_ns());
+		conn_enter(c, CONN_READ, true, server_now_ns());
 	else if (c->phase == CONN_READ)
 		c->started = true;
 }
-
-static void conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
 
 /* evhttp asks for the bufferevent of each accepted connection: a TLS one on the current
  * SSL_CTX. Never returns NULL (evhttp would then speak plain HTTP). */
@@ -348,7 +179,7 @@ static struct bufferevent *worker_new_bev(struct event_base *base, void *arg)
 		w->conns->prev = c;
 	w->conns = c;
 	SSL_set_ex_data(ssl, conn_index, c);
-	conn_enter(c, CONN_HANDSHAKE, false, monotonic_ns());
+	conn_enter(c, CONN_HANDSHAKE, false, server_now_ns());
 	atomic_fetch_add(&w->nconns, 1);
 	if (atomic_fetch_add(&w->srv->nconns, 1) + 1 == w->srv->limits.max_connections)
 		notify_workers(w->srv);
@@ -357,7 +188,7 @@ static struct bufferevent *worker_new_bev(struct event_base *base, void *arg)
 					     BEV_OPT_CLOSE_ON_FREE);
 	c->bev = bev;
 	if (bev == NULL || evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c) == NULL ||
-	    evbuffer_add_cb(bufferevent_get_output(bev), conn_output, c) == NULL) {
+	    evbuffer_add_cb(bufferevent_get_output(bev), conn_watch_output, c) == NULL) {
 		fprintf(stderr, "stride-ca: out of memory creating a TLS connection\n");
 		abort();
 	}
@@ -402,7 +233,7 @@ static void response_sent(struct evhttp_request *req, void *arg)
 	bool pending = bev != NULL && evbuffer_get_length(bufferevent_get_input(bev)) > 0;
 
 	if (c->phase == CONN_WRITE)
-		conn_enter(c, pending ? CONN_READ : CONN_IDLE, pending, monotonic_ns());
+		conn_enter(c, pending ? CONN_READ : CONN_IDLE, pending, server_now_ns());
 }
 
 /* evhttp has read a whole request: the write deadline starts (it covers the handler, which
@@ -412,7 +243,7 @@ static void worker_request(struct evhttp_request *req, void *arg)
 	struct conn *c = conn_of(req);
 
 	if (c != NULL && c->phase != CONN_CLOSING) {
-		conn_enter(c, CONN_WRITE, false, monotonic_ns());
+		conn_enter(c, CONN_WRITE, false, server_now_ns());
 		evhttp_request_set_on_complete_cb(req, response_sent, c);
 	}
 	server_handle_request(req, arg);
@@ -439,7 +270,7 @@ static void conn_send_timeout(struct conn *c)
  * EOF (or its next write fails) and evhttp frees it the usual way. The descriptor stays open
  * until then, so its number is not reused meanwhile. reset: close with a TCP RST rather than
  * leave unsent data to the kernel (a client that does not read). */
-static void conn_drop(struct conn *c, bool reset)
+void conn_drop(struct conn *c, bool reset)
 {
 	int fd = SSL_get_fd(c->ssl);
 	struct linger lg = {.l_onoff = 1, .l_linger = 0};
@@ -450,18 +281,6 @@ static void conn_drop(struct conn *c, bool reset)
 	if (reset)
 		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	(void)shutdown(fd, SHUT_RDWR);
-}
-
-/* The client's address, "127.0.0.1:50000"; malloc'd, NULL when unknown. */
-static char *conn_peer(struct conn *c)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int fd = SSL_get_fd(c->ssl);
-
-	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-		return format_address(&ss, len);
-	return NULL;
 }
 
 /* A client that began a request or got its answer and then stalled is worth a log line; idle
@@ -475,146 +294,13 @@ static void log_timeout(struct conn *c, const char *phase)
 	free(peer);
 }
 
-/* ---- an early 413 ---------------------------------------------------------------------- */
-
-/* evhttp refuses a request whose body is over maxBodyBytes as soon as it knows (a Content-Length
- * over it: right after the headers; a chunked body: once it grows past it) with an answer of its
- * own, and closes the connection once that is written. That answer is HTML, not step's error
- * body; and closing a socket the client is still sending its body into makes the kernel reset
- * the connection, which can destroy the answer before the client has read it. So the 413 is
- * taken over: step's error body is sent instead, the connection is half-closed after it, and
- * what the client still sends is read and dropped until it closes, for LINGER_NS or
- * LINGER_MAX_BYTES at most. */
-
-/* Ends the lingering of c: the reference held on its bufferevent goes, and with it the socket
- * and c itself, at a later event (the caller may use c until it returns). */
-static void linger_end(struct conn *c)
-{
-	if (!c->lingering)
-		return;
-	c->lingering = false;
-	c->phase = CONN_CLOSING;
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
-	bufferevent_decref(c->bev);
-}
-
-static void linger_read(struct bufferevent *bev, void *arg)
-{
-	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t n = evbuffer_get_length(in);
-
-	c->dropped += n;
-	evbuffer_drain(in, n);
-	if (c->dropped > LINGER_MAX_BYTES)
-		linger_end(c);
-}
-
-/* The client closed (or the connection failed): done. */
-static void linger_event(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev;
-	(void)what;
-	linger_end(arg);
-}
-
-/* Whether out begins with the status line of an answer with status ("413"). */
-static bool queued_status(struct evbuffer *out, const char *status)
-{
-	char line[13]; /* "HTTP/1.1 413 " */
-
-	return evbuffer_copyout(out, line, sizeof(line)) == (ev_ssize_t)sizeof(line) &&
-	       memcmp(line, "HTTP/1.", 7) == 0 && line[8] == ' ' &&
-	       memcmp(line + 9, status, 3) == 0 && line[12] == ' ';
-}
-
-/* Runs once evhttp has queued an answer of its own on c while reading a request, and holds a
- * reference on c->bev. A 413 is taken over (see above); anything else is left to evhttp. */
-static void conn_answered(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn *c = arg;
-	struct bufferevent *bev = c->bev;
-	struct evbuffer *out = bufferevent_get_output(bev);
-	bufferevent_data_cb readcb, writecb;
-	bufferevent_event_cb eventcb;
-	char msg[ERR_MSG_MAX + 128], *body = NULL, *reply = NULL, *peer;
-	struct error err;
-	int status, len;
-	(void)fd;
-	(void)what;
-
-	if (c->phase != CONN_READ || !queued_status(out, "413") || !SSL_is_init_finished(c->ssl)) {
-		bufferevent_decref(bev);
-		return;
-	}
-	/* The same answer as a handler's for a body over the limit (decode.c). Written straight
-	 * into the TLS session, like conn_send_timeout's: nothing else is queued. */
-	err_public(&err, ERR_TOO_LARGE, "request body too large");
-	status = http_error_map(&err, msg, sizeof(msg));
-	body = http_error_body(status, msg);
-	reply = xasprintf("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: "
-			  "%zu\r\nConnection: close\r\n\r\n%s",
-			  status, http_reason(status), strlen(body), body);
-	len = (int)strlen(reply);
-	ERR_clear_error();
-	if (SSL_write(c->ssl, reply, len) != len) {
-		ERR_clear_error();
-		bufferevent_decref(bev); /* evhttp's own answer goes out */
-		goto out;
-	}
-	peer = conn_peer(c);
-	log_msg(LOG_INFO, "request body too large", "status", "413", "remote",
-		peer != NULL ? peer : "-", NULL);
-	free(peer);
-	/* evhttp's answer is dropped and evhttp told it was written: it finishes the request and
-	 * frees its side of the connection, half-closing the socket; the reference held here keeps
-	 * the socket and the TLS session. */
-	c->phase = CONN_LINGER;
-	c->lingering = true;
-	c->dropped = 0;
-	c->deadline = monotonic_ns() + LINGER_NS;
-	evbuffer_drain(out, evbuffer_get_length(out));
-	bufferevent_trigger(bev, EV_WRITE, 0);
-	bufferevent_getcb(bev, &readcb, &writecb, &eventcb, NULL);
-	if (readcb != NULL || writecb != NULL || eventcb != NULL) {
-		/* evhttp kept it (never seen): end it the usual way. */
-		c->lingering = false;
-		conn_drop(c, false);
-		bufferevent_decref(bev);
-		goto out;
-	}
-	bufferevent_setcb(bev, linger_read, NULL, linger_event, c);
-	bufferevent_disable(bev, EV_WRITE);
-	bufferevent_enable(bev, EV_READ);
-	linger_read(bev, c); /* what had arrived already */
-out:
-	free(reply);
-	free(body);
-}
-
-/* Bytes were queued on c's output. While a request is being read only evhttp writes, a
- * "100 Continue" or an answer of its own; conn_answered looks at it once evhttp has queued all
- * of it (an event activated now runs after the current callback, before the next write). */
-static void conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
-{
-	struct conn *c = arg;
-	(void)buf;
-
-	if (info->n_added == 0 || info->orig_size != 0 || c->phase != CONN_READ)
-		return;
-	bufferevent_incref(c->bev);
-	if (event_base_once(c->w->base, -1, EV_TIMEOUT, conn_answered, c, NULL) != 0)
-		bufferevent_decref(c->bev);
-}
-
 /* One connection at the sweep: notices a finished handshake, ends the connection past its
  * deadline (a request under way first gets a 408). */
 static void conn_check(struct conn *c, int64_t now)
 {
 	if (c->phase == CONN_LINGER) {
 		if (now >= c->deadline)
-			linger_end(c);
+			conn_linger_end(c);
 		return;
 	}
 	if (c->phase == CONN_HANDSHAKE && SSL_is_init_finished(c->ssl))
@@ -634,7 +320,7 @@ static void conn_check(struct conn *c, int64_t now)
 static void worker_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	int64_t now = monotonic_ns();
+	int64_t now = server_now_ns();
 	(void)fd;
 	(void)what;
 
@@ -694,7 +380,7 @@ static void worker_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 	struct timeval tv = {0, DRAIN_CHECK_USEC};
-	int64_t cap = monotonic_ns() + DRAIN_IDLE_NS;
+	int64_t cap = server_now_ns() + DRAIN_IDLE_NS;
 	(void)fd;
 	(void)what;
 
@@ -749,7 +435,7 @@ static void *worker_main(void *arg)
 	 * every connection taken over from evhttp is let go. */
 	event_base_loop(w->base, EVLOOP_NONBLOCK);
 	for (struct conn *c = w->conns; c != NULL; c = c->next)
-		linger_end(c);
+		conn_linger_end(c);
 	return NULL;
 }
 
@@ -825,7 +511,7 @@ static int worker_init(struct server *s, struct worker *w, const struct sockaddr
 	if (w->drain_ev == NULL || w->check_ev == NULL || w->sweep_ev == NULL ||
 	    w->listen_ev == NULL || event_add(w->sweep_ev, &sweep) != 0)
 		return err_set(err, ERR_INTERNAL, "cannot create the worker events");
-	if (open_socket(ss, sslen, true, &fd, err) != 0)
+	if (address_open_socket(ss, sslen, true, &fd, err) != 0)
 		return -1;
 	w->bound = evhttp_accept_socket_with_handle(w->http, fd);
 	if (w->bound == NULL) {
@@ -906,11 +592,11 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 		goto out;
 	}
 	if (server_split_address(cfg->address, &host, &port, err) != 0 ||
-	    resolve(host, port, &ss, &sslen, err) != 0)
+	    address_resolve(host, port, &ss, &sslen, err) != 0)
 		goto out;
 	/* Without SO_REUSEPORT this bind fails when anyone (even another stride-ca) holds the
 	 * port, and for port 0 it picks the port all the workers then share. */
-	if (open_socket(&ss, sslen, false, &probe, err) != 0)
+	if (address_open_socket(&ss, sslen, false, &probe, err) != 0)
 		goto out;
 	{
 		struct sockaddr_storage got;
@@ -920,7 +606,7 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 			err_set(err, ERR_IO, "cannot read the listening port: %s", strerror(errno));
 			goto out;
 		}
-		set_port(&ss, get_port(&got));
+		address_set_port(&ss, address_get_port(&got));
 	}
 	close(probe);
 	probe = -1;
@@ -939,8 +625,8 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 		if (worker_init(s, &s->workers[i], &ss, sslen, err) != 0)
 			goto out;
 	}
-	s->port = get_port(&ss);
-	s->bound_address = format_address(&ss, sslen);
+	s->port = address_get_port(&ss);
+	s->bound_address = address_format(&ss, sslen);
 	*out = s;
 	s = NULL;
 	rc = 0;

@@ -129,6 +129,8 @@ const char *err_kind_name(enum err_kind kind)
 		return "crypto";
 	case ERR_INTERNAL:
 		return "internal";
+	case ERR_UNAVAILABLE:
+		return "unavailable";
 	}
 	return "unknown";
 }

@@ -30,6 +30,7 @@ enum err_kind {
 	ERR_NETWORK,	     /* could not reach a peer (client side) */
 	ERR_CRYPTO,	     /* an OpenSSL operation failed unexpectedly -> 500 */
 	ERR_INTERNAL,	     /* anything else that is our fault -> 500 */
+	ERR_UNAVAILABLE,     /* a dependency (the database) is down or read-only -> 503 */
 };
 
 #define ERR_MSG_MAX 1024

@@ -14,6 +14,7 @@ int offline_authority_open(const char *ca_config, const char *password_file, str
 {
 	struct ca_config *cfg = NULL;
 	struct store *store = NULL;
+	struct store_config db;
 	char *password = NULL;
 	int rc = -1;
 
@@ -29,8 +30,8 @@ int offline_authority_open(const char *ca_config, const char *password_file, str
 	 * have been lost in a restart. In-process, the token is made moments before the
 	 * authority exists, so the rule would refuse every offline token. */
 	cfg->disable_issued_at_check = true;
-	if (cfg->has_db ? store_open(cfg->db_type, cfg->db_data_source, &store, err)
-			: store_open_memory(&store, err))
+	db = (struct store_config){cfg->db_type, cfg->db_data_source, cfg->db_database};
+	if (cfg->has_db ? store_open(&db, &store, err) : store_open_memory(&store, err))
 		goto out;
 	if (authority_new(cfg, password, store, out, err) != 0)
 		goto out;

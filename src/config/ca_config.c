@@ -451,6 +451,8 @@ static int parse_db_and_logger(struct ca_config *cfg, struct error *err)
 	if (db != NULL) {
 		cfg->has_db = true;
 		if (get_string(cfg->path, db, "type", "db.type", &cfg->db_type, err) != 0 ||
+		    get_string(cfg->path, db, "database", "db.database", &cfg->db_database, err) !=
+			0 ||
 		    get_string(cfg->path, db, "dataSource", "db.dataSource", &cfg->db_data_source,
 			       err) != 0)
 			return -1;
@@ -600,6 +602,7 @@ void ca_config_free(struct ca_config *cfg)
 	free(cfg->common_name);
 	free(cfg->db_type);
 	free(cfg->db_data_source);
+	free(cfg->db_database);
 	free(cfg->logger_format);
 	strv_free(&cfg->tls.cipher_suites);
 	free(cfg);

@@ -61,6 +61,7 @@ struct ca_config {
 	bool has_db;
 	char *db_type;
 	char *db_data_source;
+	char *db_database;   /* "database" (PostgreSQL), or NULL */
 	char *logger_format; /* "text" / "json" / "" */
 	/* authority */
 	json_t *provisioners;	  /* borrowed: authority.provisioners array (may be empty) */

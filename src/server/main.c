@@ -232,6 +232,7 @@ int main(int argc, char **argv)
 	struct error err = {0};
 	struct ca_config *cfg = NULL;
 	struct store *store = NULL;
+	struct store_config db;
 	struct authority *a = NULL;
 	struct server *srv = NULL;
 	struct server_options sopts = {0};
@@ -277,8 +278,8 @@ int main(int argc, char **argv)
 		      !(cfg->logger_format != NULL && strcmp(cfg->logger_format, "text") == 0));
 	if (key_file_password(cfg->key, o.password_file, cfg->password, &password, &err) != 0)
 		goto fail;
-	if (cfg->has_db ? store_open(cfg->db_type, cfg->db_data_source, &store, &err) != 0
-			: store_open_memory(&store, &err) != 0)
+	db = (struct store_config){cfg->db_type, cfg->db_data_source, cfg->db_database};
+	if (cfg->has_db ? store_open(&db, &store, &err) != 0 : store_open_memory(&store, &err) != 0)
 		goto fail;
 	if (authority_new(cfg, password, store, &a, &err) != 0)
 		goto fail;

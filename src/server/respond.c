@@ -37,6 +37,8 @@ static int error_status(const struct error *err)
 		return 413;
 	case ERR_NOT_IMPLEMENTED:
 		return 501;
+	case ERR_UNAVAILABLE:
+		return 503;
 	default:
 		return 500;
 	}

@@ -19,8 +19,9 @@ static bool json_plain(const char *s)
 	return true;
 }
 
-int store_open(const char *type, const char *data_source, struct store **out, struct error *err)
+int store_open(const struct store_config *cfg, struct store **out, struct error *err)
 {
+	const char *type = cfg->type, *data_source = cfg->data_source;
 	const char *ds = data_source != NULL && data_source[0] != '\0' && json_plain(data_source)
 			     ? data_source
 			     : "/path/to/db";

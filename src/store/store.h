@@ -1,9 +1,21 @@
 /* store.h - the one interface for persistence.
  *
- * Back ends: SQLite (embedded default, `"db": {"type":"sqlite"}`), PostgreSQL
- * later. All operations are safe to call from several threads at once.
+ * Back ends: SQLite (embedded default, `"db": {"type":"sqlite"}`) and PostgreSQL
+ * (`"db": {"type":"postgresql","dataSource":URL,"database":NAME}`, several stride-ca processes
+ * on one database). All operations are safe to call from several threads at once.
  * Every change is a transaction (struct store_txn); it is durable when its done callback
  * reports success, and only then may a certificate in it be handed to a client.
+ *
+ * What the CA keeps comes in two shapes:
+ * - certificates, revocations and used tokens, with rules the store enforces inside the commit
+ *   (replay, lineage, blocked keys; struct store_txn);
+ * - records: opaque documents in named collections (ACME accounts, orders, authorizations,
+ *   challenges, nonces, EAB keys, admins, provisioners, policies), with insert-if-absent,
+ *   compare-and-swap on a version, delete, and listing by owner. A new feature adds
+ *   collections, not a new shape of transaction.
+ *
+ * A back end that is down or read-only fails writes with ERR_UNAVAILABLE ("database
+ * unavailable", 503 on the wire) and recovers by itself when the database is back.
  */
 #ifndef STRIDE_STORE_STORE_H
 #define STRIDE_STORE_STORE_H
@@ -15,6 +27,48 @@
 #include "base/error.h"
 
 struct store;
+
+/* ca.json "db" (files.md §2.3): type "sqlite", "postgresql" or "postgres"; data_source the
+ * file/directory or the PostgreSQL URL; database the PostgreSQL database name (may be NULL:
+ * the URL's). */
+struct store_config {
+	const char *type;
+	const char *data_source;
+	const char *database;
+};
+
+/* A record: a document in a collection. */
+struct store_record {
+	const char *collection; /* [a-z0-9_]{1,64}, e.g. "acme_accounts" */
+	const char *id;		/* unique within the collection, 1..256 bytes */
+	const char *owner;	/* groups records for store_ops.record_list (an order's
+				 * account), or NULL */
+	const uint8_t *value;	/* opaque bytes, usually JSON; may be empty */
+	size_t value_len;
+	int64_t expires_at_ns; /* 0 = never; an expired record reads as absent */
+	int64_t version;       /* as read: 1 on insert, +1 on every update */
+};
+
+enum store_record_op {
+	STORE_REC_INSERT, /* conflict when the id exists (and has not expired) */
+	STORE_REC_UPDATE, /* compare-and-swap: conflict unless the stored version == .version */
+	STORE_REC_PUT,	  /* insert or replace, whatever is there */
+	STORE_REC_DELETE, /* conflict when absent */
+	STORE_REC_TAKE,	  /* delete; conflict when absent or expired (one-time values: nonces) */
+};
+
+/* One record change inside a transaction, with its result. */
+struct store_record_change {
+	enum store_record_op op;
+	struct store_record rec; /* strings and value owned by the transaction */
+	bool conflict;		 /* result: the change could not apply (see the op) */
+};
+
+/* A record as read (store_ops.record_get / record_list): every field malloc'd, freed with
+ * store_record_free. */
+void store_record_free(struct store_record *r);
+/* Frees n records of v (each with store_record_free) and v. */
+void store_records_free(struct store_record *v, size_t n);
 
 struct cert_record {
 	const char *serial; /* decimal */
@@ -62,6 +116,8 @@ struct store_txn {
 	bool has_revocation;
 	struct revocation rev; /* strings owned by the transaction */
 	char *auth_key_id;     /* the key of the certificate that authorised a renewal, or NULL */
+	struct store_record_change *records; /* applied in order */
+	size_t n_records;
 
 	/* Results, set before done() runs. rc -1 + err: nothing was applied. token_reused: the
 	 * token key was already used (another request or process won), nothing was applied. */
@@ -73,6 +129,9 @@ struct store_txn {
 	bool parent_revoked;   /* its parent is revoked */
 	bool key_blocked;      /* its key is blocked */
 	bool auth_key_blocked; /* auth_key_id is blocked */
+	/* A record change had a conflict (its .conflict says which): nothing of the transaction
+	 * was applied, not even the token use. */
+	bool record_conflict;
 
 	/* Called exactly once, from the committing thread (any thread): the transaction is
 	 * durable or failed. It may free the transaction. */
@@ -92,18 +151,30 @@ struct store_ops {
 				    char **prov_name, char **prov_type, struct error *err);
 	/* Whether a serial is revoked. */
 	int (*is_revoked)(struct store *s, const char *serial, bool *revoked, struct error *err);
+	/* Reads one record: *found, and *out filled (store_record_free) when found. */
+	int (*record_get)(struct store *s, const char *collection, const char *id, bool *found,
+			  struct store_record *out, struct error *err);
+	/* Lists the records of a collection with this owner (NULL: all), in id order, ids after
+	 * after_id (NULL: from the start), at most limit: *out (store_records_free) and *n. */
+	int (*record_list)(struct store *s, const char *collection, const char *owner,
+			   const char *after_id, size_t limit, struct store_record **out, size_t *n,
+			   struct error *err);
 	/* Commits what is queued, then closes and frees. */
 	void (*close)(struct store *s);
 };
 
 struct store {
 	const struct store_ops *ops;
+	/* Reads may wait on the network (PostgreSQL): callers on an event loop must not read
+	 * from it directly (the authority runs such operations on its own threads). */
+	bool remote;
 };
 
-/* Opens the back end named by type ("sqlite") at data_source. Unknown type -> ERR_INVALID
- * "unsupported database type '<t>': supported types are sqlite; ..." with the "db" object to
- * write instead. */
-int store_open(const char *type, const char *data_source, struct store **out, struct error *err);
+/* Opens the back end cfg names, running its schema migrations when needed (once, under a
+ * lock, when several processes share a database; none when the schema is current). Unknown
+ * type -> ERR_INVALID "unsupported database type '<t>': supported types are sqlite and
+ * postgresql; ..." with the "db" object to write instead. */
+int store_open(const struct store_config *cfg, struct store **out, struct error *err);
 /* An in-memory store (no "db" in ca.json): replay protection until restart, no revocation. */
 int store_open_memory(struct store **out, struct error *err);
 
@@ -118,7 +189,10 @@ void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec,
 /* Adds a revocation to t (deep copy); the back end also revokes every certificate renewed from
  * that serial and, with block_key, blocks the key (struct revocation). */
 void store_txn_revoke(struct store_txn *t, const struct revocation *rev);
-/* Resets the result flags of t (token_reused ... auth_key_blocked), for a back end. */
+/* Adds a record change to t (deep copy of rec). */
+void store_txn_record(struct store_txn *t, enum store_record_op op, const struct store_record *rec);
+/* Resets the result flags of t (token_reused ... record_conflict, each change's conflict), for
+ * a back end. */
 void store_txn_clear_results(struct store_txn *t);
 /* Frees t and what it owns (wiping the token). NULL is a no-op. */
 void store_txn_free(struct store_txn *t);

@@ -52,7 +52,9 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	db = path_join(f->dir, "db");
 	assert_int_equal(ca_config_parse(text, strlen(text), "flows-ca.json", &cfg, &err), 0);
-	assert_int_equal(store_open("sqlite", db, &store, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = db}, &store, &err),
+	    0);
 	assert_int_equal(authority_new(cfg, NULL, store, &f->a, &err), 0);
 	assert_int_equal(key_parse_private((const uint8_t *)FX_PROV_KEY_PEM,
 					   strlen(FX_PROV_KEY_PEM), NULL, &f->prov_key, &err),

@@ -158,7 +158,8 @@ static void test_sqlite_operations(void **state)
 	bool already = true;
 	char *v;
 
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	assert_non_null(s);
 	assert_int_equal(file_mode(dir), 0700);
 	assert_int_equal(file_mode(file), 0600);
@@ -183,7 +184,8 @@ static void test_sqlite_operations(void **state)
 	store_close(s);
 
 	/* Everything is still there after reopening. */
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	assert_true(use(s, "key-1"));
 	assert_true(use(s, "key-2"));
 	assert_false(use(s, "key-3"));
@@ -235,7 +237,8 @@ static void test_sqlite_revoke_lineage(void **state)
 	bool already = true;
 	struct revocation rev = {.serial = "2", .reason_code = 1, .revoked_at_ns = 1};
 
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	put_child(s, "1", NULL);
 	put_child(s, "2", "1");
 	put_child(s, "3", "2");
@@ -287,7 +290,8 @@ static void test_sqlite_renewal_of_revoked_parent(void **state)
 	struct store_txn *t;
 	bool already = true;
 
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	put_child(s, "1", NULL);
 	t = put_renewal(s, "2", "1", "k1", "k1", "tok-a");
 	assert_false(t->parent_revoked);
@@ -321,7 +325,8 @@ static void test_sqlite_blocked_keys(void **state)
 	bool already = true;
 	char *v;
 
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	store_txn_free(put_renewal(s, "1", NULL, "K", NULL, "t1"));
 	store_txn_free(put_renewal(s, "2", "1", "K", "K", "t2"));
 	store_txn_free(put_renewal(s, "3", "2", "K2", "K", "t3"));   /* rekeyed from 2 */
@@ -413,7 +418,8 @@ static void test_sqlite_upgrade_from_v2(void **state)
 	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, v2, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	check_prov(s, "2", true, "a");
 	assert_true(use(s, "old-token"));
 	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
@@ -438,7 +444,9 @@ static void test_sqlite_directory_source(void **state)
 	struct error err = {0};
 
 	/* step-ca's Badger layout points dataSource at a directory. */
-	assert_int_equal(store_open("sqlite", *state, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = *state}, &s, &err),
+	    0);
 	assert_int_equal(file_mode(file), 0600);
 	assert_false(use(s, "k"));
 	store_close(s);
@@ -455,18 +463,22 @@ static void test_sqlite_bad_sources(void **state)
 	char *file = path_join(*state, "new.db"), *v;
 	FILE *f;
 
-	assert_int_equal(store_open("sqlite", "", &s, &err), -1);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = ""}, &s, &err), -1);
 	assert_null(s);
 	assert_int_equal(err.kind, ERR_INVALID);
 	assert_string_equal(err.msg, "db.dataSource cannot be empty for database type 'sqlite'");
 
 	/* A database from a newer stride is refused, not damaged. */
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	store_close(s);
 	v = query_text(file, "PRAGMA user_version = 99");
 	free(v);
 	err_clear(&err);
-	assert_int_equal(store_open("sqlite", file, &s, &err), -1);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err),
+	    -1);
 	assert_int_equal(err.kind, ERR_INVALID);
 	assert_non_null(strstr(err.msg, "schema version 99 is not supported"));
 	free(file);
@@ -478,7 +490,9 @@ static void test_sqlite_bad_sources(void **state)
 	fputs("this is not an sqlite database, it is plain text padding padding padding\n", f);
 	fclose(f);
 	err_clear(&err);
-	assert_int_equal(store_open("sqlite", file, &s, &err), -1);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err),
+	    -1);
 	assert_int_equal(err.kind, ERR_IO);
 	assert_non_null(strstr(err.msg, file));
 	free(file);
@@ -491,9 +505,14 @@ static void test_unsupported_type_quoting(void **state)
 	struct error err = {0};
 	(void)state;
 
-	assert_int_equal(store_open("badgerv2", "/odd\"dir", &s, &err), -1);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "badgerv2", .data_source = "/odd\"dir"}, &s,
+		       &err),
+	    -1);
 	assert_non_null(strstr(err.msg, "\"dataSource\": \"/path/to/db\"}"));
-	assert_int_equal(store_open("badgerv2", NULL, &s, &err), -1);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "badgerv2", .data_source = NULL}, &s, &err),
+	    -1);
 	assert_non_null(strstr(err.msg, "\"dataSource\": \"/path/to/db\"}"));
 }
 
@@ -508,7 +527,11 @@ static void test_unsupported_types(void **state)
 		struct error err = {0};
 		char want[512];
 
-		assert_int_equal(store_open(types[i], "/nonexistent/db", &s, &err), -1);
+		assert_int_equal(
+		    store_open(
+			&(struct store_config){.type = types[i], .data_source = "/nonexistent/db"},
+			&s, &err),
+		    -1);
 		assert_null(s);
 		assert_int_equal(err.kind, ERR_INVALID);
 		snprintf(
@@ -593,7 +616,8 @@ static void test_sqlite_concurrent(void **state)
 	struct store *s = NULL;
 	struct error err = {0};
 
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	race(s, true);
 	store_close(s);
 	v = query_text(file, "SELECT count(*) FROM used_ott");
@@ -622,7 +646,8 @@ static void test_sqlite_survives_sigkill(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(fds[0]);
-		if (store_open("sqlite", file, &s, &err) != 0)
+		if (store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s,
+			       &err) != 0)
 			_exit(2);
 		for (int i = 0;; i++) { /* runs until killed */
 			struct cert_record rec = {.serial = serial,
@@ -646,7 +671,8 @@ static void test_sqlite_survives_sigkill(void **state)
 	waitpid(pid, NULL, 0);
 	/* Drain what the child had announced before dying. */
 	assert_int_equal(got, 50);
-	assert_int_equal(store_open("sqlite", file, &s, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
 	for (size_t i = 0; i < got; i++) {
 		snprintf(serial, sizeof(serial), "%zu", 1000 + i);
 		check_prov(s, serial, true, "killed");

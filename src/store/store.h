@@ -160,7 +160,8 @@ struct store_ops {
 				    char **prov_name, char **prov_type, struct error *err);
 	/* Whether a serial is revoked. */
 	int (*is_revoked)(struct store *s, const char *serial, bool *revoked, struct error *err);
-	/* Reads one live record: *found, and *out filled (store_record_free) when found. An
+	/* Reads one live record: *found, and *out filled (store_record_free) when found, zeroed
+	 * otherwise. An
 	 * invalid collection or id: -1, ERR_INVALID (so for record_list). */
 	int (*record_get)(struct store *s, const char *collection, const char *id, bool *found,
 			  struct store_record *out, struct error *err);

@@ -194,7 +194,7 @@ static void test_sqlite_operations(void **state)
 	store_close(s);
 
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	free(v);
 	v = query_text(file, "PRAGMA journal_mode");
 	assert_string_equal(v, "wal");
@@ -426,7 +426,7 @@ static void test_sqlite_upgrade_from_v2(void **state)
 	assert_true(revoked(s, "2"));
 	store_close(s);
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	free(v);
 	v = query_text(file, "SELECT count(*) || ' ' || count(key_id) FROM x509_certs");
 	assert_string_equal(v, "2 0");

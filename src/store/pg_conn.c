@@ -213,8 +213,8 @@ static int database_exists(PGconn *conn, const char *name)
 
 /* Creates the database name through a connection to maint (step-ca creates a missing database
  * too). Another process creating it at the same time is no error. Returns 1 when it was created
- * (or appeared meanwhile), 0 when it existed (the connection failed for another reason), -1 on
- * error (err set). */
+ * (or appeared meanwhile), 0 when it existed or maint cannot be reached either (the connection
+ * failed for another reason), -1 on error (err set). */
 static int create_database(struct pg_store *s, const char *maint, const char *name,
 			   struct error *err)
 {
@@ -224,7 +224,7 @@ static int create_database(struct pg_store *s, const char *maint, const char *na
 	int rc = -1, exists;
 
 	if (PQstatus(conn) != CONNECTION_OK) {
-		connect_error(s, conn, maint, err);
+		rc = 0; /* the server is not there: the first connection's error says it */
 		goto out;
 	}
 	exists = database_exists(conn, name);
@@ -243,7 +243,8 @@ static int create_database(struct pg_store *s, const char *maint, const char *na
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (state == NULL || strcmp(state, "42P04") != 0) { /* duplicate_database */
+		/* duplicate_database, or the unique name index when both created it at once */
+		if (state == NULL || (strcmp(state, "42P04") != 0 && strcmp(state, "23505") != 0)) {
 			char *detail = clean_message(s, PQresultErrorMessage(res));
 			err_set(err, ERR_IO, "database %s: cannot create database \"%s\": %s",
 				s->shown, name, detail);
@@ -251,7 +252,8 @@ static int create_database(struct pg_store *s, const char *maint, const char *na
 			goto out;
 		}
 	}
-	log_msg(LOG_INFO, "created database", "database", name, NULL);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		log_msg(LOG_INFO, "created database", "database", name, NULL);
 	rc = 1;
 out:
 	PQclear(res);

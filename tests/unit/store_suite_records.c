@@ -199,7 +199,10 @@ void ss_test_record_conflict_aborts_txn(void **state)
 	ss_check_absent(a, "c", "a");
 	ss_check_absent(a, "c", "z");
 	ss_check_record(a, "c", "dup", NULL, "D", 0, 1);
-	store_txn_free(ss_put_renewal(a, "779", NULL, "K9", NULL, "t779")); /* K9 not blocked */
+	store_txn_free(t);
+	t = ss_put_renewal(a, "779", NULL, "K9", NULL, "t779");
+	assert_false(t->key_blocked); /* the revocation did not block K9 */
+	store_txn_free(t);
 
 	/* Without the conflict, the same transaction applies entirely. */
 	t = store_txn_new();

@@ -166,10 +166,13 @@ out:
 
 /* Connects to dbname (NULL: the data source's own) on the data source's server. Later keywords
  * win in PQconnectdbParams: the URL may override the timeouts, "database" overrides the URL's
- * dbname. */
+ * dbname. The timeouts bound how long a server that stopped answering (a host gone, packets
+ * dropped) holds up a commit or a read before it fails with 503: 5 s to connect, 10 s of
+ * unacknowledged data, and keepalives for an idle connection. */
 static PGconn *connect_db(const struct pg_store *s, const char *dbname)
 {
 	const char *keys[] = {"connect_timeout",
+			      "tcp_user_timeout",
 			      "keepalives_idle",
 			      "keepalives_interval",
 			      "keepalives_count",
@@ -177,10 +180,11 @@ static PGconn *connect_db(const struct pg_store *s, const char *dbname)
 			      "dbname",
 			      "dbname",
 			      NULL};
-	const char *vals[] = {"10", "30", "10", "3", "stride-ca", s->data_source, dbname, NULL};
+	const char *vals[] = {"5",	   "10000",	   "30",   "10", "3",
+			      "stride-ca", s->data_source, dbname, NULL};
 
 	if (dbname == NULL)
-		keys[6] = NULL;
+		keys[7] = NULL;
 	return PQconnectdbParams(keys, vals, 1);
 }
 

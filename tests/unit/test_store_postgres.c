@@ -64,13 +64,14 @@ static void ignore_notice(void *arg, const char *message)
  * when no row); fails the test on an error. */
 static char *query(const char *dbname, const char *sql)
 {
-	char *u = url_with(dbname, NULL);
-	PGconn *c = PQconnectdb(u);
+	const char *keys[] = {"dbname", dbname != NULL ? "dbname" : NULL, NULL};
+	const char *vals[] = {url, dbname, NULL};
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *res;
 	char *out = NULL;
 
 	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("connect %s: %s", u, PQerrorMessage(c));
+		fail_msg("connect %s: %s", dbname, PQerrorMessage(c));
 	PQsetNoticeProcessor(c, ignore_notice, NULL);
 	res = PQexec(c, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -79,7 +80,6 @@ static char *query(const char *dbname, const char *sql)
 		out = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	PQfinish(c);
-	free(u);
 	return out;
 }
 
@@ -185,6 +185,16 @@ static void test_created_when_missing(void **state)
 	free(v);
 	drop_database(other);
 	free(other_url);
+	free(other);
+
+	/* A name that needs quoting as an identifier. */
+	other = xasprintf("%s odd-Name", name);
+	assert_int_equal(open_db("postgresql", url, other, &s, &err), 0);
+	store_close(s);
+	v = query(other, "SELECT current_database()");
+	assert_string_equal(v, other);
+	free(v);
+	drop_database(other);
 	free(other);
 }
 

@@ -10,6 +10,7 @@
 
 #include "base/b64.h"
 #include "base/duration.h"
+#include "base/json_escape.h"
 #include "base/log.h"
 #include "base/password.h"
 #include "base/str.h"
@@ -196,23 +197,16 @@ static uint8_t *request_body(struct request_ctx *rc, size_t *len)
 	return *len > 0 ? evbuffer_pullup(in, -1) : (uint8_t *)"";
 }
 
-/* Appends s as a JSON string. PEM needs only its newlines escaped; the rest is for safety. */
+static int evbuffer_sink(void *b, const char *s, size_t n)
+{
+	return evbuffer_add(b, s, n);
+}
+
+/* Appends s (a PEM text) as a JSON string. */
 static void put_json_string(struct evbuffer *b, const char *s)
 {
 	evbuffer_add(b, "\"", 1);
-	for (const char *run = s;; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c != '\0' && c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		evbuffer_add(b, run, (size_t)(s - run));
-		if (c == '\0')
-			break;
-		if (c == '\n')
-			evbuffer_add(b, "\\n", 2);
-		else
-			evbuffer_add_printf(b, "\\u%04x", c);
-		run = s + 1;
-	}
+	json_escape(s, strlen(s), 0, evbuffer_sink, b);
 	evbuffer_add(b, "\"", 1);
 }
 

@@ -179,7 +179,7 @@ static int check_renew_claims(const struct jws *jws, X509 *leaf, struct error *e
 		rc = 0;
 	free(cn);
 	if (rc != 0 && err != NULL)
-		err->expose = true; /* step shows these texts to the client */
+		err_reclassify(err, err->kind, true); /* step shows these texts to the client */
 	return rc;
 }
 

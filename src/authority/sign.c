@@ -123,7 +123,7 @@ static int check_request(X509_REQ *csr, struct error *err)
 		return 0;
 	if (err != NULL && key != NULL && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
 	    EVP_PKEY_get_bits(key) < KEY_RSA_BITS_MIN)
-		err->kind = ERR_FORBIDDEN;
+		err_reclassify(err, ERR_FORBIDDEN, true);
 	return -1;
 }
 
@@ -156,8 +156,7 @@ static int check_csr(X509_REQ *csr, const struct token_grant *g, struct names *t
 	for (size_t i = 0; i < g->sans.n; i++)
 		names_add_san(token_names, g->sans.v[i]);
 	if (csr_names(csr, &got, err) != 0) {
-		err->kind = ERR_INVALID;
-		err->expose = true;
+		err_reclassify(err, ERR_INVALID, true);
 		goto out;
 	}
 	if (check_common_name(&got, g, err) != 0 ||
@@ -176,12 +175,8 @@ out:
 /* Turns a parse error into a 400 the client may read, prefixed with what was parsed. */
 static int expose_invalid(struct error *err, const char *what)
 {
-	if (err == NULL)
-		return -1;
 	err_wrap(err, "%s", what);
-	err->kind = ERR_INVALID;
-	err->expose = true;
-	return -1;
+	return err_reclassify(err, ERR_INVALID, true);
 }
 
 /* X5C: the new certificate must lie within the validity of the token's certificate. */

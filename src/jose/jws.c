@@ -272,8 +272,7 @@ int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
 	if (name == NULL || jws->signing_input == NULL)
 		return err_set(err, ERR_UNAUTHORIZED, "invalid token: no algorithm");
 	if (jwx_key_classify(key, &info, err) != 0) {
-		if (err != NULL)
-			err->kind = ERR_UNAUTHORIZED;
+		err_reclassify(err, ERR_UNAUTHORIZED, false);
 		return err_wrap(err, "cannot verify token");
 	}
 	alg = alg_for_key(name, &info);

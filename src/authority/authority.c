@@ -7,6 +7,7 @@
 #include "authority/internal.h"
 #include "base/duration.h"
 #include "base/file.h"
+#include "base/invariant.h"
 #include "base/password.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
@@ -74,6 +75,7 @@ static int load_signer(struct authority *a, const char *password, struct error *
 	}
 	a->signer = signer_file_new(key);
 	key = NULL;
+	INVARIANT(a->signer != NULL); /* key_parse_private takes only keys a signer supports */
 	rc = 0;
 out:
 	EVP_PKEY_free(key);

@@ -33,7 +33,7 @@ static int load_cert_files(const struct strv *paths, STACK_OF(X509) * stack, str
 	return 0;
 }
 
-/* Key values that name a KMS rather than a file (files.md §2.6). */
+/* Key values that name a KMS rather than a file (step-ca's KMS URI schemes). */
 static bool is_kms_uri(const char *key)
 {
 	static const char *const schemes[] = {

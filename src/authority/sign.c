@@ -1,8 +1,7 @@
 /* sign.c - POST /sign: token, CSR checks, validity, the leaf, the store.
  *
  * Messages shown to clients are step-ca's, so step's own CLI prints the
- * same thing against stride-ca as against step-ca (http-api.md §3.7,
- * tokens.md §6.7).
+ * same thing against stride-ca as against step-ca.
  */
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -110,10 +109,10 @@ int request_csr_check(X509_REQ *csr, const char *bad_signature, struct error *er
 }
 
 /* The CSR's key and self-signature, once the token is known to be good. step-ca checks the
- * signature before the token (http-api.md §3.7, step 3); here a request without a valid token
+ * signature before the token; here a request without a valid token
  * costs no signature check (a hostile RSA key makes one cost milliseconds), so a bad token is
  * reported before a bad CSR. Key refusals are 400s (step-ca cannot even parse such a CSR),
- * except a short RSA key: step-ca's key validator answers that with 403 (tokens.md §6.7), and
+ * except a short RSA key: step-ca's key validator answers that with 403, and
  * its status and message stay. */
 static int check_request(X509_REQ *csr, struct error *err)
 {

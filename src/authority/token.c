@@ -1,4 +1,4 @@
-/* token.c - authorising one-time provisioner tokens (tokens.md §5-6).
+/* token.c - authorising one-time provisioner tokens as step-ca does.
  *
  * The order of the checks is step-ca's: the provisioner is found from the
  * unverified claims, the issued-at and replay checks run before the signature

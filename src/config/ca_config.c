@@ -1,4 +1,4 @@
-/* ca_config.c - reads and validates ca.json (files.md §2). Unknown fields are kept in `doc` and
+/* ca_config.c - reads and validates step-ca's ca.json. Unknown fields are kept in `doc` and
  * otherwise ignored; a JSON null counts as an absent field (Go's zero value). Every message starts
  * with "error parsing <path>: ". */
 #include "config/ca_config.h"
@@ -26,7 +26,7 @@ static const char *const default_cipher_suites[] = {
     NULL,
 };
 
-/* The cipher suite names step accepts (files.md §2.4). */
+/* The cipher suite names step-ca accepts in tls.cipherSuites (Go's names). */
 static const char *const known_cipher_suites[] = {
     "TLS_RSA_WITH_RC4_128_SHA",
     "TLS_RSA_WITH_3DES_EDE_CBC_SHA",

@@ -1,4 +1,4 @@
-/* ca_config.h - ca.json: read, validate, write (files.md §2).
+/* ca_config.h - step-ca's ca.json: read, validate, write.
  *
  * The parsed document is kept (`doc`) so that provisioners can be served
  * exactly as configured and `ca init` / `provisioner add` can write back
@@ -84,7 +84,7 @@ int ca_config_parse(const char *text, size_t len, const char *path, struct ca_co
 void ca_limits_default(struct ca_limits *l);
 /* Frees cfg and its document, wiping the password; NULL is a no-op. */
 void ca_config_free(struct ca_config *cfg);
-/* True when name is one of the TLS cipher suite names ca.json accepts (files.md §2.4). */
+/* True when name is one of the TLS cipher suite names step-ca's ca.json accepts. */
 bool tls_cipher_suite_known(const char *name);
 /* True when addr is "host:port" (host may be empty or a bracketed IPv6) with a numeric port
  * 0..65535. */

@@ -2,7 +2,8 @@
  *
  * Written on OpenSSL 3 (EVP_PKEY_fromdata, EVP_PKEY_get_params) rather than on
  * libjose: libjose 11 has no OKP/Ed25519 keys at all, and step's provisioner
- * keys may be Ed25519. Member order and encodings follow files.md §7.
+ * keys may be Ed25519. Member order and encodings are
+ * those of the JWKs step writes in ca.json.
  */
 #include "jose/jwk.h"
 

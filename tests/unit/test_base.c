@@ -116,32 +116,6 @@ static void test_error_wrap(void **state)
 	assert_string_equal(err_kind_name(ERR_TOO_LARGE), "too_large");
 }
 
-static void test_error_reclassify(void **state)
-{
-	struct error err;
-	(void)state;
-
-	err_set(&err, ERR_INVALID, "no key");
-	err_set_status(&err, 418);
-	assert_int_equal(err.status, 418);
-	assert_int_equal(err.kind, ERR_INVALID);
-	assert_string_equal(err.msg, "no key");
-	assert_int_equal(err_reclassify(&err, ERR_UNAUTHORIZED, true), -1);
-	assert_int_equal(err.kind, ERR_UNAUTHORIZED);
-	assert_true(err.expose);
-	assert_int_equal(err.status, 0);
-	assert_string_equal(err.msg, "no key");
-	assert_int_equal(err_reclassify(&err, ERR_FORBIDDEN, false), -1);
-	assert_int_equal(err.kind, ERR_FORBIDDEN);
-	assert_false(err.expose);
-	assert_string_equal(err.msg, "no key");
-	assert_int_equal(err_set_status(&err, 503), -1);
-	assert_int_equal(err.status, 503);
-	assert_int_equal(err.kind, ERR_FORBIDDEN);
-	assert_int_equal(err_reclassify(NULL, ERR_INVALID, true), -1);
-	assert_int_equal(err_set_status(NULL, 400), -1);
-}
-
 /* ---------------------------------------------------------------- buf */
 
 static void test_buf_basic(void **state)
@@ -1441,7 +1415,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_error_wrap),
-	    cmocka_unit_test(test_error_reclassify),
 	    cmocka_unit_test(test_buf_basic),
 	    cmocka_unit_test(test_buf_max),
 	    cmocka_unit_test(test_b64_vectors),

@@ -1,5 +1,6 @@
-/* test_invariant.c - INVARIANT (base/invariant.h) and the invariants it guards: a NULL signer,
- * a store without its operations. Each case runs in a child that must abort with the message. */
+/* test_error.c - re-classifying errors (err_reclassify, err_set_status), and INVARIANT
+ * (base/invariant.h) with the invariants it guards: a NULL signer, a store without its
+ * operations. Each invariant case runs in a child that must abort with the message. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +15,40 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "base/invariant.h"
 #include "crypto/signer.h"
 #include "store/store.h"
+
+/* ---------------------------------------------------------------- errors */
+
+static void test_error_reclassify(void **state)
+{
+	struct error err;
+	(void)state;
+
+	err_set(&err, ERR_INVALID, "no key");
+	err_set_status(&err, 418);
+	assert_int_equal(err.status, 418);
+	assert_int_equal(err.kind, ERR_INVALID);
+	assert_string_equal(err.msg, "no key");
+	assert_int_equal(err_reclassify(&err, ERR_UNAUTHORIZED, true), -1);
+	assert_int_equal(err.kind, ERR_UNAUTHORIZED);
+	assert_true(err.expose);
+	assert_int_equal(err.status, 0);
+	assert_string_equal(err.msg, "no key");
+	assert_int_equal(err_reclassify(&err, ERR_FORBIDDEN, false), -1);
+	assert_int_equal(err.kind, ERR_FORBIDDEN);
+	assert_false(err.expose);
+	assert_string_equal(err.msg, "no key");
+	assert_int_equal(err_set_status(&err, 503), -1);
+	assert_int_equal(err.status, 503);
+	assert_int_equal(err.kind, ERR_FORBIDDEN);
+	assert_int_equal(err_reclassify(NULL, ERR_INVALID, true), -1);
+	assert_int_equal(err_set_status(NULL, 400), -1);
+}
+
+/* ---------------------------------------------------------------- invariants */
 
 /* Runs fn in a child with stderr on a pipe; asserts the child died of SIGABRT and that its
  * stderr starts with "fatal: invariant broken: <cond> (" and names the function. */
@@ -148,6 +180,7 @@ static void test_store_invariants(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_error_reclassify),
 	    cmocka_unit_test(test_invariant_macro),
 	    cmocka_unit_test(test_signer_invariants),
 	    cmocka_unit_test(test_store_invariants),

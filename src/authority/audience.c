@@ -1,4 +1,4 @@
-/* audience.c - which token audiences the CA accepts (tokens.md §3.2).
+/* audience.c - which token audiences the CA accepts (as step-ca does).
  *
  * Instead of building every accepted URL, a token audience is split into
  * host, path and fragment and each part is checked; the port is ignored,

@@ -7,6 +7,7 @@
 #include "authority/internal.h"
 #include "base/duration.h"
 #include "base/file.h"
+#include "base/invariant.h"
 #include "base/password.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
@@ -32,7 +33,7 @@ static int load_cert_files(const struct strv *paths, STACK_OF(X509) * stack, str
 	return 0;
 }
 
-/* Key values that name a KMS rather than a file (files.md §2.6). */
+/* Key values that name a KMS rather than a file (step-ca's KMS URI schemes). */
 static bool is_kms_uri(const char *key)
 {
 	static const char *const schemes[] = {
@@ -74,6 +75,7 @@ static int load_signer(struct authority *a, const char *password, struct error *
 	}
 	a->signer = signer_file_new(key);
 	key = NULL;
+	INVARIANT(a->signer != NULL); /* key_parse_private takes only keys a signer supports */
 	rc = 0;
 out:
 	EVP_PKEY_free(key);

@@ -89,7 +89,7 @@ int issued_chain_pem(const struct issued *out, char **pem, struct error *err);
 int authority_sign(struct authority *a, const struct sign_request *req, struct issued *out,
 		   struct error *err);
 
-/* POST /renew and /rekey (http-api.md §3.8-3.9). The certificate to renew comes from the
+/* step-ca's POST /renew and /rekey. The certificate to renew comes from the
  * mTLS peer, or from a renew token (x5cInsecure header) when there is no peer. */
 struct renew_request {
 	X509 *peer;		     /* the client's leaf, or NULL */
@@ -110,7 +110,7 @@ struct renew_request {
 int authority_renew(struct authority *a, const struct renew_request *req, struct issued *out,
 		    struct error *err);
 
-/* POST /revoke (http-api.md §3.10). */
+/* step-ca's POST /revoke. */
 struct revoke_request {
 	const char *serial; /* as sent: decimal, or 0x-hex */
 	const char *ott;    /* revoke token, or NULL/"" for the mTLS flow */
@@ -127,9 +127,9 @@ struct revoke_request {
 int authority_revoke(struct authority *a, const struct revoke_request *req, char **serial_out,
 		     struct error *err);
 
-/* Kyma-compatible renewal (kyma-renewal.md): the peer must not be revoked, the CSR (parsed only)
- * must pass key_check_allowed and verify (400 "CSR signature invalid"), its subject must equal
- * the peer's; the new certificate is the peer's renewed with the CSR's public key. */
+/* Kyma-compatible renewal (the Kyma Application Connector's): the peer must not be revoked, the CSR
+ * (parsed only) must pass key_check_allowed and verify (400 "CSR signature invalid"), its subject
+ * must equal the peer's; the new certificate is the peer's renewed with the CSR's public key. */
 int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
 			 struct error *err);
 

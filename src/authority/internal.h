@@ -25,7 +25,7 @@
 /* --- claims.c --------------------------------------------------------- */
 
 /* Certificate policy values of one provisioner after resolution against the
- * global claims and the built-in defaults (provisioners-and-policy.md §3). */
+ * global claims and the built-in defaults (step-ca's claims). */
 struct claims {
 	int64_t min_tls_ns;
 	int64_t max_tls_ns;

@@ -1,5 +1,6 @@
 /* kyma.c - Kyma-style renewal: a CSR with the current subject, over mTLS
- * (kyma-renewal.md). Authorisation and the new certificate are those of /rekey. */
+ * (the Kyma Application Connector's client-certificate renewal). Authorisation and the new
+ * certificate are those of /rekey. */
 #include <openssl/objects.h>
 #include <stdlib.h>
 #include <string.h>

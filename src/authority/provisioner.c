@@ -76,8 +76,8 @@ static int jwk_init(struct provisioner *p, struct error *err)
 	return 0;
 }
 
-/* Sets up an X5C provisioner: "roots" is base64 of a PEM bundle (provisioners-and-policy.md
- * §2.2). */
+/* Sets up an X5C provisioner: "roots" is base64 of a PEM bundle (as in step-ca's
+ * ca.json). */
 static int x5c_init(struct provisioner *p, struct error *err)
 {
 	const char *b64 = json_str(p->config, "roots");

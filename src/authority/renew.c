@@ -1,7 +1,7 @@
 /* renew.c - POST /renew and /rekey: who may renew, and the renewed certificate.
  *
- * Authorisation follows http-api.md §3.8 in step-ca's order; the renew token
- * (x5cInsecure) follows tokens.md §7.2, except that every failure of the
+ * Authorisation follows step-ca's POST /renew in step-ca's order; the renew token
+ * (x5cInsecure) is checked as step-ca checks it, except that every failure of the
  * client's making is a 401 (step answers some with 500), but for a key the
  * key policy refuses: a 400 naming it, as on every path (key_check_allowed).
  */
@@ -179,11 +179,11 @@ static int check_renew_claims(const struct jws *jws, X509 *leaf, struct error *e
 		rc = 0;
 	free(cn);
 	if (rc != 0 && err != NULL)
-		err->expose = true; /* step shows these texts to the client */
+		err_reclassify(err, err->kind, true); /* step shows these texts to the client */
 	return rc;
 }
 
-/* Validates a renew token and returns its certificate (tokens.md §7.2). *leaf owned; *key
+/* Validates a renew token and returns its certificate (as step-ca does). *leaf owned; *key
  * (owned) is the token key to record, set once the replay check passed. */
 static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf, char **key,
 			    struct error *err)

@@ -1,4 +1,4 @@
-/* revoke.c - POST /revoke: passive revocation by token or by mTLS (http-api.md §3.10). */
+/* revoke.c - POST /revoke: passive revocation by token or by mTLS, as step-ca does. */
 #include <ctype.h>
 #include <openssl/bn.h>
 #include <openssl/x509v3.h>

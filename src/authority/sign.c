@@ -1,8 +1,7 @@
 /* sign.c - POST /sign: token, CSR checks, validity, the leaf, the store.
  *
  * Messages shown to clients are step-ca's, so step's own CLI prints the
- * same thing against stride-ca as against step-ca (http-api.md §3.7,
- * tokens.md §6.7).
+ * same thing against stride-ca as against step-ca.
  */
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -110,10 +109,10 @@ int request_csr_check(X509_REQ *csr, const char *bad_signature, struct error *er
 }
 
 /* The CSR's key and self-signature, once the token is known to be good. step-ca checks the
- * signature before the token (http-api.md §3.7, step 3); here a request without a valid token
+ * signature before the token; here a request without a valid token
  * costs no signature check (a hostile RSA key makes one cost milliseconds), so a bad token is
  * reported before a bad CSR. Key refusals are 400s (step-ca cannot even parse such a CSR),
- * except a short RSA key: step-ca's key validator answers that with 403 (tokens.md §6.7), and
+ * except a short RSA key: step-ca's key validator answers that with 403, and
  * its status and message stay. */
 static int check_request(X509_REQ *csr, struct error *err)
 {
@@ -123,7 +122,7 @@ static int check_request(X509_REQ *csr, struct error *err)
 		return 0;
 	if (err != NULL && key != NULL && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA &&
 	    EVP_PKEY_get_bits(key) < KEY_RSA_BITS_MIN)
-		err->kind = ERR_FORBIDDEN;
+		err_reclassify(err, ERR_FORBIDDEN, true);
 	return -1;
 }
 
@@ -156,8 +155,7 @@ static int check_csr(X509_REQ *csr, const struct token_grant *g, struct names *t
 	for (size_t i = 0; i < g->sans.n; i++)
 		names_add_san(token_names, g->sans.v[i]);
 	if (csr_names(csr, &got, err) != 0) {
-		err->kind = ERR_INVALID;
-		err->expose = true;
+		err_reclassify(err, ERR_INVALID, true);
 		goto out;
 	}
 	if (check_common_name(&got, g, err) != 0 ||
@@ -176,12 +174,8 @@ out:
 /* Turns a parse error into a 400 the client may read, prefixed with what was parsed. */
 static int expose_invalid(struct error *err, const char *what)
 {
-	if (err == NULL)
-		return -1;
 	err_wrap(err, "%s", what);
-	err->kind = ERR_INVALID;
-	err->expose = true;
-	return -1;
+	return err_reclassify(err, ERR_INVALID, true);
 }
 
 /* X5C: the new certificate must lie within the validity of the token's certificate. */

@@ -1,4 +1,4 @@
-/* token.c - authorising one-time provisioner tokens (tokens.md §5-6).
+/* token.c - authorising one-time provisioner tokens as step-ca does.
  *
  * The order of the checks is step-ca's: the provisioner is found from the
  * unverified claims, the issued-at and replay checks run before the signature
@@ -241,8 +241,7 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 	memset(out, 0, sizeof(*out));
 	if (jws_parse(token, strlen(token), &jws, err) != 0) {
 		err_wrap(err, "error parsing token");
-		err->kind = ERR_UNAUTHORIZED;
-		err->expose = false;
+		err_reclassify(err, ERR_UNAUTHORIZED, false);
 		goto out;
 	}
 	if (audience_from_claims(jws.payload, &aud, err) != 0 ||

@@ -92,6 +92,23 @@ int err_wrap(struct error *err, const char *fmt, ...)
 	return -1;
 }
 
+int err_reclassify(struct error *err, enum err_kind kind, bool expose)
+{
+	if (err == NULL)
+		return -1;
+	err->kind = kind;
+	err->expose = expose;
+	err->status = 0;
+	return -1;
+}
+
+int err_set_status(struct error *err, int status)
+{
+	if (err != NULL)
+		err->status = status;
+	return -1;
+}
+
 void err_clear(struct error *err)
 {
 	if (err == NULL)

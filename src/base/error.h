@@ -58,6 +58,14 @@ int err_openssl(struct error *err, enum err_kind kind, const char *fmt, ...)
 /* Prefixes the existing message with "<prefix>: "; keeps kind and expose; returns -1. */
 int err_wrap(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Re-classifies an error already filled in: sets kind and expose, clears status (the kind
+ * decides it again) and keeps the message. NULL err is a no-op; returns -1. */
+int err_reclassify(struct error *err, enum err_kind kind, bool expose);
+
+/* Records the explicit HTTP status of err (a CA's answer); keeps the rest. NULL err is a no-op;
+ * returns -1. */
+int err_set_status(struct error *err, int status);
+
 /* Resets err to ERR_NONE with an empty message. */
 void err_clear(struct error *err);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/duration.h"
+#include "base/json_escape.h"
 
 #define LOG_LINE_MAX 8192
 /* Room kept at the end of a line for closing a truncated value: `..."}` + newline. */
@@ -48,42 +49,6 @@ struct line {
 	bool full; /* a value was truncated: nothing more is added */
 };
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp, min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static bool put(struct line *l, const char *s, size_t n)
 {
 	if (l->o + n > LOG_LINE_MAX - LOG_RESERVE)
@@ -93,66 +58,40 @@ static bool put(struct line *l, const char *s, size_t n)
 	return true;
 }
 
-/* Appends s as a quoted, JSON-escaped string; a value that does not fit ends with "...". */
+/* json_escape's sink: appends a piece while it fits. A piece that does not fit ends the value
+ * with "...": an escape sequence is left out whole, a run of copied text is cut before the
+ * first UTF-8 sequence that does not fit whole. */
+static int put_escaped(void *ctx, const char *s, size_t n)
+{
+	struct line *l = ctx;
+	size_t room = l->o < LOG_LINE_MAX - LOG_RESERVE ? LOG_LINE_MAX - LOG_RESERVE - l->o : 0;
+	size_t cut;
+
+	if (n <= room) {
+		memcpy(l->b + l->o, s, n);
+		l->o += n;
+		return 0;
+	}
+	cut = 0;
+	if (s[0] != '\\') {
+		cut = room;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	memcpy(l->b + l->o, s, cut);
+	l->o += cut;
+	l->full = true;
+	memcpy(l->b + l->o, "...", 3);
+	l->o += 3;
+	return -1;
+}
+
+/* Appends s as a quoted, JSON-escaped string (invalid UTF-8 as U+FFFD); a value that does not
+ * fit ends with "...". */
 static void put_quoted(struct line *l, const char *str)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str);
-
 	l->b[l->o++] = '"'; /* LOG_RESERVE guarantees room */
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		char esc[8];
-		const char *out = esc;
-		size_t len;
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			len = 2;
-			i++;
-		} else if (c < 0x20) {
-			esc[0] = '\\';
-			len = 2;
-			switch (c) {
-			case '\n':
-				esc[1] = 'n';
-				break;
-			case '\r':
-				esc[1] = 'r';
-				break;
-			case '\t':
-				esc[1] = 't';
-				break;
-			case '\b':
-				esc[1] = 'b';
-				break;
-			case '\f':
-				esc[1] = 'f';
-				break;
-			default:
-				memcpy(esc + 1, "u00", 3);
-				esc[4] = hex[c >> 4];
-				esc[5] = hex[c & 15];
-				len = 6;
-			}
-			i++;
-		} else if ((len = utf8_len(s + i, n - i)) > 0) {
-			out = (const char *)s + i;
-			i += len;
-		} else {
-			out = "\\ufffd";
-			len = 6;
-			i++;
-		}
-		if (!put(l, out, len)) {
-			l->full = true;
-			memcpy(l->b + l->o, "...", 3);
-			l->o += 3;
-			break;
-		}
-	}
+	json_escape(str, strlen(str), JSON_ESCAPE_UTF8, put_escaped, l);
 	l->b[l->o++] = '"';
 }
 

@@ -1,4 +1,4 @@
-/* cmd_bootstrap.c - `stride ca bootstrap` (cli.md §3, files.md §3-4).
+/* cmd_bootstrap.c - `stride ca bootstrap`, as `step ca bootstrap`.
  *
  * Downloads the root certificate by fingerprint, stores it with a defaults.json that points
  * at the CA, optionally as a new context, and optionally installs the root in the system

@@ -1,4 +1,4 @@
-/* cmd_certificate.c - `stride ca certificate` (cli.md §5). */
+/* cmd_certificate.c - `stride ca certificate`, as `step ca certificate`. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* cmd_health.c - `stride ca health` (cli.md §1). */
+/* cmd_health.c - `stride ca health`, as `step ca health`. */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -1,4 +1,4 @@
-/* cmd_init.c - `stride ca init` (cli.md §2, files.md §4-5). */
+/* cmd_init.c - `stride ca init`: the files `step ca init` writes. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>

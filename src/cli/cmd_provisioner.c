@@ -1,4 +1,4 @@
-/* cmd_provisioner.c - `stride ca provisioner list | jwe-key` (cli.md §9.1, §9.2). */
+/* cmd_provisioner.c - `stride ca provisioner list | jwe-key`, as step's. */
 #include <stdio.h>
 #include <stdlib.h>
 

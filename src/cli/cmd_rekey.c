@@ -1,4 +1,4 @@
-/* cmd_rekey.c - `stride ca rekey` (cli.md §6) and its daemon (issue 3). */
+/* cmd_rekey.c - `stride ca rekey`, as `step ca rekey`, and its daemon. */
 #include <stdlib.h>
 #include <string.h>
 

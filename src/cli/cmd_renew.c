@@ -1,4 +1,4 @@
-/* cmd_renew.c - `stride ca renew` (cli.md §7) and its daemon (§7.4, issue 3). */
+/* cmd_renew.c - `stride ca renew`, as `step ca renew`, and its daemon. */
 #include <stdlib.h>
 #include <string.h>
 

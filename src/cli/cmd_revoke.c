@@ -1,4 +1,4 @@
-/* cmd_revoke.c - `stride ca revoke` (cli.md §8, http-api.md §3.10). */
+/* cmd_revoke.c - `stride ca revoke`, as `step ca revoke`. */
 #include <ctype.h>
 #include <jansson.h>
 #include <openssl/bn.h>

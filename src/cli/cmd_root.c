@@ -1,4 +1,4 @@
-/* cmd_root.c - `stride ca root`, `ca roots` and `ca federation` (cli.md §11). */
+/* cmd_root.c - `stride ca root`, `ca roots` and `ca federation`, as step's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* cmd_sign.c - `stride ca sign` (cli.md §10). */
+/* cmd_sign.c - `stride ca sign`, as `step ca sign`. */
 #include <stdlib.h>
 #include <string.h>
 

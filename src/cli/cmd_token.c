@@ -1,4 +1,4 @@
-/* cmd_token.c - `stride ca token` (cli.md §4, tokens.md). */
+/* cmd_token.c - `stride ca token`, as `step ca token`. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +159,7 @@ out:
 	return rc;
 }
 
-/* The x5cInsecure renew token (tokens.md §7.1) for --x5c-cert / --x5c-key. */
+/* The x5cInsecure renew token (step's) for --x5c-cert / --x5c-key. */
 static int renew_token(struct cli_ctx *ctx, const char *subject, char **token, struct error *err)
 {
 	const char *crt = flag_str(ctx, "x5c-cert"), *keyfile = flag_str(ctx, "x5c-key");

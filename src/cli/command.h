@@ -37,7 +37,7 @@
  * "Re-run with STRIDEDEBUG=1 for more info." when err->status is set: a CA error) and
  * exits 1.
  *
- * Output conventions (cli.md §0.3): primary data on stdout; messages, "✔ Name: value"
+ * Output conventions (step's): primary data on stdout; messages, "✔ Name: value"
  * status lines (ui_status) and prompts on stderr/the terminal. Files are written with
  * cli_write_file (overwrite prompt unless --force, atomic replace).
  */

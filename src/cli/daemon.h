@@ -1,5 +1,5 @@
 /* daemon.h - the renewal daemon of `stride ca renew --daemon` and `stride ca rekey --daemon`
- * (cli.md §7.4, issue 3).
+ * (scheduled as step's renewal daemon does).
  *
  * Scheduling is a set of pure functions of (now, certificate window, flags, a random number):
  * "when do I next want to wake". The loop sleeps until that wall-clock time or a signal
@@ -27,8 +27,8 @@
 
 #define DAEMON_BACKOFF_MAX (60 * INT64_C(1000000000)) /* the longest retry delay: 1 minute */
 
-/* Nanoseconds until the next renewal of a certificate valid [not_before, not_after] (cli.md
- * §7.4 next()): with period > 0 the period (0 once less than a period is left); else renew when
+/* Nanoseconds until the next renewal of a certificate valid [not_before, not_after] (step's
+ * schedule): with period > 0 the period (0 once less than a period is left); else renew when
  * expires_in (default a third of the validity) is left, up to validity/20 earlier (rnd picks
  * the jitter). Never negative and never later than not_after. */
 int64_t daemon_next(int64_t now, int64_t not_before, int64_t not_after, int64_t expires_in,
@@ -46,7 +46,7 @@ int64_t daemon_next_after_renewal(int64_t now, int64_t not_before, int64_t not_a
  * not_after in its last second), so a last attempt happens before it expires. */
 int64_t daemon_backoff(unsigned failures, int64_t now, int64_t not_after, uint64_t rnd);
 
-/* The one-shot --expires-in rule (cli.md §7.2): true when the certificate is not due yet, i.e.
+/* The one-shot --expires-in rule (step's): true when the certificate is not due yet, i.e.
  * the time left exceeds expires_in + a jitter in [0, expires_in/20) (rnd picks it). Always
  * false when expires_in <= 0. */
 bool daemon_too_early(int64_t now, int64_t not_after, int64_t expires_in, uint64_t rnd);

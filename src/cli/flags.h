@@ -1,4 +1,4 @@
-/* flags.h - command-line flags of the stride CLI (cli.md §0.1-0.2).
+/* flags.h - command-line flags of the stride CLI (step's flag syntax).
  *
  * A command declares its flags as a table of struct flag_def ending with FLAG_END.
  * Parsing accepts what step (Go's flag package + urfave/cli) accepts:

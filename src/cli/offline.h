@@ -1,4 +1,4 @@
-/* offline.h - the authority in-process, for `--offline` (cli.md §15). */
+/* offline.h - the authority in-process, for `--offline` (as step's CLI does). */
 #ifndef STRIDE_CLI_OFFLINE_H
 #define STRIDE_CLI_OFFLINE_H
 

@@ -147,7 +147,7 @@ out:
 }
 
 /* The first JWK provisioner: a fresh P-256 key, public JWK plus the private JWK encrypted
- * with the provisioner password (files.md §8). New reference. */
+ * with the provisioner password (step's encryptedKey). New reference. */
 static json_t *make_provisioner(const struct pki_params *p, struct error *err)
 {
 	struct key_spec spec = {.kty = KEY_KTY_EC, .nid = NID_X9_62_prime256v1};

@@ -1,4 +1,4 @@
-/* pki.h - creating a CA tree like `step ca init` (files.md §2, §3, §5). */
+/* pki.h - creating a CA tree like `step ca init` (ca.json, defaults.json, certificates). */
 #ifndef STRIDE_CLI_PKI_H
 #define STRIDE_CLI_PKI_H
 

@@ -1,4 +1,4 @@
-/* renew_common.h - what `stride ca renew` and `stride ca rekey` share (cli.md §6, §7):
+/* renew_common.h - what `stride ca renew` and `stride ca rekey` share:
  * the flag checks, loading the certificate/key pair, the CA end (online over mTLS or with a
  * renew token, or the authority in-process with --offline), writing the result atomically,
  * the post-renewal actions and the glue to the daemon.
@@ -56,7 +56,7 @@
 	    CLI_FLAG_FORCE, CLI_FLAG_OFFLINE, CLI_FLAG_CA_CONFIG, CLI_FLAG_PASSWORD_FILE,          \
 	    CLI_FLAG_KMS, CLI_FLAG_CA_URL, CLI_FLAG_ROOT, CLI_FLAG_CONTEXT
 
-/* Parsed and checked flags (cli.md §7.1 steps 3-4). */
+/* Parsed and checked flags. */
 struct renew_opts {
 	bool rekey;		 /* rekey (new key) rather than renew */
 	const char *period_flag; /* "renew-period" / "rekey-period" */
@@ -91,11 +91,11 @@ int renew_creds_load(const char *crt_file, const char *key_file, const char *pas
 /* Frees the chain and the key (not c itself); NULL is fine. */
 void renew_creds_free(struct renew_creds *c);
 
-/* The cli.md §7.1 step 6 check of the periods against the leaf's validity. */
+/* step's check of the periods against the leaf's validity. */
 int renew_check_validity(const struct renew_opts *o, X509 *leaf, struct error *err);
 
 /* True (after printing "certificate not renewed: expires in 10h52m5s" / "... not rekeyed ...")
- * when --expires-in says it is too early (cli.md §7.2 step 1). */
+ * when --expires-in says it is too early (step's first check). */
 bool renew_skip_early(const struct renew_opts *o, X509 *leaf);
 
 /* The CA end: a CA client (--ca-url, --root) or the authority of --ca-config in-process. */

@@ -1,4 +1,4 @@
-/* token_flow.c - provisioner selection, provisioner key, token (cli.md §4). */
+/* token_flow.c - provisioner selection, provisioner key, token, as step does. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* token_flow.h - choosing a provisioner and signing a token with it (cli.md §4).
+/* token_flow.h - choosing a provisioner and signing a token with it, as step does.
  *
  * Shared by `ca token`, `ca certificate` and `ca sign`: online the provisioners
  * and the encrypted key come from the CA; with --offline from ca.json.

@@ -1,4 +1,4 @@
-/* ui.h - what the CLI says and asks (cli.md §0.3, §0.4).
+/* ui.h - what the CLI says and asks (as step does).
  *
  * Messages and status lines go to stderr; data to stdout. Prompts read from the terminal
  * (/dev/tty, so they work when stdin is a pipe); with no terminal they fail clearly

@@ -103,8 +103,7 @@ int ca_client_decode_error(long status, const char *body, size_t len, struct err
 	else
 		err_set(err, kind, "the certificate authority answered with HTTP status %ld",
 			status);
-	if (err != NULL)
-		err->status = (int)status;
+	err_set_status(err, (int)status);
 out:
 	json_decref(j);
 	return -1;

@@ -1,4 +1,5 @@
-/* ca_client.h - a small client for the CA's HTTP API (http-api.md §3, §5) on libcurl.
+/* ca_client.h - a small client for the CA's HTTP API (step-ca's, called as step calls it) on
+ * libcurl.
  *
  * A client talks to one CA: a base URL reduced to https://host[:port], a pinned root
  * bundle that verifies the CA's TLS certificate (host name checked), and optionally a
@@ -53,7 +54,7 @@ struct ca_request {
 /* Initialises libcurl once per process (thread-safe); called by ca_client_new. */
 int ca_client_global_init(struct error *err);
 
-/* Normalises a CA URL (cli.md §0.2): "https://" prepended when there is no "://", the
+/* Normalises a CA URL as step does: "https://" prepended when there is no "://", the
  * scheme must be https, user info/path/query/fragment dropped, a bare IPv6 address
  * bracketed. *out malloc'd ("https://host[:port]"). */
 int ca_url_normalize(const char *in, char **out, struct error *err);

@@ -1,4 +1,4 @@
-/* token.h - building one-time tokens the way step's CLI does (tokens.md).
+/* token.h - building one-time tokens the way step's CLI does.
  *
  * Used by `stride ca token`, `certificate`, `sign` (online and offline).
  */
@@ -31,7 +31,7 @@ struct token_params {
  * (64 random hex), nbf, sans, sha, sub, cnf. *out malloc'd; the caller wipes and frees it. */
 int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct error *err);
 
-/* Signs an x5cInsecure renew token (tokens.md §7.1) with the key of the chain's leaf: header
+/* Signs an x5cInsecure renew token (step's) with the key of the chain's leaf: header
  * {alg, kid = thumbprint of the key, typ, x5cInsecure = the chain as base64 DER}, claims aud,
  * exp, iat, iss "step-ca-client/1.0", jti, nbf, sub = the leaf's CN. step's CLI sends no jti;
  * a CA then keys the token by its content, so two tokens made in the same second would be one.

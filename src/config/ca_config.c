@@ -1,6 +1,6 @@
-/* ca_config.c - reads and validates ca.json (files.md §2) and writes JSON documents the way
- * step does. Unknown fields are kept in `doc` and otherwise ignored; a JSON null counts as an
- * absent field (Go's zero value). Every message starts with "error parsing <path>: ". */
+/* ca_config.c - reads and validates step-ca's ca.json. Unknown fields are kept in `doc` and
+ * otherwise ignored; a JSON null counts as an absent field (Go's zero value). Every message starts
+ * with "error parsing <path>: ". */
 #include "config/ca_config.h"
 
 #include <inttypes.h>
@@ -10,17 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/buf.h"
 #include "base/duration.h"
 #include "base/file.h"
 #include "base/password.h"
 
-#define DEFAULT_COMMON_NAME  "Step Online CA"
-#define DEFAULT_BACKDATE_NS  (1 * NS_PER_MIN)
-#define DEFAULT_TLS_MIN	     1.2
-#define DEFAULT_TLS_MAX	     1.3
-#define JSON_WRITE_MAX	     (64u * 1024u * 1024u)
-#define JSON_WRITE_MAX_DEPTH 2048
+#define DEFAULT_COMMON_NAME "Step Online CA"
+#define DEFAULT_BACKDATE_NS (1 * NS_PER_MIN)
+#define DEFAULT_TLS_MIN	    1.2
+#define DEFAULT_TLS_MAX	    1.3
 
 static const char *const default_dns_names[] = {"localhost", "127.0.0.1", "::1", NULL};
 static const char *const default_cipher_suites[] = {
@@ -29,7 +26,7 @@ static const char *const default_cipher_suites[] = {
     NULL,
 };
 
-/* The cipher suite names step accepts (files.md §2.4). */
+/* The cipher suite names step-ca accepts in tls.cipherSuites (Go's names). */
 static const char *const known_cipher_suites[] = {
     "TLS_RSA_WITH_RC4_128_SHA",
     "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
@@ -606,195 +603,4 @@ void ca_config_free(struct ca_config *cfg)
 	free(cfg->logger_format);
 	strv_free(&cfg->tls.cipher_suites);
 	free(cfg);
-}
-
-/* --- writing ------------------------------------------------------------------------------ */
-
-struct writer {
-	struct buf b;
-	int indent; /* > 0: one tab per level; 0: two spaces; < 0: -indent spaces */
-	struct error *err;
-};
-
-static int w_str(struct writer *w, const char *s)
-{
-	return buf_append_str(&w->b, s, w->err);
-}
-
-static int w_newline(struct writer *w, int level)
-{
-	if (w_str(w, "\n") != 0)
-		return -1;
-	for (int i = 0; i < level; i++) {
-		int rc = w->indent > 0	  ? w_str(w, "\t")
-			 : w->indent == 0 ? w_str(w, "  ")
-					  : buf_printf(&w->b, w->err, "%*s", -w->indent, "");
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Escapes like Go's encoding/json (HTML-safe: <, >, & and U+2028/2029 as \u escapes). */
-static int w_string(struct writer *w, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t start = 0;
-
-	if (w_str(w, "\"") != 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[8];
-		size_t skip = 1;
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
-		    !(c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-		      ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9)))
-			continue;
-		switch (c) {
-		case '"':
-		case '\\':
-			snprintf(esc, sizeof(esc), "\\%c", c);
-			break;
-		case '\n':
-			snprintf(esc, sizeof(esc), "\\n");
-			break;
-		case '\r':
-			snprintf(esc, sizeof(esc), "\\r");
-			break;
-		case '\t':
-			snprintf(esc, sizeof(esc), "\\t");
-			break;
-		case '\b':
-			snprintf(esc, sizeof(esc), "\\b");
-			break;
-		case '\f':
-			snprintf(esc, sizeof(esc), "\\f");
-			break;
-		case 0xe2: /* U+2028 / U+2029 */
-			snprintf(esc, sizeof(esc), "\\u202%c",
-				 (unsigned char)s[i + 2] == 0xa8 ? '8' : '9');
-			skip = 3;
-			break;
-		default:
-			snprintf(esc, sizeof(esc), "\\u00%c%c", hex[c >> 4], hex[c & 0xf]);
-			break;
-		}
-		if (buf_append(&w->b, s + start, i - start, w->err) != 0 || w_str(w, esc) != 0)
-			return -1;
-		i += skip - 1;
-		start = i + 1;
-	}
-	if (buf_append(&w->b, s + start, n - start, w->err) != 0)
-		return -1;
-	return w_str(w, "\"");
-}
-
-/* The shortest text that reads back as the same double; keeps a ".0" so it stays a real. */
-static int w_real(struct writer *w, double v)
-{
-	char text[64];
-
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(text, sizeof(text), "%.*g", prec, v);
-		if (strtod(text, NULL) == v)
-			break;
-	}
-	if (strpbrk(text, ".eEin") == NULL)
-		strcat(text, ".0");
-	return w_str(w, text);
-}
-
-static int w_value(struct writer *w, const json_t *v, int level)
-{
-	const char *key;
-	json_t *item;
-	size_t i, n;
-
-	if (level > JSON_WRITE_MAX_DEPTH)
-		return err_set(w->err, ERR_INVALID, "JSON document nested too deeply");
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		if (json_object_size(v) == 0)
-			return w_str(w, "{}");
-		if (w_str(w, "{") != 0)
-			return -1;
-		n = 0;
-		json_object_foreach((json_t *)v, key, item)
-		{
-			if ((n++ > 0 && w_str(w, ",") != 0) || w_newline(w, level + 1) != 0 ||
-			    w_string(w, key, strlen(key)) != 0 || w_str(w, ": ") != 0 ||
-			    w_value(w, item, level + 1) != 0)
-				return -1;
-		}
-		if (w_newline(w, level) != 0)
-			return -1;
-		return w_str(w, "}");
-	case JSON_ARRAY:
-		if (json_array_size(v) == 0)
-			return w_str(w, "[]");
-		if (w_str(w, "[") != 0)
-			return -1;
-		json_array_foreach(v, i, item)
-		{
-			if ((i > 0 && w_str(w, ",") != 0) || w_newline(w, level + 1) != 0 ||
-			    w_value(w, item, level + 1) != 0)
-				return -1;
-		}
-		if (w_newline(w, level) != 0)
-			return -1;
-		return w_str(w, "]");
-	case JSON_STRING:
-		return w_string(w, json_string_value(v), json_string_length(v));
-	case JSON_INTEGER:
-		return buf_printf(&w->b, w->err, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	case JSON_REAL:
-		return w_real(w, json_real_value(v));
-	case JSON_TRUE:
-		return w_str(w, "true");
-	case JSON_FALSE:
-		return w_str(w, "false");
-	case JSON_NULL:
-	default:
-		return w_str(w, "null");
-	}
-}
-
-int config_json_format(const json_t *doc, int indent, char **out, size_t *len, struct error *err)
-{
-	struct writer w = {.indent = indent, .err = err};
-	int rc = -1;
-
-	*out = NULL;
-	buf_init(&w.b, JSON_WRITE_MAX);
-	if (doc == NULL) {
-		err_set(err, ERR_INTERNAL, "no JSON document to write");
-		goto out;
-	}
-	if (w_value(&w, doc, 0) != 0 || w_str(&w, "\n") != 0)
-		goto out;
-	*len = w.b.len;
-	*out = buf_steal(&w.b);
-	rc = 0;
-out:
-	buf_free(&w.b);
-	return rc;
-}
-
-int config_write_json(const char *path, const json_t *doc, int indent_tabs, mode_t mode,
-		      struct error *err)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc = -1;
-
-	if (config_json_format(doc, indent_tabs, &text, &len, err) != 0)
-		goto out;
-	rc = file_write_atomic(path, text, len, mode, err);
-out:
-	if (text != NULL)
-		secure_wipe(text, len); /* ca.json may hold a password */
-	free(text);
-	return rc;
 }

@@ -1,4 +1,4 @@
-/* ca_config.h - ca.json: read, validate, write (files.md §2).
+/* ca_config.h - step-ca's ca.json: read, validate, write.
  *
  * The parsed document is kept (`doc`) so that provisioners can be served
  * exactly as configured and `ca init` / `provisioner add` can write back
@@ -15,6 +15,7 @@
 #include "base/duration.h"
 #include "base/error.h"
 #include "base/str.h"
+#include "config/json_write.h" /* config_write_json, which writes ca.json */
 
 #define CA_CONFIG_MAX_SIZE (4u * 1024u * 1024u)
 
@@ -83,16 +84,7 @@ int ca_config_parse(const char *text, size_t len, const char *path, struct ca_co
 void ca_limits_default(struct ca_limits *l);
 /* Frees cfg and its document, wiping the password; NULL is a no-op. */
 void ca_config_free(struct ca_config *cfg);
-/* Writes a JSON document the way step does (tab indentation, trailing newline), atomically,
- * with mode. indent_tabs > 0: one tab per level; 0: two spaces (bootstrap's defaults.json);
- * < 0: -indent_tabs spaces (contexts.json uses 4). Keys keep their insertion order. */
-int config_write_json(const char *path, const json_t *doc, int indent_tabs, mode_t mode,
-		      struct error *err);
-/* Formats doc like config_write_json into a malloc'd, NUL-terminated text (*len bytes, with the
- * trailing newline); strings are escaped like Go's encoding/json. Caller frees. */
-int config_json_format(const json_t *doc, int indent_tabs, char **out, size_t *len,
-		       struct error *err);
-/* True when name is one of the TLS cipher suite names ca.json accepts (files.md §2.4). */
+/* True when name is one of the TLS cipher suite names step-ca's ca.json accepts. */
 bool tls_cipher_suite_known(const char *name);
 /* True when addr is "host:port" (host may be empty or a bracketed IPv6) with a numeric port
  * 0..65535. */

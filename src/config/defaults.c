@@ -1,5 +1,5 @@
 /* defaults.c - $STRIDEPATH, contexts (contexts.json, current-context.json) and the merged CLI
- * defaults.json (files.md §3-4). */
+ * defaults.json, as step writes them in $STEPPATH. */
 #include "config/defaults.h"
 #include "config/ca_config.h"
 

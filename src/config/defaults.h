@@ -1,4 +1,4 @@
-/* defaults.h - the CLI's defaults.json and contexts (files.md §3-4). */
+/* defaults.h - the CLI's defaults.json and contexts, as step writes them in $STEPPATH. */
 #ifndef STRIDE_CONFIG_DEFAULTS_H
 #define STRIDE_CONFIG_DEFAULTS_H
 

@@ -15,7 +15,7 @@
 
 /* PBKDF2 iteration counts above this are refused (a hostile file could stall us for hours). */
 #define PBKDF2_ITER_MAX 10000000L
-/* What step writes for PKCS#8 (files.md §6.1). */
+/* What step writes for PKCS#8. */
 #define PKCS8_WRITE_ITER 600000
 #define PKCS8_WRITE_SALT 16
 

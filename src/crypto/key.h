@@ -1,6 +1,6 @@
 /* key.h - private/public keys: generation, step's PEM formats, JWS algorithms.
  *
- * Reads every format step writes or reads (files.md §6): PKCS#8 (plain and
+ * Reads every key format step writes or reads: PKCS#8 (plain and
  * PBES2-encrypted, including step's malformed PRF parameters), SEC1
  * "EC PRIVATE KEY" and PKCS#1 "RSA PRIVATE KEY" plain or with RFC 1421
  * Proc-Type/DEK-Info encryption, and DER. Writes what step writes.

@@ -106,7 +106,7 @@ static int check_rsa(const EVP_PKEY *key, const char *what, struct error *err)
 	}
 	bits = BN_num_bits(n);
 	if (bits < KEY_RSA_BITS_MIN)
-		/* step-ca's message (tokens.md §6.7) */
+		/* step-ca's message */
 		err_public(err, ERR_INVALID, "%s RSA key must be at least %d bits (%d bytes)", what,
 			   KEY_RSA_BITS_MIN, KEY_RSA_BITS_MIN / 8);
 	else if (bits > KEY_RSA_BITS_MAX)

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <stdlib.h>
 
+#include "base/invariant.h"
 #include "base/str.h"
 #include "crypto/internal.h"
 
@@ -20,6 +21,7 @@ static int file_sign_cert(struct signer *s, X509 *cert, struct error *err)
 {
 	struct file_signer *fs = (struct file_signer *)s;
 
+	INVARIANT(cert != NULL && fs->key != NULL);
 	if (X509_sign(cert, fs->key, fs->md) <= 0)
 		return err_openssl(err, ERR_CRYPTO, "error signing certificate");
 	return 0;

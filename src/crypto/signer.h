@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "base/error.h"
+#include "base/invariant.h"
 
 struct signer;
 
@@ -29,18 +30,25 @@ struct signer {
 /* A signer over an in-memory key; takes ownership of key. NULL (key freed) for a NULL or
  * unsupported key. Safe for concurrent sign_cert calls. */
 struct signer *signer_file_new(EVP_PKEY *key);
+/* Signs cert with s (signer_ops.sign_cert). s must not be NULL (an invariant: aborts). */
 static inline int signer_sign_cert(struct signer *s, X509 *cert, struct error *err)
 {
+	INVARIANT(s != NULL && s->ops != NULL && s->ops->sign_cert != NULL);
 	return s->ops->sign_cert(s, cert, err);
 }
+/* The public key of s (signer_ops.public_key). s must not be NULL (an invariant: aborts). */
 static inline EVP_PKEY *signer_public_key(struct signer *s)
 {
+	INVARIANT(s != NULL && s->ops != NULL && s->ops->public_key != NULL);
 	return s->ops->public_key(s);
 }
+/* Frees s; NULL is a no-op. */
 static inline void signer_free(struct signer *s)
 {
-	if (s != NULL)
+	if (s != NULL) {
+		INVARIANT(s->ops != NULL && s->ops->free != NULL);
 		s->ops->free(s);
+	}
 }
 
 #endif

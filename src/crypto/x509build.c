@@ -117,8 +117,8 @@ static int add_aki(X509 *x, X509 *issuer, struct error *err)
 	return rc;
 }
 
-/* The provisioner extension value: SEQUENCE { INTEGER type, OCTET STRING name,
- * OCTET STRING credentialID } (provisioners-and-policy.md §2.9). */
+/* The value of step's provisioner extension (STEP_PROVISIONER_OID): SEQUENCE { INTEGER type,
+ * OCTET STRING name, OCTET STRING credentialID }. */
 static void provisioner_der(int type, const char *name, const char *cred, struct dbuf *out)
 {
 	struct dbuf seq = {0};

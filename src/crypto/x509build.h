@@ -1,7 +1,7 @@
 /* x509build.h - building the certificates a CA issues.
  *
- * Leaves follow step-ca's default leaf template (http-api.md §2.2); CA
- * certificates follow `ca init` (files.md §5).
+ * Leaves follow step-ca's default leaf template; CA
+ * certificates follow what `step ca init` writes.
  */
 #ifndef STRIDE_CRYPTO_X509BUILD_H
 #define STRIDE_CRYPTO_X509BUILD_H

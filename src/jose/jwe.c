@@ -1,7 +1,7 @@
 /* jwe.c - password-based JWE: PBES2-HS256+A128KW with A256GCM (A128GCM read too),
- * compact serialization, the format of step's provisioner encryptedKey (files.md §8).
+ * compact serialization, the format of step's provisioner encryptedKey in ca.json.
  *
- * Written on OpenSSL directly rather than on libjose (design.md's choice for JWE):
+ * Written on OpenSSL directly rather than on libjose:
  * libjose 11 runs PBKDF2 with whatever p2c a header names, unbounded
  * (CVE-2023-50967), and libjose 13, which fixed that, caps p2c at 32768 -
  * below the 100000 / 600000 iterations of every key step writes, so those

@@ -1,7 +1,7 @@
 /* jwe.h - password-protected JWE, the format of step's provisioner encryptedKey.
  *
  * alg PBES2-HS256+A128KW, enc A256GCM (or A128GCM when reading old files),
- * compact serialization (files.md §8).
+ * compact serialization (RFC 7516 §7.1, RFC 7518 §4.8).
  */
 #ifndef STRIDE_JOSE_JWE_H
 #define STRIDE_JOSE_JWE_H

@@ -2,7 +2,8 @@
  *
  * Written on OpenSSL 3 (EVP_PKEY_fromdata, EVP_PKEY_get_params) rather than on
  * libjose: libjose 11 has no OKP/Ed25519 keys at all, and step's provisioner
- * keys may be Ed25519. Member order and encodings follow files.md §7.
+ * keys may be Ed25519. Member order and encodings are
+ * those of the JWKs step writes in ca.json.
  */
 #include "jose/jwk.h"
 
@@ -22,13 +23,13 @@
 #define ED25519_SIZE 32
 #define EC_MAX_SIZE  66
 
-static const struct jose_curve curves[] = {
+static const struct jwx_curve curves[] = {
     {"P-256", SN_X9_62_prime256v1, "ES256", "SHA256", 32},
     {"P-384", SN_secp384r1, "ES384", "SHA384", 48},
     {"P-521", SN_secp521r1, "ES512", "SHA512", 66},
 };
 
-const struct jose_curve *jose_curve_by_crv(const char *crv)
+const struct jwx_curve *jwx_curve_by_crv(const char *crv)
 {
 	for (size_t i = 0; crv != NULL && i < sizeof(curves) / sizeof(curves[0]); i++)
 		if (strcmp(curves[i].crv, crv) == 0)
@@ -36,7 +37,7 @@ const struct jose_curve *jose_curve_by_crv(const char *crv)
 	return NULL;
 }
 
-int jose_key_classify(EVP_PKEY *key, struct jose_key *out, struct error *err)
+int jwx_key_classify(EVP_PKEY *key, struct jwx_key *out, struct error *err)
 {
 	char group[64];
 	size_t glen = 0;
@@ -49,7 +50,7 @@ int jose_key_classify(EVP_PKEY *key, struct jose_key *out, struct error *err)
 			return err_openssl(err, ERR_INVALID, "EC key without a named curve");
 		for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
 			if (strcmp(curves[i].group, group) == 0) {
-				out->kty = JOSE_KTY_EC;
+				out->kty = JWX_KTY_EC;
 				out->curve = &curves[i];
 				out->alg = curves[i].alg;
 				return 0;
@@ -58,12 +59,12 @@ int jose_key_classify(EVP_PKEY *key, struct jose_key *out, struct error *err)
 		return err_set(err, ERR_INVALID, "unsupported elliptic curve %s", group);
 	}
 	if (EVP_PKEY_is_a(key, "ED25519")) {
-		out->kty = JOSE_KTY_OKP;
+		out->kty = JWX_KTY_OKP;
 		out->alg = "EdDSA";
 		return 0;
 	}
 	if (EVP_PKEY_is_a(key, "RSA")) {
-		out->kty = JOSE_KTY_RSA;
+		out->kty = JWX_KTY_RSA;
 		out->alg = "RS256";
 		out->bits = EVP_PKEY_get_bits(key);
 		if (out->bits < 2048)
@@ -158,7 +159,7 @@ out:
 static int ec_from_jwk(const json_t *jwk, EVP_PKEY **out, struct error *err)
 {
 	const char *crv = json_string_value(json_object_get(jwk, "crv"));
-	const struct jose_curve *c = jose_curve_by_crv(crv);
+	const struct jwx_curve *c = jwx_curve_by_crv(crv);
 	uint8_t *x = NULL, *y = NULL, *d = NULL, point[1 + 2 * EC_MAX_SIZE];
 	size_t xlen, ylen, dlen = 0;
 	OSSL_PARAM_BLD *bld = NULL;
@@ -433,7 +434,7 @@ static char *param_b64(EVP_PKEY *key, const char *name, size_t pad)
 
 /* The public members of a key as JWK strings. */
 struct jwk_pub {
-	struct jose_key info;
+	struct jwx_key info;
 	char *x, *y; /* EC, OKP (x only) */
 	char *n, *e; /* RSA */
 };
@@ -454,20 +455,20 @@ static int jwk_pub_get(EVP_PKEY *key, struct jwk_pub *p, struct error *err)
 	bool ok = false;
 
 	memset(p, 0, sizeof(*p));
-	if (jose_key_classify(key, &p->info, err) != 0)
+	if (jwx_key_classify(key, &p->info, err) != 0)
 		return -1;
 	switch (p->info.kty) {
-	case JOSE_KTY_EC:
+	case JWX_KTY_EC:
 		p->x = param_b64(key, OSSL_PKEY_PARAM_EC_PUB_X, p->info.curve->size);
 		p->y = param_b64(key, OSSL_PKEY_PARAM_EC_PUB_Y, p->info.curve->size);
 		ok = p->x != NULL && p->y != NULL;
 		break;
-	case JOSE_KTY_OKP:
+	case JWX_KTY_OKP:
 		if (EVP_PKEY_get_raw_public_key(key, raw, &len) == 1 && len == sizeof(raw))
 			p->x = b64url_encode(raw, len);
 		ok = p->x != NULL;
 		break;
-	case JOSE_KTY_RSA:
+	case JWX_KTY_RSA:
 		p->n = param_b64(key, OSSL_PKEY_PARAM_RSA_N, 0);
 		p->e = param_b64(key, OSSL_PKEY_PARAM_RSA_E, 0);
 		ok = p->n != NULL && p->e != NULL;
@@ -489,14 +490,14 @@ static int thumbprint_of(const struct jwk_pub *p, char out[44], struct error *er
 	/* RFC 7638 §3.2: required members only, lexicographic order, no whitespace; the
 	 * values are base64url or fixed names, so no JSON escaping is needed. */
 	switch (p->info.kty) {
-	case JOSE_KTY_EC:
+	case JWX_KTY_EC:
 		canon = xasprintf("{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
 				  p->info.curve->crv, p->x, p->y);
 		break;
-	case JOSE_KTY_OKP:
+	case JWX_KTY_OKP:
 		canon = xasprintf("{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"%s\"}", p->x);
 		break;
-	case JOSE_KTY_RSA:
+	case JWX_KTY_RSA:
 		canon = xasprintf("{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", p->e, p->n);
 		break;
 	}
@@ -543,17 +544,17 @@ static int set_secret(json_t *obj, const char *name, char *s)
 	return rc;
 }
 
-static int add_private(json_t *jwk, EVP_PKEY *key, const struct jose_key *info)
+static int add_private(json_t *jwk, EVP_PKEY *key, const struct jwx_key *info)
 {
 	uint8_t raw[ED25519_SIZE];
 	size_t len = sizeof(raw);
 	char *s;
 
 	switch (info->kty) {
-	case JOSE_KTY_EC:
+	case JWX_KTY_EC:
 		return set_secret(jwk, "d",
 				  param_b64(key, OSSL_PKEY_PARAM_PRIV_KEY, info->curve->size));
-	case JOSE_KTY_OKP:
+	case JWX_KTY_OKP:
 		if (EVP_PKEY_get_raw_private_key(key, raw, &len) != 1 || len != sizeof(raw)) {
 			ERR_clear_error();
 			return -1;
@@ -561,7 +562,7 @@ static int add_private(json_t *jwk, EVP_PKEY *key, const struct jose_key *info)
 		s = b64url_encode(raw, len);
 		OPENSSL_cleanse(raw, sizeof(raw));
 		return set_secret(jwk, "d", s);
-	case JOSE_KTY_RSA:
+	case JWX_KTY_RSA:
 		for (int i = RSA_D; i < RSA_NPARTS; i++)
 			if (set_secret(jwk, rsa_members[i], param_b64(key, rsa_params[i], 0)) != 0)
 				return -1;
@@ -584,7 +585,7 @@ json_t *jwk_from_pkey(EVP_PKEY *key, bool include_private, struct error *err)
 	jwk = json_object();
 	json_object_set_new(jwk, "use", json_string("sig"));
 	switch (p.info.kty) {
-	case JOSE_KTY_EC:
+	case JWX_KTY_EC:
 		json_object_set_new(jwk, "kty", json_string("EC"));
 		json_object_set_new(jwk, "kid", json_string(kid));
 		json_object_set_new(jwk, "crv", json_string(p.info.curve->crv));
@@ -592,14 +593,14 @@ json_t *jwk_from_pkey(EVP_PKEY *key, bool include_private, struct error *err)
 		json_object_set_new(jwk, "x", json_string(p.x));
 		json_object_set_new(jwk, "y", json_string(p.y));
 		break;
-	case JOSE_KTY_OKP:
+	case JWX_KTY_OKP:
 		json_object_set_new(jwk, "kty", json_string("OKP"));
 		json_object_set_new(jwk, "kid", json_string(kid));
 		json_object_set_new(jwk, "crv", json_string("Ed25519"));
 		json_object_set_new(jwk, "alg", json_string(p.info.alg));
 		json_object_set_new(jwk, "x", json_string(p.x));
 		break;
-	case JOSE_KTY_RSA:
+	case JWX_KTY_RSA:
 		json_object_set_new(jwk, "kty", json_string("RSA"));
 		json_object_set_new(jwk, "kid", json_string(kid));
 		json_object_set_new(jwk, "alg", json_string(p.info.alg));

@@ -27,27 +27,27 @@
 
 struct jws_alg {
 	const char *name;
-	enum jose_kty kty;
+	enum jwx_kty kty;
 	const char *md;	 /* NULL for EdDSA */
 	const char *crv; /* EC: the one curve the algorithm goes with */
 	bool pss;
 };
 
 static const struct jws_alg jws_algs[] = {
-    {"ES256", JOSE_KTY_EC, "SHA256", "P-256", false},
-    {"ES384", JOSE_KTY_EC, "SHA384", "P-384", false},
-    {"ES512", JOSE_KTY_EC, "SHA512", "P-521", false},
-    {"EdDSA", JOSE_KTY_OKP, NULL, NULL, false},
-    {"RS256", JOSE_KTY_RSA, "SHA256", NULL, false},
-    {"RS384", JOSE_KTY_RSA, "SHA384", NULL, false},
-    {"RS512", JOSE_KTY_RSA, "SHA512", NULL, false},
-    {"PS256", JOSE_KTY_RSA, "SHA256", NULL, true},
-    {"PS384", JOSE_KTY_RSA, "SHA384", NULL, true},
-    {"PS512", JOSE_KTY_RSA, "SHA512", NULL, true},
+    {"ES256", JWX_KTY_EC, "SHA256", "P-256", false},
+    {"ES384", JWX_KTY_EC, "SHA384", "P-384", false},
+    {"ES512", JWX_KTY_EC, "SHA512", "P-521", false},
+    {"EdDSA", JWX_KTY_OKP, NULL, NULL, false},
+    {"RS256", JWX_KTY_RSA, "SHA256", NULL, false},
+    {"RS384", JWX_KTY_RSA, "SHA384", NULL, false},
+    {"RS512", JWX_KTY_RSA, "SHA512", NULL, false},
+    {"PS256", JWX_KTY_RSA, "SHA256", NULL, true},
+    {"PS384", JWX_KTY_RSA, "SHA384", NULL, true},
+    {"PS512", JWX_KTY_RSA, "SHA512", NULL, true},
 };
 
 /* The algorithm called name if it suits the key described by info, else NULL. */
-static const struct jws_alg *alg_for_key(const char *name, const struct jose_key *info)
+static const struct jws_alg *alg_for_key(const char *name, const struct jwx_key *info)
 {
 	for (size_t i = 0; i < sizeof(jws_algs) / sizeof(jws_algs[0]); i++) {
 		const struct jws_alg *a = &jws_algs[i];
@@ -56,7 +56,7 @@ static const struct jws_alg *alg_for_key(const char *name, const struct jose_key
 			continue;
 		if (a->kty != info->kty)
 			return NULL;
-		if (a->kty == JOSE_KTY_EC && strcmp(a->crv, info->curve->crv) != 0)
+		if (a->kty == JWX_KTY_EC && strcmp(a->crv, info->curve->crv) != 0)
 			return NULL;
 		return a;
 	}
@@ -264,16 +264,15 @@ int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
 	size_t sig_len = jws->sig_len;
 	uint8_t der[ECDSA_DER_MAX];
 	const struct jws_alg *alg;
-	struct jose_key info;
+	struct jwx_key info;
 	EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
 	int rc = -1;
 
 	if (name == NULL || jws->signing_input == NULL)
 		return err_set(err, ERR_UNAUTHORIZED, "invalid token: no algorithm");
-	if (jose_key_classify(key, &info, err) != 0) {
-		if (err != NULL)
-			err->kind = ERR_UNAUTHORIZED;
+	if (jwx_key_classify(key, &info, err) != 0) {
+		err_reclassify(err, ERR_UNAUTHORIZED, false);
 		return err_wrap(err, "cannot verify token");
 	}
 	alg = alg_for_key(name, &info);
@@ -281,7 +280,7 @@ int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
 		return err_set(err, ERR_UNAUTHORIZED,
 			       "invalid token: algorithm \"%.16s\" does not match the key (%s)",
 			       name, info.alg);
-	if (alg->kty == JOSE_KTY_EC) {
+	if (alg->kty == JWX_KTY_EC) {
 		if (sig_len != 2 * info.curve->size)
 			return err_set(err, ERR_UNAUTHORIZED,
 				       "invalid token: %s signature must be %zu bytes", alg->name,
@@ -313,7 +312,7 @@ out:
 /* ---- signing -------------------------------------------------------------- */
 
 /* Signs the signing input si; *sig malloc'd in JWS form (R||S for ECDSA). */
-static int sign_input(const char *si, const struct jws_alg *alg, const struct jose_key *info,
+static int sign_input(const char *si, const struct jws_alg *alg, const struct jwx_key *info,
 		      EVP_PKEY *key, uint8_t **sig, size_t *sig_len, struct error *err)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -335,7 +334,7 @@ static int sign_input(const char *si, const struct jws_alg *alg, const struct jo
 		err_openssl(err, ERR_CRYPTO, "cannot sign the token with %s", alg->name);
 		goto out;
 	}
-	if (alg->kty == JOSE_KTY_EC) {
+	if (alg->kty == JWX_KTY_EC) {
 		size_t size = info->curve->size;
 		uint8_t *rs = xmalloc(2 * size);
 
@@ -362,7 +361,7 @@ int jws_sign_alg(const json_t *extra_header, const json_t *payload, EVP_PKEY *ke
 		 const char *alg_name, char **out, struct error *err)
 {
 	const struct jws_alg *alg;
-	struct jose_key info;
+	struct jwx_key info;
 	json_t *header = NULL;
 	char *hjson = NULL, *pjson = NULL, *h64 = NULL, *p64 = NULL, *s64 = NULL, *si = NULL;
 	uint8_t *sig = NULL;
@@ -370,7 +369,7 @@ int jws_sign_alg(const json_t *extra_header, const json_t *payload, EVP_PKEY *ke
 	int rc = -1;
 
 	*out = NULL;
-	if (jose_key_classify(key, &info, err) != 0)
+	if (jwx_key_classify(key, &info, err) != 0)
 		return err_wrap(err, "cannot sign token");
 	if (alg_name == NULL)
 		alg_name = info.alg;

@@ -16,7 +16,7 @@
 
 #include "base/error.h"
 
-/* POST /sign (http-api.md §3.7). */
+/* POST /sign (step-ca's SignRequest). */
 struct sign_body {
 	json_t *doc;		     /* owned; the strings below point into it */
 	X509_REQ *csr;		     /* owned; parsed, signature not verified */
@@ -41,7 +41,7 @@ void sign_body_free(struct sign_body *b);
 int rekey_body_parse(const uint8_t *data, size_t len, size_t max, struct sign_body *out,
 		     struct error *err);
 
-/* POST /revoke (http-api.md §3.10). */
+/* POST /revoke (step-ca's RevokeRequest). */
 struct revoke_body {
 	json_t *doc;	    /* owned; the strings point into it */
 	const char *serial; /* "" when absent */

@@ -1,4 +1,4 @@
-/* handlers.c - the endpoints of the core API (http-api.md §3) and the request dispatcher. */
+/* handlers.c - the endpoints of step-ca's core API and the request dispatcher. */
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -10,6 +10,7 @@
 
 #include "base/b64.h"
 #include "base/duration.h"
+#include "base/json_escape.h"
 #include "base/log.h"
 #include "base/password.h"
 #include "base/str.h"
@@ -196,27 +197,20 @@ static uint8_t *request_body(struct request_ctx *rc, size_t *len)
 	return *len > 0 ? evbuffer_pullup(in, -1) : (uint8_t *)"";
 }
 
-/* Appends s as a JSON string. PEM needs only its newlines escaped; the rest is for safety. */
+static int evbuffer_sink(void *b, const char *s, size_t n)
+{
+	return evbuffer_add(b, s, n);
+}
+
+/* Appends s (a PEM text) as a JSON string. */
 static void put_json_string(struct evbuffer *b, const char *s)
 {
 	evbuffer_add(b, "\"", 1);
-	for (const char *run = s;; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c != '\0' && c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		evbuffer_add(b, run, (size_t)(s - run));
-		if (c == '\0')
-			break;
-		if (c == '\n')
-			evbuffer_add(b, "\\n", 2);
-		else
-			evbuffer_add_printf(b, "\\u%04x", c);
-		run = s + 1;
-	}
+	json_escape(s, strlen(s), 0, evbuffer_sink, b);
 	evbuffer_add(b, "\"", 1);
 }
 
-/* The SignResponse (http-api.md §2.1: crt, ca, certChain, tlsOptions in this order) of a new
+/* The SignResponse (step-ca's: crt, ca, certChain, tlsOptions in this order) of a new
  * certificate, always issued under the authority's intermediates. The parts that never change
  * are encoded once (authority.h): per request only the new certificate is encoded. */
 static struct evbuffer *sign_response_body(struct request_ctx *rc, const struct issued *out,
@@ -381,7 +375,7 @@ out:
 		secure_wipe(data, len); /* the body holds the one-time token */
 }
 
-/* POST /renew: the mTLS peer, else a Bearer renew token (http-api.md §3.8). */
+/* POST /renew: the mTLS peer, else a Bearer renew token (step-ca's POST /renew). */
 static void handle_renew(struct request_ctx *rc, const struct route_match *m)
 {
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(rc->req);
@@ -401,7 +395,7 @@ static void handle_renew(struct request_ctx *rc, const struct route_match *m)
 	issued_free(&out);
 }
 
-/* POST /rekey: mTLS only, the new key from the CSR (http-api.md §3.9). */
+/* POST /rekey: mTLS only, the new key from the CSR (step-ca's POST /rekey). */
 static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 {
 	struct renew_request req = {.peer_verified = true, .defer_commit = can_defer(rc)};
@@ -429,7 +423,7 @@ static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 	sign_body_free(&body);
 }
 
-/* POST /revoke: by token or by the mTLS peer (http-api.md §3.10). */
+/* POST /revoke: by token or by the mTLS peer (step-ca's POST /revoke). */
 static void handle_revoke(struct request_ctx *rc, const struct route_match *m)
 {
 	STACK_OF(X509) *chain = NULL;
@@ -480,7 +474,8 @@ static void respond_kyma_error(struct request_ctx *rc, const struct error *err)
 	respond_json(rc, status, json_pack("{s:i, s:s}", "code", status, "error", msg));
 }
 
-/* {"crt","clientCrt","caCrt"}: base64 of PEM chain, leaf, and issuing CA (kyma-renewal.md). */
+/* {"crt","clientCrt","caCrt"}: base64 of PEM chain, leaf, and issuing CA (the Kyma Application
+ * Connector's renewal answer). */
 static json_t *kyma_response(const struct issued *out, struct error *err)
 {
 	char *leaf = NULL, *ca = NULL, *chain = NULL, *b[3] = {NULL, NULL, NULL};

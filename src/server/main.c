@@ -1,4 +1,5 @@
-/* main.c - the stride-ca binary: flags, password, start-up messages (cli.md §18). */
+/* main.c - the stride-ca binary: flags, password, start-up messages (those of step-ca's command
+ * line). */
 #include <errno.h>
 #include <event2/thread.h>
 #include <fcntl.h>
@@ -215,7 +216,7 @@ static int write_pidfile(const char *path, struct error *err)
 	return 0;
 }
 
-/* The three lines step prints when it cannot open the configuration (cli.md §18). */
+/* The three lines step prints when it cannot open the configuration. */
 static bool config_readable(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -16,7 +16,7 @@
 /* The most plaintext one TLS record carries. */
 #define TLS_RECORD_MAX 16384
 
-/* The status an error kind stands for (http-api.md §1.5; a conflict is step's 400). */
+/* The status an error kind stands for (step-ca's error statuses; a conflict is step's 400). */
 static int error_status(const struct error *err)
 {
 	if (err == NULL)

@@ -1,8 +1,8 @@
 /* respond.h - HTTP responses of stride-ca: step's error body and message rules.
  *
  * The mapping from a struct error to a status and a client-visible message
- * lives in one function (http_error_map) so the rules of http-api.md §1.5
- * are applied the same way everywhere and can be unit-tested without a
+ * lives in one function (http_error_map) so step-ca's rules for error statuses
+ * and messages are applied the same way everywhere and can be unit-tested without a
  * network. The senders take a request context (server/internal.h).
  */
 #ifndef STRIDE_SERVER_RESPOND_H

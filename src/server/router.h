@@ -1,6 +1,6 @@
 /* router.h - the routing table of stride-ca, as a pure function of (method, target).
  *
- * Every core route answers at "/x" and "/1.0/x" (http-api.md §1.2). Fixed
+ * Every core route answers at "/x" and "/1.0/x" (as step-ca's do). Fixed
  * path segments are compared raw (as Go's router does on the escaped path);
  * the one parameter a route may have ({sha256}, {kid}) is percent-decoded.
  * The query string and an absolute-form prefix ("https://host") are ignored.

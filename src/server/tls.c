@@ -12,9 +12,9 @@
 #include "base/str.h"
 #include "crypto/cert.h"
 
-/* Go/IANA names (files.md §2.4) to OpenSSL names; "" marks the TLS 1.3 suites. ca.json may
- * name all of them (step-ca accepts them), but stride-ca serves only the `allowed` ones:
- * ECDHE key exchange (forward secrecy) with an AEAD cipher. */
+/* Go/IANA names (ca.json's tls.cipherSuites) to OpenSSL names; "" marks the TLS 1.3 suites. ca.json
+ * may name all of them (step-ca accepts them), but stride-ca serves only the `allowed` ones: ECDHE
+ * key exchange (forward secrecy) with an AEAD cipher. */
 static const struct {
 	const char *iana;
 	const char *openssl;

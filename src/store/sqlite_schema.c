@@ -21,7 +21,7 @@
 /* Schema migrations: entry v upgrades a database at version v-1 to version v. */
 static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION + 1] = {
     NULL,
-    /* 1: the tables of files.md §2.3 that stride uses. */
+    /* 1: the tables of step-ca's database that stride uses. */
     "CREATE TABLE IF NOT EXISTS x509_certs ("
     " serial TEXT PRIMARY KEY NOT NULL,"
     " der BLOB NOT NULL,"

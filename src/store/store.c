@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/invariant.h"
 #include "base/password.h"
 #include "base/str.h"
 #include "store/postgres.h"
@@ -59,6 +60,7 @@ struct store_txn *store_txn_new(void)
 
 void store_txn_use_token(struct store_txn *t, const char *key, const char *token)
 {
+	INVARIANT(t != NULL && key != NULL);
 	free(t->token_key);
 	free(t->token);
 	t->token_key = xstrdup(key);
@@ -67,7 +69,10 @@ void store_txn_use_token(struct store_txn *t, const char *key, const char *token
 
 void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec, const char *auth_key_id)
 {
-	uint8_t *der = xmalloc(rec->der_len > 0 ? rec->der_len : 1);
+	uint8_t *der;
+
+	INVARIANT(t != NULL && rec != NULL && (rec->der != NULL || rec->der_len == 0));
+	der = xmalloc(rec->der_len > 0 ? rec->der_len : 1);
 
 	memcpy(der, rec->der, rec->der_len);
 	t->cert = (struct cert_record){
@@ -88,6 +93,7 @@ void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec, cons
 
 void store_txn_revoke(struct store_txn *t, const struct revocation *rev)
 {
+	INVARIANT(t != NULL && rev != NULL);
 	t->rev = *rev;
 	t->rev.serial = dup_or_null(rev->serial);
 	t->rev.prov_id = dup_or_null(rev->prov_id);
@@ -218,6 +224,7 @@ int store_commit(struct store *s, struct store_txn *t, struct error *err)
 {
 	struct waiter w = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
 
+	INVARIANT(s != NULL && s->ops != NULL && s->ops->submit != NULL && t != NULL);
 	t->done = wake_waiter;
 	t->done_arg = &w;
 	s->ops->submit(s, t);

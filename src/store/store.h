@@ -28,7 +28,7 @@
 
 struct store;
 
-/* ca.json "db" (files.md §2.3): type "sqlite", "postgresql" or "postgres"; data_source the
+/* step-ca's ca.json "db": type "sqlite", "postgresql" or "postgres"; data_source the
  * file/directory or the PostgreSQL URL; database the PostgreSQL database name (may be NULL:
  * the URL's). */
 struct store_config {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The renewal daemon (cli.md §7.4, issue 3) on certificates that live 40 s (100 s with the
+# The renewal daemon on certificates that live 40 s (100 s with the
 # 1 minute backdate): renew --daemon renewing again and again while a reader checks the pair
 # on disk, SIGHUP, --pid/--exec, a CA that goes away, files that stop matching or are replaced,
 # SIGTERM/SIGINT; rekey --daemon making a new key each time; --renew-period with the token

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Kyma-style renewal with nothing but openssl and curl (the seed tutorial, kyma-renewal.md).
+# Kyma-style renewal with nothing but openssl and curl (the Kyma Application
+# Connector's "Renew a client certificate" tutorial).
 #
 # The tutorial's commands are used as written except for two things that break on
 # today's tools, not on the server: OpenSSL 3 prints "subject=CN = x" (so the awk of

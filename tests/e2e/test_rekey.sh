@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# stride ca rekey (cli.md §6): every key type, --private-key, the output flags, step's
+# stride ca rekey (as step ca rekey): every key type, --private-key, the output flags, step's
 # messages, expired certificates, --offline.
 source "$(dirname "$0")/lib.sh"
 

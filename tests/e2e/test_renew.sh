@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# stride ca renew (cli.md §7): mTLS and the token flow, every flag of the seed page, step's
+# stride ca renew (as step ca renew): mTLS and the token flow, every flag, step's
 # messages and exit statuses, expired certificates, --offline.
 source "$(dirname "$0")/lib.sh"
 
@@ -86,7 +86,7 @@ check "due: renewed" renew a.crt a.key --force --expires-in 2h
 expect_eq "due: message" "Your certificate has been saved in a.crt." "$(cat "$WORK/last.err")"
 [[ $(serial_of a.crt) != $(serial_of a3.crt) ]] && pass "due: new serial" || fail "due: same serial"
 
-# --- flag validation (cli.md §7.1, in order) -------------------------------------------------
+# --- flag validation (step's order) ---------------------------------------------------------
 check_fails "one argument" renew a.crt
 expect_eq "not enough arguments" "not enough positional arguments were provided in 'stride ca renew <crt-file> <key-file>'" \
 	"$(cat "$WORK/last.err")"
@@ -161,7 +161,7 @@ check "renew with --context" env STRIDEPATH="$WORK/ctx" "$STRIDE_BIN" ca renew a
 check_fails "renew with an unknown --context" env STRIDEPATH="$WORK/ctx" "$STRIDE_BIN" ca renew a.crt a.key \
 	--context nope --force
 
-# --- post-renew actions: --pid, --pid-file, --signal, --exec (cli.md §7.3) --------------------
+# --- post-renew actions: --pid, --pid-file, --signal, --exec -------------------------------
 # A helper that records the signals it gets.
 bash -c 'trap "echo HUP >>sig.log" HUP; trap "echo USR1 >>sig.log" USR1; trap "exit 0" TERM;
 	while :; do sleep 0.05; done' &

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# POST /renew, /rekey and /revoke at the HTTP level (http-api.md §3.8-3.10, tokens.md §7),
+# POST /renew, /rekey and /revoke at the HTTP level (step-ca's answers and renew tokens),
 # driven with curl and openssl; the CLI commands have their own tests.
 source "$(dirname "$0")/lib.sh"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# stride ca revoke (cli.md §8): by serial with a provisioner token or --token, over mTLS with
-# --cert/--key, reason codes, serial formats, --offline; then renew and rekey are refused.
+# stride ca revoke (as step ca revoke): by serial with a provisioner token or --token, over
+# mTLS with --cert/--key, reason codes, serial formats, --offline; then renew and rekey are refused.
 source "$(dirname "$0")/lib.sh"
 
 check "ca init" init_ca

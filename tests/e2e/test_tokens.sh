@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every JWK token check of POST /sign, with the status and message a step
-# client sees (tokens.md §6, http-api.md §3.7).
+# client sees from step-ca's POST /sign.
 source "$(dirname "$0")/lib.sh"
 
 GENERIC_401="The request lacked necessary authorization to be completed. Please see the certificate authority logs for more info."

@@ -364,7 +364,7 @@ static void test_key_roundtrip(void **state)
 	}
 }
 
-/* The encrypted Ed25519 PKCS#8 uses step's parameters (files.md §6.1). */
+/* The encrypted Ed25519 PKCS#8 uses step's parameters. */
 static void test_ed25519_pkcs8_params(void **state)
 {
 	/* hmacWithSHA256 followed by a proper NULL; INTEGER 600000; AES-256-CBC OID. */

@@ -26,7 +26,7 @@
 /* A step certificate: 24h plus the 1 minute backdate. */
 static const int64_t V = 24 * H + M;
 
-/* --- daemon_next: cli.md §7.4 next() ---------------------------------------------------------- */
+/* --- daemon_next: step's renewal schedule ----------------------------------------------------- */
 
 static void test_next_default_two_thirds(void **state)
 {
@@ -151,8 +151,7 @@ static void test_next_after_renewal_no_tight_loop(void **state)
 	assert_int_equal(daemon_next_after_renewal(na + S, nb, na, 90 * S, 0, 0), 0);
 }
 
-/* --- the one-shot --expires-in rule (cli.md §7.2) ----------------------------------------------
- */
+/* --- the one-shot --expires-in rule ----------------------------------------------------------- */
 
 static void test_too_early(void **state)
 {
@@ -161,7 +160,7 @@ static void test_too_early(void **state)
 
 	assert_false(daemon_too_early(0, na, 0, 0));  /* no --expires-in: always renew */
 	assert_false(daemon_too_early(0, na, -H, 0)); /* negative = off */
-	/* the seed: 10h52m5s left, --expires-in 8h: not renewed */
+	/* an example: 10h52m5s left, --expires-in 8h: not renewed */
 	assert_true(daemon_too_early(na - (10 * H + 52 * M + 5 * S), na, e, 0));
 	assert_false(daemon_too_early(na - e, na, e, 0));
 	assert_false(daemon_too_early(na - H, na, e, 0));

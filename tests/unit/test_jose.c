@@ -8,7 +8,7 @@
  *    over "PBES2-HS256+A128KW\0" || p2s, aes_key_wrap, AESGCM with the header's
  *    base64url as AAD; header built by json.dumps in step's member order), p2c 100000.
  *    Only the outputs (JWE, password, plaintext) are kept.
- *  - the EC JWK of files.md §7 (written by step): our output must match it byte for byte.
+ *  - an EC JWK written by step: our output must match it byte for byte.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -290,7 +290,7 @@ static void test_thumbprint_rfc7638(void **state)
 	EVP_PKEY_free(key);
 }
 
-/* The public provisioner JWK of files.md §7, as step writes it: we reproduce it exactly. */
+/* A public provisioner JWK as step writes it: we reproduce it exactly. */
 static void test_jwk_step_example(void **state)
 {
 	const char *text =

@@ -2,8 +2,8 @@
  *
  * Two implementations: ca_online.c over src/client/ (HTTPS to a running stride-ca or step-ca)
  * and ca_offline.c over src/authority/ (--offline: the authority of --ca-config in-process,
- * cli.md §15). The choice is made once, when a command's flags are resolved
- * (cli_ctx_resolve_with sets cli_ctx.ca); commands call only the functions below.
+ * as `step ca ... --offline` runs step-ca's). The choice is made once, when a command's flags are
+ * resolved (cli_ctx_resolve_with sets cli_ctx.ca); commands call only the functions below.
  *
  * Nothing is opened when the backend is made: the token source, the client or the authority
  * is set up by the first call that needs it (or by ca_backend_connect), so errors and prompts
@@ -34,7 +34,7 @@ struct ca_token_source {
 /* Frees what s owns and zeroes it; NULL is a no-op. */
 void ca_token_source_free(struct ca_token_source *s);
 
-/* A revocation (http-api.md §3.10). */
+/* A revocation (step-ca's POST /revoke body). */
 struct ca_revoke_request {
 	const char *serial;	/* decimal */
 	const char *ott;	/* the revoke token, or "" with chain/key (mTLS) */

@@ -1,4 +1,4 @@
-/* ca_offline.c - the CA end in-process for --offline (cli.md §15): the authority of
+/* ca_offline.c - the CA end in-process for --offline, as step runs step-ca's: the authority of
  * --ca-config with its store, called through its blocking API. The provisioners for tokens
  * come from ca.json alone (no key password needed for that). */
 #include <jansson.h>

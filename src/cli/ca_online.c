@@ -1,5 +1,5 @@
 /* ca_online.c - the CA end over HTTPS (src/client/): /sign, /renew, /rekey, /revoke and the
- * provisioners of a running CA (http-api.md §3). */
+ * provisioners of a running stride-ca or step-ca. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>

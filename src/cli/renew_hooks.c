@@ -1,7 +1,7 @@
-/* renew_hooks.c - the post-renewal actions of `ca renew` and `ca rekey` (cli.md §7.3): kill(2)
- * the --pid/--pid-file process with --signal, then run --exec through /bin/sh -c and wait for
- * it. One-shot runs report the first failure (exit 1); the daemon logs every outcome and
- * carries on. */
+/* renew_hooks.c - the post-renewal actions of `ca renew` and `ca rekey`, in step's order:
+ * kill(2) the --pid/--pid-file process with --signal, then run --exec through /bin/sh -c and
+ * wait for it. One-shot runs report the first failure (exit 1); the daemon logs every outcome
+ * and carries on. */
 #include "cli/renew_hooks.h"
 
 #include <errno.h>

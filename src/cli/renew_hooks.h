@@ -1,6 +1,5 @@
 /* renew_hooks.h - what `stride ca renew` and `stride ca rekey` do after each new certificate
- * is written (cli.md §7.3): signal the --pid/--pid-file process with --signal, then run --exec.
- */
+ * is written, in step's order: signal the --pid/--pid-file process, then run --exec. */
 #ifndef STRIDE_CLI_RENEW_HOOKS_H
 #define STRIDE_CLI_RENEW_HOOKS_H
 

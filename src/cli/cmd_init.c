@@ -90,6 +90,24 @@ static const struct flag_def init_flags[] = {
      .type = FLAG_BOOL,
      .opts = INIT_ONLY,
      .help = "Do not configure a database (no revocation, replay protection in memory)."},
+    {.name = "db-type",
+     .type = FLAG_STRING,
+     .placeholder = "type",
+     .opts = INIT_ONLY,
+     .help = "The database type written to ca.json: sqlite (the default) or postgresql "
+	     "(\"postgres\" is accepted and written as given)."},
+    {.name = "db-source",
+     .type = FLAG_STRING,
+     .placeholder = "source",
+     .opts = INIT_ONLY,
+     .help = "The database's dataSource: for sqlite a file, or a directory that holds "
+	     "stride.db (default: $(stride path)/db/stride.db); for postgresql the URL, e.g. "
+	     "postgresql://user:password@host:5432/?sslmode=disable (required)."},
+    {.name = "db-name",
+     .type = FLAG_STRING,
+     .placeholder = "name",
+     .opts = INIT_ONLY,
+     .help = "The PostgreSQL database (\"database\" in ca.json; default: the URL's)."},
     {.name = "with-ca-url",
      .type = FLAG_STRING,
      .placeholder = "URI",
@@ -150,6 +168,40 @@ static const struct flag_def init_flags[] = {
     FLAG_END,
 };
 
+/* The "db" flags: a known type, a URL for PostgreSQL, a database name only for PostgreSQL,
+ * and neither --pki nor --no-db (which write no database). */
+static int check_db_flags(struct cli_ctx *ctx, struct error *err)
+{
+	static const char *const flags[] = {"db-type", "db-source", "db-name", NULL};
+	const char *type = flag_str(ctx, "db-type");
+	bool pg;
+
+	for (size_t i = 0; flags[i] != NULL; i++) {
+		if (flag_str(ctx, flags[i]) == NULL)
+			continue;
+		if (flag_bool(ctx, "pki"))
+			return cli_err_incompatible(err, "pki", flags[i]);
+		if (flag_bool(ctx, "no-db"))
+			return cli_err_incompatible(err, "no-db", flags[i]);
+	}
+	if (type == NULL)
+		type = "sqlite";
+	pg = strcmp(type, "postgresql") == 0 || strcmp(type, "postgres") == 0;
+	if (!pg && strcmp(type, "sqlite") != 0)
+		return cli_err_invalid(err, "db-type", type,
+				       "supported types are sqlite and postgresql (or postgres)");
+	if (pg && flag_str(ctx, "db-source") == NULL)
+		return err_set(err, ERR_INVALID,
+			       "flag '--db-type=%s' requires the '--db-source' flag (a URL such as "
+			       "postgresql://user:password@host:5432/?sslmode=disable)",
+			       type);
+	if (!pg && flag_str(ctx, "db-name") != NULL)
+		return err_set(err, ERR_INVALID,
+			       "flag '--db-name' is only for PostgreSQL: use it with "
+			       "'--db-type=postgresql'");
+	return 0;
+}
+
 static int check_flags(struct cli_ctx *ctx, struct error *err)
 {
 	static const char *const bools[] = {"ssh", "acme", "helm", "remote-management", NULL};
@@ -158,6 +210,8 @@ static int check_flags(struct cli_ctx *ctx, struct error *err)
 
 	if (flag_bool(ctx, "pki") && flag_bool(ctx, "no-db"))
 		return cli_err_incompatible(err, "pki", "no-db");
+	if (check_db_flags(ctx, err) != 0)
+		return -1;
 	if (flag_str(ctx, "root") != NULL && flag_str(ctx, "key") == NULL)
 		return cli_err_requires(err, "root", "key");
 	if (flag_str(ctx, "key") != NULL && flag_str(ctx, "root") == NULL)
@@ -389,6 +443,9 @@ static int init_run(struct cli_ctx *ctx, struct error *err)
 	p.root_key_password = in.root_password;
 	p.pki_only = flag_bool(ctx, "pki");
 	p.no_db = flag_bool(ctx, "no-db");
+	p.db_type = flag_str(ctx, "db-type");
+	p.db_source = flag_str(ctx, "db-source");
+	p.db_name = flag_str(ctx, "db-name");
 	p.ca_url = flag_str(ctx, "with-ca-url");
 	if (pki_init(&p, &r, err) != 0)
 		goto out;
@@ -406,12 +463,17 @@ out:
 const struct command cmd_ca_init = {
     .name = "init",
     .summary = "initialize the CA PKI",
-    .description = "Creates a root and an intermediate CA certificate with encrypted keys, the\n"
-		   "first JWK provisioner, config/ca.json and config/defaults.json under\n"
-		   "$STRIDEPATH (default ~/.stride), laid out as step lays out $STEPPATH.\n\n"
-		   "Every question has a flag; with --name, --dns, --address, --provisioner and\n"
-		   "--password-file it runs without asking. Without a terminal, missing answers\n"
-		   "are an error.",
+    .description =
+	"Creates a root and an intermediate CA certificate with encrypted keys, the\n"
+	"first JWK provisioner, config/ca.json and config/defaults.json under\n"
+	"$STRIDEPATH (default ~/.stride), laid out as step lays out $STEPPATH.\n\n"
+	"Every question has a flag; with --name, --dns, --address, --provisioner and\n"
+	"--password-file it runs without asking. Without a terminal, missing answers\n"
+	"are an error.\n\n"
+	"The database is SQLite in $STRIDEPATH/db/stride.db unless --db-type, --db-source\n"
+	"and --db-name say otherwise; several stride-ca on one PostgreSQL database use\n"
+	"--db-type postgresql --db-source <URL> --db-name <database>. A ca.json that\n"
+	"names PostgreSQL is written with mode 0600: its URL may hold a password.",
     .flags = init_flags,
     .min_args = 0,
     .max_args = 0,

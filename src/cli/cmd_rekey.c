@@ -5,8 +5,10 @@
 #include "base/duration.h"
 #include "base/file.h"
 #include "base/password.h"
+#include "cli/ca_backend.h"
 #include "cli/command.h"
 #include "cli/renew_common.h"
+#include "cli/renew_hooks.h"
 #include "cli/ui.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
@@ -92,6 +94,7 @@ static int rekey_run(struct cli_ctx *ctx, struct error *err)
 			   &job.spec, err) != 0)
 		goto out;
 	job.opts = &o;
+	job.ca = ctx->ca;
 	job.crt_file = xstrdup(crt);
 	job.key_file = xstrdup(key);
 	job.out_crt = flag_str(ctx, "out-cert") != NULL ? flag_str(ctx, "out-cert") : crt;
@@ -111,7 +114,7 @@ static int rekey_run(struct cli_ctx *ctx, struct error *err)
 	if (renew_check_validity(&o, sk_X509_value(c.chain, 0), err) != 0)
 		goto out;
 	if (o.daemon) {
-		if (renew_ca_open(ctx, &o, &job.ca, err) != 0)
+		if (ca_backend_connect(job.ca, NULL, err) != 0)
 			goto out;
 		rc = renew_job_daemon(&job, sk_X509_value(c.chain, 0), err);
 		goto out;
@@ -121,7 +124,7 @@ static int rekey_run(struct cli_ctx *ctx, struct error *err)
 		goto out;
 	}
 	if (confirm(ctx, job.out_crt, job.out_key, err) != 0 ||
-	    renew_ca_open(ctx, &o, &job.ca, err) != 0)
+	    ca_backend_connect(job.ca, NULL, err) != 0)
 		goto out;
 	if (renew_job_once(&job, &c, &leaf, err) != 0) {
 		renew_wrap_transport(err, "rekeying");
@@ -130,7 +133,7 @@ static int rekey_run(struct cli_ctx *ctx, struct error *err)
 	ui_status("Certificate", "%s", job.out_crt);
 	if (job.out_key != NULL)
 		ui_status("Private Key", "%s", job.out_key);
-	rc = renew_actions_run(&o, false, err);
+	rc = renew_hooks_run(&o, false, err);
 out:
 	X509_free(leaf);
 	renew_creds_free(&c);

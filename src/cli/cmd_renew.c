@@ -4,8 +4,10 @@
 
 #include "base/file.h"
 #include "base/password.h"
+#include "cli/ca_backend.h"
 #include "cli/command.h"
 #include "cli/renew_common.h"
+#include "cli/renew_hooks.h"
 #include "cli/ui.h"
 #include "crypto/key.h"
 
@@ -48,6 +50,7 @@ static int renew_run(struct cli_ctx *ctx, struct error *err)
 		goto out;
 	}
 	job.opts = &o;
+	job.ca = ctx->ca;
 	job.crt_file = xstrdup(crt);
 	job.key_file = xstrdup(key);
 	job.out_crt = out;
@@ -58,7 +61,7 @@ static int renew_run(struct cli_ctx *ctx, struct error *err)
 	    renew_check_validity(&o, sk_X509_value(c.chain, 0), err) != 0)
 		goto out;
 	if (o.daemon) {
-		if (renew_ca_open(ctx, &o, &job.ca, err) != 0)
+		if (ca_backend_connect(job.ca, NULL, err) != 0)
 			goto out;
 		rc = renew_job_daemon(&job, sk_X509_value(c.chain, 0), err);
 		goto out;
@@ -69,14 +72,14 @@ static int renew_run(struct cli_ctx *ctx, struct error *err)
 	}
 	if (!flag_bool(ctx, "force") && file_exists(out) && ui_confirm_overwrite(out, err) != 0)
 		goto out;
-	if (renew_ca_open(ctx, &o, &job.ca, err) != 0)
+	if (ca_backend_connect(job.ca, NULL, err) != 0)
 		goto out;
 	if (renew_job_once(&job, &c, &leaf, err) != 0) {
 		renew_wrap_transport(err, "renewing");
 		goto out;
 	}
 	ui_info("Your certificate has been saved in %s.", out);
-	rc = renew_actions_run(&o, false, err);
+	rc = renew_hooks_run(&o, false, err);
 out:
 	X509_free(leaf);
 	renew_creds_free(&c);

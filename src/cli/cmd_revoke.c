@@ -5,15 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authority/authority.h"
 #include "base/password.h"
 #include "base/str.h"
+#include "cli/ca_backend.h"
 #include "cli/command.h"
-#include "cli/offline.h"
 #include "cli/renew_common.h"
 #include "cli/token_flow.h"
 #include "cli/ui.h"
-#include "client/ca_client.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
 
@@ -181,32 +179,6 @@ out:
 
 /* --- talking to the CA ------------------------------------------------------------------------ */
 
-/* A client for the CA a token names: its audience host, its root pinned by "sha". */
-static int client_from_token(struct cli_ctx *ctx, const struct token_info *ti,
-			     struct ca_client **out, struct error *err)
-{
-	struct ca_client *insecure = NULL;
-	char *root = NULL;
-	int rc = -1;
-
-	if (ti->sha == NULL || ti->audience == NULL || !str_has_prefix(ti->audience, "https://"))
-		return cli_err_required(ctx, err, "ca-url");
-	{
-		struct ca_client_config cfg = {.ca_url = ti->audience, .insecure = true};
-		if (ca_client_new(&cfg, &insecure, err) != 0 ||
-		    ca_client_root(insecure, ti->sha, &root, err) != 0)
-			goto out;
-	}
-	{
-		struct ca_client_config cfg = {.ca_url = ti->audience, .root_pem = root};
-		rc = ca_client_new(&cfg, out, err);
-	}
-out:
-	ca_client_free(insecure);
-	free(root);
-	return rc;
-}
-
 struct revoke_args {
 	char *serial;		  /* decimal */
 	char *token;		  /* "" in the mTLS flow */
@@ -216,68 +188,22 @@ struct revoke_args {
 	const char *reason;
 };
 
-static int revoke_online(struct cli_ctx *ctx, struct revoke_args *r, struct error *err)
+/* Connects (the token's CA without --ca-url), names the CA and sends the request. */
+static int revoke_send(struct cli_ctx *ctx, const struct revoke_args *r, struct error *err)
 {
-	struct ca_client *client = NULL;
-	char *cert_pem = NULL, *key_pem = NULL;
-	json_t *body = NULL, *resp = NULL;
-	int rc = -1;
+	struct ca_revoke_request req = {
+	    .serial = r->serial,
+	    .ott = r->token,
+	    .chain = r->creds.chain,
+	    .key = r->creds.key,
+	    .reason_code = r->reason_code,
+	    .reason = r->reason,
+	};
 
-	if (flag_str(ctx, "token") != NULL && flag_str(ctx, "ca-url") == NULL
-		? client_from_token(ctx, &r->ti, &client, err)
-		: cli_client_new(ctx, &client, err))
-		goto out;
-	ui_status("CA", "%s", ca_client_url(client));
-	if (r->creds.chain != NULL && (cert_chain_to_pem(r->creds.chain, &cert_pem, err) != 0 ||
-				       key_private_to_pem(r->creds.key, NULL, &key_pem, err) != 0 ||
-				       ca_client_set_identity(client, cert_pem, key_pem, err) != 0))
-		goto out;
-	body = json_pack("{s:s, s:s, s:i, s:s, s:b}", "serial", r->serial, "ott", r->token,
-			 "reasonCode", r->reason_code, "reason", r->reason != NULL ? r->reason : "",
-			 "passive", 1);
-	if (body == NULL) {
-		err_set(err, ERR_INTERNAL, "error encoding the revoke request");
-		goto out;
-	}
-	rc = ca_client_post_json(client, "/revoke", body, NULL, &resp, err);
-out:
-	json_decref(resp);
-	json_decref(body);
-	free(cert_pem);
-	password_free(key_pem);
-	ca_client_free(client);
-	return rc;
-}
-
-static int revoke_offline(struct cli_ctx *ctx, struct revoke_args *r, struct error *err)
-{
-	struct authority *a = NULL;
-	char *url = NULL, *normalized = NULL;
-	int rc = -1;
-
-	if (offline_authority_open(flag_str(ctx, "ca-config"), flag_str(ctx, "password-file"), &a,
-				   err) != 0)
+	if (ca_backend_connect(ctx->ca, r->token, err) != 0)
 		return -1;
-	url = offline_ca_url(a);
-	ui_status("CA", "%s", url);
-	{
-		/* In-process there is no handshake: the key was checked against the certificate
-		 * when it was loaded, and the authority verifies the certificate's chain. */
-		struct revoke_request req = {
-		    .serial = r->serial,
-		    .ott = r->token,
-		    .peer = r->creds.chain != NULL ? sk_X509_value(r->creds.chain, 0) : NULL,
-		    .peer_verified = false,
-		    .reason_code = r->reason_code,
-		    .reason = r->reason != NULL ? r->reason : "",
-		    .passive = true,
-		};
-		rc = authority_revoke(a, &req, &normalized, err);
-	}
-	free(normalized);
-	free(url);
-	authority_free(a);
-	return rc;
+	ui_status("CA", "%s", ca_backend_url(ctx->ca));
+	return ca_backend_revoke(ctx->ca, &req, err);
 }
 
 /* --- the command ------------------------------------------------------------------------------ */
@@ -377,7 +303,7 @@ static int revoke_run(struct cli_ctx *ctx, struct error *err)
 	r.reason = flag_str(ctx, "reason");
 	if ((flag_str(ctx, "cert") != NULL ? from_certificate : from_serial)(ctx, &r, err) != 0)
 		goto out;
-	if ((flag_bool(ctx, "offline") ? revoke_offline : revoke_online)(ctx, &r, err) != 0)
+	if (revoke_send(ctx, &r, err) != 0)
 		goto out;
 	ui_info("Certificate with Serial Number %s has been revoked.", r.serial);
 	rc = 0;

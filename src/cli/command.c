@@ -9,6 +9,7 @@
 
 #include "base/file.h"
 #include "base/str.h"
+#include "cli/ca_backend.h"
 #include "cli/ui.h"
 #include "config/defaults.h"
 #include "crypto/cert.h"
@@ -321,6 +322,7 @@ void cli_ctx_free(struct cli_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
+	ca_backend_free(ctx->ca);
 	flag_set_free(&ctx->flags);
 	json_decref(ctx->defaults);
 	free(ctx->effective_path);
@@ -342,6 +344,9 @@ int cli_ctx_resolve_with(struct cli_ctx *ctx, const json_t *defaults, const char
 		return -1;
 	flag_set_apply_builtin(&ctx->flags, effective_path);
 	ctx->resolved = true;
+	/* The flags are final: online or offline is decided here, once. */
+	ca_backend_free(ctx->ca);
+	ctx->ca = ca_backend_select(ctx);
 	return 0;
 }
 

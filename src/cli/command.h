@@ -54,6 +54,7 @@
 #include "client/ca_client.h"
 
 struct cli_ctx;
+struct ca_backend;
 
 /* A command handler: 0 on success, -1 with err filled. */
 typedef int (*cli_run_fn)(struct cli_ctx *ctx, struct error *err);
@@ -86,6 +87,8 @@ struct cli_ctx {
 	json_t *defaults;      /* merged defaults.json that was applied, or NULL */
 	char *effective_path;  /* $STRIDEPATH as resolved for this command, or NULL */
 	bool resolved;	       /* env/defaults/built-ins applied */
+	struct ca_backend *ca; /* the CA end the flags select (cli/ca_backend.h), set when
+				* resolved; owned */
 };
 
 /* Flags most commands share (use in flag tables). */

@@ -1,4 +1,4 @@
-/* issue.h - sending a CSR and a token to the CA, online or in-process. */
+/* issue.h - sending a CSR and a token to the CA the flags select (cli/ca_backend.h). */
 #ifndef STRIDE_CLI_ISSUE_H
 #define STRIDE_CLI_ISSUE_H
 
@@ -47,10 +47,6 @@
 	     .placeholder = "url",                                                                 \
 	     .help = "ACME directory URL (not supported yet)."},                                   \
 	    CLI_FLAG_KMS, CLI_FLAG_FORCE
-
-/* The chain of a SignResponse (certChain, or [crt, ca] from older servers) as PEM, leaf
- * first; *out malloc'd. */
-int cli_response_chain(const json_t *resp, char **out, struct error *err);
 
 /* Refuses --offline with --token, and the ISSUE_FLAGS of features stride lacks so far. */
 int cli_issue_check_flags(struct cli_ctx *ctx, struct error *err);

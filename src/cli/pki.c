@@ -191,6 +191,7 @@ static int write_ca_json(const struct pki_params *p, const struct pki_result *r,
 {
 	json_t *doc, *dns = json_array(), *prov;
 	char *db_file = NULL;
+	bool pg = p->db_type != NULL && strcmp(p->db_type, "sqlite") != 0;
 	int rc;
 
 	prov = make_provisioner(p, err);
@@ -205,13 +206,20 @@ static int write_ca_json(const struct pki_params *p, const struct pki_result *r,
 			"address", p->address, "insecureAddress", "", "dnsNames", dns, "logger",
 			"format", "json");
 	if (!p->no_db) {
-		db_file = path_join(r->db_dir, "stride.db");
-		json_object_set_new(
-		    doc, "db", json_pack("{s:s, s:s}", "type", "sqlite", "dataSource", db_file));
+		json_t *db;
+		db_file = p->db_source != NULL ? xstrdup(p->db_source)
+					       : path_join(r->db_dir, "stride.db");
+		/* type, dataSource, then the others: the order step writes */
+		db = json_pack("{s:s, s:s}", "type", p->db_type != NULL ? p->db_type : "sqlite",
+			       "dataSource", db_file);
+		if (p->db_name != NULL)
+			json_object_set_new(db, "database", json_string(p->db_name));
+		json_object_set_new(doc, "db", db);
 	}
 	json_object_set_new(doc, "authority", json_pack("{s:[o]}", "provisioners", prov));
 	json_object_set_new(doc, "tls", default_tls());
-	rc = config_write_json(r->ca_json, doc, 1, 0644, err);
+	/* A PostgreSQL URL may carry a password: only the CA's user may read it. */
+	rc = config_write_json(r->ca_json, doc, 1, pg ? 0600 : 0644, err);
 	json_decref(doc);
 	free(db_file);
 	return rc;

@@ -1,31 +1,22 @@
 /* renew_common.c - the parts of `ca renew` and `ca rekey` they share. */
-#include "cli/issue.h"
 #include "cli/renew_common.h"
 
-#include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "authority/authority.h"
-#include "base/buf.h"
 #include "base/duration.h"
 #include "base/file.h"
 #include "base/password.h"
 #include "base/str.h"
+#include "cli/ca_backend.h"
 #include "cli/daemon.h"
-#include "cli/offline.h"
+#include "cli/renew_hooks.h"
 #include "cli/ui.h"
-#include "client/ca_client.h"
 #include "client/token.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
-
-extern char **environ;
 
 #define PID_FILE_MAX (4u * 1024u)
 #define KEY_FILE_MAX (1024u * 1024u)
@@ -91,13 +82,12 @@ int renew_opts_parse(struct cli_ctx *ctx, bool rekey, struct renew_opts *o, stru
 	o->period_flag = rekey ? "rekey-period" : "renew-period";
 	o->signal = SIGHUP;
 	o->daemon = flag_bool(ctx, "daemon");
-	o->offline = flag_bool(ctx, "offline");
 	o->mtls = rekey || flag_bool(ctx, "mtls");
 	if (flag_str(ctx, "kms") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED,
 			       "flag '--kms' is not supported yet: keys in a KMS or HSM come with "
 			       "a later release");
-	if (!o->offline) {
+	if (ca_backend_remote(ctx->ca)) {
 		if (cli_ca_url(ctx, &o->ca_url, err) != 0 || cli_root_file(ctx, &root, err) != 0)
 			goto fail;
 		free(root);
@@ -256,51 +246,12 @@ bool renew_skip_early(const struct renew_opts *o, X509 *leaf)
 
 /* --- the CA end ------------------------------------------------------------------------------- */
 
-struct renew_ca {
-	struct ca_client *client; /* online */
-	struct authority *auth;	  /* offline */
-	char *url;		  /* https://host[:port] for token audiences */
-};
-
-int renew_ca_open(struct cli_ctx *ctx, const struct renew_opts *o, struct renew_ca **out,
-		  struct error *err)
-{
-	struct renew_ca *ca = xcalloc(1, sizeof(*ca));
-
-	*out = NULL;
-	if (o->offline) {
-		if (offline_authority_open(flag_str(ctx, "ca-config"),
-					   flag_str(ctx, "password-file"), &ca->auth, err) != 0)
-			goto fail;
-		ca->url = offline_ca_url(ca->auth);
-	} else {
-		if (cli_client_new(ctx, &ca->client, err) != 0)
-			goto fail;
-		ca->url = xstrdup(ca_client_url(ca->client));
-	}
-	*out = ca;
-	return 0;
-fail:
-	renew_ca_free(ca);
-	return -1;
-}
-
-void renew_ca_free(struct renew_ca *ca)
-{
-	if (ca == NULL)
-		return;
-	ca_client_free(ca->client);
-	authority_free(ca->auth);
-	free(ca->url);
-	free(ca);
-}
-
 /* An x5cInsecure renew token for the chain, audience <url>/renew, valid 5 minutes. */
-static int renew_token(const struct renew_ca *ca, const struct renew_creds *c, char **token,
+static int renew_token(const char *url, const struct renew_creds *c, char **token,
 		       struct error *err)
 {
 	int64_t now = time_now_ns() / NS_PER_SEC;
-	char *aud = token_audience(ca->url, "/renew");
+	char *aud = token_audience(url, "/renew");
 	int rc = token_build_renew(c->chain, c->key, aud, now, now + TOKEN_DEFAULT_LIFETIME_SEC,
 				   token, err);
 
@@ -308,91 +259,29 @@ static int renew_token(const struct renew_ca *ca, const struct renew_creds *c, c
 	return rc;
 }
 
-static int call_online(struct renew_ca *ca, const struct renew_creds *c, bool use_token,
-		       EVP_PKEY *new_key, char **chain_pem, struct error *err)
+/* Renews (new_key NULL; with a renew token when use_token) or rekeys (the new key goes in a
+ * CSR with an empty subject and no SANs, as step sends: only the public key counts). */
+static int call_ca(struct ca_backend *ca, const struct renew_creds *c, bool use_token,
+		   EVP_PKEY *new_key, char **chain_pem, struct error *err)
 {
-	char *token = NULL, *cert_pem = NULL, *key_pem = NULL, *csr_pem = NULL;
-	X509_REQ *csr = NULL;
-	json_t *body = NULL, *resp = NULL;
-	struct ca_request req = {.method = "POST", .path = new_key != NULL ? "/rekey" : "/renew"};
-	int rc = -1;
-
-	if (use_token) {
-		if (renew_token(ca, c, &token, err) != 0)
-			goto out;
-		req.bearer = token;
-		req.no_identity = true;
-	} else {
-		if (cert_chain_to_pem(c->chain, &cert_pem, err) != 0 ||
-		    key_private_to_pem(c->key, NULL, &key_pem, err) != 0 ||
-		    ca_client_set_identity(ca->client, cert_pem, key_pem, err) != 0)
-			goto out;
-	}
-	if (new_key != NULL) {
-		/* Only the public key counts: an empty subject and no SANs, as step sends. */
-		if (csr_create(new_key, "", NULL, &csr, err) != 0 ||
-		    csr_to_pem(csr, &csr_pem, err) != 0)
-			goto out;
-		body = json_pack("{s:s}", "csr", csr_pem);
-		req.body = body;
-	}
-	if (ca_client_do(ca->client, &req, NULL, &resp, err) != 0 ||
-	    cli_response_chain(resp, chain_pem, err) != 0)
-		goto out;
-	rc = 0;
-out:
-	if (!use_token)
-		ca_client_set_identity(ca->client, NULL, NULL, NULL); /* drops the key copy */
-	json_decref(resp);
-	json_decref(body);
-	X509_REQ_free(csr);
-	free(csr_pem);
-	free(cert_pem);
-	password_free(key_pem);
-	password_free(token);
-	return rc;
-}
-
-static int call_offline(struct renew_ca *ca, const struct renew_creds *c, bool use_token,
-			EVP_PKEY *new_key, char **chain_pem, struct error *err)
-{
-	struct renew_request rq = {0};
-	struct issued issued = {0};
-	STACK_OF(X509) *peer_chain = NULL;
 	X509_REQ *csr = NULL;
 	char *token = NULL;
 	int rc = -1;
 
-	/* The authority takes the new key in a CSR, as /rekey does. */
-	if (new_key != NULL && csr_create(new_key, "", NULL, &csr, err) != 0)
-		goto out;
-	rq.csr = csr;
-	if (use_token) {
-		if (renew_token(ca, c, &token, err) != 0)
-			goto out;
-		rq.bearer_token = token;
-	} else {
-		/* In-process there is no handshake: the pair was checked when it was loaded, the
-		 * authority verifies the chain itself (peer_verified = false). */
-		peer_chain = sk_X509_new_null();
-		for (int i = 1; i < sk_X509_num(c->chain); i++)
-			sk_X509_push(peer_chain, sk_X509_value(c->chain, i));
-		rq.peer = sk_X509_value(c->chain, 0);
-		rq.peer_chain = peer_chain;
-		rq.peer_verified = false;
+	if (ca_backend_connect(ca, NULL, err) != 0)
+		return -1;
+	if (new_key != NULL) {
+		if (csr_create(new_key, "", NULL, &csr, err) == 0)
+			rc = ca_backend_rekey(ca, c->chain, c->key, csr, chain_pem, err);
+	} else if (!use_token || renew_token(ca_backend_url(ca), c, &token, err) == 0) {
+		rc = ca_backend_renew(ca, c->chain, c->key, token, chain_pem, err);
 	}
-	if (authority_renew(ca->auth, &rq, &issued, err) != 0)
-		goto out;
-	rc = issued_chain_pem(&issued, chain_pem, err);
-out:
-	sk_X509_free(peer_chain);
 	X509_REQ_free(csr);
-	issued_free(&issued);
 	password_free(token);
 	return rc;
 }
 
-int renew_ca_call(struct renew_ca *ca, const struct renew_opts *o, const struct renew_creds *c,
+int renew_ca_call(struct ca_backend *ca, const struct renew_opts *o, const struct renew_creds *c,
 		  EVP_PKEY *new_key, char **chain_pem, X509 **leaf, struct error *err)
 {
 	X509 *old = sk_X509_value(c->chain, 0);
@@ -405,8 +294,7 @@ int renew_ca_call(struct renew_ca *ca, const struct renew_opts *o, const struct 
 	*leaf = NULL;
 	if (new_key != NULL && expired)
 		return err_set(err, ERR_INVALID, "cannot rekey an expired certificate");
-	if ((ca->auth != NULL ? call_offline : call_online)(ca, c, use_token, new_key, chain_pem,
-							    err) != 0)
+	if (call_ca(ca, c, use_token, new_key, chain_pem, err) != 0)
 		goto out;
 	if (cert_parse_chain((const uint8_t *)*chain_pem, strlen(*chain_pem), &got, err) != 0) {
 		err_wrap(err, "error parsing the CA's answer");
@@ -427,84 +315,6 @@ out:
 	}
 	sk_X509_pop_free(got, X509_free);
 	return rc;
-}
-
-/* --- post-renewal actions --------------------------------------------------------------------- */
-
-/* Runs cmd with /bin/sh -c, with default signal handling, and waits; *status = wait status. */
-static int run_shell(const char *cmd, int *status, struct error *err)
-{
-	posix_spawnattr_t attr;
-	sigset_t none, dflt;
-	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
-	pid_t child;
-	int e;
-
-	sigemptyset(&none);
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGHUP);
-	sigaddset(&dflt, SIGINT);
-	sigaddset(&dflt, SIGTERM);
-	sigaddset(&dflt, SIGPIPE);
-	posix_spawnattr_init(&attr);
-	/* The daemon blocks its signals (signalfd): the command must not inherit that. */
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	fflush(stdout);
-	fflush(stderr);
-	e = posix_spawn(&child, "/bin/sh", NULL, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	if (e != 0)
-		return err_set(err, ERR_IO, "error running '%s': %s", cmd, strerror(e));
-	while (waitpid(child, status, 0) < 0) {
-		if (errno != EINTR)
-			return err_set(err, ERR_IO, "error waiting for '%s': %s", cmd,
-				       strerror(errno));
-	}
-	return 0;
-}
-
-int renew_actions_run(const struct renew_opts *o, bool log, struct error *err)
-{
-	struct error e = {0};
-	int status = 0;
-
-	if (o->pid > 0 && kill(o->pid, o->signal) != 0) {
-		err_set(&e, ERR_IO, "kill %d with signal %d failed: %s", (int)o->pid, o->signal,
-			strerror(errno));
-		if (!log)
-			goto fail;
-		daemon_log_error("%s", e.msg);
-	}
-	if (o->exec == NULL)
-		return 0;
-	if (run_shell(o->exec, &status, &e) != 0) {
-		if (!log)
-			goto fail;
-		daemon_log_error("%s", e.msg);
-		return 0;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		if (log)
-			daemon_log_info("'%s' exited with status 0", o->exec);
-		else
-			ui_info("'%s' exited with status 0", o->exec);
-		return 0;
-	}
-	if (WIFEXITED(status))
-		err_set(&e, ERR_IO, "exit status %d", WEXITSTATUS(status));
-	else
-		err_set(&e, ERR_IO, "signal: %s", strsignal(WTERMSIG(status)));
-	if (log) {
-		daemon_log_error("'%s' failed: %s", o->exec, e.msg);
-		return 0;
-	}
-	ui_info("'%s' failed: %s", o->exec, e.msg);
-fail:
-	if (err != NULL)
-		*err = e;
-	return -1;
 }
 
 /* --- one renewal, and the daemon -------------------------------------------------------------- */
@@ -579,7 +389,7 @@ static void job_after(void *arg)
 {
 	struct renew_job *job = arg;
 
-	renew_actions_run(job->opts, true, NULL);
+	renew_hooks_run(job->opts, true, NULL);
 }
 
 int renew_job_daemon(struct renew_job *job, X509 *leaf, struct error *err)
@@ -602,7 +412,6 @@ void renew_job_free(struct renew_job *job)
 {
 	if (job == NULL)
 		return;
-	renew_ca_free(job->ca);
 	free(job->crt_file);
 	free(job->key_file);
 	password_free(job->password);

@@ -1,7 +1,7 @@
 /* renew_common.h - what `stride ca renew` and `stride ca rekey` share:
- * the flag checks, loading the certificate/key pair, the CA end (online over mTLS or with a
- * renew token, or the authority in-process with --offline), writing the result atomically,
- * the post-renewal actions and the glue to the daemon.
+ * the flag checks, loading the certificate/key pair, the call to the CA end the flags
+ * selected (cli/ca_backend.h: mTLS or a renew token), writing the result atomically and the
+ * glue to the daemon. The post-renewal actions are in cli/renew_hooks.h.
  */
 #ifndef STRIDE_CLI_RENEW_COMMON_H
 #define STRIDE_CLI_RENEW_COMMON_H
@@ -63,7 +63,6 @@ struct renew_opts {
 	int64_t expires_in;	 /* ns; <= 0 = off */
 	int64_t period;		 /* ns; <= 0 = off */
 	bool daemon;
-	bool offline;
 	bool mtls;    /* renew: --mtls (rekey: always) */
 	pid_t pid;    /* from --pid or --pid-file; 0 = none */
 	int signal;   /* --signal, default SIGHUP */
@@ -98,24 +97,13 @@ int renew_check_validity(const struct renew_opts *o, X509 *leaf, struct error *e
  * when --expires-in says it is too early (step's first check). */
 bool renew_skip_early(const struct renew_opts *o, X509 *leaf);
 
-/* The CA end: a CA client (--ca-url, --root) or the authority of --ca-config in-process. */
-struct renew_ca;
-/* Opens the CA end the flags select (--offline or --ca-url/--root); *out owned by the caller. */
-int renew_ca_open(struct cli_ctx *ctx, const struct renew_opts *o, struct renew_ca **out,
-		  struct error *err);
-/* Closes the client or the authority; NULL is a no-op. */
-void renew_ca_free(struct renew_ca *ca);
+struct ca_backend;
 /* Renews (new_key NULL) or rekeys (new_key = the new key pair) the certificate of c: renew over
  * mTLS, or with an x5cInsecure renew token when !o->mtls or the certificate has expired;
  * rekey over mTLS only. Checks that the answer's leaf carries the expected public key.
  * *chain_pem = leaf then intermediates (malloc'd); *leaf = the new leaf (owned). */
-int renew_ca_call(struct renew_ca *ca, const struct renew_opts *o, const struct renew_creds *c,
+int renew_ca_call(struct ca_backend *ca, const struct renew_opts *o, const struct renew_creds *c,
 		  EVP_PKEY *new_key, char **chain_pem, X509 **leaf, struct error *err);
-
-/* Sends --signal to the pid, then runs --exec with /bin/sh -c and waits. With log (daemon
- * mode) every outcome is logged (INFO/ERROR) and 0 returned; otherwise the first failure is
- * returned in err ("kill <pid> with signal <n> failed: ...", "exit status <n>"). */
-int renew_actions_run(const struct renew_opts *o, bool log, struct error *err);
 
 /* True when s is not an existing file but looks like a KMS key URI (pkcs11:, yubikey:, ...). */
 bool renew_is_kms_uri(const char *s);
@@ -123,8 +111,8 @@ bool renew_is_kms_uri(const char *s);
 /* One renewal or rekey as the daemon (and the one-shot run) does it. */
 struct renew_job {
 	const struct renew_opts *opts;
-	struct renew_ca *ca;
-	char *crt_file; /* the pair currently in use (moves to the outputs after a write) */
+	struct ca_backend *ca; /* the CA end (borrowed: the command's) */
+	char *crt_file;	       /* the pair currently in use (moves to the outputs after a write) */
 	char *key_file;
 	const char *out_crt;	    /* where the chain goes */
 	const char *out_key;	    /* rekey: where a new key goes; NULL = not written */
@@ -143,7 +131,7 @@ int renew_job_once(struct renew_job *job, const struct renew_creds *c, X509 **le
  * certificate and key no longer match, nothing is written and the attempt fails (logged, retried
  * with backoff) until the files agree again. `leaf` is the current leaf (borrowed). */
 int renew_job_daemon(struct renew_job *job, X509 *leaf, struct error *err);
-/* Frees what the job owns (the CA end, the current paths, the passwords), not job itself. */
+/* Frees what the job owns (the current paths, the passwords), not job itself. */
 void renew_job_free(struct renew_job *job);
 
 /* CA answers are printed as they are; a transport failure says what was being done

@@ -6,11 +6,10 @@
 #include "base/b64.h"
 #include "base/file.h"
 #include "base/password.h"
+#include "cli/ca_backend.h"
 #include "cli/token_flow.h"
 #include "cli/ui.h"
-#include "client/ca_client.h"
 #include "client/token.h"
-#include "config/ca_config.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
 #include "jose/jwe.h"
@@ -19,88 +18,6 @@
 
 #define KEY_FILE_MAX	  (1024u * 1024u)
 #define PASSWORD_ATTEMPTS 3
-
-/* Where the provisioners, their keys and the audience come from. */
-struct token_source {
-	json_t *provisioners;	  /* array of provisioner objects */
-	struct ca_client *client; /* online only */
-	char *audience_base;	  /* https://host[:port] */
-	const char *sign_path;	  /* "/1.0/sign" online, "/sign" offline */
-	const char *revoke_path;  /* "/1.0/revoke" / "/revoke" */
-	char sha[65];		  /* root fingerprint, "" when unknown */
-	struct ca_config *cfg;	  /* offline with a ca.json */
-};
-
-static void token_source_free(struct token_source *s)
-{
-	json_decref(s->provisioners);
-	ca_client_free(s->client);
-	free(s->audience_base);
-	ca_config_free(s->cfg);
-	memset(s, 0, sizeof(*s));
-}
-
-static int root_sha(const char *path, char out[65], struct error *err)
-{
-	X509 *root = NULL;
-	int rc;
-
-	if (cert_load_file(path, &root, err) != 0)
-		return -1;
-	rc = cert_fingerprint(root, out, err);
-	X509_free(root);
-	return rc;
-}
-
-static int source_online(struct cli_ctx *ctx, struct token_source *s, struct error *err)
-{
-	char *root = NULL;
-	int rc = -1;
-
-	if (cli_root_file(ctx, &root, err) != 0 || root_sha(root, s->sha, err) != 0 ||
-	    cli_client_new(ctx, &s->client, err) != 0 ||
-	    ca_client_provisioners(s->client, &s->provisioners, err) != 0)
-		goto out;
-	s->audience_base = xstrdup(ca_client_url(s->client));
-	s->sign_path = "/1.0/sign";
-	s->revoke_path = "/1.0/revoke";
-	rc = 0;
-out:
-	free(root);
-	return rc;
-}
-
-static int source_offline(struct cli_ctx *ctx, struct token_source *s, struct error *err)
-{
-	const char *path = flag_str(ctx, "ca-config");
-	const char *h;
-
-	s->sign_path = "/sign";
-	s->revoke_path = "/revoke";
-	if (path != NULL && file_exists(path)) {
-		if (ca_config_load(path, &s->cfg, err) != 0)
-			return -1;
-		if (json_array_size(s->cfg->provisioners) == 0)
-			return err_set(err, ERR_INVALID, "error parsing %s: no provisioners found",
-				       path);
-		s->provisioners = json_incref(s->cfg->provisioners);
-		h = s->cfg->dns_names.v[0];
-		s->audience_base =
-		    xasprintf(strchr(h, ':') != NULL ? "https://[%s]" : "https://%s", h);
-		return root_sha(s->cfg->roots.v[0], s->sha, err);
-	}
-	/* No ca.json: everything must come from flags. */
-	if (cli_require_flags(ctx, err, "provisioner", "key", "root", "ca-url", NULL) != 0 ||
-	    cli_ca_url(ctx, &s->audience_base, err) != 0 ||
-	    root_sha(flag_str(ctx, "root"), s->sha, err) != 0)
-		return -1;
-	s->provisioners =
-	    json_pack("[{s:s, s:s}]", "type", "JWK", "name", flag_str(ctx, "provisioner"));
-	if (flag_str(ctx, "kid") != NULL)
-		json_object_set_new(json_array_get(s->provisioners, 0), "key",
-				    json_pack("{s:s}", "kid", flag_str(ctx, "kid")));
-	return 0;
-}
 
 static const char *pstr(const json_t *p, const char *key)
 {
@@ -277,29 +194,17 @@ static int x5c_credentials(struct cli_ctx *ctx, STACK_OF(X509) * *chain, EVP_PKE
 	return 0;
 }
 
-static int provisioner_key(struct cli_ctx *ctx, struct token_source *s, const json_t *p,
-			   EVP_PKEY **key, struct error *err)
+static int provisioner_key(struct cli_ctx *ctx, const json_t *p, EVP_PKEY **key, struct error *err)
 {
-	const char *kid = prov_kid(p);
-	const char *enc;
-	char *fetched = NULL;
+	char *jwe = NULL;
 	int rc;
 
 	if (flag_str(ctx, "key") != NULL)
 		return load_key_file(ctx, flag_str(ctx, "key"), key, err);
-	if (s->client == NULL) {
-		enc = pstr(p, "encryptedKey");
-		if (enc == NULL)
-			return err_set(err, ERR_INVALID,
-				       "provisioner '%s' does not have an 'encryptedKey' property",
-				       kid != NULL ? kid : pstr(p, "name"));
-		return decrypt_jwe(ctx, enc, key, err);
-	}
-	if (ca_client_provisioner_encrypted_key(s->client, kid != NULL ? kid : "", &fetched, err) !=
-	    0)
+	if (ca_backend_provisioner_key(ctx->ca, p, &jwe, err) != 0)
 		return -1;
-	rc = decrypt_jwe(ctx, fetched, key, err);
-	free(fetched);
+	rc = decrypt_jwe(ctx, jwe, key, err);
+	free(jwe);
 	return rc;
 }
 
@@ -318,7 +223,7 @@ static char *header_kid(const json_t *p, EVP_PKEY *key)
 int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char **token,
 		      struct error *err)
 {
-	struct token_source s = {0};
+	struct ca_token_source s = {0};
 	struct strv default_sans = {0};
 	const json_t *p = NULL;
 	EVP_PKEY *key = NULL;
@@ -329,7 +234,7 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 
 	if (token_window(req->not_before, req->not_after, time(NULL), &nbf, &exp, err) != 0)
 		goto out;
-	if (flag_bool(ctx, "offline") ? source_offline(ctx, &s, err) : source_online(ctx, &s, err))
+	if (ca_backend_token_source(ctx->ca, &s, err) != 0)
 		goto out;
 	if (choose_provisioner(ctx, s.provisioners, &p, err) != 0)
 		goto out;
@@ -346,7 +251,7 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 		err_set(err, ERR_NOT_IMPLEMENTED, "%s provisioners are not supported yet",
 			pstr(p, "type"));
 		goto out;
-	} else if (provisioner_key(ctx, &s, p, &key, err) != 0) {
+	} else if (provisioner_key(ctx, p, &key, err) != 0) {
 		goto out;
 	}
 	kid = x5c != NULL ? header_kid(NULL, key) : header_kid(p, key);
@@ -379,7 +284,7 @@ out:
 	free(kid);
 	free(fragment);
 	strv_free(&default_sans);
-	token_source_free(&s);
+	ca_token_source_free(&s);
 	return rc;
 }
 

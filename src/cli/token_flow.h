@@ -1,7 +1,8 @@
 /* token_flow.h - choosing a provisioner and signing a token with it, as step does.
  *
- * Shared by `ca token`, `ca certificate` and `ca sign`: online the provisioners
- * and the encrypted key come from the CA; with --offline from ca.json.
+ * Shared by `ca token`, `ca certificate`, `ca sign` and `ca revoke`: the provisioners and
+ * the encrypted key come from the CA end the flags selected (cli/ca_backend.h): online from
+ * the CA, with --offline from ca.json.
  */
 #ifndef STRIDE_CLI_TOKEN_FLOW_H
 #define STRIDE_CLI_TOKEN_FLOW_H

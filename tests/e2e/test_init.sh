@@ -95,4 +95,45 @@ expect_eq "ca-url from the first DNS name, port 443 omitted" "https://ca.example
 	"$(jq -r '."ca-url"' "$WORK/p443/config/defaults.json")"
 expect_eq "ca-url keeps other ports" "https://ca.prod:1" \
 	"$(jq -r '."ca-url"' "$WORK/ctx/authorities/prod/config/defaults.json")"
+# The "db" object: --db-type/--db-source/--db-name write it as given, in step's key order.
+expect_eq "default db: SQLite under db/" "{\"type\":\"sqlite\",\"dataSource\":\"$WORK/p443/db/stride.db\"}" \
+	"$(jq -c .db "$WORK/p443/config/ca.json")"
+PGURL='postgresql://stride:s3cret@127.0.0.1:5432/?sslmode=disable'
+check "init --db-type postgresql" init "$WORK/pg" --name PG --dns localhost --address :1 \
+	--provisioner p --password-file "$WORK/password" --db-type postgresql --db-source "$PGURL" \
+	--db-name stride
+expect_eq "postgresql db object" "{\"type\":\"postgresql\",\"dataSource\":\"$PGURL\",\"database\":\"stride\"}" \
+	"$(jq -c .db "$WORK/pg/config/ca.json")"
+expect_eq "a ca.json with a PostgreSQL URL is private" 600 "$(stat -c %a "$WORK/pg/config/ca.json")"
+check "init --db-type postgres (no --db-name)" init "$WORK/pg2" --name PG --dns localhost --address :1 \
+	--provisioner p --password-file "$WORK/password" --db-type postgres --db-source postgres://db.example/
+expect_eq "postgres is written as given, no database key" '{"type":"postgres","dataSource":"postgres://db.example/"}' \
+	"$(jq -c .db "$WORK/pg2/config/ca.json")"
+check "init --db-type sqlite --db-source" init "$WORK/lite" --name L --dns localhost --address :1 \
+	--provisioner p --password-file "$WORK/password" --db-type sqlite --db-source "$WORK/lite.db"
+expect_eq "sqlite db object" "{\"type\":\"sqlite\",\"dataSource\":\"$WORK/lite.db\"}" \
+	"$(jq -c .db "$WORK/lite/config/ca.json")"
+check "offline certificate into the --db-source file" env STRIDEPATH="$WORK/lite" timeout 60 "$STRIDE_BIN" \
+	ca certificate lite.example.com "$WORK/lite.crt" "$WORK/lite.key" --offline \
+	--password-file "$WORK/password" --provisioner-password-file "$WORK/password"
+expect_eq "the certificate is in the --db-source file" 1 \
+	"$(sqlite3 "$WORK/lite.db" "select count(*) from x509_certs" 2>&1)"
+check_fails "unknown --db-type" init "$WORK/bad" --name B --dns localhost --address :1 \
+	--provisioner p --password-file "$WORK/password" --db-type mysql --db-source x
+expect_eq "--db-type names the supported types" \
+	"invalid value 'mysql' for flag '--db-type'; supported types are sqlite and postgresql (or postgres)" \
+	"$(cat "$WORK/last.err")"
+check_fails "postgresql without --db-source" init "$WORK/bad" --name B --dns localhost --address :1 \
+	--provisioner p --password-file "$WORK/password" --db-type postgresql --db-name stride
+expect_eq "--db-source is required for postgresql" \
+	"flag '--db-type=postgresql' requires the '--db-source' flag (a URL such as postgresql://user:password@host:5432/?sslmode=disable)" \
+	"$(cat "$WORK/last.err")"
+check_fails "--db-name with sqlite" init "$WORK/bad" --name B --dns localhost --address :1 \
+	--provisioner p --password-file "$WORK/password" --db-name stride
+expect_eq "--db-name is for PostgreSQL only" \
+	"flag '--db-name' is only for PostgreSQL: use it with '--db-type=postgresql'" "$(cat "$WORK/last.err")"
+check_fails "--no-db with --db-type" init "$WORK/bad" --name B --dns localhost --address :1 \
+	--provisioner p --password-file "$WORK/password" --no-db --db-type sqlite
+expect_eq "--no-db and --db-type" "flag '--no-db' is incompatible with '--db-type'" "$(cat "$WORK/last.err")"
+[[ ! -e $WORK/bad/config/ca.json ]] && pass "refused db flags wrote no configuration" || fail "refused db flags wrote ca.json"
 finish

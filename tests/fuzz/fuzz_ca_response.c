@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/issue.h"
+#include "cli/ca_backend.h"
 #include "client/ca_client.h"
 #include "crypto/cert.h"
 #include "jose/jwk.h"

@@ -272,202 +272,6 @@ static void respond_issued(struct request_ctx *rc, const struct issued *out)
 
 static void request_finish(struct request_ctx *rc);
 
-/* A request whose answer waits for its writes (used token, new certificate) to be committed:
- * the worker's event loop goes on serving others meanwhile, and the store commits the
- * writes of all waiting requests together. */
-struct deferred {
-	struct request_ctx rc; /* moved from the handler's caller */
-	struct issued out;
-	struct error err;
-	int op_rc;
-};
-
-/* Worker thread: the commit is over; answer (201 or the error) and finish the request. The
- * connection is still there: evhttp stops reading while a request waits for its answer. */
-static void deferred_answer(evutil_socket_t fd, short what, void *arg)
-{
-	struct deferred *d = arg;
-	struct worker *w = d->rc.w;
-	int rc = authority_settle(&d->out, d->op_rc, &d->err);
-	(void)fd;
-	(void)what;
-
-	if (rc == 0)
-		respond_issued(&d->rc, &d->out);
-	else
-		respond_error(&d->rc, &d->err);
-	request_finish(&d->rc);
-	issued_free(&d->out);
-	free(d);
-	atomic_fetch_sub(&w->deferred, 1);
-}
-
-/* Committer thread: hands the answer back to the request's worker. */
-static void deferred_committed(struct store_txn *t, void *arg)
-{
-	struct deferred *d = arg;
-	(void)t;
-
-	if (event_base_once(d->rc.w->base, -1, EV_TIMEOUT, deferred_answer, d, NULL) != 0) {
-		fprintf(stderr, "stride-ca: out of memory queueing an answer\n");
-		abort();
-	}
-}
-
-/* Whether an issuance may leave its commit to answer_issued: only on a worker, whose event
- * loop receives the answer; a request run without one (unit tests) lets the authority commit
- * before it returns. */
-static bool can_defer(const struct request_ctx *rc)
-{
-	return rc->w != NULL;
-}
-
-/* Answers an issuance (201 or the error of op_rc/err). With out->txn (deferred, see can_defer)
- * the answer waits in the background for its commit; without, the authority has committed. */
-static void answer_issued(struct request_ctx *rc, struct issued *out, int op_rc, struct error *err)
-{
-	struct store *store = authority_store(rc->a);
-	struct deferred *d;
-
-	if (out->txn == NULL) {
-		if (op_rc == 0)
-			respond_issued(rc, out);
-		else
-			respond_error(rc, err);
-		return;
-	}
-	d = xcalloc(1, sizeof(*d));
-	d->rc = *rc;
-	d->out = *out;
-	d->err = *err;
-	d->op_rc = op_rc;
-	memset(out, 0, sizeof(*out));
-	rc->deferred = true;
-	d->out.txn->done = deferred_committed;
-	d->out.txn->done_arg = d;
-	atomic_fetch_add(&rc->w->deferred, 1);
-	store->ops->submit(store, d->out.txn); /* d belongs to the answer from here on */
-}
-
-static void handle_sign(struct request_ctx *rc, const struct route_match *m)
-{
-	size_t len;
-	uint8_t *data = request_body(rc, &len);
-	struct sign_body body = {0};
-	struct issued out = {0};
-	struct error err = {0};
-	(void)m;
-
-	if (sign_body_parse(data, len, max_body(rc), &body, &err) != 0) {
-		respond_error(rc, &err);
-		goto out;
-	}
-	{
-		struct sign_request req = {
-		    .csr = body.csr,
-		    .ott = body.ott,
-		    .not_before = body.not_before,
-		    .not_after = body.not_after,
-		    .template_data = body.template_data,
-		    .defer_commit = can_defer(rc),
-		};
-		int op_rc = authority_sign(rc->a, &req, &out, &err);
-		answer_issued(rc, &out, op_rc, &err);
-	}
-out:
-	issued_free(&out);
-	sign_body_free(&body);
-	if (len > 0)
-		secure_wipe(data, len); /* the body holds the one-time token */
-}
-
-/* POST /renew: the mTLS peer, else a Bearer renew token (http-api.md §3.8). */
-static void handle_renew(struct request_ctx *rc, const struct route_match *m)
-{
-	struct evkeyvalq *headers = evhttp_request_get_input_headers(rc->req);
-	const char *auth = evhttp_find_header(headers, "Authorization");
-	struct renew_request req = {.peer_verified = true, .defer_commit = can_defer(rc)};
-	struct issued out = {0};
-	struct error err = {0};
-	int op_rc;
-	(void)m;
-
-	req.peer = peer_certificate(rc, &req.peer_chain);
-	rc->renews_peer = req.peer != NULL; /* a Bearer token leaves the connection as it was */
-	if (req.peer == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
-		req.bearer_token = auth + 7;
-	op_rc = authority_renew(rc->a, &req, &out, &err);
-	answer_issued(rc, &out, op_rc, &err);
-	issued_free(&out);
-}
-
-/* POST /rekey: mTLS only, the new key from the CSR (http-api.md §3.9). */
-static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
-{
-	struct renew_request req = {.peer_verified = true, .defer_commit = can_defer(rc)};
-	struct sign_body body = {0};
-	struct issued out = {0};
-	struct error err = {0};
-	size_t len;
-	uint8_t *data = request_body(rc, &len);
-	(void)m;
-
-	req.peer = peer_certificate(rc, &req.peer_chain);
-	if (req.peer == NULL) {
-		err_public(&err, ERR_INVALID, "missing client certificate");
-		respond_error(rc, &err);
-		return;
-	}
-	rc->renews_peer = true;
-	if (rekey_body_parse(data, len, max_body(rc), &body, &err) != 0) {
-		respond_error(rc, &err);
-		return;
-	}
-	req.csr = body.csr;
-	answer_issued(rc, &out, authority_renew(rc->a, &req, &out, &err), &err);
-	issued_free(&out);
-	sign_body_free(&body);
-}
-
-/* POST /revoke: by token or by the mTLS peer (http-api.md §3.10). */
-static void handle_revoke(struct request_ctx *rc, const struct route_match *m)
-{
-	STACK_OF(X509) *chain = NULL;
-	struct revoke_body body = {0};
-	struct error err = {0};
-	char *serial = NULL;
-	size_t len;
-	uint8_t *data = request_body(rc, &len);
-	(void)m;
-
-	if (revoke_body_parse(data, len, max_body(rc), &body, &err) != 0) {
-		respond_error(rc, &err);
-		return;
-	}
-	{
-		struct revoke_request req = {
-		    .serial = body.serial,
-		    .ott = body.ott,
-		    .peer = peer_certificate(rc, &chain),
-		    .peer_verified = true,
-		    .reason_code = body.reason_code,
-		    .reason = body.reason,
-		    .passive = body.passive,
-		};
-		if (authority_revoke(rc->a, &req, &serial, &err) != 0) {
-			respond_error(rc, &err);
-		} else {
-			rc->serial = serial;
-			serial = NULL;
-			respond_json(rc, 200, json_pack("{s:s}", "status", "ok"));
-		}
-	}
-	free(serial);
-	revoke_body_free(&body);
-	if (len > 0)
-		secure_wipe(data, len); /* the body may hold a token */
-}
-
 /* Kyma's error body {"code":N,"error":"..."}. */
 static void respond_kyma_error(struct request_ctx *rc, const struct error *err)
 {
@@ -503,15 +307,337 @@ out:
 	return doc;
 }
 
+/* ---- requests that wait for the authority ---------------------------------------------------
+ *
+ * sign, renew, rekey, revoke and the Kyma renewal end when the authority's done callback runs,
+ * once what they wrote is durable. A request's pending context holds what the operation reads
+ * (body, CSR, client certificate, token) until then. When done runs while the handler is still
+ * in the authority's call (a refusal before any write, a store that commits at once, or a
+ * commit quick enough), the handler answers; otherwise done runs on another thread (the store's
+ * committer or an authority thread) and hands the answer to the request's own worker, whose
+ * event loop goes on serving others meanwhile. */
+
+enum pending_state {
+	PENDING_CALLING,  /* the handler is in the authority's call */
+	PENDING_RETURNED, /* the call returned before done ran: done posts the answer */
+	PENDING_DONE,	  /* done ran during the call: the handler answers */
+};
+
+struct pending {
+	struct request_ctx rc; /* moved from the handler's caller */
+	enum route_id route;
+	atomic_int state; /* enum pending_state */
+	/* what the operation reads, kept until done has run */
+	struct sign_body sign;	   /* /sign, /rekey */
+	struct revoke_body revoke; /* /revoke */
+	X509_REQ *kyma_csr;
+	X509 *peer;		     /* a reference of our own */
+	STACK_OF(X509) * peer_chain; /* references of our own */
+	char *bearer;		     /* the renew token, a copy */
+	uint8_t *body;		     /* the request's body, wiped at the end (tokens) */
+	size_t body_len;
+	/* the result */
+	int op_rc;
+	struct error err;
+	struct issued out;
+	char *serial; /* /revoke */
+	/* without a worker (tests): the handler waits for done */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool finished;
+};
+
+static struct pending *pending_new(struct request_ctx *rc, enum route_id route)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+
+	p->rc = *rc;
+	p->route = route;
+	atomic_init(&p->state, PENDING_CALLING);
+	if (rc->w == NULL) {
+		pthread_mutex_init(&p->lock, NULL);
+		pthread_cond_init(&p->cond, NULL);
+	}
+	return p;
+}
+
+/* Keeps the client certificate and its chain for the operation (the connection may go). */
+static void pending_keep_peer(struct pending *p, X509 *peer, STACK_OF(X509) * chain)
+{
+	if (peer != NULL && X509_up_ref(peer) == 1)
+		p->peer = peer;
+	if (chain != NULL)
+		p->peer_chain = X509_chain_up_ref(chain);
+}
+
+static void pending_free(struct pending *p)
+{
+	if (p->rc.w == NULL) {
+		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->lock);
+	}
+	issued_free(&p->out);
+	free(p->serial);
+	sign_body_free(&p->sign);
+	revoke_body_free(&p->revoke);
+	X509_REQ_free(p->kyma_csr);
+	X509_free(p->peer);
+	sk_X509_pop_free(p->peer_chain, X509_free);
+	if (p->bearer != NULL) {
+		secure_wipe(p->bearer, strlen(p->bearer));
+		free(p->bearer);
+	}
+	free(p);
+}
+
+/* The answer of a finished operation, on the request's worker; then the request ends. */
+static void pending_answer(struct pending *p)
+{
+	struct request_ctx *rc = &p->rc;
+	json_t *doc;
+
+	if (p->body_len > 0)
+		secure_wipe(p->body, p->body_len); /* before the answer, which may free it */
+	if (p->op_rc != 0 && p->route == ROUTE_KYMA_RENEWALS) {
+		respond_kyma_error(rc, &p->err);
+	} else if (p->op_rc != 0) {
+		respond_error(rc, &p->err);
+	} else if (p->route == ROUTE_REVOKE) {
+		rc->serial = p->serial;
+		p->serial = NULL;
+		respond_json(rc, 200, json_pack("{s:s}", "status", "ok"));
+	} else if (p->route == ROUTE_KYMA_RENEWALS) {
+		rc->serial = xstrdup(p->out.serial);
+		rc->subject = xstrdup(p->out.subject);
+		doc = kyma_response(&p->out, &p->err);
+		if (doc == NULL) {
+			respond_kyma_error(rc, &p->err);
+		} else {
+			rc->renews_peer = true;
+			rc->close = true;
+			respond_json(rc, 201, doc);
+		}
+	} else {
+		respond_issued(rc, &p->out);
+	}
+	request_finish(rc);
+	pending_free(p);
+}
+
+/* Worker thread: the operation ended after its handler returned. */
+static void pending_answer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pending *p = arg;
+	struct worker *w = p->rc.w;
+	(void)fd;
+	(void)what;
+
+	pending_answer(p);
+	atomic_fetch_sub(&w->deferred, 1);
+}
+
+/* Any thread: the operation's result is in p. */
+static void pending_done(struct pending *p)
+{
+	int expected = PENDING_CALLING;
+
+	if (atomic_compare_exchange_strong(&p->state, &expected, PENDING_DONE))
+		return; /* the handler is still in the call and answers */
+	if (p->rc.w == NULL) {
+		pthread_mutex_lock(&p->lock);
+		p->finished = true;
+		pthread_cond_signal(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	if (event_base_once(p->rc.w->base, -1, EV_TIMEOUT, pending_answer_cb, p, NULL) != 0) {
+		fprintf(stderr, "stride-ca: out of memory queueing an answer\n");
+		abort();
+	}
+}
+
+static void issued_done(void *arg, int rc, const struct error *err, struct issued *out)
+{
+	struct pending *p = arg;
+
+	p->op_rc = rc;
+	if (rc != 0)
+		p->err = *err;
+	p->out = *out;
+	memset(out, 0, sizeof(*out));
+	pending_done(p);
+}
+
+static void revoked_done(void *arg, int rc, const struct error *err, char *serial)
+{
+	struct pending *p = arg;
+
+	p->op_rc = rc;
+	if (rc != 0)
+		p->err = *err;
+	p->serial = serial;
+	pending_done(p);
+}
+
+/* The handler's side once the authority's call has returned: answers now when done has run,
+ * else leaves the answer to done (the request is deferred) or, without a worker, waits. */
+static void pending_returned(struct request_ctx *rc, struct pending *p)
+{
+	int expected = PENDING_CALLING;
+
+	if (!atomic_compare_exchange_strong(&p->state, &expected, PENDING_RETURNED)) {
+		pending_answer(p); /* done ran during the call */
+		rc->deferred = true;
+		return;
+	}
+	if (p->rc.w == NULL) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->finished)
+			pthread_cond_wait(&p->cond, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		pending_answer(p);
+		rc->deferred = true;
+		return;
+	}
+	/* p belongs to the answer from here on; worker_main waits for it at shutdown. */
+	atomic_fetch_add(&rc->w->deferred, 1);
+	rc->deferred = true;
+}
+
+static void handle_sign(struct request_ctx *rc, const struct route_match *m)
+{
+	struct pending *p;
+	struct error err = {0};
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	struct sign_body body = {0};
+	(void)m;
+
+	if (sign_body_parse(data, len, max_body(rc), &body, &err) != 0) {
+		respond_error(rc, &err);
+		if (len > 0)
+			secure_wipe(data, len); /* the body holds the one-time token */
+		return;
+	}
+	p = pending_new(rc, ROUTE_SIGN);
+	p->sign = body;
+	p->body = data;
+	p->body_len = len;
+	{
+		struct sign_request req = {
+		    .csr = p->sign.csr,
+		    .ott = p->sign.ott,
+		    .not_before = p->sign.not_before,
+		    .not_after = p->sign.not_after,
+		    .template_data = p->sign.template_data,
+		};
+		authority_sign_async(rc->a, &req, issued_done, p);
+	}
+	pending_returned(rc, p);
+}
+
+/* POST /renew: the mTLS peer, else a Bearer renew token (http-api.md §3.8). */
+static void handle_renew(struct request_ctx *rc, const struct route_match *m)
+{
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(rc->req);
+	const char *auth = evhttp_find_header(headers, "Authorization");
+	struct renew_request req = {.peer_verified = true};
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	struct pending *p;
+	(void)m;
+
+	rc->renews_peer = peer != NULL; /* a Bearer token leaves the connection as it was */
+	p = pending_new(rc, ROUTE_RENEW);
+	pending_keep_peer(p, peer, chain);
+	if (peer == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+		p->bearer = xstrdup(auth + 7);
+	req.peer = p->peer;
+	req.peer_chain = p->peer_chain;
+	req.bearer_token = p->bearer;
+	authority_renew_async(rc->a, &req, issued_done, p);
+	pending_returned(rc, p);
+}
+
+/* POST /rekey: mTLS only, the new key from the CSR (http-api.md §3.9). */
+static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
+{
+	struct renew_request req = {.peer_verified = true};
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	struct sign_body body = {0};
+	struct error err = {0};
+	struct pending *p;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	if (peer == NULL) {
+		err_public(&err, ERR_INVALID, "missing client certificate");
+		respond_error(rc, &err);
+		return;
+	}
+	rc->renews_peer = true;
+	if (rekey_body_parse(data, len, max_body(rc), &body, &err) != 0) {
+		respond_error(rc, &err);
+		return;
+	}
+	p = pending_new(rc, ROUTE_REKEY);
+	p->sign = body;
+	pending_keep_peer(p, peer, chain);
+	req.peer = p->peer;
+	req.peer_chain = p->peer_chain;
+	req.csr = p->sign.csr;
+	authority_renew_async(rc->a, &req, issued_done, p);
+	pending_returned(rc, p);
+}
+
+/* POST /revoke: by token or by the mTLS peer (http-api.md §3.10). */
+static void handle_revoke(struct request_ctx *rc, const struct route_match *m)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	struct revoke_body body = {0};
+	struct error err = {0};
+	struct pending *p;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	if (revoke_body_parse(data, len, max_body(rc), &body, &err) != 0) {
+		respond_error(rc, &err);
+		if (len > 0)
+			secure_wipe(data, len); /* the body may hold a token */
+		return;
+	}
+	p = pending_new(rc, ROUTE_REVOKE);
+	p->revoke = body;
+	p->body = data;
+	p->body_len = len;
+	pending_keep_peer(p, peer, NULL);
+	{
+		struct revoke_request req = {
+		    .serial = p->revoke.serial,
+		    .ott = p->revoke.ott,
+		    .peer = p->peer,
+		    .peer_verified = true,
+		    .reason_code = p->revoke.reason_code,
+		    .reason = p->revoke.reason,
+		    .passive = p->revoke.passive,
+		};
+		authority_revoke_async(rc->a, &req, revoked_done, p);
+	}
+	pending_returned(rc, p);
+}
+
 /* POST /v1/applications/certificates/renewals: Kyma's renewal with a CSR over mTLS. */
 static void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m)
 {
 	STACK_OF(X509) *chain = NULL;
 	X509 *peer = peer_certificate(rc, &chain);
 	X509_REQ *csr = NULL;
-	struct issued out = {0};
 	struct error err = {0};
-	json_t *doc;
+	struct pending *p;
 	size_t len;
 	uint8_t *data = request_body(rc, &len);
 	(void)m;
@@ -521,24 +647,15 @@ static void handle_kyma_renewal(struct request_ctx *rc, const struct route_match
 		respond_kyma_error(rc, &err);
 		return;
 	}
-	if (kyma_body_parse(data, len, max_body(rc), &csr, &err) != 0 ||
-	    authority_kyma_renew(rc->a, peer, csr, &out, &err) != 0) {
+	if (kyma_body_parse(data, len, max_body(rc), &csr, &err) != 0) {
 		respond_kyma_error(rc, &err);
-		goto out;
+		return;
 	}
-	rc->serial = xstrdup(out.serial);
-	rc->subject = xstrdup(out.subject);
-	doc = kyma_response(&out, &err);
-	if (doc == NULL) {
-		respond_kyma_error(rc, &err);
-	} else {
-		rc->renews_peer = true;
-		rc->close = true;
-		respond_json(rc, 201, doc);
-	}
-out:
-	issued_free(&out);
-	X509_REQ_free(csr);
+	p = pending_new(rc, ROUTE_KYMA_RENEWALS);
+	p->kyma_csr = csr;
+	pending_keep_peer(p, peer, NULL);
+	authority_kyma_renew_async(rc->a, p->peer, p->kyma_csr, issued_done, p);
+	pending_returned(rc, p);
 }
 
 static const handler_fn handlers[ROUTE_COUNT] = {
@@ -625,9 +742,10 @@ static char *log_path(const char *uri)
 
 static void log_request(struct request_ctx *rc, const char *uri, int64_t start_ns)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(rc->req);
-	struct evkeyvalq *h = evhttp_request_get_input_headers(rc->req);
-	const char *ua = evhttp_find_header(h, "User-Agent");
+	struct evhttp_connection *evcon =
+	    rc->req != NULL ? evhttp_request_get_connection(rc->req) : NULL;
+	struct evkeyvalq *h = rc->req != NULL ? evhttp_request_get_input_headers(rc->req) : NULL;
+	const char *ua = h != NULL ? evhttp_find_header(h, "User-Agent") : NULL;
 	char *peer_host = NULL;
 	ev_uint16_t peer_port = 0;
 	char remote[128] = "";
@@ -701,10 +819,11 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 		request_finish(&rc);
 }
 
-/* After the answer: logs the request and frees what its context owns. */
+/* After the answer: logs the request and frees what its context owns. rc->req is NULL when the
+ * client left before a deferred answer (respond.c): the line then lacks the path and peer. */
 static void request_finish(struct request_ctx *rc)
 {
-	const char *uri = evhttp_request_get_uri(rc->req);
+	const char *uri = rc->req != NULL ? evhttp_request_get_uri(rc->req) : NULL;
 
 	if (rc->status == 0) /* a handler that forgot to answer is our bug, not the client's */
 		respond_status(rc, 500);

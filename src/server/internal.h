@@ -64,7 +64,7 @@ struct worker {
 	bool accept_failed;	 /* accept() failed: listener paused until check_ev */
 	bool draining;
 	struct conn *conns;  /* list of open connections (worker thread only) */
-	atomic_int deferred; /* requests waiting for their store commit (handlers.c) */
+	atomic_int deferred; /* requests whose answer waits for the authority (handlers.c) */
 };
 
 struct server {
@@ -98,8 +98,8 @@ struct request_ctx {
 	char request_id[80];
 	int status; /* status sent, 0 before */
 	int64_t start_ns;
-	bool deferred; /* the answer comes after the store commit; the handler's caller must
-			* not finish the request */
+	bool deferred; /* the handler handed the request to a pending operation (handlers.c),
+			* which answers and finishes it: the handler's caller must not */
 	/* for the request log */
 	char *error; /* internal detail of an error answer */
 	char *serial;

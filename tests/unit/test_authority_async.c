@@ -460,6 +460,7 @@ static void test_remote_blocking_forms(void **state)
 					  &serial, &err),
 			 0);
 	assert_string_equal(serial, renewed.serial);
+	issued_free(&out);
 	assert_int_equal(
 	    authority_sign(f->a, &(struct sign_request){.csr = csr, .ott = tok}, &out, &err), -1);
 	assert_string_equal(err.msg, "token already used");

@@ -12,6 +12,7 @@
 #include "crypto/cert.h"
 #include "crypto/key.h"
 #include "crypto/x509build.h"
+#include "store/store.h"
 
 #define PROVISIONERS_DEFAULT_LIMIT 20
 #define PROVISIONERS_MAX_LIMIT	   100
@@ -168,6 +169,9 @@ int authority_new(struct ca_config *cfg, const char *key_password, struct store 
 	a->tls_options = build_tls_options(&cfg->tls);
 	if (precompute_json(a, err) != 0)
 		goto fail;
+	if (store != NULL && store->remote &&
+	    pool_new(pool_default_threads(), POOL_MAX_QUEUED, &a->pool, err) != 0)
+		goto fail;
 	a->store = store;
 	*out = a;
 	return 0;
@@ -181,6 +185,10 @@ void authority_free(struct authority *a)
 {
 	if (a == NULL)
 		return;
+	/* The operations still queued run, then the store commits what they wrote and their
+	 * callbacks run: nothing below is needed by then. */
+	pool_free(a->pool);
+	store_close(a->store);
 	provisioners_free(&a->provs);
 	json_decref(a->tls_options);
 	for (char **p = a->intermediates_json; p != NULL && *p != NULL; p++)
@@ -193,7 +201,6 @@ void authority_free(struct authority *a)
 	sk_X509_pop_free(a->federation, X509_free);
 	sk_X509_pop_free(a->intermediates, X509_free);
 	signer_free(a->signer);
-	store_close(a->store);
 	ca_config_free(a->cfg);
 	free(a);
 }

@@ -2,8 +2,22 @@
  *
  * stride-ca calls it from its HTTP handlers; `stride ... --offline` calls it
  * in-process. It owns the configuration, the CA key (through a signer), the
- * provisioners and the store. All functions are safe to call concurrently
- * from several threads once authority_new has returned.
+ * provisioners and the store, and every transaction it makes in the store: its callers never
+ * see the store. All functions are safe to call concurrently from several threads once
+ * authority_new has returned.
+ *
+ * The operations that write (sign, renew, rekey, revoke, Kyma renewal) come in two forms:
+ * - asynchronous (authority_*_async): the call returns at once or after the CPU work, and a
+ *   done callback reports the result exactly once, when what the operation wrote is durable
+ *   or it has failed. done runs either before the call returns, on the caller's thread (a
+ *   request refused before any write, or a store that commits synchronously), or later on
+ *   another thread (the store's committer, or one of the authority's own threads). With a
+ *   store whose reads wait on the network (PostgreSQL), the whole operation (token checks,
+ *   replay read, signing, commit) runs on a small pool of the authority's threads, so that an
+ *   event loop never waits on the database; otherwise the checks and the signing run on the
+ *   caller's thread and only the commit is waited for.
+ * - blocking (authority_sign, ...): the same operation, returning when done has run (for
+ *   `--offline` and tests). Never call them from an event loop.
  */
 #ifndef STRIDE_AUTHORITY_AUTHORITY_H
 #define STRIDE_AUTHORITY_AUTHORITY_H
@@ -15,9 +29,9 @@
 
 #include "base/error.h"
 #include "config/ca_config.h"
-#include "store/store.h"
 
 struct authority;
+struct store;
 
 /* Builds an authority from a loaded configuration. Takes ownership of cfg and store on
  * success only. key_password decrypts the intermediate key (NULL = cfg->password; if the
@@ -56,7 +70,6 @@ struct sign_request {
 	const char *not_before; /* time-or-duration or "" / NULL */
 	const char *not_after;
 	const json_t *template_data; /* may be NULL */
-	bool defer_commit;	     /* see struct issued.txn */
 };
 
 /* What an issuance produced, for the response and the request log. */
@@ -66,26 +79,35 @@ struct issued {
 	char *serial;		/* decimal, owned */
 	char *subject;		/* CN, owned */
 	char *provisioner;	/* provisioner name, owned */
-	/* With defer_commit: what the operation still has to make durable (the used token and
-	 * the new certificate), owned. The caller commits it with store_submit, answers only
-	 * after that and then calls authority_settle. Without defer_commit the authority has
-	 * committed before it returns and this is NULL. May be set when the operation failed
-	 * too (step records a token that passed the replay check even if the request fails). */
-	struct store_txn *txn;
 };
+/* Frees what out owns and zeroes it; the struct itself is the caller's. */
 void issued_free(struct issued *out);
-/* The store of the authority (for committing deferred transactions). Borrowed. */
-struct store *authority_store(const struct authority *a);
-/* After out->txn was committed: the final result of an operation that returned op_rc (and
- * err): a failed commit or a token used meanwhile by another request turns success into an
- * error. Frees out->txn; on failure frees out as well. Returns 0 or -1. */
-int authority_settle(struct issued *out, int op_rc, struct error *err);
 /* The leaf followed by the intermediates as concatenated PEM; *pem malloc'd. */
 int issued_chain_pem(const struct issued *out, char **pem, struct error *err);
 
+/* The end of an issuance (sign, renew, rekey, Kyma), called exactly once: rc 0 and out the
+ * new certificate, durable; or rc -1, err the reason and out empty. done owns what out holds
+ * (issued_free it, or copy the struct to keep it); out itself and err are the authority's and
+ * valid only during the call. */
+typedef void (*authority_issued_fn)(void *arg, int rc, const struct error *err, struct issued *out);
+/* The end of a revocation, called exactly once: rc 0 and serial (malloc'd, owned by done) the
+ * normalised decimal serial of the revoked certificate, durable; or rc -1 with err (valid
+ * during the call only) and serial NULL. */
+typedef void (*authority_revoked_fn)(void *arg, int rc, const struct error *err, char *serial);
+
+/* The message of an operation refused (ERR_UNAVAILABLE, 503) because the authority's threads
+ * already have too much work queued (a store whose reads wait on the network). */
+#define AUTHORITY_BUSY_MSG "the certificate authority is busy"
+
 /* POST /sign: authorises the token, then checks the CSR's key (key_check_allowed) and
  * self-signature (400 "invalid csr"), validates its names, issues, stores, returns the leaf.
- * Errors carry step-ca's kinds and client-visible messages (expose). */
+ * Errors carry step-ca's kinds and client-visible messages (expose). The token is recorded as
+ * used once it passed the replay check, even when the request then fails (as in step-ca).
+ * *req is copied; what it points to (CSR, token, strings, template data) must stay valid until
+ * done has run. */
+void authority_sign_async(struct authority *a, const struct sign_request *req,
+			  authority_issued_fn done, void *arg);
+/* authority_sign_async, waiting for its end: 0 with *out (issued_free), or -1 with err. */
 int authority_sign(struct authority *a, const struct sign_request *req, struct issued *out,
 		   struct error *err);
 
@@ -100,13 +122,16 @@ struct renew_request {
 	X509_REQ *csr;		     /* rekey: the CSR with the new key, parsed only (its key and
 				      * self-signature are checked once the client is
 				      * authenticated); NULL to renew */
-	bool defer_commit;	     /* see struct issued.txn */
 };
 
 /* Renews (or rekeys) a certificate: refuses revoked ones (and those renewed from a revoked
  * one), provisioners that disable renewal, not-yet-valid and expired ones (unless
  * allowRenewalAfterExpiry, token flow only). The new certificate copies subject, SANs and
  * extensions, gets a new serial and the same validity length starting now - backdate. */
+void authority_renew_async(struct authority *a, const struct renew_request *req,
+			   authority_issued_fn done, void *arg);
+/* POST /renew and /rekey (rekey: req->csr), waiting for the end. *req is copied; the peer, its
+ * chain, the token and the CSR must stay valid until done has run. */
 int authority_renew(struct authority *a, const struct renew_request *req, struct issued *out,
 		    struct error *err);
 
@@ -124,12 +149,20 @@ struct revoke_request {
 /* Records a revocation; *serial_out (malloc'd, may be NULL) gets the normalised decimal
  * serial for logs. Revoking twice is ERR_CONFLICT "certificate with serial number '<s>' is
  * already revoked" (400 on the wire). */
+void authority_revoke_async(struct authority *a, const struct revoke_request *req,
+			    authority_revoked_fn done, void *arg);
+/* authority_revoke_async, waiting for its end. *req is copied; the serial, token, reason and
+ * peer must stay valid until done has run. */
 int authority_revoke(struct authority *a, const struct revoke_request *req, char **serial_out,
 		     struct error *err);
 
-/* Kyma-compatible renewal (the Kyma Application Connector's): the peer must not be revoked, the CSR
- * (parsed only) must pass key_check_allowed and verify (400 "CSR signature invalid"), its subject
- * must equal the peer's; the new certificate is the peer's renewed with the CSR's public key. */
+/* Kyma-compatible renewal (the Kyma Application Connector's): the peer must not be revoked, the CSR (parsed only)
+ * must pass key_check_allowed and verify (400 "CSR signature invalid"), its subject must equal
+ * the peer's; the new certificate is the peer's renewed with the CSR's public key. */
+void authority_kyma_renew_async(struct authority *a, X509 *peer, X509_REQ *csr,
+				authority_issued_fn done, void *arg);
+/* authority_kyma_renew_async, waiting for its end. peer and csr must stay valid until done has
+ * run. */
 int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
 			 struct error *err);
 

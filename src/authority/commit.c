@@ -1,10 +1,10 @@
 /* commit.c - what an operation writes, and when it counts as done.
  *
- * An issuance writes two things in one store transaction: the used token (once a token
- * passed the replay check, even if the request then fails, as in step) and the new
- * certificate. stride-ca defers the commit so that a request never blocks its event loop on
- * an fsync; the store then commits the writes of concurrent requests together. Everything
- * else (offline mode, Kyma, revocation) commits before the operation returns.
+ * An operation writes in one store transaction: the used token (once a token passed the
+ * replay check, even if the request then fails, as in step) and the new certificate or the
+ * revocation. The store commits the writes of concurrent requests together (async.c submits
+ * them); the rules a concurrent request could break are decided inside the commit, and the
+ * functions here turn what the commit found into step-ca's errors.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,19 +56,6 @@ void txn_add_token(struct store_txn **txn, const char *key, const char *token)
 	store_txn_use_token(*txn, key, token);
 }
 
-int finish_operation(struct authority *a, struct store_txn *txn, bool defer, struct issued *out,
-		     int rc, struct error *err)
-{
-	out->txn = txn;
-	if (txn == NULL || defer) {
-		if (rc != 0 && txn == NULL)
-			issued_free(out);
-		return rc;
-	}
-	(void)store_commit(a->store, txn, NULL); /* the result stays in txn for settle */
-	return authority_settle(out, rc, err);
-}
-
 /* The error of a new certificate the commit refused (struct store_txn), or 0. A renewal whose
  * parent was revoked meanwhile is the 401 of any revoked certificate's renewal; a key revoked
  * for key compromise is a 401 for the certificate that presents it and a 403 for a request
@@ -88,30 +75,33 @@ static int refused_by_commit(const struct store_txn *t, struct error *err)
 	return 0;
 }
 
-int authority_settle(struct issued *out, int op_rc, struct error *err)
+int issuance_settle(const struct store_txn *t, int rc, struct error *err)
 {
-	struct store_txn *t = out->txn;
-	int rc = op_rc;
-
-	out->txn = NULL;
-	if (t != NULL && rc == 0) {
-		if (t->rc != 0) {
-			if (err != NULL)
-				*err = t->err;
-			rc = -1;
-		} else if (t->token_reused) {
-			rc = err_set(err, ERR_UNAUTHORIZED, "token already used");
-		} else {
-			rc = refused_by_commit(t, err);
-		}
+	if (rc != 0 || t == NULL)
+		return rc; /* the token use was recorded (or not): the failure stays */
+	if (t->rc != 0) {
+		if (err != NULL)
+			*err = t->err;
+		return -1;
 	}
-	store_txn_free(t);
-	if (rc != 0)
-		issued_free(out);
-	return rc;
+	if (t->token_reused)
+		return err_set(err, ERR_UNAUTHORIZED, "token already used");
+	return refused_by_commit(t, err);
 }
 
-struct store *authority_store(const struct authority *a)
+int revocation_settle(const struct store_txn *t, const char *serial, int rc, struct error *err)
 {
-	return a->store;
+	if (rc != 0 || t == NULL)
+		return rc;
+	if (t->rc != 0) {
+		if (err != NULL)
+			*err = t->err;
+		return -1;
+	}
+	if (t->token_reused)
+		return err_set(err, ERR_UNAUTHORIZED, "token already used");
+	if (t->already_revoked)
+		return err_public(err, ERR_CONFLICT,
+				  "certificate with serial number '%s' is already revoked", serial);
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include "crypto/csr.h"
 #include "crypto/signer.h"
 #include "jose/jws.h"
+#include "store/store.h"
 
 /* Token validity leeway for nbf/exp/iat (step: 1 minute). */
 #define TOKEN_LEEWAY_SEC 60
@@ -159,6 +160,22 @@ int verify_header_chain(STACK_OF(X509) * chain, X509_STORE *trust, int64_t at_ns
 int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct issued *out,
 		      struct store_txn **txn, struct error *err);
 
+/* --- the operations: their work before the commit ----------------------------------------- */
+
+/* Each runs an operation up to its commit: returns its result so far (0 with *out filled, or -1
+ * with err) and leaves in *txn (created when needed, NULL when nothing is to be written) what
+ * must be made durable: the used token (even when the operation failed after the replay check)
+ * and the new certificate or the revocation. The caller commits *txn and settles the result
+ * (commit.c) before it reports anything. */
+int sign_prepare(struct authority *a, const struct sign_request *req, struct issued *out,
+		 struct store_txn **txn, struct error *err); /* sign.c */
+int renew_prepare(struct authority *a, const struct renew_request *req, struct issued *out,
+		  struct store_txn **txn, struct error *err); /* renew.c */
+int kyma_prepare(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
+		 struct store_txn **txn, struct error *err); /* kyma.c */
+int revoke_prepare(struct authority *a, const struct revoke_request *req, char **serial,
+		   struct store_txn **txn, struct error *err); /* revoke.c */
+
 /* --- commit.c --------------------------------------------------------- */
 /* Adds a newly issued certificate to *txn (created if NULL). parent (may be NULL) is the
  * certificate it renews or rekeys, whose serial is parent_serial: the commit refuses the new
@@ -167,11 +184,36 @@ int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf
 		 const char *serial, X509 *parent, const char *parent_serial, struct error *err);
 /* Adds a used token key to *txn (created if NULL); nothing when key is NULL. */
 void txn_add_token(struct store_txn **txn, const char *key, const char *token);
-/* Ends an operation that returned rc with the writes txn (may be NULL, owned): with defer they
- * go to the caller in out->txn; otherwise they are committed and settled now. Returns the
- * final result; out is freed on failure. */
-int finish_operation(struct authority *a, struct store_txn *txn, bool defer, struct issued *out,
-		     int rc, struct error *err);
+/* The final result of an issuance whose work returned rc (and err) once t (its writes) was
+ * committed: a failed commit, a token used meanwhile by another request, or a certificate the
+ * commit refused turns success into an error (step-ca's). A failure stays what it was. */
+int issuance_settle(const struct store_txn *t, int rc, struct error *err);
+/* The same for a revocation of serial: a token used meanwhile is a 401, a serial revoked
+ * already ERR_CONFLICT "certificate with serial number '<s>' is already revoked". */
+int revocation_settle(const struct store_txn *t, const char *serial, int rc, struct error *err);
+
+/* --- pool.c: the authority's threads (a store whose reads wait on the network) ------------- */
+
+/* A piece of work for the pool; embedded in what it runs. */
+struct pool_job {
+	void (*run)(struct pool_job *job);
+	struct pool_job *next;
+};
+struct pool;
+
+/* Threads for a pool on this machine: 4 per online CPU, at least 4, at most POOL_MAX_THREADS. */
+#define POOL_MAX_THREADS 32
+/* Operations queued for the pool at most: beyond, one is refused with ERR_UNAVAILABLE. */
+#define POOL_MAX_QUEUED 4096
+int pool_default_threads(void);
+/* Starts nthreads threads (which never take SIGTERM, SIGINT, SIGHUP or SIGPIPE) serving a
+ * queue of at most max_queued jobs. *out owned by the caller (pool_free). */
+int pool_new(int nthreads, size_t max_queued, struct pool **out, struct error *err);
+/* Queues job, which a pool thread runs; -1 (job not taken) when max_queued jobs wait already. */
+int pool_submit(struct pool *p, struct pool_job *job);
+/* Runs what is still queued, joins the threads and frees the pool. NULL is a no-op. */
+void pool_free(struct pool *p);
+
 /* --- util.c ----------------------------------------------------------- */
 
 /* Go's fmt of a []string: "[a b c]"; malloc'd. */
@@ -196,6 +238,7 @@ struct authority {
 	char *tls_options_json;	   /* tls_options as compact JSON, or NULL */
 	struct provisioners provs;
 	int64_t start_sec; /* process start, truncated to seconds */
+	struct pool *pool; /* runs the operations when store->remote, else NULL */
 };
 
 #endif

@@ -54,12 +54,13 @@ static int check_not_revoked(struct authority *a, X509 *peer, struct error *err)
 	return rc;
 }
 
-int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
-			 struct error *err)
+int kyma_prepare(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
+		 struct store_txn **txn, struct error *err)
 {
 	X509_NAME *want = X509_get_subject_name(peer), *got = X509_REQ_get_subject_name(csr);
 
 	memset(out, 0, sizeof(*out));
+	*txn = NULL;
 	if (check_not_revoked(a, peer, err) != 0 ||
 	    request_csr_check(csr, "CSR signature invalid", err) != 0)
 		return -1;
@@ -73,9 +74,5 @@ int authority_kyma_renew(struct authority *a, X509 *peer, X509_REQ *csr, struct 
 		return -1;
 	if (X509_NAME_cmp(want, got) != 0)
 		return err_public(err, ERR_INVALID, "CSR: Invalid subject provided.");
-	{
-		struct store_txn *txn = NULL;
-		int rc = renew_certificate(a, peer, X509_REQ_get0_pubkey(csr), out, &txn, err);
-		return finish_operation(a, txn, false, out, rc, err);
-	}
+	return renew_certificate(a, peer, X509_REQ_get0_pubkey(csr), out, txn, err);
 }

@@ -302,15 +302,15 @@ out:
 	return rc;
 }
 
-int authority_renew(struct authority *a, const struct renew_request *req, struct issued *out,
-		    struct error *err)
+int renew_prepare(struct authority *a, const struct renew_request *req, struct issued *out,
+		  struct store_txn **txn, struct error *err)
 {
 	X509 *leaf = NULL;
 	char *token_key = NULL;
-	struct store_txn *txn = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	*txn = NULL;
 	if (req->peer != NULL)
 		rc = peer_leaf(a, req, &leaf, err);
 	else if (req->bearer_token != NULL && req->csr == NULL)
@@ -323,9 +323,9 @@ int authority_renew(struct authority *a, const struct renew_request *req, struct
 	if (rc == 0)
 		rc = renew_certificate(a, leaf,
 				       req->csr != NULL ? X509_REQ_get0_pubkey(req->csr) : NULL,
-				       out, &txn, err);
-	txn_add_token(&txn, token_key, req->bearer_token);
+				       out, txn, err);
+	txn_add_token(txn, token_key, req->bearer_token);
 	free(token_key);
 	X509_free(leaf);
-	return finish_operation(a, txn, req->defer_commit, out, rc, err);
+	return rc;
 }

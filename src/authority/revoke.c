@@ -97,37 +97,16 @@ static int authorize_revoke(struct authority *a, const struct revoke_request *re
 	return rc;
 }
 
-/* Commits the revocation (if rev) and the use of the revoke token (if token_id) together. */
-static int commit_revocation(struct authority *a, const struct revocation *rev,
-			     const char *token_id, const char *token, bool *already,
-			     struct error *err)
-{
-	struct store_txn *t = store_txn_new();
-	int rc;
-
-	if (token_id != NULL)
-		store_txn_use_token(t, token_id, token);
-	if (rev != NULL)
-		store_txn_revoke(t, rev);
-	rc = store_commit(a->store, t, err);
-	if (rc == 0 && t->token_reused)
-		rc = err_set(err, ERR_UNAUTHORIZED, "token already used");
-	*already = rc == 0 && t->already_revoked;
-	store_txn_free(t);
-	return rc;
-}
-
-int authority_revoke(struct authority *a, const struct revoke_request *req, char **serial_out,
-		     struct error *err)
+int revoke_prepare(struct authority *a, const struct revoke_request *req, char **serial_out,
+		   struct store_txn **txn, struct error *err)
 {
 	struct revocation rev = {0};
 	char *serial = NULL, *prov_id = NULL, *token_id = NULL;
 	char key_id[65];
-	bool already = false;
 	int rc = -1;
 
-	if (serial_out != NULL)
-		*serial_out = NULL;
+	*serial_out = NULL;
+	*txn = NULL;
 	if (req->serial == NULL || req->serial[0] == '\0')
 		return err_public(err, ERR_INVALID, "missing serial");
 	if (req->reason_code < 0 || req->reason_code > REASON_CODE_MAX)
@@ -136,11 +115,8 @@ int authority_revoke(struct authority *a, const struct revoke_request *req, char
 		return err_set(err, ERR_NOT_IMPLEMENTED, "non-passive revocation not implemented");
 	if (normalize_serial(req->serial, &serial, err) != 0)
 		goto out;
-	if (authorize_revoke(a, req, serial, &rev, &prov_id, &token_id, err) != 0) {
-		if (token_id != NULL) /* step consumes a token that passed the replay check */
-			(void)commit_revocation(a, NULL, token_id, req->ott, &already, NULL);
-		goto out;
-	}
+	if (authorize_revoke(a, req, serial, &rev, &prov_id, &token_id, err) != 0)
+		goto out; /* step consumes a token that passed the replay check: see out */
 	rev.serial = serial;
 	rev.prov_id = prov_id;
 	rev.reason_code = req->reason_code;
@@ -155,19 +131,13 @@ int authority_revoke(struct authority *a, const struct revoke_request *req, char
 			goto out;
 		rev.key_id = key_id;
 	}
-	if (commit_revocation(a, &rev, token_id, req->ott, &already, err) != 0)
-		goto out;
-	if (already) {
-		err_public(err, ERR_CONFLICT,
-			   "certificate with serial number '%s' is already revoked", serial);
-		goto out;
-	}
-	if (serial_out != NULL) {
-		*serial_out = serial;
-		serial = NULL;
-	}
+	*txn = store_txn_new();
+	store_txn_revoke(*txn, &rev);
+	*serial_out = serial;
+	serial = NULL;
 	rc = 0;
 out:
+	txn_add_token(txn, token_id, req->ott);
 	free(serial);
 	free(prov_id);
 	free(token_id);

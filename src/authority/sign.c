@@ -20,7 +20,6 @@ void issued_free(struct issued *out)
 	if (out == NULL)
 		return;
 	X509_free(out->leaf);
-	store_txn_free(out->txn);
 	free(out->serial);
 	free(out->subject);
 	free(out->provisioner);
@@ -308,8 +307,8 @@ static X509_NAME *build_subject(const struct authority *a, const char *cn)
 	return name;
 }
 
-int authority_sign(struct authority *a, const struct sign_request *req, struct issued *out,
-		   struct error *err)
+int sign_prepare(struct authority *a, const struct sign_request *req, struct issued *out,
+		 struct store_txn **txn, struct error *err)
 {
 	struct token_grant g = {0};
 	struct names token_names = {0};
@@ -317,10 +316,10 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 	X509_NAME *subject = NULL;
 	X509 *leaf = NULL;
 	char *serial = NULL;
-	struct store_txn *txn = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	*txn = NULL;
 	if (token_authorize(a, req->ott, OP_SIGN, &g, err) != 0 ||
 	    check_request(req->csr, err) != 0 || check_csr(req->csr, &g, &token_names, err) != 0 ||
 	    resolve_validity(a, &g, req, &v, err) != 0)
@@ -347,7 +346,7 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 			goto out;
 	}
 	serial = cert_serial_decimal(leaf);
-	if (txn_add_leaf(&txn, g.prov, leaf, serial, NULL, NULL, err) != 0)
+	if (txn_add_leaf(txn, g.prov, leaf, serial, NULL, NULL, err) != 0)
 		goto out;
 	out->leaf = leaf;
 	out->chain = a->intermediates;
@@ -358,11 +357,11 @@ int authority_sign(struct authority *a, const struct sign_request *req, struct i
 	serial = NULL;
 	rc = 0;
 out:
-	txn_add_token(&txn, g.token_id, req->ott);
+	txn_add_token(txn, g.token_id, req->ott);
 	X509_free(leaf);
 	free(serial);
 	X509_NAME_free(subject);
 	names_free(&token_names);
 	token_grant_free(&g);
-	return finish_operation(a, txn, req->defer_commit, out, rc, err);
+	return rc;
 }

@@ -1,4 +1,5 @@
-/* handlers.c - the endpoints of step-ca's core API and the request dispatcher. */
+/* handlers.c - the read-only endpoints of step-ca's core API, the request dispatcher
+ * and the request log. The endpoints that write are in operations.c. */
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -8,11 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/b64.h"
 #include "base/duration.h"
-#include "base/json_escape.h"
 #include "base/log.h"
-#include "base/password.h"
 #include "base/str.h"
 #include "crypto/cert.h"
 #include "server/decode.h"
@@ -168,374 +166,6 @@ static void handle_provisioner_key(struct request_ctx *rc, const struct route_ma
 	respond_json(rc, 200, json_pack("{s:s}", "key", jwe));
 }
 
-/* The client certificate of the request's connection (borrowed; the TLS layer verified it)
- * and the chain the client sent after it, or NULL when the client sent none. */
-static X509 *peer_certificate(struct request_ctx *rc, STACK_OF(X509) * *chain)
-{
-	SSL *ssl = request_ssl(rc->req);
-	X509 *peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
-
-	*chain = NULL;
-	if (peer == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
-		return NULL;
-	*chain = SSL_get_peer_cert_chain(ssl);
-	return peer;
-}
-
-/* The largest body ca.json allows (evhttp refuses larger ones with 413 before a handler runs). */
-static size_t max_body(const struct request_ctx *rc)
-{
-	return (size_t)authority_config(rc->a)->limits.max_body_bytes;
-}
-
-/* The request body as one contiguous block (owned by the request); *len its size. */
-static uint8_t *request_body(struct request_ctx *rc, size_t *len)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(rc->req);
-
-	*len = in != NULL ? evbuffer_get_length(in) : 0;
-	return *len > 0 ? evbuffer_pullup(in, -1) : (uint8_t *)"";
-}
-
-static int evbuffer_sink(void *b, const char *s, size_t n)
-{
-	return evbuffer_add(b, s, n);
-}
-
-/* Appends s (a PEM text) as a JSON string. */
-static void put_json_string(struct evbuffer *b, const char *s)
-{
-	evbuffer_add(b, "\"", 1);
-	json_escape(s, strlen(s), 0, evbuffer_sink, b);
-	evbuffer_add(b, "\"", 1);
-}
-
-/* The SignResponse (step-ca's: crt, ca, certChain, tlsOptions in this order) of a new
- * certificate, always issued under the authority's intermediates. The parts that never change
- * are encoded once (authority.h): per request only the new certificate is encoded. */
-static struct evbuffer *sign_response_body(struct request_ctx *rc, const struct issued *out,
-					   struct error *err)
-{
-	int n = sk_X509_num(authority_intermediates(rc->a));
-	const char *tls = authority_tls_options_json(rc->a);
-	struct evbuffer *b;
-	char *pem = NULL;
-
-	if (cert_to_pem(out->leaf, &pem, err) != 0)
-		return NULL;
-	b = evbuffer_new();
-	if (b == NULL) {
-		free(pem);
-		err_set(err, ERR_INTERNAL, "out of memory");
-		return NULL;
-	}
-	evbuffer_add(b, "{\"crt\":", 7);
-	put_json_string(b, pem);
-	evbuffer_add_printf(b, ",\"ca\":%s,\"certChain\":[",
-			    n > 0 ? authority_intermediate_json(rc->a, 0) : "null");
-	put_json_string(b, pem);
-	for (int i = 0; i < n; i++)
-		evbuffer_add_printf(b, ",%s", authority_intermediate_json(rc->a, i));
-	evbuffer_add(b, "]", 1);
-	if (tls != NULL)
-		evbuffer_add_printf(b, ",\"tlsOptions\":%s", tls);
-	evbuffer_add(b, "}\n", 2);
-	free(pem);
-	return b;
-}
-
-/* Answers 201 with the SignResponse of a new certificate and logs what was issued; after an mTLS
- * renewal the answer closes the connection (request_ctx.renews_peer). */
-static void respond_issued(struct request_ctx *rc, const struct issued *out)
-{
-	struct error err = {0};
-	struct evbuffer *body;
-
-	rc->serial = xstrdup(out->serial != NULL ? out->serial : "");
-	rc->subject = xstrdup(out->subject != NULL ? out->subject : "");
-	rc->provisioner = xstrdup(out->provisioner != NULL ? out->provisioner : "");
-	body = sign_response_body(rc, out, &err);
-	if (body == NULL) {
-		respond_error(rc, &err);
-		return;
-	}
-	rc->close |= rc->renews_peer;
-	respond_buffer(rc, 201, "application/json", body);
-	evbuffer_free(body);
-}
-
-static void request_finish(struct request_ctx *rc);
-
-/* A request whose answer waits for its writes (used token, new certificate) to be committed:
- * the worker's event loop goes on serving others meanwhile, and the store commits the
- * writes of all waiting requests together. */
-struct deferred {
-	struct request_ctx rc; /* moved from the handler's caller */
-	struct issued out;
-	struct error err;
-	int op_rc;
-};
-
-/* Worker thread: the commit is over; answer (201 or the error) and finish the request. The
- * connection is still there: evhttp stops reading while a request waits for its answer. */
-static void deferred_answer(evutil_socket_t fd, short what, void *arg)
-{
-	struct deferred *d = arg;
-	struct worker *w = d->rc.w;
-	int rc = authority_settle(&d->out, d->op_rc, &d->err);
-	(void)fd;
-	(void)what;
-
-	if (rc == 0)
-		respond_issued(&d->rc, &d->out);
-	else
-		respond_error(&d->rc, &d->err);
-	request_finish(&d->rc);
-	issued_free(&d->out);
-	free(d);
-	atomic_fetch_sub(&w->deferred, 1);
-}
-
-/* Committer thread: hands the answer back to the request's worker. */
-static void deferred_committed(struct store_txn *t, void *arg)
-{
-	struct deferred *d = arg;
-	(void)t;
-
-	if (event_base_once(d->rc.w->base, -1, EV_TIMEOUT, deferred_answer, d, NULL) != 0) {
-		fprintf(stderr, "stride-ca: out of memory queueing an answer\n");
-		abort();
-	}
-}
-
-/* Whether an issuance may leave its commit to answer_issued: only on a worker, whose event
- * loop receives the answer; a request run without one (unit tests) lets the authority commit
- * before it returns. */
-static bool can_defer(const struct request_ctx *rc)
-{
-	return rc->w != NULL;
-}
-
-/* Answers an issuance (201 or the error of op_rc/err). With out->txn (deferred, see can_defer)
- * the answer waits in the background for its commit; without, the authority has committed. */
-static void answer_issued(struct request_ctx *rc, struct issued *out, int op_rc, struct error *err)
-{
-	struct store *store = authority_store(rc->a);
-	struct deferred *d;
-
-	if (out->txn == NULL) {
-		if (op_rc == 0)
-			respond_issued(rc, out);
-		else
-			respond_error(rc, err);
-		return;
-	}
-	d = xcalloc(1, sizeof(*d));
-	d->rc = *rc;
-	d->out = *out;
-	d->err = *err;
-	d->op_rc = op_rc;
-	memset(out, 0, sizeof(*out));
-	rc->deferred = true;
-	d->out.txn->done = deferred_committed;
-	d->out.txn->done_arg = d;
-	atomic_fetch_add(&rc->w->deferred, 1);
-	store->ops->submit(store, d->out.txn); /* d belongs to the answer from here on */
-}
-
-static void handle_sign(struct request_ctx *rc, const struct route_match *m)
-{
-	size_t len;
-	uint8_t *data = request_body(rc, &len);
-	struct sign_body body = {0};
-	struct issued out = {0};
-	struct error err = {0};
-	(void)m;
-
-	if (sign_body_parse(data, len, max_body(rc), &body, &err) != 0) {
-		respond_error(rc, &err);
-		goto out;
-	}
-	{
-		struct sign_request req = {
-		    .csr = body.csr,
-		    .ott = body.ott,
-		    .not_before = body.not_before,
-		    .not_after = body.not_after,
-		    .template_data = body.template_data,
-		    .defer_commit = can_defer(rc),
-		};
-		int op_rc = authority_sign(rc->a, &req, &out, &err);
-		answer_issued(rc, &out, op_rc, &err);
-	}
-out:
-	issued_free(&out);
-	sign_body_free(&body);
-	if (len > 0)
-		secure_wipe(data, len); /* the body holds the one-time token */
-}
-
-/* POST /renew: the mTLS peer, else a Bearer renew token (step-ca's POST /renew). */
-static void handle_renew(struct request_ctx *rc, const struct route_match *m)
-{
-	struct evkeyvalq *headers = evhttp_request_get_input_headers(rc->req);
-	const char *auth = evhttp_find_header(headers, "Authorization");
-	struct renew_request req = {.peer_verified = true, .defer_commit = can_defer(rc)};
-	struct issued out = {0};
-	struct error err = {0};
-	int op_rc;
-	(void)m;
-
-	req.peer = peer_certificate(rc, &req.peer_chain);
-	rc->renews_peer = req.peer != NULL; /* a Bearer token leaves the connection as it was */
-	if (req.peer == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
-		req.bearer_token = auth + 7;
-	op_rc = authority_renew(rc->a, &req, &out, &err);
-	answer_issued(rc, &out, op_rc, &err);
-	issued_free(&out);
-}
-
-/* POST /rekey: mTLS only, the new key from the CSR (step-ca's POST /rekey). */
-static void handle_rekey(struct request_ctx *rc, const struct route_match *m)
-{
-	struct renew_request req = {.peer_verified = true, .defer_commit = can_defer(rc)};
-	struct sign_body body = {0};
-	struct issued out = {0};
-	struct error err = {0};
-	size_t len;
-	uint8_t *data = request_body(rc, &len);
-	(void)m;
-
-	req.peer = peer_certificate(rc, &req.peer_chain);
-	if (req.peer == NULL) {
-		err_public(&err, ERR_INVALID, "missing client certificate");
-		respond_error(rc, &err);
-		return;
-	}
-	rc->renews_peer = true;
-	if (rekey_body_parse(data, len, max_body(rc), &body, &err) != 0) {
-		respond_error(rc, &err);
-		return;
-	}
-	req.csr = body.csr;
-	answer_issued(rc, &out, authority_renew(rc->a, &req, &out, &err), &err);
-	issued_free(&out);
-	sign_body_free(&body);
-}
-
-/* POST /revoke: by token or by the mTLS peer (step-ca's POST /revoke). */
-static void handle_revoke(struct request_ctx *rc, const struct route_match *m)
-{
-	STACK_OF(X509) *chain = NULL;
-	struct revoke_body body = {0};
-	struct error err = {0};
-	char *serial = NULL;
-	size_t len;
-	uint8_t *data = request_body(rc, &len);
-	(void)m;
-
-	if (revoke_body_parse(data, len, max_body(rc), &body, &err) != 0) {
-		respond_error(rc, &err);
-		return;
-	}
-	{
-		struct revoke_request req = {
-		    .serial = body.serial,
-		    .ott = body.ott,
-		    .peer = peer_certificate(rc, &chain),
-		    .peer_verified = true,
-		    .reason_code = body.reason_code,
-		    .reason = body.reason,
-		    .passive = body.passive,
-		};
-		if (authority_revoke(rc->a, &req, &serial, &err) != 0) {
-			respond_error(rc, &err);
-		} else {
-			rc->serial = serial;
-			serial = NULL;
-			respond_json(rc, 200, json_pack("{s:s}", "status", "ok"));
-		}
-	}
-	free(serial);
-	revoke_body_free(&body);
-	if (len > 0)
-		secure_wipe(data, len); /* the body may hold a token */
-}
-
-/* Kyma's error body {"code":N,"error":"..."}. */
-static void respond_kyma_error(struct request_ctx *rc, const struct error *err)
-{
-	char msg[ERR_MSG_MAX];
-	int status = http_error_map(err, msg, sizeof(msg));
-
-	if (err->expose && status < 500)
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-	rc->error = xstrdup(err->msg);
-	respond_json(rc, status, json_pack("{s:i, s:s}", "code", status, "error", msg));
-}
-
-/* {"crt","clientCrt","caCrt"}: base64 of PEM chain, leaf, and issuing CA (the Kyma Application
- * Connector's renewal answer). */
-static json_t *kyma_response(const struct issued *out, struct error *err)
-{
-	char *leaf = NULL, *ca = NULL, *chain = NULL, *b[3] = {NULL, NULL, NULL};
-	json_t *doc = NULL;
-
-	if (cert_to_pem(out->leaf, &leaf, err) != 0 ||
-	    cert_to_pem(sk_X509_value(out->chain, 0), &ca, err) != 0)
-		goto out;
-	chain = xasprintf("%s%s", leaf, ca);
-	b[0] = b64_encode(chain, strlen(chain));
-	b[1] = b64_encode(leaf, strlen(leaf));
-	b[2] = b64_encode(ca, strlen(ca));
-	doc = json_pack("{s:s, s:s, s:s}", "crt", b[0], "clientCrt", b[1], "caCrt", b[2]);
-out:
-	free(leaf);
-	free(ca);
-	free(chain);
-	for (int i = 0; i < 3; i++)
-		free(b[i]);
-	return doc;
-}
-
-/* POST /v1/applications/certificates/renewals: Kyma's renewal with a CSR over mTLS. */
-static void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m)
-{
-	STACK_OF(X509) *chain = NULL;
-	X509 *peer = peer_certificate(rc, &chain);
-	X509_REQ *csr = NULL;
-	struct issued out = {0};
-	struct error err = {0};
-	json_t *doc;
-	size_t len;
-	uint8_t *data = request_body(rc, &len);
-	(void)m;
-
-	if (peer == NULL) {
-		err_public(&err, ERR_UNAUTHORIZED, "Client certificate required.");
-		respond_kyma_error(rc, &err);
-		return;
-	}
-	if (kyma_body_parse(data, len, max_body(rc), &csr, &err) != 0 ||
-	    authority_kyma_renew(rc->a, peer, csr, &out, &err) != 0) {
-		respond_kyma_error(rc, &err);
-		goto out;
-	}
-	rc->serial = xstrdup(out.serial);
-	rc->subject = xstrdup(out.subject);
-	doc = kyma_response(&out, &err);
-	if (doc == NULL) {
-		respond_kyma_error(rc, &err);
-	} else {
-		rc->renews_peer = true;
-		rc->close = true;
-		respond_json(rc, 201, doc);
-	}
-out:
-	issued_free(&out);
-	X509_REQ_free(csr);
-}
-
 static const handler_fn handlers[ROUTE_COUNT] = {
     [ROUTE_HEALTH] = handle_health,
     [ROUTE_VERSION] = handle_version,
@@ -620,9 +250,10 @@ static char *log_path(const char *uri)
 
 static void log_request(struct request_ctx *rc, const char *uri, int64_t start_ns)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(rc->req);
-	struct evkeyvalq *h = evhttp_request_get_input_headers(rc->req);
-	const char *ua = evhttp_find_header(h, "User-Agent");
+	struct evhttp_connection *evcon =
+	    rc->req != NULL ? evhttp_request_get_connection(rc->req) : NULL;
+	struct evkeyvalq *h = rc->req != NULL ? evhttp_request_get_input_headers(rc->req) : NULL;
+	const char *ua = h != NULL ? evhttp_find_header(h, "User-Agent") : NULL;
 	char *peer_host = NULL;
 	ev_uint16_t peer_port = 0;
 	char remote[128] = "";
@@ -696,10 +327,11 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 		request_finish(&rc);
 }
 
-/* After the answer: logs the request and frees what its context owns. */
-static void request_finish(struct request_ctx *rc)
+/* After the answer: logs the request and frees what its context owns. rc->req is NULL when the
+ * client left before a deferred answer (respond.c): the line then lacks the path and peer. */
+void request_finish(struct request_ctx *rc)
 {
-	const char *uri = evhttp_request_get_uri(rc->req);
+	const char *uri = rc->req != NULL ? evhttp_request_get_uri(rc->req) : NULL;
 
 	if (rc->status == 0) /* a handler that forgot to answer is our bug, not the client's */
 		respond_status(rc, 500);

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "authority/authority.h"
+#include "base/duration.h"
 #include "base/error.h"
 #include "server/router.h"
 #include "server/tls.h"
@@ -23,7 +24,7 @@
 struct server;
 struct worker;
 
-/* Where a connection is, for its deadline (server.c enforces the ca.json limits). */
+/* Where a connection is, for its deadline (conn.c enforces the ca.json limits). */
 enum conn_phase {
 	CONN_HANDSHAKE, /* TLS handshake: handshakeTimeout from accept */
 	CONN_READ,  /* a request: readTimeout from its first byte (first request: handshake end) */
@@ -31,7 +32,7 @@ enum conn_phase {
 	CONN_IDLE,  /* keep-alive, between requests: idleTimeout */
 	CONN_CLOSING, /* shut down by the server; evhttp frees it at its next event */
 	CONN_LINGER,  /* answered 413 before its body: what the client still sends is read and
-		       * dropped (server.c, LINGER_*) so that closing does not reset the answer */
+		       * dropped (oversize.c, LINGER_*) so that closing does not reset the answer */
 };
 
 /* One accepted TLS connection; lives from accept until its SSL object is freed. */
@@ -64,7 +65,7 @@ struct worker {
 	bool accept_failed;	 /* accept() failed: listener paused until check_ev */
 	bool draining;
 	struct conn *conns;  /* list of open connections (worker thread only) */
-	atomic_int deferred; /* requests waiting for their store commit (handlers.c) */
+	atomic_int deferred; /* requests whose answer waits for the authority (handlers.c) */
 };
 
 struct server {
@@ -98,8 +99,8 @@ struct request_ctx {
 	char request_id[80];
 	int status; /* status sent, 0 before */
 	int64_t start_ns;
-	bool deferred; /* the answer comes after the store commit; the handler's caller must
-			* not finish the request */
+	bool deferred; /* the handler handed the request to a pending operation (handlers.c),
+			* which answers and finishes it: the handler's caller must not */
 	/* for the request log */
 	char *error; /* internal detail of an error answer */
 	char *serial;
@@ -107,13 +108,62 @@ struct request_ctx {
 	char *provisioner;
 };
 
-/* --- server.c: connections ---------------------------------------------------------- */
+/* While a worker drains, a connection without a request under way gets this much more. */
+#define DRAIN_IDLE_NS NS_PER_SEC
 
+/* --- conn.c: connections and their deadlines ------------------------------------------ */
+
+/* Registers the connection data with OpenSSL (once per process, before any server_new). */
+void conns_init(void);
+/* Whether conns_init succeeded. */
+bool conns_ready(void);
 /* CLOCK_MONOTONIC in nanoseconds: the clock of connection deadlines. */
 int64_t server_now_ns(void);
+/* Moves c to phase; its deadline is the phase's limit from now (while draining, a connection
+ * with no request under way gets at most DRAIN_IDLE_NS more). */
+void conn_enter(struct conn *c, enum conn_phase phase, bool started, int64_t now);
+/* Whether c is between requests (handshake, idle, or no byte of a request yet). */
+bool conn_between_requests(const struct conn *c);
+/* One connection at the sweep: ends it when past its deadline (a request under way first gets
+ * a 408). Never frees it. */
+void conn_check(struct conn *c, int64_t now);
 /* Ends c without freeing what evhttp owns (shutdown(2); evhttp frees it at its next event);
  * reset: with a TCP RST. */
 void conn_drop(struct conn *c, bool reset);
+/* evhttp's bufferevent callback: a new TLS connection on the current SSL_CTX (arg: worker). */
+struct bufferevent *conn_new_bev(struct event_base *base, void *arg);
+/* evhttp's request callback: starts the write deadline, then server_handle_request. */
+void conn_request(struct evhttp_request *req, void *arg);
+
+/* --- listener.c: the listening sockets -------------------------------------------------- */
+
+/* Accepts while the process is under maxConnections, accept() has not just failed and the
+ * worker is not draining. Worker thread only. */
+void worker_update_listener(struct worker *w);
+/* Asks every worker to re-check its listener (maxConnections just reached or left). */
+void notify_workers(struct server *s);
+/* The event callback of worker.listen_ev (arg: worker): worker_update_listener. */
+void worker_listen(evutil_socket_t fd, short what, void *arg);
+/* Opens w's listening socket on ss (SO_REUSEPORT) and accepts on it. */
+int listener_open(struct worker *w, const struct sockaddr_storage *ss, socklen_t sslen,
+		  struct error *err);
+/* Closes w's listening socket (draining); no-op when closed already. */
+void listener_close(struct worker *w);
+/* maxConnections, lowered to what the process can hold (raises the soft descriptor limit to
+ * the hard one first). */
+int64_t connection_budget(int64_t wanted);
+
+/* --- worker.c: the worker threads --------------------------------------------------------- */
+
+/* Builds worker w of s: event loop, evhttp with the limits, events, listening socket. */
+int worker_init(struct server *s, struct worker *w, const struct sockaddr_storage *ss,
+		socklen_t sslen, struct error *err);
+/* The worker thread (arg: worker): serves until drained, then answers the requests still
+ * waiting for the authority and lets its connections go. */
+void *worker_main(void *arg);
+/* Frees what a worker owns; its thread has ended (or never started). */
+void worker_cleanup(struct worker *w);
+
 /* --- oversize.c: a body over maxBodyBytes ------------------------------------------------ */
 
 /* The output callback of every connection: notices evhttp answering a request on its own while
@@ -143,7 +193,20 @@ int address_open_socket(const struct sockaddr_storage *ss, socklen_t len, bool r
 struct bufferevent *request_bufferevent(struct evhttp_request *req);
 SSL *request_ssl(struct evhttp_request *req);
 
+/* --- handlers.c ---------------------------------------------------------------------- */
+
 /* evhttp's request callback: routes, runs the handler, logs one line. arg is the worker. */
 void server_handle_request(struct evhttp_request *req, void *arg);
+/* After the answer: logs the request and frees what its context owns. */
+void request_finish(struct request_ctx *rc);
+
+/* --- operations.c: the endpoints that make the authority write ----------------------------- */
+
+void handle_sign(struct request_ctx *rc, const struct route_match *m);	 /* POST /sign */
+void handle_renew(struct request_ctx *rc, const struct route_match *m);	 /* POST /renew */
+void handle_rekey(struct request_ctx *rc, const struct route_match *m);	 /* POST /rekey */
+void handle_revoke(struct request_ctx *rc, const struct route_match *m); /* POST /revoke */
+/* POST /v1/applications/certificates/renewals */
+void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m);
 
 #endif

@@ -235,6 +235,10 @@ static void send_reply(struct request_ctx *rc, int status, struct evbuffer *body
 	size_t n;
 
 	evhttp_send_reply(rc->req, status, http_reason(status), body);
+	/* A request whose client left while its answer waited for the authority has no
+	 * connection: evhttp_send_reply freed it. */
+	if (bev == NULL)
+		rc->req = NULL;
 	out = bev != NULL ? bufferevent_get_output(bev) : NULL;
 	n = out != NULL ? evbuffer_get_length(out) : 0;
 	if (n > 0 && n <= TLS_RECORD_MAX)

@@ -135,4 +135,82 @@ FX_UNUSED static struct authority *fx_authority_new(void)
 	return a;
 }
 
+/* A store in front of a memory store that commits no issuance: the token and the certificate
+ * of a sign, renew, rekey or Kyma renewal are reported committed but not recorded, so that
+ * a valid seed token stays usable for every input. Revocations go to the memory store (which
+ * refuses them: 501). */
+struct fx_dry_store {
+	struct store base;
+	struct store *inner;
+};
+
+static int fx_dry_token_used(struct store *s, const char *key, bool *used, struct error *err)
+{
+	struct store *in = ((struct fx_dry_store *)s)->inner;
+
+	return in->ops->token_used(in, key, used, err);
+}
+
+static void fx_dry_submit(struct store *s, struct store_txn *t)
+{
+	struct store *in = ((struct fx_dry_store *)s)->inner;
+
+	if (t->has_revocation) {
+		in->ops->submit(in, t);
+		return;
+	}
+	t->rc = 0;
+	store_txn_clear_results(t);
+	t->done(t, t->done_arg);
+}
+
+static int fx_dry_get_cert_provisioner(struct store *s, const char *serial, bool *found,
+				       char **prov_name, char **prov_type, struct error *err)
+{
+	struct store *in = ((struct fx_dry_store *)s)->inner;
+
+	return in->ops->get_cert_provisioner(in, serial, found, prov_name, prov_type, err);
+}
+
+static int fx_dry_is_revoked(struct store *s, const char *serial, bool *revoked, struct error *err)
+{
+	struct store *in = ((struct fx_dry_store *)s)->inner;
+
+	return in->ops->is_revoked(in, serial, revoked, err);
+}
+
+static void fx_dry_close(struct store *s)
+{
+	store_close(((struct fx_dry_store *)s)->inner);
+	free(s);
+}
+
+FX_UNUSED static const struct store_ops fx_dry_ops = {
+    .token_used = fx_dry_token_used,
+    .submit = fx_dry_submit,
+    .get_cert_provisioner = fx_dry_get_cert_provisioner,
+    .is_revoked = fx_dry_is_revoked,
+    .close = fx_dry_close,
+};
+
+/* fx_authority_new over a store that commits no issuance (struct fx_dry_store). */
+FX_UNUSED static struct authority *fx_authority_new_dry(void)
+{
+	char *text = fx_ca_json();
+	struct ca_config *cfg = NULL;
+	struct fx_dry_store *dry = xcalloc(1, sizeof(*dry));
+	struct authority *a = NULL;
+	struct error err = {0};
+
+	dry->base.ops = &fx_dry_ops;
+	if (ca_config_parse(text, strlen(text), "fuzz-ca.json", &cfg, &err) != 0 ||
+	    store_open_memory(&dry->inner, &err) != 0 ||
+	    authority_new(cfg, NULL, &dry->base, &a, &err) != 0) {
+		fprintf(stderr, "ca_fixture: %s\n", err.msg);
+		abort();
+	}
+	free(text);
+	return a;
+}
+
 #endif

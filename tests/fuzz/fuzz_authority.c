@@ -18,9 +18,9 @@
  *                                the certificate's names
  * Invariants: success issues a certificate with a decimal serial; a failure caused by the
  * client's bytes never maps to a 500 (501 is allowed: the in-memory store cannot revoke).
- * Issuances are not committed (defer_commit) so a valid seed token stays usable; the
- * authority is rebuilt every FX_REBUILD inputs, which bounds the store's memory of used
- * token ids (a token that passes the replay check is recorded even when it fails later).
+ * Issuances are not committed (the fixture's dry store, fx_authority_new_dry) so a valid seed
+ * token stays usable; the authority is rebuilt every FX_REBUILD inputs, which bounds the
+ * store's memory of used token ids (revocations record theirs).
  *
  * STRIDE_FUZZ_SEEDS=<dir> ./fuzz_authority writes fresh seed corpora for this and the other
  * targets to <dir>/<target>/ and exits (see seedgen.h).
@@ -198,7 +198,6 @@ static void do_sign(const uint8_t *p, size_t n)
 		    .not_before = b.not_before,
 		    .not_after = b.not_after,
 		    .template_data = b.template_data,
-		    .defer_commit = true,
 		};
 		check_issued(authority_sign(auth, &req, &out, &err), &out, &err);
 	}
@@ -209,7 +208,7 @@ static void do_sign(const uint8_t *p, size_t n)
 /* The header value as evhttp hands it over: NUL-terminated, cut at the first NUL. */
 static void do_renew(const char *header)
 {
-	struct renew_request req = {.peer_verified = true, .defer_commit = true};
+	struct renew_request req = {.peer_verified = true};
 	struct issued out = {0};
 	struct error err = {0};
 
@@ -274,7 +273,6 @@ static void do_rekey(const uint8_t *p, size_t n)
 		    .peer = peer,
 		    .peer_verified = true,
 		    .csr = b.csr,
-		    .defer_commit = true,
 		};
 		check_issued(authority_renew(auth, &req, &out, &err), &out, &err);
 	}
@@ -323,8 +321,7 @@ static void sign_with(X509_REQ *csr, const char *token)
 {
 	struct issued out = {0};
 	struct error err = {0};
-	struct sign_request req = {
-	    .csr = csr, .ott = token, .not_before = "", .not_after = "", .defer_commit = true};
+	struct sign_request req = {.csr = csr, .ott = token, .not_before = "", .not_after = ""};
 
 	check_issued(authority_sign(auth, &req, &out, &err), &out, &err);
 	issued_free(&out);
@@ -388,7 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (auth == NULL || runs++ % FX_REBUILD == 0) {
 		authority_free(auth);
-		auth = fx_authority_new();
+		auth = fx_authority_new_dry();
 	}
 	switch (data[0] % 8) {
 	case 0:

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <pthread.h>
 #include <openssl/bn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,13 +24,15 @@
 #include "crypto/csr.h"
 #include "crypto/key.h"
 #include "jose/jws.h"
+#include "store_shim.h"
 
 #define REASON_KEY_COMPROMISE 1
 
 struct fixture {
 	char dir[40];
 	struct authority *a;
-	EVP_PKEY *prov_key; /* signs the JWK provisioner's tokens */
+	struct shim_store *shim; /* the authority's store (a SQLite one behind it); borrowed */
+	EVP_PKEY *prov_key;	 /* signs the JWK provisioner's tokens */
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -55,7 +58,8 @@ static int setup(void **state)
 	assert_int_equal(
 	    store_open(&(struct store_config){.type = "sqlite", .data_source = db}, &store, &err),
 	    0);
-	assert_int_equal(authority_new(cfg, NULL, store, &f->a, &err), 0);
+	f->shim = shim_new(store, false);
+	assert_int_equal(authority_new(cfg, NULL, &f->shim->base, &f->a, &err), 0);
 	assert_int_equal(key_parse_private((const uint8_t *)FX_PROV_KEY_PEM,
 					   strlen(FX_PROV_KEY_PEM), NULL, &f->prov_key, &err),
 			 0);
@@ -183,7 +187,7 @@ static int revoke_peer(struct fixture *f, X509 *peer, int reason, struct error *
 
 static bool is_revoked(struct fixture *f, X509 *cert)
 {
-	struct store *s = authority_store(f->a);
+	struct store *s = &f->shim->base;
 	char *serial = cert_serial_decimal(cert);
 	struct error err = {0};
 	bool r = false;
@@ -195,12 +199,59 @@ static bool is_revoked(struct fixture *f, X509 *cert)
 
 static bool is_stored(struct fixture *f, const char *serial)
 {
-	struct store *s = authority_store(f->a);
+	struct store *s = &f->shim->base;
 	struct error err = {0};
 	bool found = false;
 
 	assert_int_equal(s->ops->get_cert_provisioner(s, serial, &found, NULL, NULL, &err), 0);
 	return found;
+}
+
+/* The end of an asynchronous issuance, as a test sees it. */
+struct result {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int calls;
+	int rc;
+	struct error err;
+	struct issued out;
+};
+
+static void result_init(struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+}
+
+static void result_done(void *arg, int rc, const struct error *err, struct issued *out)
+{
+	struct result *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	r->calls++;
+	r->rc = rc;
+	if (rc != 0)
+		r->err = *err;
+	r->out = *out;
+	memset(out, 0, sizeof(*out));
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void result_wait(struct result *r)
+{
+	pthread_mutex_lock(&r->lock);
+	while (r->calls == 0)
+		pthread_cond_wait(&r->cond, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void result_free(struct result *r)
+{
+	issued_free(&r->out);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
 }
 
 /* A renewal authorised before its parent's revocation and committed after it must not leave a
@@ -210,27 +261,34 @@ static void test_renewal_racing_revocation(void **state)
 	struct fixture *f = *state;
 	EVP_PKEY *key = new_key();
 	X509 *a = issue(f, "race.example.com", key);
-	struct renew_request req = {.peer = a, .peer_verified = true, .defer_commit = true};
-	struct issued out = {0};
+	struct renew_request req = {.peer = a, .peer_verified = true};
+	struct result r;
 	struct error err = {0};
 	char *a_serial = cert_serial_decimal(a), *new_serial, *want;
-	int rc;
+	struct store_txn *held;
 
-	assert_int_equal(authority_renew(f->a, &req, &out, &err), 0);
-	assert_non_null(out.txn);
-	new_serial = xstrdup(out.serial);
+	result_init(&r);
+	shim_hold(f->shim);
+	authority_renew_async(f->a, &req, result_done, &r);
+	shim_wait_held(f->shim, 1); /* checked and signed, its commit waits */
+	assert_int_equal(r.calls, 0);
+	held = shim_take(f->shim);
+	assert_null(held->next);
+	new_serial = xstrdup(held->cert.serial);
 	assert_int_equal(revoke_peer(f, a, 0, &err), 0); /* lands between check and commit */
-	assert_int_equal(store_commit(authority_store(f->a), out.txn, NULL), 0);
-	rc = authority_settle(&out, 0, &err);
-	assert_int_equal(rc, -1);
-	assert_int_equal(err.kind, ERR_UNAUTHORIZED);
+	shim_forward(f->shim, held);
+	result_wait(&r);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.err.kind, ERR_UNAUTHORIZED);
 	want = xasprintf("certificate %s has been revoked", a_serial);
-	assert_string_equal(err.msg, want);
+	assert_string_equal(r.err.msg, want);
+	assert_null(r.out.leaf);
 	assert_false(is_stored(f, new_serial));
 	free(want);
 	free(new_serial);
 	free(a_serial);
-	issued_free(&out);
+	result_free(&r);
 	X509_free(a);
 	EVP_PKEY_free(key);
 }

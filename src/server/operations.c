@@ -1,0 +1,508 @@
+/* operations.c - the endpoints that make the authority write: POST /sign, /renew, /rekey,
+ * /revoke and Kyma's renewal, as step-ca and Kyma's connector answer them.
+ *
+ * Each decodes its request, hands it to the authority's asynchronous API and answers when the
+ * authority's done callback runs, once what the operation wrote is durable (see "requests that
+ * wait for the authority" below). The read-only endpoints and the dispatcher are in handlers.c.
+ */
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/b64.h"
+#include "base/json_escape.h"
+#include "base/password.h"
+#include "base/str.h"
+#include "crypto/cert.h"
+#include "server/decode.h"
+#include "server/internal.h"
+#include "server/respond.h"
+
+/* The client certificate of the request's connection (borrowed; the TLS layer verified it)
+ * and the chain the client sent after it, or NULL when the client sent none. */
+static X509 *peer_certificate(struct request_ctx *rc, STACK_OF(X509) * *chain)
+{
+	SSL *ssl = request_ssl(rc->req);
+	X509 *peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+
+	*chain = NULL;
+	if (peer == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+		return NULL;
+	*chain = SSL_get_peer_cert_chain(ssl);
+	return peer;
+}
+
+/* The largest body ca.json allows (evhttp refuses larger ones with 413 before a handler runs). */
+static size_t max_body(const struct request_ctx *rc)
+{
+	return (size_t)authority_config(rc->a)->limits.max_body_bytes;
+}
+
+/* The request body as one contiguous block (owned by the request); *len its size. */
+static uint8_t *request_body(struct request_ctx *rc, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rc->req);
+
+	*len = in != NULL ? evbuffer_get_length(in) : 0;
+	return *len > 0 ? evbuffer_pullup(in, -1) : (uint8_t *)"";
+}
+
+static int evbuffer_sink(void *b, const char *s, size_t n)
+{
+	return evbuffer_add(b, s, n);
+}
+
+/* Appends s (a PEM text) as a JSON string. */
+static void put_json_string(struct evbuffer *b, const char *s)
+{
+	evbuffer_add(b, "\"", 1);
+	json_escape(s, strlen(s), 0, evbuffer_sink, b);
+	evbuffer_add(b, "\"", 1);
+}
+
+/* The SignResponse (step-ca's: crt, ca, certChain, tlsOptions in this order) of a new
+ * certificate, always issued under the authority's intermediates. The parts that never change
+ * are encoded once (authority.h): per request only the new certificate is encoded. */
+static struct evbuffer *sign_response_body(struct request_ctx *rc, const struct issued *out,
+					   struct error *err)
+{
+	int n = sk_X509_num(authority_intermediates(rc->a));
+	const char *tls = authority_tls_options_json(rc->a);
+	struct evbuffer *b;
+	char *pem = NULL;
+
+	if (cert_to_pem(out->leaf, &pem, err) != 0)
+		return NULL;
+	b = evbuffer_new();
+	if (b == NULL) {
+		free(pem);
+		err_set(err, ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	evbuffer_add(b, "{\"crt\":", 7);
+	put_json_string(b, pem);
+	evbuffer_add_printf(b, ",\"ca\":%s,\"certChain\":[",
+			    n > 0 ? authority_intermediate_json(rc->a, 0) : "null");
+	put_json_string(b, pem);
+	for (int i = 0; i < n; i++)
+		evbuffer_add_printf(b, ",%s", authority_intermediate_json(rc->a, i));
+	evbuffer_add(b, "]", 1);
+	if (tls != NULL)
+		evbuffer_add_printf(b, ",\"tlsOptions\":%s", tls);
+	evbuffer_add(b, "}\n", 2);
+	free(pem);
+	return b;
+}
+
+/* Answers 201 with the SignResponse of a new certificate and logs what was issued; after an mTLS
+ * renewal the answer closes the connection (request_ctx.renews_peer). */
+static void respond_issued(struct request_ctx *rc, const struct issued *out)
+{
+	struct error err = {0};
+	struct evbuffer *body;
+
+	rc->serial = xstrdup(out->serial != NULL ? out->serial : "");
+	rc->subject = xstrdup(out->subject != NULL ? out->subject : "");
+	rc->provisioner = xstrdup(out->provisioner != NULL ? out->provisioner : "");
+	body = sign_response_body(rc, out, &err);
+	if (body == NULL) {
+		respond_error(rc, &err);
+		return;
+	}
+	rc->close |= rc->renews_peer;
+	respond_buffer(rc, 201, "application/json", body);
+	evbuffer_free(body);
+}
+
+/* Kyma's error body {"code":N,"error":"..."}. */
+static void respond_kyma_error(struct request_ctx *rc, const struct error *err)
+{
+	char msg[ERR_MSG_MAX];
+	int status = http_error_map(err, msg, sizeof(msg));
+
+	if (err->expose && status < 500)
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+	rc->error = xstrdup(err->msg);
+	respond_json(rc, status, json_pack("{s:i, s:s}", "code", status, "error", msg));
+}
+
+/* {"crt","clientCrt","caCrt"}: base64 of PEM chain, leaf, and issuing CA (as Kyma's connector answers). */
+static json_t *kyma_response(const struct issued *out, struct error *err)
+{
+	char *leaf = NULL, *ca = NULL, *chain = NULL, *b[3] = {NULL, NULL, NULL};
+	json_t *doc = NULL;
+
+	if (cert_to_pem(out->leaf, &leaf, err) != 0 ||
+	    cert_to_pem(sk_X509_value(out->chain, 0), &ca, err) != 0)
+		goto out;
+	chain = xasprintf("%s%s", leaf, ca);
+	b[0] = b64_encode(chain, strlen(chain));
+	b[1] = b64_encode(leaf, strlen(leaf));
+	b[2] = b64_encode(ca, strlen(ca));
+	doc = json_pack("{s:s, s:s, s:s}", "crt", b[0], "clientCrt", b[1], "caCrt", b[2]);
+out:
+	free(leaf);
+	free(ca);
+	free(chain);
+	for (int i = 0; i < 3; i++)
+		free(b[i]);
+	return doc;
+}
+
+/* ---- requests that wait for the authority ---------------------------------------------------
+ *
+ * sign, renew, rekey, revoke and the Kyma renewal end when the authority's done callback runs,
+ * once what they wrote is durable. A request's pending context holds what the operation reads
+ * (body, CSR, client certificate, token) until then. When done runs while the handler is still
+ * in the authority's call (a refusal before any write, a store that commits at once, or a
+ * commit quick enough), the handler answers; otherwise done runs on another thread (the store's
+ * committer or an authority thread) and hands the answer to the request's own worker, whose
+ * event loop goes on serving others meanwhile. */
+
+enum pending_state {
+	PENDING_CALLING,  /* the handler is in the authority's call */
+	PENDING_RETURNED, /* the call returned before done ran: done posts the answer */
+	PENDING_DONE,	  /* done ran during the call: the handler answers */
+};
+
+struct pending {
+	struct request_ctx rc; /* moved from the handler's caller */
+	enum route_id route;
+	atomic_int state; /* enum pending_state */
+	/* what the operation reads, kept until done has run */
+	struct sign_body sign;	   /* /sign, /rekey */
+	struct revoke_body revoke; /* /revoke */
+	X509_REQ *kyma_csr;
+	X509 *peer;		     /* a reference of our own */
+	STACK_OF(X509) * peer_chain; /* references of our own */
+	char *bearer;		     /* the renew token, a copy */
+	uint8_t *body;		     /* the request's body, wiped at the end (tokens) */
+	size_t body_len;
+	/* the result */
+	int op_rc;
+	struct error err;
+	struct issued out;
+	char *serial; /* /revoke */
+	/* without a worker (tests): the handler waits for done */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool finished;
+};
+
+static struct pending *pending_new(struct request_ctx *rc, enum route_id route)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+
+	p->rc = *rc;
+	p->route = route;
+	atomic_init(&p->state, PENDING_CALLING);
+	if (rc->w == NULL) {
+		pthread_mutex_init(&p->lock, NULL);
+		pthread_cond_init(&p->cond, NULL);
+	}
+	return p;
+}
+
+/* Keeps the client certificate and its chain for the operation (the connection may go). */
+static void pending_keep_peer(struct pending *p, X509 *peer, STACK_OF(X509) * chain)
+{
+	if (peer != NULL && X509_up_ref(peer) == 1)
+		p->peer = peer;
+	if (chain != NULL)
+		p->peer_chain = X509_chain_up_ref(chain);
+}
+
+static void pending_free(struct pending *p)
+{
+	if (p->rc.w == NULL) {
+		pthread_cond_destroy(&p->cond);
+		pthread_mutex_destroy(&p->lock);
+	}
+	issued_free(&p->out);
+	free(p->serial);
+	sign_body_free(&p->sign);
+	revoke_body_free(&p->revoke);
+	X509_REQ_free(p->kyma_csr);
+	X509_free(p->peer);
+	sk_X509_pop_free(p->peer_chain, X509_free);
+	if (p->bearer != NULL) {
+		secure_wipe(p->bearer, strlen(p->bearer));
+		free(p->bearer);
+	}
+	free(p);
+}
+
+/* The answer of a finished operation, on the request's worker; then the request ends. */
+static void pending_answer(struct pending *p)
+{
+	struct request_ctx *rc = &p->rc;
+	json_t *doc;
+
+	if (p->body_len > 0)
+		secure_wipe(p->body, p->body_len); /* before the answer, which may free it */
+	if (p->op_rc != 0 && p->route == ROUTE_KYMA_RENEWALS) {
+		respond_kyma_error(rc, &p->err);
+	} else if (p->op_rc != 0) {
+		respond_error(rc, &p->err);
+	} else if (p->route == ROUTE_REVOKE) {
+		rc->serial = p->serial;
+		p->serial = NULL;
+		respond_json(rc, 200, json_pack("{s:s}", "status", "ok"));
+	} else if (p->route == ROUTE_KYMA_RENEWALS) {
+		rc->serial = xstrdup(p->out.serial);
+		rc->subject = xstrdup(p->out.subject);
+		doc = kyma_response(&p->out, &p->err);
+		if (doc == NULL) {
+			respond_kyma_error(rc, &p->err);
+		} else {
+			rc->renews_peer = true;
+			rc->close = true;
+			respond_json(rc, 201, doc);
+		}
+	} else {
+		respond_issued(rc, &p->out);
+	}
+	request_finish(rc);
+	pending_free(p);
+}
+
+/* Worker thread: the operation ended after its handler returned. */
+static void pending_answer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pending *p = arg;
+	struct worker *w = p->rc.w;
+	(void)fd;
+	(void)what;
+
+	pending_answer(p);
+	atomic_fetch_sub(&w->deferred, 1);
+}
+
+/* Any thread: the operation's result is in p. */
+static void pending_done(struct pending *p)
+{
+	int expected = PENDING_CALLING;
+
+	if (atomic_compare_exchange_strong(&p->state, &expected, PENDING_DONE))
+		return; /* the handler is still in the call and answers */
+	if (p->rc.w == NULL) {
+		pthread_mutex_lock(&p->lock);
+		p->finished = true;
+		pthread_cond_signal(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	if (event_base_once(p->rc.w->base, -1, EV_TIMEOUT, pending_answer_cb, p, NULL) != 0) {
+		fprintf(stderr, "stride-ca: out of memory queueing an answer\n");
+		abort();
+	}
+}
+
+static void issued_done(void *arg, int rc, const struct error *err, struct issued *out)
+{
+	struct pending *p = arg;
+
+	p->op_rc = rc;
+	if (rc != 0)
+		p->err = *err;
+	p->out = *out;
+	memset(out, 0, sizeof(*out));
+	pending_done(p);
+}
+
+static void revoked_done(void *arg, int rc, const struct error *err, char *serial)
+{
+	struct pending *p = arg;
+
+	p->op_rc = rc;
+	if (rc != 0)
+		p->err = *err;
+	p->serial = serial;
+	pending_done(p);
+}
+
+/* The handler's side once the authority's call has returned: answers now when done has run,
+ * else leaves the answer to done (the request is deferred) or, without a worker, waits. */
+static void pending_returned(struct request_ctx *rc, struct pending *p)
+{
+	int expected = PENDING_CALLING;
+
+	if (!atomic_compare_exchange_strong(&p->state, &expected, PENDING_RETURNED)) {
+		pending_answer(p); /* done ran during the call */
+		rc->deferred = true;
+		return;
+	}
+	if (p->rc.w == NULL) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->finished)
+			pthread_cond_wait(&p->cond, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+		pending_answer(p);
+		rc->deferred = true;
+		return;
+	}
+	/* p belongs to the answer from here on; worker_main waits for it at shutdown. */
+	atomic_fetch_add(&rc->w->deferred, 1);
+	rc->deferred = true;
+}
+
+void handle_sign(struct request_ctx *rc, const struct route_match *m)
+{
+	struct pending *p;
+	struct error err = {0};
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	struct sign_body body = {0};
+	(void)m;
+
+	if (sign_body_parse(data, len, max_body(rc), &body, &err) != 0) {
+		respond_error(rc, &err);
+		if (len > 0)
+			secure_wipe(data, len); /* the body holds the one-time token */
+		return;
+	}
+	p = pending_new(rc, ROUTE_SIGN);
+	p->sign = body;
+	p->body = data;
+	p->body_len = len;
+	{
+		struct sign_request req = {
+		    .csr = p->sign.csr,
+		    .ott = p->sign.ott,
+		    .not_before = p->sign.not_before,
+		    .not_after = p->sign.not_after,
+		    .template_data = p->sign.template_data,
+		};
+		authority_sign_async(rc->a, &req, issued_done, p);
+	}
+	pending_returned(rc, p);
+}
+
+/* POST /renew: the mTLS peer, else a Bearer renew token, as step-ca's POST /renew. */
+void handle_renew(struct request_ctx *rc, const struct route_match *m)
+{
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(rc->req);
+	const char *auth = evhttp_find_header(headers, "Authorization");
+	struct renew_request req = {.peer_verified = true};
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	struct pending *p;
+	(void)m;
+
+	rc->renews_peer = peer != NULL; /* a Bearer token leaves the connection as it was */
+	p = pending_new(rc, ROUTE_RENEW);
+	pending_keep_peer(p, peer, chain);
+	if (peer == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+		p->bearer = xstrdup(auth + 7);
+	req.peer = p->peer;
+	req.peer_chain = p->peer_chain;
+	req.bearer_token = p->bearer;
+	authority_renew_async(rc->a, &req, issued_done, p);
+	pending_returned(rc, p);
+}
+
+/* POST /rekey: mTLS only, the new key from the CSR, as step-ca's POST /rekey. */
+void handle_rekey(struct request_ctx *rc, const struct route_match *m)
+{
+	struct renew_request req = {.peer_verified = true};
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	struct sign_body body = {0};
+	struct error err = {0};
+	struct pending *p;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	if (peer == NULL) {
+		err_public(&err, ERR_INVALID, "missing client certificate");
+		respond_error(rc, &err);
+		return;
+	}
+	rc->renews_peer = true;
+	if (rekey_body_parse(data, len, max_body(rc), &body, &err) != 0) {
+		respond_error(rc, &err);
+		return;
+	}
+	p = pending_new(rc, ROUTE_REKEY);
+	p->sign = body;
+	pending_keep_peer(p, peer, chain);
+	req.peer = p->peer;
+	req.peer_chain = p->peer_chain;
+	req.csr = p->sign.csr;
+	authority_renew_async(rc->a, &req, issued_done, p);
+	pending_returned(rc, p);
+}
+
+/* POST /revoke: by token or by the mTLS peer, as step-ca's POST /revoke. */
+void handle_revoke(struct request_ctx *rc, const struct route_match *m)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	struct revoke_body body = {0};
+	struct error err = {0};
+	struct pending *p;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	if (revoke_body_parse(data, len, max_body(rc), &body, &err) != 0) {
+		respond_error(rc, &err);
+		if (len > 0)
+			secure_wipe(data, len); /* the body may hold a token */
+		return;
+	}
+	p = pending_new(rc, ROUTE_REVOKE);
+	p->revoke = body;
+	p->body = data;
+	p->body_len = len;
+	pending_keep_peer(p, peer, NULL);
+	{
+		struct revoke_request req = {
+		    .serial = p->revoke.serial,
+		    .ott = p->revoke.ott,
+		    .peer = p->peer,
+		    .peer_verified = true,
+		    .reason_code = p->revoke.reason_code,
+		    .reason = p->revoke.reason,
+		    .passive = p->revoke.passive,
+		};
+		authority_revoke_async(rc->a, &req, revoked_done, p);
+	}
+	pending_returned(rc, p);
+}
+
+/* POST /v1/applications/certificates/renewals: Kyma's renewal with a CSR over mTLS. */
+void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	X509_REQ *csr = NULL;
+	struct error err = {0};
+	struct pending *p;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	if (peer == NULL) {
+		err_public(&err, ERR_UNAUTHORIZED, "Client certificate required.");
+		respond_kyma_error(rc, &err);
+		return;
+	}
+	if (kyma_body_parse(data, len, max_body(rc), &csr, &err) != 0) {
+		respond_kyma_error(rc, &err);
+		return;
+	}
+	p = pending_new(rc, ROUTE_KYMA_RENEWALS);
+	p->kyma_csr = csr;
+	pending_keep_peer(p, peer, NULL);
+	authority_kyma_renew_async(rc->a, p->peer, p->kyma_csr, issued_done, p);
+	pending_returned(rc, p);
+}

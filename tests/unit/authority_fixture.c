@@ -444,46 +444,60 @@ void afx_done(void)
 		fail_msg("%d check(s) failed", n);
 }
 
-/* want with "%s" replaced by serial; malloc'd (NULL stays NULL). */
-static char *expand(const char *want, const char *serial)
+/* want with "{serial}" and "{other}" replaced; malloc'd (NULL stays NULL). */
+static char *expand(const char *want, const char *serial, const char *other)
 {
-	const char *at = want != NULL ? strstr(want, "%s") : NULL;
+	const char *keys[] = {"{serial}", "{other}"}, *vals[] = {serial, other};
+	char *out;
 
 	if (want == NULL)
 		return NULL;
-	if (at == NULL)
-		return xstrdup(want);
-	return xasprintf("%.*s%s%s", (int)(at - want), want, serial != NULL ? serial : "", at + 2);
+	out = xstrdup(want);
+	for (size_t k = 0; k < 2; k++) {
+		char *at;
+		while ((at = strstr(out, keys[k])) != NULL) {
+			char *next =
+			    xasprintf("%.*s%s%s", (int)(at - out), out,
+				      vals[k] != NULL ? vals[k] : "(none)", at + strlen(keys[k]));
+			free(out);
+			out = next;
+		}
+	}
+	return out;
 }
 
-void afx_check(const char *row, int rc, const struct error *err, const struct afx_expect *want,
-	       const char *serial)
+bool afx_check(const char *row, int rc, const struct error *err, const struct afx_expect *want,
+	       const char *serial, const char *other)
 {
 	char wire[ERR_MSG_MAX + 200];
 	char *msg, *wire_want;
 	int status;
+	bool ok;
 
 	if (want->kind == ERR_NONE) {
 		if (rc != 0)
 			afx_fail("%s: expected success, got %s (%d) \"%s\"", row,
 				 err_kind_name(err->kind), err->kind, err->msg);
-		return;
+		return rc == 0;
 	}
 	if (rc != -1) {
 		afx_fail("%s: expected an error, got rc %d", row, rc);
-		return;
+		return false;
 	}
 	status = http_error_map(err, wire, sizeof(wire));
-	msg = expand(want->msg, serial);
-	wire_want = expand(want->wire, serial);
-	if (err->kind != want->kind || status != want->status || err->expose != want->expose ||
-	    strcmp(err->msg, msg) != 0 || strcmp(wire, wire_want) != 0)
+	msg = expand(want->msg, serial, other);
+	wire_want = expand(want->wire, serial, other);
+	ok = err->kind == want->kind && status == want->status && err->expose == want->expose &&
+	     strcmp(err->msg, msg) == 0 && (wire_want == NULL || strcmp(wire, wire_want) == 0);
+	if (!ok)
 		afx_fail("%s:\n  want %s/%d expose=%d \"%s\"\n       wire \"%s\"\n  got  %s/%d "
 			 "expose=%d \"%s\"\n       wire \"%s\"",
-			 row, err_kind_name(want->kind), want->status, want->expose, msg, wire_want,
-			 err_kind_name(err->kind), status, err->expose, err->msg, wire);
+			 row, err_kind_name(want->kind), want->status, want->expose, msg,
+			 wire_want != NULL ? wire_want : "(not checked)", err_kind_name(err->kind),
+			 status, err->expose, err->msg, wire);
 	free(msg);
 	free(wire_want);
+	return ok;
 }
 
 char *afx_ext_text(X509 *cert, int nid)
@@ -553,7 +567,10 @@ void afx_check_cert(struct afx *f, const char *row, X509 *leaf, EVP_PKEY *key,
 		afx_fail("%s: not issued by the intermediate", row);
 	if (!key_public_equal(X509_get0_pubkey(leaf), key))
 		afx_fail("%s: not the expected public key", row);
-	if (x509_get_provisioner_ext(leaf, &type, &prov, &cred, NULL) != 0) {
+	if (want->prov == NULL) {
+		if (x509_get_provisioner_ext(leaf, &type, &prov, &cred, NULL) != 1)
+			afx_fail("%s: a provisioner extension", row);
+	} else if (x509_get_provisioner_ext(leaf, &type, &prov, &cred, NULL) != 0) {
 		afx_fail("%s: no provisioner extension", row);
 	} else {
 		check_str(row, "provisioner", want->prov, prov);
@@ -568,6 +585,79 @@ void afx_check_cert(struct afx *f, const char *row, X509 *leaf, EVP_PKEY *key,
 	free(ku);
 	free(eku);
 	free(bc);
+}
+
+#define Y2020 INT64_C(1577836800)
+#define Y2099 INT64_C(4070908800)
+
+X509 *afx_peer(struct afx *f, enum afx_peer kind, EVP_PKEY **key)
+{
+	int64_t now = (int64_t)time(NULL) - 60;
+	struct afx_forge spec = {
+	    .cn = "foo.example.com",
+	    .not_before_ns = now * AFX_SEC,
+	    .not_after_ns = (now + 86460) * AFX_SEC,
+	    .prov = AFX_JWK,
+	};
+	struct error err = {0};
+	X509 *peer = NULL, *other = NULL;
+
+	*key = afx_key(kind == PEER_RSA	      ? AFX_RSA2048
+		       : kind == PEER_RSA1024 ? AFX_RSA1024
+					      : AFX_P256);
+	switch (kind) {
+	case PEER_ISSUED:
+	case PEER_RSA:
+		return afx_issue(f, AFX_JWK, spec.cn, NULL, *key);
+	case PEER_NORENEW:
+		return afx_issue(f, "norenew@test", spec.cn, NULL, *key);
+	case PEER_REVOKED:
+		peer = afx_issue(f, AFX_JWK, spec.cn, NULL, *key);
+		assert_int_equal(afx_revoke_mtls(f, peer, 4, &err), 0);
+		return peer;
+	case PEER_CHILD_OF_REVOKED:
+		other = afx_issue(f, AFX_JWK, spec.cn, NULL, *key);
+		assert_int_equal(afx_renew(f, other, NULL, &peer, &err), 0);
+		assert_int_equal(afx_revoke_mtls(f, other, 4, &err), 0);
+		X509_free(other);
+		return peer;
+	case PEER_SAME_KEY_COMPROMISED:
+		peer = afx_issue(f, AFX_JWK, spec.cn, NULL, *key);
+		other = afx_issue(f, AFX_JWK, "other.example.com", NULL, *key);
+		assert_int_equal(afx_revoke_mtls(f, other, 1, &err), 0);
+		X509_free(other);
+		return peer;
+	case PEER_EXPIRED:
+	case PEER_EXPIRED_ALLOWED:
+		spec.not_before_ns = Y2020 * AFX_SEC;
+		spec.not_after_ns = (Y2020 + 86400) * AFX_SEC;
+		spec.prov = kind == PEER_EXPIRED ? AFX_JWK : "expiry@test";
+		break;
+	case PEER_NOT_YET_VALID:
+		spec.not_before_ns = Y2099 * AFX_SEC;
+		spec.not_after_ns = (Y2099 + 86400) * AFX_SEC;
+		break;
+	case PEER_LEGACY:
+		spec.prov = NULL;
+		break;
+	case PEER_UNKNOWN_PROV:
+		spec.prov = "gone@test";
+		break;
+	case PEER_FOREIGN:
+		spec.foreign = true;
+		break;
+	case PEER_ORG:
+		spec.org = "Acme";
+		break;
+	case PEER_RSA1024:
+		break;
+	case PEER_NONE:
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return NULL;
+	}
+	spec.key = *key;
+	return afx_forge(f, &spec);
 }
 
 int afx_renew(struct afx *f, X509 *peer, EVP_PKEY *new_key, X509 **leaf, struct error *err)

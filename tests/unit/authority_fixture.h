@@ -107,9 +107,33 @@ X509 *afx_forge(struct afx *f, const struct afx_forge *spec);
 /* [leaf, intermediate] (references taken). */
 STACK_OF(X509) * afx_chain(struct afx *f, X509 *leaf);
 
+/* A certificate for foo.example.com in a given state (as a client would present it). */
+enum afx_peer {
+	PEER_ISSUED = 0,	   /* issued by jwk@test, P-256, 24h + backdate */
+	PEER_RSA,		   /* the same with an RSA 2048 key */
+	PEER_REVOKED,		   /* issued, then revoked (superseded) */
+	PEER_CHILD_OF_REVOKED,	   /* renewed from a certificate revoked afterwards */
+	PEER_SAME_KEY_COMPROMISED, /* another lineage with its key was revoked for keyCompromise */
+	PEER_NORENEW,		   /* issued by norenew@test (disableRenewal) */
+	PEER_EXPIRED,		   /* forged, jwk@test, 2020-01-01 to 2020-01-02 */
+	PEER_EXPIRED_ALLOWED,	   /* the same by expiry@test (allowRenewalAfterExpiry) */
+	PEER_NOT_YET_VALID,	   /* forged, jwk@test, 2099-01-01 to 2099-01-02 */
+	PEER_LEGACY,		   /* forged without provisioner extension, not in the store */
+	PEER_UNKNOWN_PROV,	   /* forged, its extension names gone@test */
+	PEER_FOREIGN,		   /* forged by another CA */
+	PEER_RSA1024,		   /* forged with an RSA 1024 key */
+	PEER_ORG,		   /* forged, jwk@test, subject O=Acme, CN=foo.example.com */
+	PEER_NONE,
+};
+/* Makes a certificate in that state; *key (owned) is its key. NULL for PEER_NONE. Forged
+ * certificates other than the expired and future ones are valid for 24h + 1m from a minute
+ * ago. */
+X509 *afx_peer(struct afx *f, enum afx_peer kind, EVP_PKEY **key);
+
 /* An expected outcome: kind ERR_NONE for success; else the error's kind, the status
- * http_error_map gives it, whether it is exposed, the exact message (a "%s" in it stands for
- * the row's serial) and the exact message on the wire (same substitution). */
+ * http_error_map gives it, whether it is exposed, the exact message and the exact message on
+ * the wire (NULL: not checked here); "{serial}" and "{other}" in them stand for the serials the
+ * row names. */
 struct afx_expect {
 	enum err_kind kind;
 	int status;
@@ -121,16 +145,16 @@ struct afx_expect {
  * test when any check failed since the last call. */
 void afx_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void afx_done(void);
-/* Checks rc/err against want (afx_fail naming row). */
-void afx_check(const char *row, int rc, const struct error *err, const struct afx_expect *want,
-	       const char *serial);
+/* Checks rc/err against want (afx_fail naming row); true when they agree. */
+bool afx_check(const char *row, int rc, const struct error *err, const struct afx_expect *want,
+	       const char *serial, const char *other);
 
 /* The fields of an issued certificate. */
 struct afx_cert {
 	const char *subject;   /* RFC 2253 */
 	const char *sans;      /* as OpenSSL prints subjectAltName */
 	int64_t validity_sec;  /* notAfter - notBefore; 0 = not checked here */
-	const char *prov;      /* provisioner extension name */
+	const char *prov;      /* provisioner extension name; NULL = no extension */
 	int prov_type;	       /* its type code */
 	const char *prov_cred; /* its credential id */
 	const char *key_usage; /* as OpenSSL prints keyUsage */

@@ -397,7 +397,7 @@ static void run_sign_row(struct afx *f, const struct sign_row *r, struct strv *s
 	t0 = (int64_t)time(NULL);
 	rc = authority_sign(f->a, &req, &out, &err);
 	t1 = (int64_t)time(NULL);
-	afx_check(r->name, rc, &err, &r->want, NULL);
+	afx_check(r->name, rc, &err, &r->want, NULL, NULL);
 	if (rc == 0) {
 		char *serial = cert_serial_decimal(out.leaf);
 		int64_t nb = cert_not_before_ns(out.leaf) / AFX_SEC;

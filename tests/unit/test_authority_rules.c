@@ -2,8 +2,8 @@
  * authority over a SQLite store: each row is one request with what is altered (token claims and
  * header, CSR, validity, template data) and the exact outcome (error kind, HTTP status, exposed
  * or not, message and the message on the wire, which the e2e tests assert too), or for a
- * success the exact certificate fields. Renewal, rekey, revocation and Kyma are in
- * test_authority_rules2.c. */
+ * success the exact certificate fields. Renewal, rekey and Kyma are in
+ * test_authority_renew.c, revocation in test_authority_revoke.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -14,9 +14,8 @@ check "offline certificate" "$STRIDE_BIN" ca certificate off.example.com "$WORK/
 	--offline --password-file "$WORK/password" --provisioner-password-file "$WORK/prov-password"
 check "offline certificate verifies" openssl verify -CAfile "$STRIDEPATH/certs/root_ca.crt" \
 	-untrusted "$WORK/off.crt" "$WORK/off.crt"
-db=$(jq -r .db.dataSource "$CFG")
 expect_eq "offline certificate is in the store" 1 \
-	"$(sqlite3 "$db" "select count(*) from x509_certs" )"
+	"$(db_sql "select count(*) from x509_certs" )"
 
 new_csr csr sign.example.com
 check "offline sign" "$STRIDE_BIN" ca sign "$WORK/csr.csr" "$WORK/csr.crt" --offline \
@@ -36,5 +35,5 @@ check "offline certificate while the server runs" "$STRIDE_BIN" ca certificate b
 	--provisioner-password-file "$WORK/prov-password"
 check "online certificate" "$STRIDE_BIN" ca certificate online.example.com "$WORK/on.crt" "$WORK/on.key" \
 	--provisioner-password-file "$WORK/prov-password"
-expect_eq "store has all four certificates" 4 "$(sqlite3 "$db" "select count(*) from x509_certs")"
+expect_eq "store has all four certificates" 4 "$(db_sql "select count(*) from x509_certs")"
 finish

@@ -142,16 +142,14 @@ pg_start() {
 	PG_URL=$(echo "$PG_URL" | tail -n 1)
 }
 
-# pg_stop: stops the cluster (cluster.sh stop, then SIGQUIT to any postmaster left by the PID
-# in its postmaster.pid) and deletes it.
+# pg_stop: stops the cluster (cluster.sh stop, by the PID it wrote; SIGQUIT to that PID if it
+# is still there) and deletes it.
 pg_stop() {
-	local f pid
+	local pid
 	[[ -n $PG_DIR ]] || return 0
-	timeout 60 "$PG_CLUSTER" stop "$PG_DIR/cluster" >/dev/null 2>&1
-	while read -r f; do
-		pid=$(head -n 1 "$f" 2>/dev/null)
-		[[ $pid =~ ^[0-9]+$ ]] && kill -QUIT "$pid" 2>/dev/null
-	done < <(find "$PG_DIR" -name postmaster.pid 2>/dev/null)
+	pid=$("$PG_CLUSTER" pid "$PG_DIR/cluster" 2>/dev/null)
+	timeout 70 "$PG_CLUSTER" stop "$PG_DIR/cluster" >/dev/null 2>&1
+	[[ $pid =~ ^[0-9]+$ ]] && kill -QUIT "$pid" 2>/dev/null
 	if ((FAILED == 0)) && [[ -z ${KEEP_WORK:-} ]]; then
 		rm -rf "$PG_DIR"
 	else
@@ -187,6 +185,15 @@ db_sql() {
 			psql "$(jq -r '.db.dataSource' "$f")" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"
 		;;
 	*) sqlite3 "$(jq -r '.db.dataSource' "$f")" "$1" ;;
+	esac
+}
+
+# db_int EXPR: EXPR as SQL that reads as an integer in db_sql's output (a PostgreSQL boolean
+# prints as t/f, SQLite's as 1/0).
+db_int() {
+	case $(jq -r '.db.type' "$STRIDEPATH/config/ca.json") in
+	postgresql | postgres) echo "($1)::int" ;;
+	*) echo "$1" ;;
 	esac
 }
 

@@ -101,7 +101,7 @@ expect_eq "revoke over mTLS" "200 " "$(post /revoke --cert b.crt --key b.key -d 
 expect_eq "b is refused afterwards" "401 $GENERIC_401" "$(post /renew --cert b.crt --key b.key)"
 stop_ca
 expect_eq "revocations in the store (c, its renewal, b)" 3 "$(db_sql 'select count(*) from revoked_x509_certs')"
-expect_eq "the mTLS revocation is marked" 1 "$(db_sql "select mtls from revoked_x509_certs where serial = '$B'")"
+expect_eq "the mTLS revocation is marked" 1 "$(db_sql "select $(db_int mtls) from revoked_x509_certs where serial = '$B'")"
 
 # --- expiry and provisioner claims --------------------------------------------------------
 if command -v faketime >/dev/null; then

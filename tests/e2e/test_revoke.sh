@@ -11,7 +11,7 @@ PPW=(--provisioner-password-file "$WORK/prov-password")
 revoke() { "$STRIDE_BIN" ca revoke "$@"; }
 hex_serial() { openssl x509 -noout -serial -in "$1" | cut -d= -f2; }
 dec_serial() { echo "ibase=16; $(hex_serial "$1")" | BC_LINE_LENGTH=0 bc; }
-revoked() { db_sql "select reason_code || '|' || coalesce(reason, '') || '|' || mtls from revoked_x509_certs where serial = '$1'"; }
+revoked() { db_sql "select reason_code || '|' || coalesce(reason, '') || '|' || $(db_int mtls) from revoked_x509_certs where serial = '$1'"; }
 lines() { tr '\n' '|' <"$WORK/last.err" | sed 's/|$//'; }
 
 # --- by serial, with a token made with the provisioner ------------------------------------------

@@ -28,7 +28,7 @@ expect_contains "offline/token message" "incompatible" "$(cat "$WORK/last.err")"
 check_fails "offline with a wrong CA password" "$STRIDE_BIN" ca certificate y.example.com "$WORK/y.crt" \
 	"$WORK/y.key" --offline --password-file "$WORK/prov-password" --provisioner-password-file "$WORK/prov-password"
 
-# Offline mode while the server runs on the same SQLite store.
+# Offline mode while the server runs on the same store.
 check "stride-ca starts" start_ca
 check "offline certificate while the server runs" "$STRIDE_BIN" ca certificate both.example.com \
 	"$WORK/both.crt" "$WORK/both.key" --offline --password-file "$WORK/password" \

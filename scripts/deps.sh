@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
 	libssl-dev libevent-dev libjansson-dev libjose-dev libsqlite3-dev
-	libcurl4-openssl-dev libcmocka-dev
-	openssl curl jq sqlite3 procps bc faketime bsdutils util-linux
+	libcurl4-openssl-dev libcmocka-dev libpq-dev
+	openssl curl jq sqlite3 postgresql procps bc faketime bsdutils util-linux
 )
 
 missing=()

@@ -1,7 +1,8 @@
 /* memory.c - the store used when ca.json has no "db": replay protection until restart.
  *
  * Like step-ca without a database: used token keys are remembered in memory, issued
- * certificates are not recorded (lookups find nothing) and revocation is not available.
+ * certificates are not recorded (lookups find nothing); revocation and records are not
+ * available.
  */
 #include "store/store.h"
 
@@ -77,15 +78,19 @@ static int mem_token_used(struct store *s, const char *key, bool *used, struct e
 	return 0;
 }
 
-/* Applies a transaction at once: only token keys are kept; certificates are not recorded and
- * revocation is not available. */
+#define NEEDS_DB "this needs a database: add \"db\" to ca.json"
+
+/* Applies a transaction at once: only token keys are kept; certificates are not recorded,
+ * revocation and records are not available. */
 static void mem_submit(struct store *s, struct store_txn *t)
 {
 	struct memory_store *m = (struct memory_store *)s;
 
 	t->rc = 0;
 	store_txn_clear_results(t);
-	if (t->has_revocation) {
+	if (t->n_records > 0) {
+		t->rc = err_set(&t->err, ERR_NOT_IMPLEMENTED, NEEDS_DB);
+	} else if (t->has_revocation) {
 		t->rc = err_set(&t->err, ERR_NOT_IMPLEMENTED,
 				"revocation is not available: no persistence layer configured");
 	} else if (t->token_key != NULL) {
@@ -119,6 +124,31 @@ static int mem_is_revoked(struct store *s, const char *serial, bool *revoked, st
 	return 0;
 }
 
+static int mem_record_get(struct store *s, const char *collection, const char *id, bool *found,
+			  struct store_record *out, struct error *err)
+{
+	(void)s;
+	(void)collection;
+	(void)id;
+	*found = false;
+	*out = (struct store_record){0};
+	return err_set(err, ERR_NOT_IMPLEMENTED, NEEDS_DB);
+}
+
+static int mem_record_list(struct store *s, const char *collection, const char *owner,
+			   const char *after_id, size_t limit, struct store_record **out, size_t *n,
+			   struct error *err)
+{
+	(void)s;
+	(void)collection;
+	(void)owner;
+	(void)after_id;
+	(void)limit;
+	*out = NULL;
+	*n = 0;
+	return err_set(err, ERR_NOT_IMPLEMENTED, NEEDS_DB);
+}
+
 static void mem_close(struct store *s)
 {
 	struct memory_store *m = (struct memory_store *)s;
@@ -137,6 +167,8 @@ static const struct store_ops memory_ops = {
     .submit = mem_submit,
     .get_cert_provisioner = mem_get_cert_provisioner,
     .is_revoked = mem_is_revoked,
+    .record_get = mem_record_get,
+    .record_list = mem_record_list,
     .close = mem_close,
 };
 

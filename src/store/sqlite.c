@@ -9,97 +9,16 @@
  * statement is prepared once at open.
  *
  * Times are stored as int64 nanoseconds since the Unix epoch, like everywhere in stride.
+ * The file, connections and migrations are in sqlite_schema.c, records in sqlite_records.c.
  */
-#include "store/sqlite.h"
-
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sqlite3.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/duration.h"
-#include "base/file.h"
 #include "base/str.h"
-
-#define SQLITE_BUSY_TIMEOUT_MS 10000
-#define SQLITE_DIR_FILE	       "stride.db"
-
-/* Schema migrations: entry v upgrades a database at version v-1 to version v. */
-static const char *const migrations[STORE_SQLITE_SCHEMA_VERSION + 1] = {
-    NULL,
-    /* 1: the tables of files.md §2.3 that stride uses. */
-    "CREATE TABLE IF NOT EXISTS x509_certs ("
-    " serial TEXT PRIMARY KEY NOT NULL,"
-    " der BLOB NOT NULL,"
-    " not_after INTEGER NOT NULL,"
-    " prov_id TEXT,"
-    " prov_name TEXT,"
-    " prov_type TEXT,"
-    " created_at INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS used_ott ("
-    " key TEXT PRIMARY KEY NOT NULL,"
-    " token TEXT,"
-    " created_at INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS revoked_x509_certs ("
-    " serial TEXT PRIMARY KEY NOT NULL,"
-    " prov_id TEXT,"
-    " reason_code INTEGER NOT NULL,"
-    " reason TEXT,"
-    " revoked_at INTEGER NOT NULL,"
-    " expires_at INTEGER NOT NULL,"
-    " token_id TEXT,"
-    " mtls INTEGER NOT NULL);",
-    /* 2: the certificate a renewal came from, so revoking one revokes its renewals. */
-    "ALTER TABLE x509_certs ADD COLUMN parent_serial TEXT;"
-    "CREATE INDEX IF NOT EXISTS x509_certs_parent ON x509_certs (parent_serial);",
-    /* 3: keys revoked for key compromise, and each certificate's key to find them by. Rows of
-     * earlier versions keep a NULL key_id: they are found by lineage only. */
-    "ALTER TABLE x509_certs ADD COLUMN key_id TEXT;"
-    "CREATE INDEX IF NOT EXISTS x509_certs_key ON x509_certs (key_id) WHERE key_id IS NOT NULL;"
-    "CREATE TABLE IF NOT EXISTS blocked_keys ("
-    " key_id TEXT PRIMARY KEY NOT NULL,"
-    " serial TEXT NOT NULL,"
-    " reason_code INTEGER NOT NULL,"
-    " blocked_at INTEGER NOT NULL);",
-};
-
-/* Statements of the write connection (used by the committer thread only). */
-enum wstmt_id {
-	W_BEGIN,
-	W_COMMIT,
-	W_ROLLBACK,
-	W_SAVEPOINT,
-	W_RELEASE,
-	W_ROLLBACK_TO,
-	W_USE_TOKEN,
-	W_PUT_CERT,
-	W_REVOKE,
-	W_REVOKE_DESCENDANTS,
-	W_PARENT_REVOKED,
-	W_KEY_BLOCKED,
-	W_BLOCK_KEY,
-	W_REVOKE_BY_KEY,
-	W_COUNT,
-};
-
-/* Statements of the read connection (request threads, under rlock). */
-enum rstmt_id {
-	R_TOKEN_USED,
-	R_GET_CERT_PROV,
-	R_IS_REVOKED,
-	R_COUNT,
-};
-
-struct stmt_def {
-	const char *name; /* for error messages */
-	const char *sql;
-};
+#include "store/sqlite_int.h"
 
 static const struct stmt_def wstmts[W_COUNT] = {
     [W_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
@@ -156,35 +75,6 @@ static const struct stmt_def rstmts[R_COUNT] = {
     [R_IS_REVOKED] = {"check revocation", "SELECT 1 FROM revoked_x509_certs WHERE serial = ?1"},
 };
 
-/* Writes go through a queue to one committer thread, which commits everything queued as one
- * transaction (group commit): concurrent requests share one fsync instead of waiting for one
- * each. Reads use their own connection, so they never wait behind an fsync. */
-struct sqlite_store {
-	struct store base; /* first: the vtable */
-	char *file;
-	sqlite3 *wdb; /* the committer thread's */
-	sqlite3_stmt *w[W_COUNT];
-	pthread_mutex_t rlock; /* guards rdb and its statements */
-	sqlite3 *rdb;
-	sqlite3_stmt *r[R_COUNT];
-	pthread_mutex_t qlock; /* guards the queue */
-	pthread_cond_t qcond;
-	struct store_txn *head, *tail;
-	bool stopping;
-	bool committer_started;
-	pthread_t committer;
-	bool locks_ready;
-};
-
-static int db_error(struct sqlite_store *s, sqlite3 *db, struct error *err, const char *what,
-		    int rc)
-{
-	enum err_kind kind = (rc & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT : ERR_IO;
-
-	return err_set(err, kind, "database %s: %s: %s", s->file, what,
-		       db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-}
-
 /* Steps a bound write statement to its end; *changes gets the rows it changed. */
 static int wstep(struct sqlite_store *s, enum wstmt_id id, int *changes, struct error *err)
 {
@@ -195,7 +85,7 @@ static int wstep(struct sqlite_store *s, enum wstmt_id id, int *changes, struct 
 		*changes = sqlite3_changes(s->wdb);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : db_error(s, s->wdb, err, wstmts[id].name, rc);
+	return rc == SQLITE_DONE ? 0 : sq_db_error(s, s->wdb, err, wstmts[id].name, rc);
 }
 
 static int bind_token(sqlite3_stmt *st, const struct store_txn *t, int64_t now)
@@ -269,7 +159,7 @@ static int bound_step(struct sqlite_store *s, enum wstmt_id id, int ok, int *cha
 {
 	if (ok != SQLITE_OK) {
 		sqlite3_clear_bindings(s->w[id]);
-		return db_error(s, s->wdb, err, wstmts[id].name, ok);
+		return sq_db_error(s, s->wdb, err, wstmts[id].name, ok);
 	}
 	return wstep(s, id, changes, err);
 }
@@ -293,7 +183,7 @@ static int wexists(struct sqlite_store *s, enum wstmt_id id, const char *key, bo
 	sqlite3_clear_bindings(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE
 		   ? 0
-		   : db_error(s, s->wdb, err, wstmts[id].name, rc);
+		   : sq_db_error(s, s->wdb, err, wstmts[id].name, rc);
 }
 
 /* Whether the new certificate of t may be stored now (struct store_txn): sets parent_revoked,
@@ -361,11 +251,11 @@ static int apply_changes(struct sqlite_store *s, struct store_txn *t, int64_t no
 	}
 	if (t->has_revocation && apply_revocation(s, t) != 0)
 		return -1;
-	return 0;
+	return t->n_records > 0 ? sq_apply_records(s, t, now) : 0;
 }
 
-/* One transaction of a batch, inside a savepoint so that its failure (or a reused token)
- * undoes only its own changes. */
+/* One transaction of a batch, inside a savepoint so that its failure (or a reused token, or a
+ * record conflict) undoes only its own changes. */
 static void apply_txn(struct sqlite_store *s, struct store_txn *t, int64_t now)
 {
 	t->rc = 0;
@@ -377,11 +267,18 @@ static void apply_txn(struct sqlite_store *s, struct store_txn *t, int64_t now)
 	}
 	if (apply_changes(s, t, now) != 0)
 		t->rc = -1;
-	if (t->rc != 0 || t->token_reused) {
+	if (t->rc != 0 || t->token_reused || t->record_conflict) {
 		struct error ignored = {0};
-		bool reused = t->token_reused;
+		bool reused = t->token_reused, conflict = t->record_conflict;
+		size_t at = 0;
+
+		while (conflict && !t->records[at].conflict)
+			at++;
 		store_txn_clear_results(t);
 		t->token_reused = reused;
+		t->record_conflict = conflict;
+		if (conflict)
+			t->records[at].conflict = true;
 		(void)wstep(s, W_ROLLBACK_TO, NULL, &ignored);
 	}
 	if (wstep(s, W_RELEASE, NULL, t->rc == 0 ? &t->err : NULL) != 0)
@@ -470,7 +367,7 @@ static int sqlite_read(struct sqlite_store *s, enum rstmt_id id, const char *key
 		if (copy_row != NULL)
 			copy_row(st, arg);
 	} else if (rc != SQLITE_DONE) {
-		db_error(s, s->rdb, err, rstmts[id].name, rc);
+		sq_db_error(s, s->rdb, err, rstmts[id].name, rc);
 		goto out;
 	}
 	ret = 0;
@@ -552,7 +449,9 @@ static void sq_close(struct store *st)
 		pthread_join(s->committer, NULL);
 	}
 	finalize_all(s->w, W_COUNT);
+	finalize_all(s->rw, RW_COUNT);
 	finalize_all(s->r, R_COUNT);
+	finalize_all(s->rr, RR_COUNT);
 	if (s->wdb != NULL)
 		sqlite3_close_v2(s->wdb);
 	if (s->rdb != NULL)
@@ -571,167 +470,10 @@ static const struct store_ops sqlite_ops = {
     .submit = sq_submit,
     .get_cert_provisioner = sq_get_cert_provisioner,
     .is_revoked = sq_is_revoked,
+    .record_get = sq_record_get,
+    .record_list = sq_record_list,
     .close = sq_close,
 };
-
-/* Runs SQL that returns no rows of interest. */
-static int exec_sql(struct sqlite_store *s, const char *sql, const char *what, struct error *err)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(s->wdb, sql, NULL, NULL, &msg);
-
-	if (rc != SQLITE_OK) {
-		err_set(err, ERR_IO, "database %s: %s: %s", s->file, what,
-			msg != NULL ? msg : sqlite3_errstr(rc));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-/* Runs a PRAGMA that returns one value and copies it as text (NULL when no row). */
-static int pragma_text(struct sqlite_store *s, const char *sql, char *out, size_t n,
-		       struct error *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->wdb, sql, -1, &st, NULL);
-
-	out[0] = '\0';
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *v = sqlite3_column_text(st, 0);
-		snprintf(out, n, "%s", v != NULL ? (const char *)v : "");
-		rc = SQLITE_DONE;
-	}
-	if (rc != SQLITE_DONE)
-		err_set(err, ERR_IO, "database %s: %s: %s", s->file, sql, sqlite3_errmsg(s->wdb));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int user_version(struct sqlite_store *s, long long *v, struct error *err)
-{
-	char text[32];
-
-	if (pragma_text(s, "PRAGMA user_version", text, sizeof(text), err) != 0)
-		return -1;
-	*v = strtoll(text, NULL, 10);
-	return 0;
-}
-
-/* Brings the schema to STORE_SQLITE_SCHEMA_VERSION inside one write transaction. */
-static int migrate(struct sqlite_store *s, struct error *err)
-{
-	long long v;
-	char sql[64];
-
-	if (user_version(s, &v, err) != 0)
-		return -1;
-	if (v == STORE_SQLITE_SCHEMA_VERSION)
-		return 0;
-	if (exec_sql(s, "BEGIN IMMEDIATE", "begin schema migration", err) != 0)
-		return -1;
-	if (user_version(s, &v, err) != 0) /* another process may have migrated meanwhile */
-		goto fail;
-	if (v < 0 || v > STORE_SQLITE_SCHEMA_VERSION) {
-		err_set(err, ERR_INVALID,
-			"database %s: schema version %lld is not supported by this version of "
-			"stride (newest known: %d)",
-			s->file, v, STORE_SQLITE_SCHEMA_VERSION);
-		goto fail;
-	}
-	for (long long i = v + 1; i <= STORE_SQLITE_SCHEMA_VERSION; i++)
-		if (exec_sql(s, migrations[i], "schema migration", err) != 0)
-			goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SQLITE_SCHEMA_VERSION);
-	if (exec_sql(s, sql, "schema migration", err) != 0 ||
-	    exec_sql(s, "COMMIT", "commit schema migration", err) != 0)
-		goto fail;
-	return 0;
-fail:
-	sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-static int configure(struct sqlite_store *s, struct error *err)
-{
-	char mode[32];
-
-	if (pragma_text(s, "PRAGMA journal_mode = WAL", mode, sizeof(mode), err) != 0)
-		return -1;
-	if (!str_eq_nocase(mode, "wal"))
-		return err_set(err, ERR_IO,
-			       "database %s: cannot enable WAL journal mode (got '%s')", s->file,
-			       mode);
-	if (exec_sql(s, "PRAGMA synchronous = FULL", "set synchronous mode", err) != 0 ||
-	    exec_sql(s, "PRAGMA foreign_keys = ON", "enable foreign keys", err) != 0)
-		return -1;
-	return 0;
-}
-
-/* Decides the database file for data_source and makes sure it exists with mode 0600. */
-static int prepare_file(const char *data_source, char **file, struct error *err)
-{
-	struct stat st;
-	char *dir = NULL, *slash;
-	int fd, rc = -1;
-
-	*file = NULL;
-	if (stat(data_source, &st) == 0 && S_ISDIR(st.st_mode)) {
-		*file = path_join(data_source, SQLITE_DIR_FILE);
-	} else {
-		*file = xstrdup(data_source);
-		dir = xstrdup(data_source);
-		slash = strrchr(dir, '/');
-		if (slash != NULL && slash != dir) {
-			*slash = '\0';
-			if (file_mkdir_p(dir, 0700, err) != 0)
-				goto out;
-		}
-	}
-	fd = open(*file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "open database %s: %s",
-			*file, strerror(errno));
-		goto out;
-	}
-	close(fd);
-	rc = 0;
-out:
-	free(dir);
-	if (rc != 0) {
-		free(*file);
-		*file = NULL;
-	}
-	return rc;
-}
-
-/* Opens one connection to the file. NOMUTEX: our own locks serialise every use of it. */
-static int open_connection(struct sqlite_store *s, sqlite3 **db, struct error *err)
-{
-	int rc = sqlite3_open_v2(s->file, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-
-	if (rc != SQLITE_OK)
-		return err_set(err, ERR_IO, "open database %s: %s", s->file,
-			       *db != NULL ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
-	sqlite3_extended_result_codes(*db, 1);
-	if (sqlite3_busy_timeout(*db, SQLITE_BUSY_TIMEOUT_MS) != SQLITE_OK)
-		return err_set(err, ERR_IO, "database %s: busy timeout: %s", s->file,
-			       sqlite3_errmsg(*db));
-	return 0;
-}
-
-static int prepare_all(struct sqlite_store *s, sqlite3 *db, const struct stmt_def *defs, int n,
-		       sqlite3_stmt **out, struct error *err)
-{
-	for (int i = 0; i < n; i++)
-		if (sqlite3_prepare_v3(db, defs[i].sql, -1, SQLITE_PREPARE_PERSISTENT, &out[i],
-				       NULL) != SQLITE_OK)
-			return err_set(err, ERR_IO, "database %s: prepare %s: %s", s->file,
-				       defs[i].name, sqlite3_errmsg(db));
-	return 0;
-}
 
 static int init_locks(struct sqlite_store *s, struct error *err)
 {
@@ -780,11 +522,13 @@ int store_sqlite_open(const char *path, struct store **out, struct error *err)
 			       "db.dataSource cannot be empty for database type 'sqlite'");
 	s = xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
-	if (init_locks(s, err) != 0 || prepare_file(path, &s->file, err) != 0 ||
-	    open_connection(s, &s->wdb, err) != 0 || configure(s, err) != 0 ||
-	    migrate(s, err) != 0 || prepare_all(s, s->wdb, wstmts, W_COUNT, s->w, err) != 0 ||
-	    open_connection(s, &s->rdb, err) != 0 ||
-	    prepare_all(s, s->rdb, rstmts, R_COUNT, s->r, err) != 0)
+	if (init_locks(s, err) != 0 || sq_prepare_file(path, &s->file, err) != 0 ||
+	    sq_open_connection(s, &s->wdb, err) != 0 || sq_configure_and_migrate(s, err) != 0 ||
+	    sq_prepare_all(s, s->wdb, wstmts, W_COUNT, s->w, err) != 0 ||
+	    sq_prepare_all(s, s->wdb, sq_record_wstmts, RW_COUNT, s->rw, err) != 0 ||
+	    sq_open_connection(s, &s->rdb, err) != 0 ||
+	    sq_prepare_all(s, s->rdb, rstmts, R_COUNT, s->r, err) != 0 ||
+	    sq_prepare_all(s, s->rdb, sq_record_rstmts, RR_COUNT, s->rr, err) != 0)
 		goto out;
 	if (start_committer(s, err) != 0)
 		goto out;

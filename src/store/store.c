@@ -8,6 +8,7 @@
 
 #include "base/password.h"
 #include "base/str.h"
+#include "store/postgres.h"
 #include "store/sqlite.h"
 
 /* Whether s can stand inside a JSON string as it is. */
@@ -29,11 +30,15 @@ int store_open(const struct store_config *cfg, struct store **out, struct error 
 	*out = NULL;
 	if (type != NULL && strcmp(type, "sqlite") == 0)
 		return store_sqlite_open(data_source, out, err);
+	if (type != NULL && (strcmp(type, "postgresql") == 0 || strcmp(type, "postgres") == 0))
+		return store_pg_open(cfg, out, err);
 	/* A ca.json written by step names step's databases (badgerv2, bbolt, mysql): say exactly
-	 * what to write instead. A directory as dataSource holds the file stride.db. */
+	 * what to write instead. A directory as dataSource holds the file stride.db. Only the
+	 * SQLite form is shown: a PostgreSQL URL would need a server to point at. */
 	return err_set(
 	    err, ERR_INVALID,
-	    "unsupported database type '%s': supported types are sqlite; in ca.json "
+	    "unsupported database type '%s': supported types are sqlite and postgresql; in "
+	    "ca.json "
 	    "use \"db\": {\"type\": \"sqlite\", \"dataSource\": \"%s\"} (an existing "
 	    "directory holds the database file stride.db; the data of step's database is not "
 	    "carried over)",
@@ -92,6 +97,66 @@ void store_txn_revoke(struct store_txn *t, const struct revocation *rev)
 	t->has_revocation = true;
 }
 
+void store_txn_record(struct store_txn *t, enum store_record_op op, const struct store_record *rec)
+{
+	struct store_record_change *c;
+	uint8_t *value = xmalloc(rec->value_len > 0 ? rec->value_len : 1);
+
+	if (rec->value_len > 0)
+		memcpy(value, rec->value, rec->value_len);
+	t->records = xrealloc(t->records, (t->n_records + 1) * sizeof(*t->records));
+	c = &t->records[t->n_records++];
+	*c = (struct store_record_change){
+	    .op = op,
+	    .rec =
+		{
+		    .collection = dup_or_null(rec->collection),
+		    .id = dup_or_null(rec->id),
+		    .owner = dup_or_null(rec->owner),
+		    .value = value,
+		    .value_len = rec->value_len,
+		    .expires_at_ns = rec->expires_at_ns,
+		    .version = rec->version,
+		},
+	};
+}
+
+void store_record_free(struct store_record *r)
+{
+	if (r == NULL)
+		return;
+	free((char *)r->collection);
+	free((char *)r->id);
+	free((char *)r->owner);
+	free((uint8_t *)r->value);
+	*r = (struct store_record){0};
+}
+
+void store_records_free(struct store_record *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_record_free(&v[i]);
+	free(v);
+}
+
+int store_record_check(const char *collection, const char *id, struct error *err)
+{
+	size_t n = collection != NULL ? strlen(collection) : 0;
+
+	if (n == 0 || n > STORE_COLLECTION_MAX ||
+	    strspn(collection, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+		return err_set(err, ERR_INVALID,
+			       "store: a record collection is 1 to %d of a-z, 0-9 and _",
+			       STORE_COLLECTION_MAX);
+	n = id != NULL ? strlen(id) : 0;
+	if (n == 0 || n > STORE_RECORD_ID_MAX)
+		return err_set(err, ERR_INVALID, "store: a record id is 1 to %d bytes",
+			       STORE_RECORD_ID_MAX);
+	return 0;
+}
+
 void store_txn_clear_results(struct store_txn *t)
 {
 	t->token_reused = false;
@@ -99,6 +164,9 @@ void store_txn_clear_results(struct store_txn *t)
 	t->parent_revoked = false;
 	t->key_blocked = false;
 	t->auth_key_blocked = false;
+	t->record_conflict = false;
+	for (size_t i = 0; i < t->n_records; i++)
+		t->records[i].conflict = false;
 }
 
 void store_txn_free(struct store_txn *t)
@@ -122,6 +190,9 @@ void store_txn_free(struct store_txn *t)
 	free((char *)t->rev.reason);
 	free((char *)t->rev.token_id);
 	free((char *)t->rev.key_id);
+	for (size_t i = 0; i < t->n_records; i++)
+		store_record_free(&t->records[i].rec);
+	free(t->records);
 	free(t);
 }
 

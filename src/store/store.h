@@ -49,11 +49,17 @@ struct store_record {
 	int64_t version;       /* as read: 1 on insert, +1 on every update */
 };
 
+#define STORE_COLLECTION_MAX 64	 /* bytes of a collection name */
+#define STORE_RECORD_ID_MAX  256 /* bytes of a record id */
+
+/* Record changes. "Live": stored and not expired (expires_at_ns 0 or after the commit's time). */
 enum store_record_op {
-	STORE_REC_INSERT, /* conflict when the id exists (and has not expired) */
-	STORE_REC_UPDATE, /* compare-and-swap: conflict unless the stored version == .version */
-	STORE_REC_PUT,	  /* insert or replace, whatever is there */
-	STORE_REC_DELETE, /* conflict when absent */
+	STORE_REC_INSERT, /* conflict when a live record has the id; an expired one is replaced
+			   * (version 1) */
+	STORE_REC_UPDATE, /* compare-and-swap: conflict unless a live record has version ==
+			   * .version; then version + 1 */
+	STORE_REC_PUT,	  /* insert (version 1) or replace (version + 1), whatever is there */
+	STORE_REC_DELETE, /* conflict when absent (an expired record is deleted) */
 	STORE_REC_TAKE,	  /* delete; conflict when absent or expired (one-time values: nonces) */
 };
 
@@ -129,8 +135,11 @@ struct store_txn {
 	bool parent_revoked;   /* its parent is revoked */
 	bool key_blocked;      /* its key is blocked */
 	bool auth_key_blocked; /* auth_key_id is blocked */
-	/* A record change had a conflict (its .conflict says which): nothing of the transaction
-	 * was applied, not even the token use. */
+	/* A record change had a conflict (its .conflict says which; the changes after it were
+	 * not tried): nothing of the transaction was applied, not even the token use. Record
+	 * changes apply after the certificate and the revocation, and not when the certificate
+	 * was refused. An invalid collection or id (store_record_check) fails the transaction:
+	 * rc -1, ERR_INVALID. */
 	bool record_conflict;
 
 	/* Called exactly once, from the committing thread (any thread): the transaction is
@@ -151,11 +160,14 @@ struct store_ops {
 				    char **prov_name, char **prov_type, struct error *err);
 	/* Whether a serial is revoked. */
 	int (*is_revoked)(struct store *s, const char *serial, bool *revoked, struct error *err);
-	/* Reads one record: *found, and *out filled (store_record_free) when found. */
+	/* Reads one live record: *found, and *out filled (store_record_free) when found, zeroed
+	 * otherwise. An
+	 * invalid collection or id: -1, ERR_INVALID (so for record_list). */
 	int (*record_get)(struct store *s, const char *collection, const char *id, bool *found,
 			  struct store_record *out, struct error *err);
-	/* Lists the records of a collection with this owner (NULL: all), in id order, ids after
-	 * after_id (NULL: from the start), at most limit: *out (store_records_free) and *n. */
+	/* Lists the live records of a collection with this owner (NULL: all), in id order (bytes
+	 * compared as unsigned), ids after after_id (NULL: from the start), at most limit: *out
+	 * (store_records_free; NULL when *n is 0) and *n. */
 	int (*record_list)(struct store *s, const char *collection, const char *owner,
 			   const char *after_id, size_t limit, struct store_record **out, size_t *n,
 			   struct error *err);
@@ -191,6 +203,9 @@ void store_txn_put_cert(struct store_txn *t, const struct cert_record *rec,
 void store_txn_revoke(struct store_txn *t, const struct revocation *rev);
 /* Adds a record change to t (deep copy of rec). */
 void store_txn_record(struct store_txn *t, enum store_record_op op, const struct store_record *rec);
+/* For a back end: whether collection is [a-z0-9_]{1,64} and id 1..256 bytes; else -1 with
+ * ERR_INVALID. */
+int store_record_check(const char *collection, const char *id, struct error *err);
 /* Resets the result flags of t (token_reused ... record_conflict, each change's conflict), for
  * a back end. */
 void store_txn_clear_results(struct store_txn *t);

@@ -16,7 +16,7 @@ FP=$(cat "$TREE/root_fingerprint.txt")
 check_fails "step's badgerv2 database is refused" "$STRIDE_CA_BIN" --password-file "$WORK/password" \
 	"$TREE/config/ca.json"
 expect_contains "the error says what to write instead" \
-	"unsupported database type 'badgerv2': supported types are sqlite; in ca.json use \"db\": {\"type\": \"sqlite\", \"dataSource\": \"$TREE/db\"} (an existing directory holds the database file stride.db; the data of step's database is not carried over)" \
+	"unsupported database type 'badgerv2': supported types are sqlite and postgresql; in ca.json use \"db\": {\"type\": \"sqlite\", \"dataSource\": \"$TREE/db\"} (an existing directory holds the database file stride.db; the data of step's database is not carried over)" \
 	"$(cat "$WORK/last.err")"
 
 # Exactly what the message says: step's db directory (made by step-ca's first start) now holds

@@ -194,7 +194,7 @@ static void test_sqlite_operations(void **state)
 	store_close(s);
 
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	free(v);
 	v = query_text(file, "PRAGMA journal_mode");
 	assert_string_equal(v, "wal");
@@ -426,7 +426,7 @@ static void test_sqlite_upgrade_from_v2(void **state)
 	assert_true(revoked(s, "2"));
 	store_close(s);
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "3");
+	assert_string_equal(v, "4");
 	free(v);
 	v = query_text(file, "SELECT count(*) || ' ' || count(key_id) FROM x509_certs");
 	assert_string_equal(v, "2 0");
@@ -518,8 +518,8 @@ static void test_unsupported_type_quoting(void **state)
 
 static void test_unsupported_types(void **state)
 {
-	static const char *const types[] = {"badgerv2", "badger",     "badgerv1", "bbolt",
-					    "mysql",	"postgresql", "SQLite",	  ""};
+	static const char *const types[] = {"badgerv2", "badger", "badgerv1",	"bbolt",
+					    "mysql",	"SQLite", "PostgreSQL", ""};
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
@@ -536,7 +536,8 @@ static void test_unsupported_types(void **state)
 		assert_int_equal(err.kind, ERR_INVALID);
 		snprintf(
 		    want, sizeof(want),
-		    "unsupported database type '%s': supported types are sqlite; in ca.json use "
+		    "unsupported database type '%s': supported types are sqlite and postgresql; in "
+		    "ca.json use "
 		    "\"db\": {\"type\": \"sqlite\", \"dataSource\": \"/nonexistent/db\"} (an "
 		    "existing directory holds the database file stride.db; the data of step's "
 		    "database is not carried over)",

@@ -7,14 +7,13 @@
 #   - no token was accepted twice, no serial repeats;
 #   - no renewal was accepted that started after a revocation of its lineage was answered,
 #     and every stored renewal of a revoked certificate is revoked;
-#   - every answer was one of the expected statuses, every 503 step's JSON with
-#     "database unavailable";
+#   - every answer was one of the expected statuses, every 503 step's JSON for it;
 #   - all three instances serve again without a restart.
 # Then, on a quiet CA: a token used at one instance is refused at the others ("token already
 # used" in their logs); a revocation at one instance is in force at the others at once; with
-# PostgreSQL down each instance answers 503 "database unavailable" and serves again once it is
-# back, without a restart; a fourth instance starts on the database made read-only: /health,
-# /roots and /provisioners work, /sign answers 503.
+# PostgreSQL down each instance answers 503 (logged as "database unavailable") and serves again
+# once it is back, without a restart; an instance starts on the database made read-only:
+# /health, /roots and /provisioners work, /sign answers 503.
 STRIDE_TEST_DB=postgresql
 source "$(dirname "$0")/lib.sh"
 
@@ -24,7 +23,10 @@ KILL_AT=8          # SIGKILL instance 1 this many seconds into the load ...
 KILL_DOWN=2        # ... and restart it this many seconds later
 PG_RESTART_AT=18   # restart PostgreSQL this many seconds into the load
 GENERIC_401="The request lacked necessary authorization to be completed. Please see the certificate authority logs for more info."
-UNAVAILABLE='{"status":503,"message":"database unavailable"}'
+# What a request that needs the database answers while it is down or read-only: step's generic
+# text for a 503; the reason is in the request log.
+UNAVAILABLE='{"status":503,"message":"The certificate authority received an unexpected HTTP status code - '"'503'"'. Please see the certificate authority logs for more info."}'
+UNAVAILABLE_LOG='"status":"503",.*"error":"unavailable: database unavailable"'
 REPLAY_LOG='token already used"' # the end of the error field of the request log
 export LC_ALL=C
 
@@ -277,9 +279,12 @@ done
 check "PostgreSQL stops" timeout 60 "$PG_CLUSTER" stop "$PG_DIR/cluster"
 for i in 0 1 2; do
 	new_token "down-$i"
+	logged=$(grep -c "$UNAVAILABLE_LOG" "$WORK/ca-$i.log")
 	sign "down-$i" "$i"
 	expect_eq "instance $i with PostgreSQL down: /sign" "503 $UNAVAILABLE" \
 		"$CODE $(cat "$WORK/r/down-$i.$i.json")"
+	expect_eq "instance $i logs it as 'database unavailable'" $((logged + 1)) \
+		"$(grep -c "$UNAVAILABLE_LOG" "$WORK/ca-$i.log")"
 	expect_eq "instance $i with PostgreSQL down: /health" '{"status":"ok"}' \
 		"$(timeout 20 curl -s --max-time 15 --cacert "$ROOT" "${URLS[i]}/health")"
 done
@@ -346,13 +351,16 @@ curl_ro() { # PATH: "<status> <body>" from instance 0
 }
 expect_eq "read-only: /health" "200 {\"status\":\"ok\"}" "$(curl_ro /health)"
 ro=$(curl_ro /roots)
-expect_eq "read-only: /roots" "200 $(openssl x509 -in "$ROOT" -outform DER | base64 -w0)" \
+expect_eq "read-only: /roots (201 as step answers it)" "201 $(openssl x509 -in "$ROOT" -outform DER | base64 -w0)" \
 	"${ro%% *} $(echo "${ro#* }" | jq -r '.crts[0]' | sed '/-----/d' | tr -d '\n')"
 ro=$(curl_ro /provisioners)
 expect_eq "read-only: /provisioners" "200 $PROVISIONER" \
 	"${ro%% *} $(echo "${ro#* }" | jq -r '.provisioners[0].name')"
 new_token ro
+logged=$(grep -c "$UNAVAILABLE_LOG" "$WORK/ca-0.log")
 sign ro 0
 expect_eq "read-only: /sign" "503 $UNAVAILABLE" "$CODE $(cat "$WORK/r/ro.0.json")"
+expect_eq "read-only: logged as 'database unavailable'" $((logged + 1)) \
+	"$(grep -c "$UNAVAILABLE_LOG" "$WORK/ca-0.log")"
 stop_instance 0
 finish

@@ -142,14 +142,16 @@ pg_start() {
 	PG_URL=$(echo "$PG_URL" | tail -n 1)
 }
 
-# pg_stop: stops the cluster (cluster.sh stop, by the PID it wrote; SIGQUIT to that PID if it
-# is still there) and deletes it.
+# pg_stop: stops the cluster (cluster.sh stop, by the PID it wrote; if that fails, SIGQUIT to
+# that PID: immediate shutdown) and deletes it.
 pg_stop() {
 	local pid
 	[[ -n $PG_DIR ]] || return 0
 	pid=$("$PG_CLUSTER" pid "$PG_DIR/cluster" 2>/dev/null)
-	timeout 70 "$PG_CLUSTER" stop "$PG_DIR/cluster" >/dev/null 2>&1
-	[[ $pid =~ ^[0-9]+$ ]] && kill -QUIT "$pid" 2>/dev/null
+	if ! timeout 70 "$PG_CLUSTER" stop "$PG_DIR/cluster" >/dev/null 2>&1 &&
+		[[ $pid =~ ^[0-9]+$ ]]; then
+		kill -QUIT "$pid" 2>/dev/null
+	fi
 	if ((FAILED == 0)) && [[ -z ${KEEP_WORK:-} ]]; then
 		rm -rf "$PG_DIR"
 	else
@@ -196,9 +198,6 @@ db_int() {
 	*) echo "$1" ;;
 	esac
 }
-
-# on_postgresql: whether this run's CAs keep their store on PostgreSQL.
-on_postgresql() { [[ $STRIDE_TEST_DB == postgresql ]]; }
 
 # faketime works by LD_PRELOAD, which AddressSanitizer must be told to accept.
 FAKETIME="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 faketime"

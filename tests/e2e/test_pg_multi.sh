@@ -93,6 +93,10 @@ trap 'stop_all; cleanup' EXIT
 for i in 0 1 2; do
 	check "instance $i starts" start_instance "$i"
 done
+if ((FAILED > 0)); then # nothing below can pass
+	finish
+	exit
+fi
 
 # --- requests ----------------------------------------------------------------------------------
 # new_token ID: a POST /sign body with a fresh token (jti ID) in t/ID.json. No iat: a token made

@@ -42,7 +42,7 @@ static const char usage[] =
     "                         the sums over them\n"
     "  --db-pid PID           also measure the CPU of this PostgreSQL postmaster and of its\n"
     "                         children (the backends) per request\n"
-    "  --label TEXT           appended to every scenario's name, e.g. \"PostgreSQL\"\n"
+    "  --label TEXT           appended to every scenario's name, e.g. \"pg\"\n"
     "  --scenario SPEC        KIND is sign, renew or sign-newconn; e.g. sign:8:5000 or\n"
     "                         sign:8:100000:30 (stop after 30 s). Repeatable; default:\n"
     "                         sign:1:2000 sign:8:5000 sign:32:5000 renew:8:5000\n"
@@ -249,7 +249,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	for (int i = 0; o->label != NULL && i < o->nspecs; i++) {
 		struct scen_spec *s = &o->specs[i];
 		size_t used = strlen(s->name);
-		if ((size_t)snprintf(s->name + used, sizeof(s->name) - used, ", %s", o->label) >=
+		if ((size_t)snprintf(s->name + used, sizeof(s->name) - used, " %s", o->label) >=
 		    sizeof(s->name) - used)
 			return err_set(err, ERR_INVALID, "--label is too long");
 	}

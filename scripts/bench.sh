@@ -193,12 +193,12 @@ if [[ ${BENCH_PG:-1} != 0 ]] && ((rc != 1)); then
 		--scenario "sign:8:$pg_requests$limit")
 	echo "== stride-bench: PostgreSQL, one stride-ca"
 	"$build/stride-bench" "${pg_base[@]}" --url "${pg_urls[0]}" --server-pid "${pg_instances[0]}" \
-		--label PostgreSQL || rc=$?
+		--label pg || rc=$?
 	pg_start_instance 1
 	echo "== stride-bench: PostgreSQL, two stride-ca on one database"
 	"$build/stride-bench" "${pg_base[@]}" --url "${pg_urls[0]}" --url "${pg_urls[1]}" \
 		--server-pid "${pg_instances[0]}" --server-pid "${pg_instances[1]}" \
-		--label "PostgreSQL, 2 instances" || rc=$?
+		--label "pg 2x" || rc=$?
 	for n in 0 1; do
 		srv_rc=0
 		kill -TERM "${pg_instances[n]}"

@@ -180,13 +180,18 @@ pg_new_db() {
 # db_sql SQL: runs SQL on the store of the CA in $STRIDEPATH (sqlite3 on its file, psql on
 # PostgreSQL) and prints the rows, columns separated by '|'.
 db_sql() {
-	local f="$STRIDEPATH/config/ca.json"
-	case $(jq -r '.db.type' "$f") in
+	local type source database
+	{
+		read -r type
+		read -r source
+		read -r database
+	} < <(jq -r '.db.type, .db.dataSource, (.db.database // "")' "$STRIDEPATH/config/ca.json")
+	case $type in
 	postgresql | postgres)
-		PGDATABASE=$(jq -r '.db.database' "$f") PGCONNECT_TIMEOUT=10 timeout 60 \
-			psql "$(jq -r '.db.dataSource' "$f")" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"
+		PGDATABASE=$database PGCONNECT_TIMEOUT=10 timeout 60 \
+			psql "$source" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"
 		;;
-	*) sqlite3 "$(jq -r '.db.dataSource' "$f")" "$1" ;;
+	*) sqlite3 "$source" "$1" ;;
 	esac
 }
 

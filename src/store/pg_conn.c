@@ -166,10 +166,13 @@ out:
 
 /* Connects to dbname (NULL: the data source's own) on the data source's server. Later keywords
  * win in PQconnectdbParams: the URL may override the timeouts, "database" overrides the URL's
- * dbname. */
+ * dbname. The timeouts bound how long a server that stopped answering (a host gone, packets
+ * dropped) holds up a commit or a read before it fails with 503: 5 s to connect, 10 s of
+ * unacknowledged data, and keepalives for an idle connection. */
 static PGconn *connect_db(const struct pg_store *s, const char *dbname)
 {
 	const char *keys[] = {"connect_timeout",
+			      "tcp_user_timeout",
 			      "keepalives_idle",
 			      "keepalives_interval",
 			      "keepalives_count",
@@ -177,10 +180,11 @@ static PGconn *connect_db(const struct pg_store *s, const char *dbname)
 			      "dbname",
 			      "dbname",
 			      NULL};
-	const char *vals[] = {"10", "30", "10", "3", "stride-ca", s->data_source, dbname, NULL};
+	const char *vals[] = {"5",	   "10000",	   "30",   "10", "3",
+			      "stride-ca", s->data_source, dbname, NULL};
 
 	if (dbname == NULL)
-		keys[6] = NULL;
+		keys[7] = NULL;
 	return PQconnectdbParams(keys, vals, 1);
 }
 
@@ -213,8 +217,8 @@ static int database_exists(PGconn *conn, const char *name)
 
 /* Creates the database name through a connection to maint (step-ca creates a missing database
  * too). Another process creating it at the same time is no error. Returns 1 when it was created
- * (or appeared meanwhile), 0 when it existed (the connection failed for another reason), -1 on
- * error (err set). */
+ * (or appeared meanwhile), 0 when it existed or maint cannot be reached either (the connection
+ * failed for another reason), -1 on error (err set). */
 static int create_database(struct pg_store *s, const char *maint, const char *name,
 			   struct error *err)
 {
@@ -224,7 +228,7 @@ static int create_database(struct pg_store *s, const char *maint, const char *na
 	int rc = -1, exists;
 
 	if (PQstatus(conn) != CONNECTION_OK) {
-		connect_error(s, conn, maint, err);
+		rc = 0; /* the server is not there: the first connection's error says it */
 		goto out;
 	}
 	exists = database_exists(conn, name);
@@ -243,7 +247,8 @@ static int create_database(struct pg_store *s, const char *maint, const char *na
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (state == NULL || strcmp(state, "42P04") != 0) { /* duplicate_database */
+		/* duplicate_database, or the unique name index when both created it at once */
+		if (state == NULL || (strcmp(state, "42P04") != 0 && strcmp(state, "23505") != 0)) {
 			char *detail = clean_message(s, PQresultErrorMessage(res));
 			err_set(err, ERR_IO, "database %s: cannot create database \"%s\": %s",
 				s->shown, name, detail);
@@ -251,7 +256,8 @@ static int create_database(struct pg_store *s, const char *maint, const char *na
 			goto out;
 		}
 	}
-	log_msg(LOG_INFO, "created database", "database", name, NULL);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		log_msg(LOG_INFO, "created database", "database", name, NULL);
 	rc = 1;
 out:
 	PQclear(res);

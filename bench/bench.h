@@ -55,6 +55,11 @@ struct scen_result {
 	double srv_cpu_s;
 	double srv_cpu_ms_per_req;
 	double srv_util; /* server CPU seconds / wall seconds (2.0 = both cores) */
+	/* the database server (--db-pid: the postmaster and its children), from /proc */
+	bool has_db;
+	uint64_t db_ticks;
+	double db_cpu_ms_per_req;
+	double db_util;
 	long rss_start_kb, rss_end_kb, rss_max_sampled_kb, hwm_kb;
 	bool
 	    hwm_reset; /* VmHWM was reset at the start (clear_refs), so hwm_kb is this scenario's */
@@ -85,8 +90,10 @@ struct floor_result {
 };
 
 /* The fixed inputs every scenario uses. */
+#define BENCH_MAX_SERVERS 8
+
 struct bench_ctx {
-	const char *url;
+	const char *url;    /* the first --url */
 	char audience[512]; /* https://host:port/1.0/sign */
 	char host_header[300];
 	EVP_PKEY *prov_key; /* provisioner private key */
@@ -95,7 +102,14 @@ struct bench_ctx {
 	char root_sha[65];
 	X509 *root;
 	X509_STORE *roots;
-	pid_t server_pid;
+	pid_t server_pid; /* the first --server-pid */
+	/* Every --url: connection k goes to targets[k % n_targets] (several stride-ca on one
+	 * database); every --server-pid: CPU and RSS are their sums. */
+	const struct target *targets;
+	int n_targets;
+	pid_t server_pids[BENCH_MAX_SERVERS];
+	int n_servers;
+	pid_t db_pid; /* --db-pid: a PostgreSQL postmaster, or 0 */
 	int sample_every;
 	int prep_threads;
 	unsigned run_tag; /* makes names unique across runs against the same CA */
@@ -161,6 +175,9 @@ bool proc_alive(pid_t pid);
 /* Busy (user+nice+system+irq+softirq) and steal ticks of all CPUs (/proc/stat); pid 0 in the
  * other readers means /proc itself. */
 int proc_system_cpu(uint64_t *busy, uint64_t *steal, struct error *err);
+/* utime + stime in clock ticks of pid and of its children (found by a scan of /proc): a
+ * PostgreSQL postmaster and its backends. */
+int proc_tree_cpu_ticks(pid_t pid, uint64_t *ticks, struct error *err);
 /* Resets VmHWM of pid to its current RSS (writes 5 to /proc/<pid>/clear_refs). */
 int proc_reset_hwm(pid_t pid);
 /* Monotonic clock in nanoseconds. */

@@ -24,6 +24,7 @@ static const char usage[] =
     "                    [--kid KID] [--scenario KIND:CONC:REQUESTS[:SECONDS]]...\n"
     "                    [--sample N] [--floor-iterations N] [--warmup N] [--prep-threads N]\n"
     "                    [--results-dir DIR] [--startup-json FILE] [--note TEXT]\n"
+    "                    [--db-pid PID] [--label TEXT]\n"
     "       stride-bench startup --url URL --root FILE [--runs N] [--interval-ms N]\n"
     "                    [--log FILE] [--out FILE] -- SERVER_COMMAND [ARGS...]\n"
     "       stride-bench floor [ITERATIONS]\n"
@@ -31,12 +32,17 @@ static const char usage[] =
     "Drives a running stride-ca over HTTPS and reports requests/s, latency, the server's CPU\n"
     "time per request and memory (from /proc/PID), and the crypto floor of an issuance.\n"
     "\n"
-    "  --url URL              the CA, https://127.0.0.1:PORT\n"
+    "  --url URL              the CA, https://127.0.0.1:PORT; repeatable (several stride-ca\n"
+    "                         on one database): connection k goes to the (k mod n)th\n"
     "  --root FILE            its root certificate\n"
     "  --jwk FILE             the JWK provisioner's private key (decrypted JWK)\n"
     "  --provisioner NAME     the provisioner's name (token iss)\n"
     "  --kid KID              the key id (default: \"kid\" of the JWK)\n"
-    "  --server-pid PID       the stride-ca process to measure\n"
+    "  --server-pid PID       the stride-ca process to measure; repeatable: CPU and RSS are\n"
+    "                         the sums over them\n"
+    "  --db-pid PID           also measure the CPU of this PostgreSQL postmaster and of its\n"
+    "                         children (the backends) per request\n"
+    "  --label TEXT           appended to every scenario's name, e.g. \"pg\"\n"
     "  --scenario SPEC        KIND is sign, renew or sign-newconn; e.g. sign:8:5000 or\n"
     "                         sign:8:100000:30 (stop after 30 s). Repeatable; default:\n"
     "                         sign:1:2000 sign:8:5000 sign:32:5000 renew:8:5000\n"
@@ -107,8 +113,12 @@ static int parse_count(const char *arg, const char *what, long max, long *out, s
 }
 
 struct options {
-	const char *url, *root, *jwk, *prov, *kid, *results_dir, *startup_json, *note;
-	long pid, sample, floor_iters, warmup, prep_threads;
+	const char *url, *root, *jwk, *prov, *kid, *results_dir, *startup_json, *note, *label;
+	const char *urls[BENCH_MAX_SERVERS];
+	int nurls;
+	long pids[BENCH_MAX_SERVERS];
+	int npids;
+	long pid, db_pid, sample, floor_iters, warmup, prep_threads;
 	struct scen_spec specs[MAX_SCENARIOS];
 	int nspecs;
 };
@@ -130,6 +140,8 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	    {"results-dir", required_argument, NULL, 'd'},
 	    {"startup-json", required_argument, NULL, 'J'},
 	    {"note", required_argument, NULL, 'n'},
+	    {"db-pid", required_argument, NULL, 'D'},
+	    {"label", required_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -146,7 +158,11 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'u':
-			o->url = optarg;
+			if (o->nurls == BENCH_MAX_SERVERS)
+				return err_set(err, ERR_INVALID, "at most %d --url",
+					       BENCH_MAX_SERVERS);
+			o->urls[o->nurls++] = optarg;
+			o->url = o->urls[0];
 			break;
 		case 'r':
 			o->root = optarg;
@@ -161,8 +177,21 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 			o->kid = optarg;
 			break;
 		case 'P':
-			if (parse_count(optarg, "--server-pid", 1L << 30, &o->pid, err) != 0)
+			if (o->npids == BENCH_MAX_SERVERS)
+				return err_set(err, ERR_INVALID, "at most %d --server-pid",
+					       BENCH_MAX_SERVERS);
+			if (parse_count(optarg, "--server-pid", 1L << 30, &o->pids[o->npids],
+					err) != 0)
 				return -1;
+			o->pid = o->pids[0];
+			o->npids++;
+			break;
+		case 'D':
+			if (parse_count(optarg, "--db-pid", 1L << 30, &o->db_pid, err) != 0)
+				return -1;
+			break;
+		case 'L':
+			o->label = optarg;
 			break;
 		case 's':
 			if (o->nspecs == MAX_SCENARIOS)
@@ -217,10 +246,17 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 			if (parse_scenario(defaults[i], &o->specs[o->nspecs++], err) != 0)
 				return -1;
 	}
+	for (int i = 0; o->label != NULL && i < o->nspecs; i++) {
+		struct scen_spec *s = &o->specs[i];
+		size_t used = strlen(s->name);
+		if ((size_t)snprintf(s->name + used, sizeof(s->name) - used, " %s", o->label) >=
+		    sizeof(s->name) - used)
+			return err_set(err, ERR_INVALID, "--label is too long");
+	}
 	return 0;
 }
 
-/* Loads the root, the provisioner key and the target into ctx. */
+/* Loads the root, the provisioner key and the targets (t[0..o->nurls-1]) into ctx. */
 static int setup(const struct options *o, struct bench_ctx *ctx, struct target *t,
 		 struct error *err)
 {
@@ -234,6 +270,11 @@ static int setup(const struct options *o, struct bench_ctx *ctx, struct target *
 	ctx->url = o->url;
 	ctx->prov_name = o->prov;
 	ctx->server_pid = (pid_t)o->pid;
+	for (int k = 0; k < o->npids; k++)
+		ctx->server_pids[k] = (pid_t)o->pids[k];
+	ctx->n_servers = o->npids;
+	ctx->db_pid = (pid_t)o->db_pid;
+	ctx->targets = t;
 	ctx->sample_every = (int)o->sample;
 	ctx->prep_threads = (int)o->prep_threads;
 	if (RAND_bytes(tag, sizeof(tag)) != 1) {
@@ -267,8 +308,11 @@ static int setup(const struct options *o, struct bench_ctx *ctx, struct target *
 		err_set(err, ERR_INVALID, "no --kid and no kid in %s", o->jwk);
 		goto out;
 	}
-	if (target_init(t, o->url, o->root, err) != 0)
-		goto out;
+	for (int k = 0; k < o->nurls; k++) {
+		if (target_init(&t[k], o->urls[k], o->root, err) != 0)
+			goto out;
+		ctx->n_targets = k + 1;
+	}
 	snprintf(ctx->host_header, sizeof(ctx->host_header), "%s", t->host_header);
 	aud = token_audience(o->url, "/1.0/sign");
 	if (aud == NULL || strlen(aud) >= sizeof(ctx->audience)) {
@@ -305,7 +349,7 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	struct bench_ctx ctx = {0};
-	struct target t = {0};
+	struct target t[BENCH_MAX_SERVERS] = {0};
 	struct report rep = {0};
 	struct scen_result *res = NULL;
 	struct error err = {0};
@@ -319,7 +363,7 @@ int main(int argc, char **argv)
 		return floor_main(argc - 1, argv + 1);
 	signal(SIGPIPE, SIG_IGN);
 	json_decref(json_object()); /* seeds jansson's hash before threads use it */
-	if (parse_args(argc, argv, &o, &err) != 0 || setup(&o, &ctx, &t, &err) != 0)
+	if (parse_args(argc, argv, &o, &err) != 0 || setup(&o, &ctx, t, &err) != 0)
 		goto out;
 
 	rep.ctx = &ctx;
@@ -337,8 +381,18 @@ int main(int argc, char **argv)
 		err_wrap(&err, "no server process %ld", (long)ctx.server_pid);
 		goto out;
 	}
-	printf("stride-bench against %s (server pid %ld), idle RSS %.1f MiB\n", o.url,
-	       (long)ctx.server_pid, (double)rep.idle_rss_kb / 1024);
+	for (int k = 1; k < ctx.n_servers; k++) {
+		long rss, hwm;
+		if (proc_mem_kb(ctx.server_pids[k], &rss, &hwm, &err) != 0) {
+			err_wrap(&err, "no server process %ld", (long)ctx.server_pids[k]);
+			goto out;
+		}
+		rep.idle_rss_kb += rss;
+		rep.idle_hwm_kb += hwm;
+	}
+	printf("stride-bench against %s%s (server pid %ld%s), idle RSS %.1f MiB\n", o.url,
+	       o.nurls > 1 ? " and more" : "", (long)ctx.server_pid,
+	       ctx.n_servers > 1 ? " and more: sums" : "", (double)rep.idle_rss_kb / 1024);
 	fflush(stdout);
 
 	if (o.floor_iters > 0) {
@@ -358,7 +412,7 @@ int main(int argc, char **argv)
 				      .requests = (size_t)o.warmup};
 		struct scen_result wr;
 		snprintf(w.name, sizeof(w.name), "warm-up");
-		if (scenario_run(&ctx, &t, &w, &wr, &err) != 0) {
+		if (scenario_run(&ctx, &t[0], &w, &wr, &err) != 0) {
 			scen_result_free(&wr);
 			goto out;
 		}
@@ -376,7 +430,7 @@ int main(int argc, char **argv)
 		       o.specs[i].kind == SCEN_RENEW ? (size_t)o.specs[i].conc
 						     : o.specs[i].requests);
 		fflush(stdout);
-		if (scenario_run(&ctx, &t, &o.specs[i], &res[i], &err) != 0) {
+		if (scenario_run(&ctx, &t[0], &o.specs[i], &res[i], &err) != 0) {
 			scen_result_free(&res[i]);
 			err_wrap(&err, "%s", o.specs[i].name);
 			goto out;
@@ -398,7 +452,8 @@ out:
 		scen_result_free(&res[i]);
 	free(res);
 	json_decref(rep.startup);
-	target_free(&t);
+	for (int k = 0; k < BENCH_MAX_SERVERS; k++)
+		target_free(&t[k]);
 	ctx_free(&ctx);
 	return rc;
 }

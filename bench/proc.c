@@ -1,4 +1,5 @@
 /* proc.c - the server's CPU time and memory from /proc, clocks of this process. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,6 +52,45 @@ int proc_cpu_ticks(pid_t pid, uint64_t *user, uint64_t *sys, struct error *err)
 		return err_set(err, ERR_IO, "cannot parse /proc/%ld/stat", (long)pid);
 	*user = ut;
 	*sys = st;
+	return 0;
+}
+
+/* The parent of pid from /proc/<pid>/stat, or -1. */
+static pid_t proc_ppid(pid_t pid)
+{
+	char buf[PROC_FILE_MAX], *p;
+	long ppid;
+
+	if (read_proc(pid, "stat", buf, sizeof(buf), NULL) != 0 ||
+	    (p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+int proc_tree_cpu_ticks(pid_t pid, uint64_t *ticks, struct error *err)
+{
+	uint64_t u, s, sum;
+	DIR *d;
+	struct dirent *e;
+
+	if (proc_cpu_ticks(pid, &u, &s, err) != 0)
+		return -1;
+	sum = u + s;
+	d = opendir("/proc");
+	if (d == NULL)
+		return err_set(err, ERR_IO, "opendir /proc: %s", strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long child = strtol(e->d_name, &end, 10);
+
+		/* A child that exits between the two reads is simply not counted. */
+		if (*end != '\0' || child <= 0 || proc_ppid((pid_t)child) != pid ||
+		    proc_cpu_ticks((pid_t)child, &u, &s, NULL) != 0)
+			continue;
+		sum += u + s;
+	}
+	closedir(d);
+	*ticks = sum;
 	return 0;
 }
 

@@ -79,12 +79,24 @@ static void cpu_model(char *out, size_t n)
 	fclose(f);
 }
 
+/* Whether any scenario measured a database server (--db-pid). */
+static bool have_db(const struct report *rep)
+{
+	for (int i = 0; i < rep->nres; i++)
+		if (rep->res[i].has_db)
+			return true;
+	return false;
+}
+
 void report_progress(const struct scen_result *r, const struct report *rep)
 {
 	printf("  %-16s %6zu ok %4zu err %9.1f req/s  p50 %6.2f  p99 %6.2f ms  server %.3f ms/req "
-	       "(%.2fx floor)  peak RSS %.1f MiB\n",
+	       "(%.2fx floor)  peak RSS %.1f MiB",
 	       r->spec.name, r->ok, errors(r), r->rps, r->p50_ms, r->p99_ms, r->srv_cpu_ms_per_req,
 	       vs_floor(r, rep), mib(r->hwm_kb));
+	if (r->has_db)
+		printf("  postgres %.3f ms/req", r->db_cpu_ms_per_req);
+	printf("\n");
 	for (int k = 0; k < r->n_first_errors; k++)
 		printf("      error: %s\n", r->first_errors[k]);
 	fflush(stdout);
@@ -95,21 +107,28 @@ void report_print(const struct report *rep)
 	const struct floor_result *f = &rep->floor;
 
 	printf("\nstride-bench results (%s)\n", rep->started_at);
-	printf("\n%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s\n", "scenario",
-	       "conc", "ok", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "srv ms/req",
-	       "x floor", "srv %", "srv RSS MiB", "bench ms", "other");
-	printf("%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s\n", "", "", "", "", "",
+	bool db = have_db(rep);
+
+	printf("\n%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", "scenario", "conc",
+	       "ok", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "srv ms/req", "x floor",
+	       "srv %", "srv RSS MiB", "bench ms", "other");
+	printf(db ? " %10s %5s\n" : "\n", "pg ms/req", "pg %");
+	printf("%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", "", "", "", "", "",
 	       "", "", "", "(CPU)", "", "CPU", "start/peak/end", "CPU/req", "CPU %");
+	printf(db ? " %10s %5s\n" : "\n", "(CPU)", "CPU");
 	for (int i = 0; i < rep->nres; i++) {
 		const struct scen_result *r = &rep->res[i];
 		char rss[40];
 		snprintf(rss, sizeof(rss), "%.1f/%.1f/%.1f", mib(r->rss_start_kb), mib(r->hwm_kb),
 			 mib(r->rss_end_kb));
 		printf("%-17s %4d %6zu %6zu %8.1f %7.2f %7.2f %7.2f %10.3f %7.2f %5.0f %16s %8.3f "
-		       "%5.0f\n",
+		       "%5.0f",
 		       r->spec.name, r->spec.conc, r->ok, errors(r), r->rps, r->p50_ms, r->p90_ms,
 		       r->p99_ms, r->srv_cpu_ms_per_req, vs_floor(r, rep), r->srv_util * 100, rss,
 		       r->bench_cpu_ms_per_req, r->other_util * 100);
+		if (db)
+			printf(" %10.3f %5.0f", r->db_cpu_ms_per_req, r->db_util * 100);
+		printf("\n");
 	}
 	if (rep->have_floor)
 		printf("\ncrypto floor per issuance (this process, %s, %d iterations): "
@@ -122,6 +141,13 @@ void report_print(const struct report *rep)
 	printf("server idle RSS %.1f MiB (VmRSS before the first request); server CPU from "
 	       "/proc/%ld/stat in ticks of %.0f ms\n",
 	       mib(rep->idle_rss_kb), (long)rep->ctx->server_pid, 1e3 / rep->ticks_per_s);
+	if (rep->ctx->n_servers > 1 || rep->ctx->n_targets > 1)
+		printf("%d servers (CPU and RSS are their sums), connections spread over %d "
+		       "URLs\n",
+		       rep->ctx->n_servers, rep->ctx->n_targets);
+	if (db)
+		printf("pg: CPU of the PostgreSQL postmaster (pid %ld) and its children\n",
+		       (long)rep->ctx->db_pid);
 	if (rep->startup != NULL)
 		printf("start-up on an existing CA: healthy after %.1f ms median (min %.1f, max "
 		       "%.1f)\n",
@@ -150,11 +176,11 @@ void report_print(const struct report *rep)
 
 static json_t *scenario_json(const struct scen_result *r, const struct report *rep)
 {
-	json_t *errs = json_array();
+	json_t *errs = json_array(), *doc;
 
 	for (int k = 0; k < r->n_first_errors; k++)
 		json_array_append_new(errs, json_string(r->first_errors[k]));
-	return json_pack(
+	doc = json_pack(
 	    "{s:s, s:s, s:i, s:I, s:f, s:I, s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:f, s:f,"
 	    " s:{s:f, s:f, s:f, s:f, s:f},"
 	    " s:{s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:b, s:I, s:O},"
@@ -180,6 +206,12 @@ static json_t *scenario_json(const struct scen_result *r, const struct report *r
 	    r->steal_util, "prep", "wall_s", r->prep_wall_s, "key_us", r->prep_key_us, "csr_us",
 	    r->prep_csr_us, "token_us", r->prep_token_us, "certificates_checked", "sampled",
 	    (json_int_t)r->sampled, "ok", (json_int_t)r->sample_ok, "first_errors", errs);
+	if (doc != NULL && r->has_db)
+		json_object_set_new(doc, "database",
+				    json_pack("{s:I, s:f, s:f}", "cpu_ticks",
+					      (json_int_t)r->db_ticks, "cpu_ms_per_request",
+					      r->db_cpu_ms_per_req, "cpu_utilization", r->db_util));
+	return doc;
 }
 
 static json_t *report_json(const struct report *rep)
@@ -225,6 +257,7 @@ static json_t *report_json(const struct report *rep)
 static void md_write(FILE *o, const struct report *rep)
 {
 	const struct floor_result *f = &rep->floor;
+	bool db = have_db(rep);
 	char cpu[256];
 	struct utsname u;
 
@@ -241,18 +274,23 @@ static void md_write(FILE *o, const struct report *rep)
 	fprintf(o,
 		"| scenario | conc | ok | errors | req/s | p50 ms | p90 ms | p99 ms | server CPU "
 		"ms/req | user / sys | × floor | server CPU %% | server RSS MiB start / peak / end "
-		"| bench CPU ms/req | other CPU %% |\n");
-	fprintf(o, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+		"| bench CPU ms/req | other CPU %% |%s\n",
+		db ? " postgres CPU ms/req | postgres CPU % |" : "");
+	fprintf(o, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|%s\n",
+		db ? "--:|--:|" : "");
 	for (int i = 0; i < rep->nres; i++) {
 		const struct scen_result *r = &rep->res[i];
 		fprintf(o,
 			"| %s | %d | %zu | %zu | %.0f | %.2f | %.2f | %.2f | %.3f (±%.3f) | %.3f / "
-			"%.3f | %.2f | %.0f | %.1f / %.1f / %.1f | %.3f | %.0f |\n",
+			"%.3f | %.2f | %.0f | %.1f / %.1f / %.1f | %.3f | %.0f |",
 			r->spec.name, r->spec.conc, r->ok, errors(r), r->rps, r->p50_ms, r->p90_ms,
 			r->p99_ms, r->srv_cpu_ms_per_req, cpu_resolution(r, rep),
 			r->srv_user_ms_per_req, r->srv_sys_ms_per_req, vs_floor(r, rep),
 			r->srv_util * 100, mib(r->rss_start_kb), mib(r->hwm_kb), mib(r->rss_end_kb),
 			r->bench_cpu_ms_per_req, r->other_util * 100);
+		if (db)
+			fprintf(o, " %.3f | %.0f |", r->db_cpu_ms_per_req, r->db_util * 100);
+		fprintf(o, "\n");
 	}
 	fprintf(o, "\nServer idle RSS (before the first request): %.1f MiB.",
 		mib(rep->idle_rss_kb));
@@ -296,10 +334,23 @@ static void md_write(FILE *o, const struct report *rep)
 		"the leaf build + sign alone). Peak RSS is VmHWM, reset at the start of each "
 		"scenario when the kernel allows it (%s). Other CPU is busy CPU time of the "
 		"machine charged to neither the server nor the load generator (other processes, "
-		"softirq). Sampled certificates checked (chain, SANs, key): ",
+		"softirq). ",
 		rep->ticks_per_s,
 		rep->nres > 0 && rep->res[0].hwm_reset ? "it did"
 						       : "it did not: peaks are since start");
+	if (rep->ctx->n_servers > 1 || rep->ctx->n_targets > 1)
+		fprintf(o,
+			"%d stride-ca processes on one database, the connections spread over %d "
+			"of them: server CPU and RSS are the sums over the processes. ",
+			rep->ctx->n_servers, rep->ctx->n_targets);
+	if (db)
+		fprintf(
+		    o,
+		    "Postgres CPU is utime+stime of the PostgreSQL postmaster (pid %ld) and of "
+		    "its children (backends, WAL writer, checkpointer) over the timed phase per "
+		    "successful request; it is not in other CPU. ",
+		    (long)rep->ctx->db_pid);
+	fprintf(o, "Sampled certificates checked (chain, SANs, key): ");
 	for (int i = 0; i < rep->nres; i++)
 		fprintf(o, "%s%s %zu/%zu", i > 0 ? ", " : "", rep->res[i].spec.name,
 			rep->res[i].sample_ok, rep->res[i].sampled);

@@ -76,7 +76,10 @@ static int open_conn(struct run *r, struct hconn *c, int k, struct error *err)
 {
 	const struct identity *id = r->ids != NULL ? &r->ids[k] : NULL;
 
-	return hconn_open(c, r->t, id != NULL ? id->cert : NULL, id != NULL ? id->key : NULL,
+	const struct target *t =
+	    r->ctx->n_targets > 1 ? &r->ctx->targets[k % r->ctx->n_targets] : r->t;
+
+	return hconn_open(c, t, id != NULL ? id->cert : NULL, id != NULL ? id->key : NULL,
 			  id != NULL ? id->chain : NULL, err);
 }
 
@@ -217,6 +220,46 @@ static void summarize(struct run *r, int64_t t0)
 	free(ok_lat);
 }
 
+/* The servers' CPU ticks, summed: user in *user, user + system in *all. */
+static int servers_cpu(const struct bench_ctx *ctx, uint64_t *user, uint64_t *all,
+		       struct error *err)
+{
+	uint64_t u, s;
+
+	*user = *all = 0;
+	for (int k = 0; k < ctx->n_servers; k++) {
+		if (proc_cpu_ticks(ctx->server_pids[k], &u, &s, err) != 0)
+			return -1;
+		*user += u;
+		*all += u + s;
+	}
+	return 0;
+}
+
+/* The servers' VmRSS and VmHWM, summed. */
+static int servers_mem(const struct bench_ctx *ctx, long *rss_kb, long *hwm_kb, struct error *err)
+{
+	long r, h;
+
+	*rss_kb = *hwm_kb = 0;
+	for (int k = 0; k < ctx->n_servers; k++) {
+		if (proc_mem_kb(ctx->server_pids[k], &r, &h, err) != 0)
+			return -1;
+		*rss_kb += r;
+		*hwm_kb += h;
+	}
+	return 0;
+}
+
+/* The first server that is gone, or 0. */
+static pid_t server_gone(const struct bench_ctx *ctx)
+{
+	for (int k = 0; k < ctx->n_servers; k++)
+		if (!proc_alive(ctx->server_pids[k]))
+			return ctx->server_pids[k];
+	return 0;
+}
+
 /* Checks the sampled certificates after the timed phase. */
 static void check_samples(struct run *r)
 {
@@ -257,6 +300,8 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	struct worker_arg *args = NULL;
 	pthread_t *th = NULL;
 	uint64_t tk0 = 0, tk1 = 0, us0 = 0, us1 = 0, busy0 = 0, busy1 = 0, steal0 = 0, steal1 = 0;
+	uint64_t db0 = 0, db1 = 0;
+	pid_t gone;
 	int64_t t0, cpu0, start_ns;
 	long hwm = 0;
 	bool failed;
@@ -294,9 +339,11 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	args = xcalloc((size_t)s->conc, sizeof(*args));
 	th = xcalloc((size_t)s->conc, sizeof(*th));
 
-	if (proc_mem_kb(ctx->server_pid, &res->rss_start_kb, &hwm, err) != 0)
+	if (servers_mem(ctx, &res->rss_start_kb, &hwm, err) != 0)
 		goto out;
-	res->hwm_reset = proc_reset_hwm(ctx->server_pid) == 0;
+	res->hwm_reset = true;
+	for (int k = 0; k < ctx->n_servers; k++)
+		res->hwm_reset &= proc_reset_hwm(ctx->server_pids[k]) == 0;
 	if (pthread_barrier_init(&r.barrier, NULL, (unsigned)s->conc + 1) != 0) {
 		err_set(err, ERR_INTERNAL, "pthread_barrier_init failed");
 		goto out;
@@ -314,14 +361,15 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	if (s->seconds > 0)
 		atomic_store(&r.deadline, (long long)(t0 + (int64_t)(s->seconds * 1e9)));
 	cpu0 = self_cpu_ns();
-	failed = proc_cpu_ticks(ctx->server_pid, &us0, &tk0, err) != 0 ||
-		 proc_system_cpu(&busy0, &steal0, err) != 0;
+	failed = servers_cpu(ctx, &us0, &tk0, err) != 0 ||
+		 proc_system_cpu(&busy0, &steal0, err) != 0 ||
+		 (ctx->db_pid > 0 && proc_tree_cpu_ticks(ctx->db_pid, &db0, err) != 0);
 	start_ns = t0;
 	res->rss_max_sampled_kb = res->rss_start_kb;
 	while (!failed && atomic_load(&r.finished) < s->conc) {
 		long rss, h;
 		sleep_ms(RSS_SAMPLE_MS);
-		if (proc_mem_kb(ctx->server_pid, &rss, &h, NULL) == 0) {
+		if (servers_mem(ctx, &rss, &h, NULL) == 0) {
 			if (rss > res->rss_max_sampled_kb)
 				res->rss_max_sampled_kb = rss;
 			if (json_array_size(res->rss_series) < RSS_SERIES_MAX)
@@ -336,21 +384,19 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	pthread_barrier_destroy(&r.barrier);
 	if (failed)
 		goto out;
-	if (proc_cpu_ticks(ctx->server_pid, &us1, &tk1, err) != 0 ||
-	    proc_system_cpu(&busy1, &steal1, err) != 0 ||
-	    proc_mem_kb(ctx->server_pid, &res->rss_end_kb, &res->hwm_kb, err) != 0) {
-		if (!proc_alive(ctx->server_pid)) {
+	if (servers_cpu(ctx, &us1, &tk1, err) != 0 || proc_system_cpu(&busy1, &steal1, err) != 0 ||
+	    servers_mem(ctx, &res->rss_end_kb, &res->hwm_kb, err) != 0 ||
+	    (ctx->db_pid > 0 && proc_tree_cpu_ticks(ctx->db_pid, &db1, err) != 0)) {
+		if ((gone = server_gone(ctx)) != 0) {
 			summarize(&r, t0);
 			err_set(err, ERR_IO,
 				"the server (pid %ld) exited during the run: %zu ok, %zu transport "
 				"errors, first error: %s",
-				(long)ctx->server_pid, res->ok, res->err_transport,
+				(long)gone, res->ok, res->err_transport,
 				res->n_first_errors > 0 ? res->first_errors[0] : "none");
 		}
 		goto out;
 	}
-	tk0 += us0; /* user + system */
-	tk1 += us1;
 	summarize(&r, t0);
 	{
 		double bench_s = (double)(self_cpu_ns() - cpu0) / 1e9;
@@ -359,8 +405,9 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 		res->bench_cpu_ms_per_req = res->ok > 0 ? bench_s * 1e3 / (double)res->ok : 0;
 		if (res->wall_s > 0) {
 			res->bench_util = bench_s / res->wall_s;
-			res->other_util =
-			    ((double)(busy1 - busy0) / tck - srv_s - bench_s) / res->wall_s;
+			res->other_util = ((double)(busy1 - busy0) / tck - srv_s - bench_s -
+					   (double)(db1 - db0) / tck) /
+					  res->wall_s;
 			if (res->other_util < 0)
 				res->other_util = 0;
 			res->steal_util = (double)(steal1 - steal0) / tck / res->wall_s;
@@ -371,6 +418,13 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	res->srv_cpu_s = (double)res->srv_ticks / (double)sysconf(_SC_CLK_TCK);
 	res->srv_cpu_ms_per_req = res->ok > 0 ? res->srv_cpu_s * 1e3 / (double)res->ok : 0;
 	res->srv_util = res->wall_s > 0 ? res->srv_cpu_s / res->wall_s : 0;
+	if (ctx->db_pid > 0) {
+		double db_s = (double)(db1 > db0 ? db1 - db0 : 0) / (double)sysconf(_SC_CLK_TCK);
+		res->has_db = true;
+		res->db_ticks = db1 > db0 ? db1 - db0 : 0;
+		res->db_cpu_ms_per_req = res->ok > 0 ? db_s * 1e3 / (double)res->ok : 0;
+		res->db_util = res->wall_s > 0 ? db_s / res->wall_s : 0;
+	}
 	if (res->ok > 0) {
 		double ms_per_tick = 1e3 / (double)sysconf(_SC_CLK_TCK);
 		res->srv_user_ms_per_req =

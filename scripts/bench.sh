@@ -22,6 +22,12 @@
 #   BENCH_PERF=callers  the same with call graphs (DWARF): the profile also lists the time
 #                    spent inside (children of) each of stride-ca's own functions
 #   BENCH_KEEP=1     keep the temporary CA directory (and the server log)
+#   BENCH_PG=0       skip the PostgreSQL scenarios. Otherwise, after the SQLite ones, the same
+#                    CA is moved onto a database of a throwaway PostgreSQL cluster
+#                    (tests/pg/cluster.sh) and sign c=8 runs against one stride-ca, then
+#                    against two on that database (the connections spread over both); the
+#                    table adds the CPU of the postgres processes per issuance
+#   BENCH_PG_REQUESTS  requests of each PostgreSQL scenario (default BENCH_REQUESTS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
@@ -126,6 +132,86 @@ if ((srv_rc != 0)); then
 	tail -n 20 "$WORK/ca.log" >&2
 	((rc == 0)) && rc=1
 fi
+
+# --- PostgreSQL: one and two stride-ca on one database -------------------------------------
+pg_instances=()
+pg_dir=""
+pg_cleanup() {
+	local p
+	for p in "${pg_instances[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	if [[ -n $pg_dir ]]; then
+		"$src/tests/pg/cluster.sh" stop "$pg_dir/cluster" >/dev/null 2>&1 || true
+		rm -rf "$pg_dir"
+	fi
+	throwaway_ca_cleanup
+}
+# pg_start_instance N: stride-ca on ca-pg-N.json in the background (its PID appended to
+# pg_instances), waited for until /health answers.
+pg_start_instance() {
+	local n=$1 pid
+	"$build/stride-ca" --password-file "$WORK/password" "$STRIDEPATH/config/ca-pg-$n.json" \
+		>>"$WORK/ca-pg-$n.log" 2>&1 &
+	pid=$!
+	pg_instances+=("$pid")
+	for _ in $(seq 1 200); do
+		curl -sf --cacert "$root" "${pg_urls[n]}/health" >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "stride-ca on PostgreSQL did not become healthy:" >&2
+	tail -n 20 "$WORK/ca-pg-$n.log" >&2
+	return 1
+}
+if [[ ${BENCH_PG:-1} != 0 ]] && ((rc != 1)); then
+	trap pg_cleanup EXIT
+	pg_requests=${BENCH_PG_REQUESTS:-$requests}
+	pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/stride-bench-pg.XXXXXX")
+	chmod 755 "$pg_dir" # the server runs as postgres when this runs as root
+	echo "== PostgreSQL: a throwaway cluster"
+	if ! pg_url=$("$src/tests/pg/cluster.sh" start "$pg_dir/cluster"); then
+		echo "bench: cannot start PostgreSQL (BENCH_PG=0 skips it)" >&2
+		exit 1
+	fi
+	pg_url=$(echo "$pg_url" | tail -n 1)
+	PGDATABASE=postgres psql "$pg_url" -X -q -c "CREATE DATABASE stride_bench" >/dev/null
+	pg_urls=()
+	for n in 0 1; do
+		p=$([[ $n == 0 ]] && echo "$PORT" || free_port)
+		pg_urls[n]="https://127.0.0.1:$p"
+		jq --tab --arg a "127.0.0.1:$p" --arg url "$pg_url" \
+			'.address = $a | .db = {type: "postgresql", dataSource: $url, database: "stride_bench"}' \
+			"$ca_json" >"$STRIDEPATH/config/ca-pg-$n.json"
+	done
+	postmaster=$("$src/tests/pg/cluster.sh" pid "$pg_dir/cluster")
+	pg_start_instance 0
+	pg_base=(--root "$root" --jwk "$WORK/provisioner.jwk" --provisioner "$prov" --kid "$kid"
+		--results-dir "$results" --note "$note; PostgreSQL 'fsync = on' in $pg_dir"
+		--floor-iterations "${BENCH_FLOOR_ITERATIONS:-3000}" --db-pid "$postmaster"
+		--scenario "sign:8:$pg_requests$limit")
+	echo "== stride-bench: PostgreSQL, one stride-ca"
+	"$build/stride-bench" "${pg_base[@]}" --url "${pg_urls[0]}" --server-pid "${pg_instances[0]}" \
+		--label pg || rc=$?
+	pg_start_instance 1
+	echo "== stride-bench: PostgreSQL, two stride-ca on one database"
+	"$build/stride-bench" "${pg_base[@]}" --url "${pg_urls[0]}" --url "${pg_urls[1]}" \
+		--server-pid "${pg_instances[0]}" --server-pid "${pg_instances[1]}" \
+		--label "pg 2x" || rc=$?
+	for n in 0 1; do
+		srv_rc=0
+		kill -TERM "${pg_instances[n]}"
+		wait "${pg_instances[n]}" || srv_rc=$?
+		if ((srv_rc != 0)); then
+			echo "stride-ca on PostgreSQL exited with status $srv_rc" >&2
+			tail -n 20 "$WORK/ca-pg-$n.log" >&2
+			((rc == 0)) && rc=1
+		fi
+	done
+	pg_instances=()
+fi
+
 shred -u "$WORK/provisioner.jwk" 2>/dev/null || rm -f "$WORK/provisioner.jwk"
 case $rc in
 0) echo "bench: done; results in $results" ;;

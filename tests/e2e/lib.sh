@@ -3,6 +3,11 @@
 # Each test gets a scratch directory, a fresh CA under $STRIDEPATH, and a
 # stride-ca on a free loopback port. Assertions count passes and failures;
 # `finish` prints "N passed, N failed" and sets the exit status.
+#
+# STRIDE_TEST_DB=postgresql runs a test on PostgreSQL: the first init_ca starts a throwaway
+# cluster (tests/pg/cluster.sh, or PG_CLUSTER) that the exit trap stops, and every CA
+# init_ca creates gets a fresh database of it as its "db". db_sql queries whichever store the
+# CA has.
 
 set -uo pipefail
 
@@ -21,10 +26,16 @@ CA_PID=""
 PORT=""
 CA_URL=""
 PROVISIONER="admin@example.com"
+: "${STRIDE_TEST_DB:=sqlite}"
+: "${PG_CLUSTER:=$STRIDE_SRC/tests/pg/cluster.sh}"
+PG_DIR=""
+PG_URL=""
+PG_DBS=0
 
 cleanup() {
 	local failed_before=$FAILED
 	stop_ca
+	pg_stop
 	if ((FAILED == 0)) && [[ -z ${KEEP_WORK:-} ]]; then
 		rm -rf "$WORK"
 	else
@@ -106,7 +117,91 @@ init_ca() {
 		--address "127.0.0.1:$PORT" --provisioner "$PROVISIONER" \
 		--password-file "$WORK/password" \
 		--provisioner-password-file "$WORK/prov-password" "$@" \
-		>"$WORK/init.out" 2>"$WORK/init.err"
+		>"$WORK/init.out" 2>"$WORK/init.err" || return
+	if [[ $STRIDE_TEST_DB == postgresql ]]; then
+		pg_new_db || return
+		jq --tab --arg url "$PG_URL" --arg db "$PG_DB" \
+			'.db = {type: "postgresql", dataSource: $url, database: $db}' \
+			"$STRIDEPATH/config/ca.json" >"$WORK/ca.json.new" &&
+			mv "$WORK/ca.json.new" "$STRIDEPATH/config/ca.json"
+	fi
+}
+
+# pg_start: the throwaway PostgreSQL cluster of this run (once): PG_DIR, PG_URL (the server's
+# URL, no database). The cluster lives outside WORK (mode 0700) so the postgres user reaches
+# it.
+pg_start() {
+	[[ -n $PG_URL ]] && return 0
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/stride-e2e-pg.XXXXXX") || return 1
+	chmod 755 "$PG_DIR"
+	if ! PG_URL=$(timeout 60 "$PG_CLUSTER" start "$PG_DIR/cluster" 2>"$WORK/pg-start.err"); then
+		echo "cannot start PostgreSQL: $(tail -n 5 "$WORK/pg-start.err")" >&2
+		PG_URL=""
+		return 1
+	fi
+	PG_URL=$(echo "$PG_URL" | tail -n 1)
+}
+
+# pg_stop: stops the cluster (cluster.sh stop, by the PID it wrote; if that fails, SIGQUIT to
+# that PID: immediate shutdown) and deletes it.
+pg_stop() {
+	local pid
+	[[ -n $PG_DIR ]] || return 0
+	pid=$("$PG_CLUSTER" pid "$PG_DIR/cluster" 2>/dev/null)
+	if ! timeout 70 "$PG_CLUSTER" stop "$PG_DIR/cluster" >/dev/null 2>&1 &&
+		[[ $pid =~ ^[0-9]+$ ]]; then
+		kill -QUIT "$pid" 2>/dev/null
+	fi
+	if ((FAILED == 0)) && [[ -z ${KEEP_WORK:-} ]]; then
+		rm -rf "$PG_DIR"
+	else
+		echo "PostgreSQL cluster kept: $PG_DIR" >&2
+	fi
+	PG_DIR=""
+	PG_URL=""
+}
+
+# pg_psql DATABASE [psql args...]: psql on a database of the cluster, unaligned, no headers,
+# stopping at the first error.
+pg_psql() {
+	local db=$1
+	shift
+	PGDATABASE=$db PGCONNECT_TIMEOUT=10 timeout 60 psql "$PG_URL" -X -q -A -t -v ON_ERROR_STOP=1 "$@"
+}
+
+# pg_new_db: a new, empty database on the cluster (started on first use); its name in PG_DB.
+pg_new_db() {
+	pg_start || return 1
+	PG_DBS=$((PG_DBS + 1))
+	PG_DB="stride_e2e_$PG_DBS"
+	pg_psql postgres -c "CREATE DATABASE $PG_DB" >/dev/null
+}
+
+# db_sql SQL: runs SQL on the store of the CA in $STRIDEPATH (sqlite3 on its file, psql on
+# PostgreSQL) and prints the rows, columns separated by '|'.
+db_sql() {
+	local type source database
+	{
+		read -r type
+		read -r source
+		read -r database
+	} < <(jq -r '.db.type, .db.dataSource, (.db.database // "")' "$STRIDEPATH/config/ca.json")
+	case $type in
+	postgresql | postgres)
+		PGDATABASE=$database PGCONNECT_TIMEOUT=10 timeout 60 \
+			psql "$source" -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"
+		;;
+	*) sqlite3 "$source" "$1" ;;
+	esac
+}
+
+# db_int EXPR: EXPR as SQL that reads as an integer in db_sql's output (a PostgreSQL boolean
+# prints as t/f, SQLite's as 1/0).
+db_int() {
+	case $(jq -r '.db.type' "$STRIDEPATH/config/ca.json") in
+	postgresql | postgres) echo "($1)::int" ;;
+	*) echo "$1" ;;
+	esac
 }
 
 # faketime works by LD_PRELOAD, which AddressSanitizer must be told to accept.

@@ -29,7 +29,6 @@ expect_eq "$N serials" "$N" "$(wc -l <"$WORK/serials")"
 expect_eq "all serials unique" "$N" "$(sort -u "$WORK/serials" | wc -l)"
 expect_eq "healthy afterwards" '{"status":"ok"}' "$(curl_ca /health)"
 stop_ca
-db=$(jq -r .db.dataSource "$STRIDEPATH/config/ca.json")
-expect_eq "every certificate is in the store" "$N" "$(sqlite3 "$db" 'select count(*) from x509_certs')"
-expect_eq "every token is recorded" "$N" "$(sqlite3 "$db" 'select count(*) from used_ott')"
+expect_eq "every certificate is in the store" "$N" "$(db_sql 'select count(*) from x509_certs')"
+expect_eq "every token is recorded" "$N" "$(db_sql 'select count(*) from used_ott')"
 finish

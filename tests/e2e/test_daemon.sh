@@ -12,7 +12,6 @@ edit_ca_json '.authority.provisioners[0].claims = {"minTLSCertDuration": "10s"}'
 check "stride-ca starts" start_ca
 cd "$WORK" || exit 1
 ROOT="$STRIDEPATH/certs/root_ca.crt"
-DB=$(jq -r .db.dataSource "$STRIDEPATH/config/ca.json")
 DATE_RE='[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
 PIDS=()
 
@@ -186,7 +185,7 @@ dec() { echo "ibase=16; $1" | BC_LINE_LENGTH=0 bc; }
 lineage() { # FIRST_SERIAL SERIALS_FILE: 1 when each serial was renewed from the one before
 	local prev=$1 ok=1 s
 	while read -r s; do
-		[[ $(sqlite3 "$DB" "select parent_serial from x509_certs where serial = '$(dec "$s")'") == "$(dec "$prev")" ]] ||
+		[[ $(db_sql "select parent_serial from x509_certs where serial = '$(dec "$s")'") == "$(dec "$prev")" ]] ||
 			ok=0
 		prev=$s
 	done <"$2"
@@ -247,7 +246,7 @@ expect_eq "every next is the period" "$(count 'certificate renewed' p.out)" "$(c
 renew_tokens=0
 while read -r t; do
 	[[ $(jwt_payload "$t" | jq -r '"\(.sub) \(.aud)"') == "p.example.com $CA_URL/renew" ]] && renew_tokens=$((renew_tokens + 1))
-done < <(sqlite3 "$DB" 'select token from used_ott')
+done < <(db_sql 'select token from used_ott')
 expect_eq "--mtls=false: one renew token per renewal" "$(count 'certificate renewed' p.out)" "$renew_tokens"
 expect_eq "--out: <crt-file> untouched" "$(cat p0.crt)" "$(cat p.crt)"
 expect_eq "--out: each renewal from the file written before" 1 "$(lineage "$(serial_of p0.crt)" p-exec.log)"
@@ -258,7 +257,7 @@ expect_eq "offline daemon: SIGTERM exits 0" 0 "$?"
 first=$(head -1 o.out | sed -E 's/.* in ([0-9]+)s$/\1/')
 ((first <= 5)) && pass "--expires-in 35s: first renewal within 5 s (${first}s)" || fail "first renewal in ${first}s"
 expect_eq "offline: renewed certificate is in the store" 1 \
-	"$(sqlite3 "$DB" "select count(*) from x509_certs where serial = '$(echo "ibase=16; $(serial_of o.crt)" | BC_LINE_LENGTH=0 bc)'")"
+	"$(db_sql "select count(*) from x509_certs where serial = '$(echo "ibase=16; $(serial_of o.crt)" | BC_LINE_LENGTH=0 bc)'")"
 
 # --- the CA goes away: errors, backoff, recovery -----------------------------------------------------
 stop_ca

@@ -14,9 +14,8 @@ check "offline certificate" "$STRIDE_BIN" ca certificate off.example.com "$WORK/
 	--offline --password-file "$WORK/password" --provisioner-password-file "$WORK/prov-password"
 check "offline certificate verifies" openssl verify -CAfile "$STRIDEPATH/certs/root_ca.crt" \
 	-untrusted "$WORK/off.crt" "$WORK/off.crt"
-db=$(jq -r .db.dataSource "$CFG")
 expect_eq "offline certificate is in the store" 1 \
-	"$(sqlite3 "$db" "select count(*) from x509_certs" )"
+	"$(db_sql "select count(*) from x509_certs" )"
 
 new_csr csr sign.example.com
 check "offline sign" "$STRIDE_BIN" ca sign "$WORK/csr.csr" "$WORK/csr.crt" --offline \
@@ -29,12 +28,12 @@ expect_contains "offline/token message" "incompatible" "$(cat "$WORK/last.err")"
 check_fails "offline with a wrong CA password" "$STRIDE_BIN" ca certificate y.example.com "$WORK/y.crt" \
 	"$WORK/y.key" --offline --password-file "$WORK/prov-password" --provisioner-password-file "$WORK/prov-password"
 
-# Offline mode while the server runs on the same SQLite store.
+# Offline mode while the server runs on the same store.
 check "stride-ca starts" start_ca
 check "offline certificate while the server runs" "$STRIDE_BIN" ca certificate both.example.com \
 	"$WORK/both.crt" "$WORK/both.key" --offline --password-file "$WORK/password" \
 	--provisioner-password-file "$WORK/prov-password"
 check "online certificate" "$STRIDE_BIN" ca certificate online.example.com "$WORK/on.crt" "$WORK/on.key" \
 	--provisioner-password-file "$WORK/prov-password"
-expect_eq "store has all four certificates" 4 "$(sqlite3 "$db" "select count(*) from x509_certs")"
+expect_eq "store has all four certificates" 4 "$(db_sql "select count(*) from x509_certs")"
 finish

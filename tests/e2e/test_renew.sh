@@ -7,13 +7,12 @@ init_ca_in_past
 check "stride-ca starts" start_ca
 cd "$WORK" || exit 1
 ROOT="$STRIDEPATH/certs/root_ca.crt"
-DB=$(jq -r .db.dataSource "$STRIDEPATH/config/ca.json")
 
 renew() { "$STRIDE_BIN" ca renew "$@"; }
 serial_of() { openssl x509 -noout -serial -in "$1" | cut -d= -f2; }
 seconds() { date -d "$(openssl x509 -in "$1" -noout "-$2" | cut -d= -f2)" +%s; }
 pubkey() { openssl x509 -noout -pubkey -in "$1"; }
-used_tokens() { sqlite3 "$DB" 'select count(*) from used_ott'; }
+used_tokens() { db_sql 'select count(*) from used_ott'; }
 verifies() { openssl verify -CAfile "$ROOT" -untrusted "$1" "$1" >/dev/null 2>&1; }
 
 # --- mTLS (the default) ------------------------------------------------------------------
@@ -42,7 +41,7 @@ expect_eq "token flow message" "Your certificate has been saved in a.crt." "$(ca
 [[ $(serial_of a.crt) != $(serial_of a1.crt) ]] && pass "token flow: new serial" || fail "token flow: same serial"
 expect_eq "token flow: same key" "$(pubkey a0.crt)" "$(pubkey a.crt)"
 expect_eq "the CA recorded one renew token" "$((tokens + 1))" "$(used_tokens)"
-tok=$(sqlite3 "$DB" 'select token from used_ott order by created_at desc limit 1')
+tok=$(db_sql 'select token from used_ott order by created_at desc limit 1')
 expect_eq "renew token claims" "step-ca-client/1.0 a.example.com $CA_URL/renew" \
 	"$(jwt_payload "$tok" | jq -r '"\(.iss) \(.sub) \(.aud)"')"
 expect_eq "renew token header" '["x5cInsecure"]' \
@@ -233,7 +232,7 @@ expect_eq "offline message" "Your certificate has been saved in a.crt." "$(cat "
 [[ $(serial_of a.crt) != $(serial_of a5.crt) ]] && pass "offline: new serial" || fail "offline: same serial"
 check "offline chain verifies" verifies a.crt
 expect_eq "offline renewal is in the store" 1 \
-	"$(sqlite3 "$DB" "select count(*) from x509_certs where serial = '$(echo "ibase=16; $(serial_of a.crt)" | BC_LINE_LENGTH=0 bc)'")"
+	"$(db_sql "select count(*) from x509_certs where serial = '$(echo "ibase=16; $(serial_of a.crt)" | BC_LINE_LENGTH=0 bc)'")"
 check "offline renew with the token flow and --ca-config" env STRIDEPATH="$WORK/empty" "$STRIDE_BIN" ca renew \
 	a.crt a.key --offline --ca-config "$STRIDEPATH/config/ca.json" --password-file "$WORK/password" \
 	--mtls=false --force

@@ -100,9 +100,8 @@ B=$(dec_serial b.crt)
 expect_eq "revoke over mTLS" "200 " "$(post /revoke --cert b.crt --key b.key -d "$(body "$B" "")")"
 expect_eq "b is refused afterwards" "401 $GENERIC_401" "$(post /renew --cert b.crt --key b.key)"
 stop_ca
-db=$(jq -r .db.dataSource "$STRIDEPATH/config/ca.json")
-expect_eq "revocations in the store (c, its renewal, b)" 3 "$(sqlite3 "$db" 'select count(*) from revoked_x509_certs')"
-expect_eq "the mTLS revocation is marked" 1 "$(sqlite3 "$db" "select mtls from revoked_x509_certs where serial = '$B'")"
+expect_eq "revocations in the store (c, its renewal, b)" 3 "$(db_sql 'select count(*) from revoked_x509_certs')"
+expect_eq "the mTLS revocation is marked" 1 "$(db_sql "select $(db_int mtls) from revoked_x509_certs where serial = '$B'")"
 
 # --- expiry and provisioner claims --------------------------------------------------------
 if command -v faketime >/dev/null; then

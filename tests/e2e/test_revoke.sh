@@ -6,13 +6,12 @@ source "$(dirname "$0")/lib.sh"
 check "ca init" init_ca
 check "stride-ca starts" start_ca
 cd "$WORK" || exit 1
-DB=$(jq -r .db.dataSource "$STRIDEPATH/config/ca.json")
 PPW=(--provisioner-password-file "$WORK/prov-password")
 
 revoke() { "$STRIDE_BIN" ca revoke "$@"; }
 hex_serial() { openssl x509 -noout -serial -in "$1" | cut -d= -f2; }
 dec_serial() { echo "ibase=16; $(hex_serial "$1")" | BC_LINE_LENGTH=0 bc; }
-revoked() { sqlite3 "$DB" "select reason_code || '|' || coalesce(reason, '') || '|' || mtls from revoked_x509_certs where serial = '$1'"; }
+revoked() { db_sql "select reason_code || '|' || coalesce(reason, '') || '|' || $(db_int mtls) from revoked_x509_certs where serial = '$1'"; }
 lines() { tr '\n' '|' <"$WORK/last.err" | sed 's/|$//'; }
 
 # --- by serial, with a token made with the provisioner ------------------------------------------
@@ -143,7 +142,7 @@ expect_eq "k (the parent, same key) is revoked: reason code 1" "1||1" "$(revoked
 expect_eq "k-other (same key, other lineage) is revoked" "1||1" "$(revoked "$(dec_serial k-other.crt)")"
 expect_eq "the key is blocked (its SubjectPublicKeyInfo's SHA-256)" \
 	"$(openssl pkey -in k.key -pubout -outform DER | sha256sum | cut -d' ' -f1)|1" \
-	"$(sqlite3 "$DB" "select key_id || '|' || reason_code from blocked_keys where serial = '$(dec_serial k2.crt)'")"
+	"$(db_sql "select key_id || '|' || reason_code from blocked_keys where serial = '$(dec_serial k2.crt)'")"
 expect_eq "k no longer renews" "401 $GENERIC_401" "$(post /renew --cert k.crt --key k.key)"
 expect_eq "k cannot rekey to another key" "401 $GENERIC_401" \
 	"$(post /rekey --cert k.crt --key k.key --data-binary "$(jq -n --rawfile csr l2.csr '{csr: $csr}')")"

@@ -98,6 +98,7 @@ int http_error_map(const struct error *err, char *msg, size_t n)
 			return status;
 		case 401:
 		case 404:
+		case 503: /* "database unavailable": the client may retry */
 			snprintf(msg, n, "%s", err->msg);
 			return status;
 		default:

@@ -23,9 +23,9 @@ KILL_AT=8          # SIGKILL instance 1 this many seconds into the load ...
 KILL_DOWN=2        # ... and restart it this many seconds later
 PG_RESTART_AT=18   # restart PostgreSQL this many seconds into the load
 GENERIC_401="The request lacked necessary authorization to be completed. Please see the certificate authority logs for more info."
-# What a request that needs the database answers while it is down or read-only: step's generic
-# text for a 503; the reason is in the request log.
-UNAVAILABLE='{"status":503,"message":"The certificate authority received an unexpected HTTP status code - '"'503'"'. Please see the certificate authority logs for more info."}'
+# What a request that needs the database answers while it is down or read-only; the request log
+# has the same reason.
+UNAVAILABLE='{"status":503,"message":"database unavailable"}'
 UNAVAILABLE_LOG='"status":"503",.*"error":"unavailable: database unavailable"'
 REPLAY_LOG='token already used"' # the end of the error field of the request log
 export LC_ALL=C

@@ -282,6 +282,11 @@ static void test_error_mapping_exposed(void **state)
 	expect_error(
 	    ERR_NOT_IMPLEMENTED, true, 0, "renew", 501,
 	    "The requested method is not implemented by the certificate authority." GENERIC_HINT);
+	/* the database being down is said as it is: the client may retry */
+	expect_error(ERR_UNAVAILABLE, true, 0, "database unavailable", 503, "database unavailable");
+	expect_error(ERR_UNAVAILABLE, false, 0, "connection refused", 503,
+		     "The certificate authority received an unexpected HTTP status code - "
+		     "'503'." GENERIC_HINT);
 	/* an empty exposed message falls back to the generic text */
 	expect_error(ERR_INVALID, true, 0, "", 400,
 		     "The request could not be completed; malformed or missing data." GENERIC_HINT);

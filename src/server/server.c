@@ -161,6 +161,13 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
 	s->stopping = true;
 	log_msg(LOG_INFO, "shutting down ...", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM",
 		NULL);
+	server_stop(s);
+}
+
+/* The main loop is locked (evthread_use_pthreads before it was made): loopexit is safe from any
+ * thread, and one asked for before event_base_dispatch takes effect once it runs. */
+void server_stop(struct server *s)
+{
 	event_base_loopexit(s->main_base, NULL);
 }
 

@@ -2,7 +2,7 @@
  *
  * One event_base + evhttp per worker thread, each with its own listening
  * socket on the same address (SO_REUSEPORT), all serving the same authority.
- * server_run blocks until SIGTERM/SIGINT, then stops accepting, lets the
+ * server_run blocks until SIGTERM/SIGINT (or server_stop), then stops accepting, lets the
  * requests in flight finish (bounded) and returns. What a client may cost
  * (sizes, connections, timeouts) comes from ca.json's "limits".
  */
@@ -38,8 +38,12 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 const char *server_bound_address(const struct server *s);
 /* The port actually bound. */
 int server_bound_port(const struct server *s);
-/* Serves until SIGTERM or SIGINT, then stops gracefully; SIGHUP is logged and ignored. */
+/* Serves until SIGTERM, SIGINT or server_stop, then stops gracefully; SIGHUP is logged and
+ * ignored. */
 int server_run(struct server *s, struct error *err);
+/* Makes server_run stop gracefully and return, as SIGTERM does; any thread may call it, before
+ * or while server_run runs. */
+void server_stop(struct server *s);
 /* Stops and frees everything (NULL is fine). */
 void server_free(struct server *s);
 

@@ -47,8 +47,9 @@ static json_t *jwk_provisioner(const char *name, const char *claims)
 	return p;
 }
 
-/* ca.json of the fixture CA (see the header), with patch merged into "authority". */
-static char *ca_json(const char *patch)
+/* ca.json of the fixture CA (see the header), with patch merged into "authority", then
+ * doc_patch into the whole document. */
+static char *ca_json(const char *patch, const char *doc_patch)
 {
 	char *base = fx_ca_json(), *text, *roots = b64_encode(FX_ROOT_PEM, strlen(FX_ROOT_PEM));
 	json_t *doc = json_loads(base, 0, NULL), *auth = json_object_get(doc, "authority");
@@ -68,6 +69,8 @@ static char *ca_json(const char *patch)
 	json_object_set_new(auth, "disableIssuedAtCheck", json_false());
 	if (patch != NULL)
 		afx_patch(auth, patch);
+	if (doc_patch != NULL)
+		afx_patch(doc, doc_patch);
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	free(base);
@@ -77,8 +80,13 @@ static char *ca_json(const char *patch)
 
 struct afx *afx_new(const char *authority_patch)
 {
+	return afx_new_doc(authority_patch, NULL);
+}
+
+struct afx *afx_new_doc(const char *authority_patch, const char *doc_patch)
+{
 	struct afx *f = xcalloc(1, sizeof(*f));
-	char *text = ca_json(authority_patch), *db;
+	char *text = ca_json(authority_patch, doc_patch), *db;
 	struct ca_config *cfg = NULL;
 	struct store *store = NULL;
 	struct error err = {0};

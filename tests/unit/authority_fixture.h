@@ -47,6 +47,8 @@ struct afx {
 /* A new authority; authority_patch (JSON, may be NULL) is merged into ca.json's "authority"
  * object (RFC 7396). Aborts the test on failure. */
 struct afx *afx_new(const char *authority_patch);
+/* The same, then doc_patch (may be NULL) merged into the whole ca.json ("address", "limits"). */
+struct afx *afx_new_doc(const char *authority_patch, const char *doc_patch);
 void afx_free(struct afx *f);
 /* cmocka setup/teardown with the default CA. */
 int afx_setup(void **state);

@@ -57,13 +57,14 @@ static int check_not_revoked(struct authority *a, X509 *peer, struct error *err)
 int kyma_prepare(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *out,
 		 struct store_txn **txn, struct error *err)
 {
-	X509_NAME *want = X509_get_subject_name(peer), *got = X509_REQ_get_subject_name(csr);
+	X509_NAME *want = X509_get_subject_name(peer), *got;
 
 	memset(out, 0, sizeof(*out));
 	*txn = NULL;
 	if (check_not_revoked(a, peer, err) != 0 ||
 	    request_csr_check(csr, "CSR signature invalid", err) != 0)
 		return -1;
+	got = X509_REQ_get_subject_name(csr); /* after the check: csr may be NULL before it */
 	if (same_attribute(want, got, NID_commonName, "CName", err) != 0 ||
 	    same_attribute(want, got, NID_countryName, "country", err) != 0 ||
 	    same_attribute(want, got, NID_organizationName, "organization", err) != 0 ||

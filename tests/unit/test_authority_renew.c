@@ -393,11 +393,28 @@ static void test_kyma_rules(void **state)
 	afx_done();
 }
 
+/* A Kyma renewal without a CSR is a 400, not a crash: the subject is read after the check. */
+static void test_kyma_without_csr(void **state)
+{
+	struct afx *f = *state;
+	EVP_PKEY *key = NULL;
+	X509 *peer = afx_peer(f, 0, &key);
+	struct issued out = {0};
+	struct error err = {0};
+
+	assert_int_equal(authority_kyma_renew(f->a, peer, NULL, &out, &err), -1);
+	assert_int_equal(err.kind, ERR_INVALID);
+	assert_string_equal(err.msg, "missing csr");
+	X509_free(peer);
+	EVP_PKEY_free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_renew_rules, afx_setup, afx_teardown),
 	    cmocka_unit_test_setup_teardown(test_kyma_rules, afx_setup, afx_teardown),
+	    cmocka_unit_test_setup_teardown(test_kyma_without_csr, afx_setup, afx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,6 @@
 #include "store/pg_internal.h"
 
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,8 +360,9 @@ static int begin_batch(struct pg_store *s, bool lock, struct error *err)
 
 /* Commits a batch as one transaction, then tells every transaction's owner. Nothing of a
  * transaction counts as done before the COMMIT. */
-static void commit_batch(struct pg_store *s, struct store_txn *batch)
+static void commit_batch(void *ctx, struct store_txn *batch)
 {
+	struct pg_store *s = ctx;
 	struct error err = {0}, ignored = {0};
 	char now[24];
 	int rc;
@@ -382,77 +382,15 @@ static void commit_batch(struct pg_store *s, struct store_txn *batch)
 	if (rc != 0 && s->writer.conn != NULL &&
 	    PQtransactionStatus(s->writer.conn) != PQTRANS_IDLE)
 		(void)pg_exec(s, &s->writer, "ROLLBACK", "roll back", &ignored);
-	while (batch != NULL) {
-		struct store_txn *t = batch;
-		batch = t->next; /* done() may free t */
-		t->next = NULL;
-		if (rc != 0) {
-			store_txn_clear_results(t);
-			t->rc = -1;
-			t->err = err;
-		}
-		t->done(t, t->done_arg);
-	}
-}
-
-static void *committer_main(void *arg)
-{
-	struct pg_store *s = arg;
-
-	for (;;) {
-		struct store_txn *batch;
-
-		pthread_mutex_lock(&s->qlock);
-		while (s->head == NULL && !s->stopping)
-			pthread_cond_wait(&s->qcond, &s->qlock);
-		batch = s->head;
-		s->head = s->tail = NULL;
-		pthread_mutex_unlock(&s->qlock);
-		if (batch == NULL)
-			return NULL; /* stopping, and nothing left */
-		commit_batch(s, batch);
-	}
+	store_batch_done(batch, rc, &err);
 }
 
 void pg_submit(struct store *st, struct store_txn *t)
 {
-	struct pg_store *s = (struct pg_store *)st;
-
-	t->next = NULL;
-	pthread_mutex_lock(&s->qlock);
-	if (s->tail != NULL)
-		s->tail->next = t;
-	else
-		s->head = t;
-	s->tail = t;
-	pthread_cond_signal(&s->qcond);
-	pthread_mutex_unlock(&s->qlock);
+	store_committer_submit(&((struct pg_store *)st)->committer, t);
 }
 
 int pg_start_committer(struct pg_store *s, struct error *err)
 {
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->committer, NULL, committer_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		return err_set(err, ERR_INTERNAL, "store: cannot start the commit thread: %s",
-			       strerror(rc));
-	s->committer_started = true;
-	return 0;
-}
-
-void pg_stop_committer(struct pg_store *s)
-{
-	if (!s->committer_started)
-		return;
-	pthread_mutex_lock(&s->qlock);
-	s->stopping = true;
-	pthread_cond_signal(&s->qcond);
-	pthread_mutex_unlock(&s->qlock);
-	pthread_join(s->committer, NULL);
-	s->committer_started = false;
+	return store_committer_start(&s->committer, commit_batch, s, err);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "store/committer.h"
 #include "store/postgres.h"
 
 /* Connections of the read pool: each serves one thread at a time. */
@@ -58,12 +59,7 @@ struct pg_store {
 	struct pg_conn readers[PG_READERS];
 
 	struct pg_conn writer; /* the committer thread's */
-	pthread_mutex_t qlock; /* guards the queue */
-	pthread_cond_t qcond;
-	struct store_txn *head, *tail;
-	bool stopping;
-	bool committer_started;
-	pthread_t committer;
+	struct store_committer committer;
 	bool locks_ready;
 };
 
@@ -127,7 +123,5 @@ int pg_record_list(struct store *st, const char *collection, const char *owner,
 void pg_submit(struct store *st, struct store_txn *t);
 /* Starts the committer thread (every signal blocked in it). */
 int pg_start_committer(struct pg_store *s, struct error *err);
-/* Stops the committer after it has committed what is queued. */
-void pg_stop_committer(struct pg_store *s);
 
 #endif

@@ -28,15 +28,13 @@ static void pg_close(struct store *st)
 
 	if (s == NULL)
 		return;
-	pg_stop_committer(s);
+	store_committer_stop(&s->committer);
 	pg_conn_drop(&s->writer);
 	for (int i = 0; i < PG_READERS; i++)
 		pg_conn_drop(&s->readers[i]);
 	if (s->locks_ready) {
 		pthread_mutex_destroy(&s->plock);
 		pthread_cond_destroy(&s->pcond);
-		pthread_mutex_destroy(&s->qlock);
-		pthread_cond_destroy(&s->qcond);
 	}
 	wipe_free(s->data_source);
 	wipe_free(s->password);
@@ -61,16 +59,8 @@ static int init_locks(struct pg_store *s, struct error *err)
 		return err_set(err, ERR_INTERNAL, "store: cannot create a mutex");
 	if (pthread_cond_init(&s->pcond, NULL) != 0)
 		goto fail_plock;
-	if (pthread_mutex_init(&s->qlock, NULL) != 0)
-		goto fail_pcond;
-	if (pthread_cond_init(&s->qcond, NULL) != 0)
-		goto fail_qlock;
 	s->locks_ready = true;
 	return 0;
-fail_qlock:
-	pthread_mutex_destroy(&s->qlock);
-fail_pcond:
-	pthread_cond_destroy(&s->pcond);
 fail_plock:
 	pthread_mutex_destroy(&s->plock);
 	return err_set(err, ERR_INTERNAL, "store: cannot create a lock");

@@ -12,7 +12,6 @@
  * The file, connections and migrations are in sqlite_schema.c, records in sqlite_records.c.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,8 +286,9 @@ static void apply_txn(struct sqlite_store *s, struct store_txn *t, int64_t now)
 
 /* Commits a batch as one durable transaction (WAL + synchronous=FULL: one fsync), then tells
  * every transaction's owner. Nothing of a transaction counts as done before the COMMIT. */
-static void commit_batch(struct sqlite_store *s, struct store_txn *batch)
+static void commit_batch(void *ctx, struct store_txn *batch)
 {
+	struct sqlite_store *s = ctx;
 	struct error err = {0};
 	int64_t now = time_now_ns();
 	int rc = wstep(s, W_BEGIN, NULL, &err);
@@ -300,53 +300,12 @@ static void commit_batch(struct sqlite_store *s, struct store_txn *batch)
 		(void)wstep(s, W_ROLLBACK, NULL, &ignored);
 		rc = -1;
 	}
-	while (batch != NULL) {
-		struct store_txn *t = batch;
-		batch = t->next; /* done() may free t */
-		t->next = NULL;
-		if (rc != 0) {
-			store_txn_clear_results(t);
-			t->rc = -1;
-			t->err = err;
-		}
-		t->done(t, t->done_arg);
-	}
-}
-
-/* The committer thread: takes whatever is queued, commits it, repeats; on close it commits
- * what is left before it ends. */
-static void *committer_main(void *arg)
-{
-	struct sqlite_store *s = arg;
-
-	for (;;) {
-		struct store_txn *batch;
-
-		pthread_mutex_lock(&s->qlock);
-		while (s->head == NULL && !s->stopping)
-			pthread_cond_wait(&s->qcond, &s->qlock);
-		batch = s->head;
-		s->head = s->tail = NULL;
-		pthread_mutex_unlock(&s->qlock);
-		if (batch == NULL)
-			return NULL; /* stopping, and nothing left */
-		commit_batch(s, batch);
-	}
+	store_batch_done(batch, rc, &err);
 }
 
 static void sq_submit(struct store *st, struct store_txn *t)
 {
-	struct sqlite_store *s = (struct sqlite_store *)st;
-
-	t->next = NULL;
-	pthread_mutex_lock(&s->qlock);
-	if (s->tail != NULL)
-		s->tail->next = t;
-	else
-		s->head = t;
-	s->tail = t;
-	pthread_cond_signal(&s->qcond);
-	pthread_mutex_unlock(&s->qlock);
+	store_committer_submit(&((struct sqlite_store *)st)->committer, t);
 }
 
 /* Runs a single-key query on the read connection; *row says whether a row came back,
@@ -441,13 +400,7 @@ static void sq_close(struct store *st)
 
 	if (s == NULL)
 		return;
-	if (s->committer_started) {
-		pthread_mutex_lock(&s->qlock);
-		s->stopping = true;
-		pthread_cond_signal(&s->qcond);
-		pthread_mutex_unlock(&s->qlock);
-		pthread_join(s->committer, NULL);
-	}
+	store_committer_stop(&s->committer);
 	finalize_all(s->w, W_COUNT);
 	finalize_all(s->rw, RW_COUNT);
 	finalize_all(s->r, R_COUNT);
@@ -456,11 +409,8 @@ static void sq_close(struct store *st)
 		sqlite3_close_v2(s->wdb);
 	if (s->rdb != NULL)
 		sqlite3_close_v2(s->rdb);
-	if (s->locks_ready) {
+	if (s->locks_ready)
 		pthread_mutex_destroy(&s->rlock);
-		pthread_mutex_destroy(&s->qlock);
-		pthread_cond_destroy(&s->qcond);
-	}
 	free(s->file);
 	free(s);
 }
@@ -479,35 +429,7 @@ static int init_locks(struct sqlite_store *s, struct error *err)
 {
 	if (pthread_mutex_init(&s->rlock, NULL) != 0)
 		return err_set(err, ERR_INTERNAL, "store: cannot create a mutex");
-	if (pthread_mutex_init(&s->qlock, NULL) != 0) {
-		pthread_mutex_destroy(&s->rlock);
-		return err_set(err, ERR_INTERNAL, "store: cannot create a mutex");
-	}
-	if (pthread_cond_init(&s->qcond, NULL) != 0) {
-		pthread_mutex_destroy(&s->rlock);
-		pthread_mutex_destroy(&s->qlock);
-		return err_set(err, ERR_INTERNAL, "store: cannot create a condition variable");
-	}
 	s->locks_ready = true;
-	return 0;
-}
-
-/* Starts the committer thread with every signal blocked: signals belong to the program's own
- * threads (the renewal daemon waits for SIGTERM with signalfd, which needs them blocked in
- * every thread). */
-static int start_committer(struct sqlite_store *s, struct error *err)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->committer, NULL, committer_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		return err_set(err, ERR_INTERNAL, "store: cannot start the commit thread: %s",
-			       strerror(rc));
-	s->committer_started = true;
 	return 0;
 }
 
@@ -530,7 +452,7 @@ int store_sqlite_open(const char *path, struct store **out, struct error *err)
 	    sq_prepare_all(s, s->rdb, rstmts, R_COUNT, s->r, err) != 0 ||
 	    sq_prepare_all(s, s->rdb, sq_record_rstmts, RR_COUNT, s->rr, err) != 0)
 		goto out;
-	if (start_committer(s, err) != 0)
+	if (store_committer_start(&s->committer, commit_batch, s, err) != 0)
 		goto out;
 	*out = &s->base;
 	s = NULL;

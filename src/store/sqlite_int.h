@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "store/committer.h"
 #include "store/sqlite.h"
 
 /* Statements of the write connection (used by the committer thread only). */
@@ -68,12 +69,7 @@ struct sqlite_store {
 	sqlite3 *rdb;
 	sqlite3_stmt *r[R_COUNT];
 	sqlite3_stmt *rr[RR_COUNT];
-	pthread_mutex_t qlock; /* guards the queue */
-	pthread_cond_t qcond;
-	struct store_txn *head, *tail;
-	bool stopping;
-	bool committer_started;
-	pthread_t committer;
+	struct store_committer committer;
 	bool locks_ready;
 };
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "base/file.h"
@@ -115,7 +116,9 @@ static int tty_read(const char *prompt, bool echo, char **out, struct error *err
 		if (tcsetattr(fd, TCSANOW, &term) == 0)
 			restore = true;
 	}
-	if (write(fd, prompt, strlen(prompt)) < 0 || write(fd, ": ", 2) < 0) {
+	/* One write: the terminal's echo of input typed ahead cannot split the prompt. */
+	if (writev(fd, (struct iovec[]){{(void *)prompt, strlen(prompt)}, {(void *)": ", 2}}, 2) <
+	    0) {
 		err_set(err, ERR_IO, "error writing to terminal: %s", strerror(errno));
 		goto restore;
 	}

@@ -36,6 +36,7 @@
 
 #include "acme/acme.h"
 #include "acme/problem.h"
+#include "authority/internal.h"
 #include "base/error.h"
 
 #define ACME_COL_SECRETS      "acme_secrets"
@@ -160,5 +161,163 @@ struct acme_validate_cfg {
 int acme_validate(const struct acme_validate_cfg *cfg, enum acme_chall_type type,
 		  const char *ident_type, const char *value, const char *token,
 		  const char *key_authorization, struct acme_problem *p);
+
+/* --- path.c: the URL layout ------------------------------------------------------------- */
+
+enum acme_res {
+	ACME_RES_UNKNOWN = 0, /* under a provisioner, but no such resource: 404 */
+	ACME_RES_DIRECTORY,
+	ACME_RES_NEW_NONCE,
+	ACME_RES_NEW_ACCOUNT,
+	ACME_RES_ACCOUNT,	 /* /account/{id1} */
+	ACME_RES_ACCOUNT_ORDERS, /* /account/{id1}/orders */
+	ACME_RES_NEW_ORDER,
+	ACME_RES_ORDER,	    /* /order/{id1} */
+	ACME_RES_FINALIZE,  /* /order/{id1}/finalize */
+	ACME_RES_AUTHZ,	    /* /authz/{id1} */
+	ACME_RES_CHALLENGE, /* /challenge/{id1 = authz}/{id2 = challenge} */
+	ACME_RES_CERT,	    /* /certificate/{id1} */
+	ACME_RES_REVOKE,
+	ACME_RES_KEY_CHANGE,
+};
+
+#define ACME_PATH_PROV_MAX 256
+#define ACME_PATH_ID_MAX   64
+
+struct acme_path {
+	char prov[ACME_PATH_PROV_MAX + 1]; /* the provisioner name, percent-decoded */
+	enum acme_res res;
+	char id1[ACME_PATH_ID_MAX + 1];
+	char id2[ACME_PATH_ID_MAX + 1];
+};
+
+/* Parses an ACME path (raw, no query): -1 when it is not under /acme/{prov} or /2.0/acme/{prov}
+ * (or the name does not decode); else 0 with the resource (ACME_RES_UNKNOWN for anything
+ * else under the provisioner). */
+int acme_path_parse(const char *path, size_t len, struct acme_path *out);
+
+/* --- engine.c: one request from acme_handle to done ------------------------------------- */
+
+struct acme {
+	struct authority *a;
+	struct store *store;
+	char *resolver;
+	struct acme_validate_cfg vcfg;
+	uint8_t nonce_key[ACME_NONCE_KEY_LEN];
+	struct pool *validators; /* challenge validations */
+};
+
+/* An account as read for a request signed with its kid. */
+struct acme_account {
+	char id[ACME_ID_LEN + 1];
+	json_t *rec; /* the record's value (owned) */
+	int64_t version;
+	char thumbprint[44];
+};
+
+/* One request, from acme_handle to its answer; freed after done has run. */
+struct acme_call {
+	struct pool_job job; /* first: the call may run on the authority's pool */
+	struct acme *ac;
+	struct acme_request req;
+	acme_done_fn done;
+	void *arg;
+	struct acme_path path;
+	const struct provisioner *prov;
+	char *base; /* "https://<host>/acme/<escaped provisioner>" */
+	char *url;  /* "https://<host><path>": what the JWS "url" must be */
+	int64_t now_ns;
+	struct acme_response resp;
+	/* the JWS */
+	struct acme_jws jws;
+	json_t *payload; /* the payload as JSON (NULL for POST-as-GET) */
+	EVP_PKEY *key;	 /* the key that signed */
+	bool has_account;
+	struct acme_account acct;
+	bool nonce_valid; /* the nonce passed its checks: its use is committed, whatever the answer
+			   */
+	int64_t nonce_expires_ns;
+	int attempts; /* runs of the handler (a record changed under it: retried) */
+	/* after a commit */
+	void (*then)(struct acme_call *c, struct store_txn *t);
+	void *scratch; /* the handler's state across its commit */
+	void (*scratch_free)(void *scratch);
+};
+
+/* The answers. Each ends the call: done runs and c is freed. acme_reply_* answer at once (after
+ * a commit, or before the nonce was checked); acme_answer_* first commit the use of the nonce
+ * (a read: POST-as-GET). */
+void acme_answer_json(struct acme_call *c, int status, json_t *body, const char *location);
+void acme_answer_raw(struct acme_call *c, int status, const char *content_type, char *body,
+		     size_t len);
+void acme_reply_json(struct acme_call *c, int status, json_t *body, const char *location);
+void acme_reply_problem(struct acme_call *c, const struct acme_problem *p);
+void acme_reply_raw(struct acme_call *c, int status, const char *content_type, char *body,
+		    size_t len);
+/* Commits t (NULL: only the nonce's use) with the use of the request's nonce, then runs then
+ * (on the committing thread): t's results are set; then owns nothing of t. A nonce used
+ * meanwhile answers badNonce; a failed commit its error; neither reaches then. */
+void acme_commit(struct acme_call *c, struct store_txn *t,
+		 void (*then)(struct acme_call *c, struct store_txn *t));
+/* Fails c with p, committing the use of its nonce first when it was valid. */
+void acme_fail_call(struct acme_call *c, const struct acme_problem *p);
+/* Runs the request's handler again from its start (a record changed under it), at most a few
+ * times; then serverInternal. */
+void acme_retry(struct acme_call *c);
+
+/* URLs of the objects, under c->base (malloc'd), and the same as a JSON string. */
+char *acme_url(const struct acme_call *c, const char *kind, const char *id, const char *id2);
+json_t *acme_json_url(const struct acme_call *c, const char *kind, const char *id, const char *id2);
+
+/* --- records.c: reading and writing the engine's documents ------------------------------- */
+
+/* Reads record id of collection: 0 with *found and, when found, *value (owned JSON),
+ * *version and *owner (malloc'd, may be NULL; pass NULL to ignore). -1: p set (503 or 500). */
+int acme_rec_get(struct acme *ac, const char *collection, const char *id, bool *found,
+		 json_t **value, int64_t *version, char **owner, struct acme_problem *p);
+/* Adds a record change with value as compact JSON to t. */
+void acme_txn_rec(struct store_txn *t, int op, const char *collection, const char *id,
+		  const char *owner, const json_t *value, int64_t version, int64_t expires_ns);
+/* RFC 3339 (UTC, seconds) of t_ns in a JSON string (new reference). */
+json_t *acme_json_time(int64_t t_ns);
+/* A time member of obj (RFC 3339) in ns; 0 when absent or malformed. */
+int64_t acme_get_time(const json_t *obj, const char *key);
+/* A string member of obj, or "" */
+const char *acme_get_str(const json_t *obj, const char *key);
+
+/* --- the resources: account.c, order.c, authz.c, cert.c -------------------------------- */
+
+void acme_new_account(struct acme_call *c);
+void acme_account(struct acme_call *c);
+void acme_account_orders(struct acme_call *c);
+void acme_key_change(struct acme_call *c);
+void acme_new_order(struct acme_call *c);
+void acme_order(struct acme_call *c);
+void acme_finalize(struct acme_call *c);
+void acme_authz(struct acme_call *c);
+void acme_challenge(struct acme_call *c);
+void acme_certificate(struct acme_call *c);
+void acme_revoke(struct acme_call *c);
+
+/* Pending orders and authorizations expire this long after they are made; their records are
+ * kept ACME_RECORD_KEEP_NS longer. */
+#define ACME_ORDER_LIFETIME_NS (24 * 3600 * INT64_C(1000000000))
+#define ACME_RECORD_KEEP_NS    (30 * 24 * 3600 * INT64_C(1000000000))
+
+/* Reads the order of the URL (id1); it must be the signer's and the URL's provisioner's (401),
+ * absent: 404. *rec owned by the caller. */
+int acme_order_load(struct acme_call *c, json_t **rec, int64_t *version, struct acme_problem *p);
+/* Answers with order id (Location: its URL) in status; Retry-After while pending. commit: the
+ * nonce's use first (a read). */
+void acme_order_reply(struct acme_call *c, int status_code, const char *id, const json_t *rec,
+		      const char *status, bool commit);
+/* The status of an order now (its authorizations read): "pending", "ready", "valid" or
+ * "invalid". */
+int acme_order_status(struct acme *ac, const json_t *order, int64_t now_ns, const char **status,
+		      struct acme_problem *p);
+/* The status of an authorization record now ("expired" once past its expiry while pending). */
+const char *acme_authz_status(const json_t *authz, int64_t now_ns);
+/* The key authorization of token for an account key thumbprint (RFC 8555 §8.1); malloc'd. */
+char *acme_key_authorization(const char *token, const char *thumbprint);
 
 #endif

@@ -70,6 +70,15 @@ struct provisioner {
 	const char *encrypted_key; /* borrowed from config, may be NULL */
 	/* X5C */
 	X509_STORE *x5c_roots;
+	/* ACME */
+	struct {
+		bool force_cn;
+		bool require_eab;
+		unsigned challenges; /* bit (1u << enum acme_chall_type) per enabled challenge */
+		const char *terms_of_service;
+		const char *website;
+		const json_t *caa_identities;
+	} acme;
 };
 
 struct provisioners {
@@ -140,6 +149,27 @@ int check_replay(struct authority *a, const struct jws *jws, const char *used_ms
  * client is authenticated, so that a request without valid credentials never costs a
  * signature check. NULL csr -> 400 "missing csr". */
 int request_csr_check(X509_REQ *csr, const char *bad_signature, struct error *err);
+
+/* Whether a validity [nb, na] suits claims c (min and max durations, the max plus the backdate):
+ * 403 with step-ca's message otherwise. */
+int validity_check_claims(const struct authority *a, const struct claims *c, int64_t nb,
+			  int64_t na, struct error *err);
+/* Subject = CN cn, completed by authority.template in Go's RDN order; NULL on failure. */
+X509_NAME *build_subject(const struct authority *a, const char *cn);
+
+/* --- issue.c: issuance for the protocols that authorise without a token (ACME) -------------- */
+
+/* Issues a certificate for prov: subject CN cn (completed by authority.template), SANs sans,
+ * the public key of csr (checked by the caller), validity [nb, na] checked against prov's
+ * claims; adds it to *txn (created if NULL) and fills *out. */
+int issue_for_names(struct authority *a, const struct provisioner *prov, X509_REQ *csr,
+		    const char *cn, const struct names *sans, int64_t nb, int64_t na,
+		    struct issued *out, struct store_txn **txn, struct error *err);
+/* Adds to *txn (created if NULL) the revocation of cert (issued by this CA) with reason_code
+ * (0..10, not 7) by prov; keyCompromise blocks its key. *serial (malloc'd) its decimal serial. */
+int revocation_for_cert(struct authority *a, const struct provisioner *prov, X509 *cert,
+			int reason_code, const char *reason, struct store_txn **txn, char **serial,
+			struct error *err);
 
 /* --- renew.c ---------------------------------------------------------- */
 

@@ -211,7 +211,7 @@ static int resolve_validity(const struct authority *a, const struct token_grant 
 {
 	int64_t now = time_now_ns() / NS_PER_SEC * NS_PER_SEC;
 	const struct claims *c = &g->prov->claims;
-	int64_t backdate = a->cfg->backdate_ns, nb, na, d;
+	int64_t backdate = a->cfg->backdate_ns, nb, na;
 	bool nb_set = false, na_set = false;
 	char s1[64], s2[64];
 
@@ -240,9 +240,19 @@ static int resolve_validity(const struct authority *a, const struct token_grant 
 		return err_public(err, ERR_INVALID,
 				  "notAfter cannot be before notBefore; na=%s, nb=%s",
 				  go_time(na, s1, sizeof(s1)), go_time(nb, s2, sizeof(s2)));
-	if (check_x5c_window(g, nb, na, err) != 0)
+	if (check_x5c_window(g, nb, na, err) != 0 || validity_check_claims(a, c, nb, na, err) != 0)
 		return -1;
-	d = na - nb;
+	v->not_before = nb;
+	v->not_after = na;
+	return 0;
+}
+
+int validity_check_claims(const struct authority *a, const struct claims *c, int64_t nb,
+			  int64_t na, struct error *err)
+{
+	int64_t backdate = a->cfg->backdate_ns, d = na - nb;
+	char s1[64], s2[64];
+
 	if (d < c->min_tls_ns)
 		return err_public(err, ERR_FORBIDDEN,
 				  "requested duration of %s is less than the authorized minimum "
@@ -255,8 +265,6 @@ static int resolve_validity(const struct authority *a, const struct token_grant 
 				  "certificate duration of %s",
 				  duration_format(d, s1, sizeof(s1)),
 				  duration_format(c->max_tls_ns + backdate, s2, sizeof(s2)));
-	v->not_before = nb;
-	v->not_after = na;
 	return 0;
 }
 
@@ -283,7 +291,7 @@ static void add_template_attr(X509_NAME *name, const json_t *tpl, const char *ke
 }
 
 /* Subject = CN from the token, completed by authority.template in Go's RDN order. */
-static X509_NAME *build_subject(const struct authority *a, const char *cn)
+X509_NAME *build_subject(const struct authority *a, const char *cn)
 {
 	const json_t *tpl = a->cfg->subject_template;
 	X509_NAME *name = X509_NAME_new();

@@ -182,6 +182,7 @@ static const handler_fn handlers[ROUTE_COUNT] = {
     [ROUTE_REKEY] = handle_rekey,
     [ROUTE_REVOKE] = handle_revoke,
     [ROUTE_KYMA_RENEWALS] = handle_kyma_renewal,
+    [ROUTE_ACME] = handle_acme,
 };
 
 static enum http_method method_of(enum evhttp_cmd_type t)
@@ -295,6 +296,7 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 	struct request_ctx rc = {
 	    .req = req,
 	    .a = w->srv->a,
+	    .acme = w->srv->acme,
 	    .w = w,
 	    .method = method_of(evhttp_request_get_command(req)),
 	    .close = w->draining,

@@ -70,6 +70,7 @@ struct worker {
 
 struct server {
 	struct authority *a;
+	struct acme *acme; /* NULL: no ACME (no database or no ACME provisioner) */
 	struct tls_state tls;
 	char *bound_address;
 	int port;
@@ -88,7 +89,8 @@ struct server {
 struct request_ctx {
 	struct evhttp_request *req;
 	struct authority *a;
-	struct worker *w; /* may be NULL in tests */
+	struct acme *acme; /* may be NULL */
+	struct worker *w;  /* may be NULL in tests */
 	enum http_method method;
 	bool head;	  /* answer without a body */
 	bool close;	  /* ask the client to close the connection, and close it after the answer
@@ -208,5 +210,7 @@ void handle_rekey(struct request_ctx *rc, const struct route_match *m);	 /* POST
 void handle_revoke(struct request_ctx *rc, const struct route_match *m); /* POST /revoke */
 /* POST /v1/applications/certificates/renewals */
 void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m);
+/* Everything under /acme/ and /2.0/acme/ (src/acme/). */
+void handle_acme(struct request_ctx *rc, const struct route_match *m);
 
 #endif

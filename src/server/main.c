@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "acme/acme.h"
 #include "authority/authority.h"
 #include "base/buf.h"
 #include "base/file.h"
@@ -42,6 +44,11 @@ static const char usage[] =
     "  --pidfile <file>       write the process id to <file> and remove it on exit\n"
     "  --quiet                no start-up information\n"
     "  --context <name>       the context whose configuration to use\n"
+    "  --resolver <host:port> the DNS server for every ACME lookup (default: the system's)\n"
+    "  --acme-http-port <n>   the port where http-01 challenges are checked (default 80)\n"
+    "  --acme-tls-port <n>    the port where tls-alpn-01 challenges are checked (default 443)\n"
+    "  --insecure             accepted for step-ca's command lines (it requires it with the\n"
+    "                         two port flags)\n"
     "  --help, -h             this help\n"
     "  --version, -v          the version\n"
     "\n"
@@ -52,14 +59,8 @@ static const struct {
 	const char *name;
 	bool value;
 } unsupported[] = {
-    {"ssh-host-password-file", true},
-    {"ssh-user-password-file", true},
-    {"issuer-password-file", true},
-    {"resolver", true},
-    {"token", true},
-    {"acme-http-port", true},
-    {"acme-tls-port", true},
-    {"insecure", false},
+    {"ssh-host-password-file", true}, {"ssh-user-password-file", true},
+    {"issuer-password-file", true},   {"token", true},
     {"acme-strict-fqdn", false},
 };
 
@@ -68,6 +69,10 @@ struct options {
 	const char *password_file;
 	const char *pidfile;
 	const char *context;
+	const char *resolver;
+	const char *acme_http_port;
+	const char *acme_tls_port;
+	bool insecure;
 	bool quiet;
 	bool help;
 	bool version;
@@ -141,16 +146,23 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 			o->quiet = value == NULL || strcmp(value, "true") == 0;
 			continue;
 		}
+		if (IS("insecure")) {
+			o->insecure = value == NULL || strcmp(value, "true") == 0;
+			continue;
+		}
 		for (size_t k = 0; k < sizeof(unsupported) / sizeof(unsupported[0]); k++)
 			if (IS(unsupported[k].name))
 				return err_set(err, ERR_NOT_IMPLEMENTED,
 					       "flag '--%s' is not supported yet",
 					       unsupported[k].name);
 		{
-			const char **slot = IS("password-file") ? &o->password_file
-					    : IS("pidfile")	? &o->pidfile
-					    : IS("context")	? &o->context
-								: NULL;
+			const char **slot = IS("password-file")	   ? &o->password_file
+					    : IS("pidfile")	   ? &o->pidfile
+					    : IS("context")	   ? &o->context
+					    : IS("resolver")	   ? &o->resolver
+					    : IS("acme-http-port") ? &o->acme_http_port
+					    : IS("acme-tls-port")  ? &o->acme_tls_port
+								   : NULL;
 			if (slot == NULL)
 				return err_set(err, ERR_INVALID,
 					       "flag provided but not defined: %s", arg);
@@ -216,6 +228,48 @@ static int write_pidfile(const char *path, struct error *err)
 	return 0;
 }
 
+/* Whether ca.json has an ACME provisioner. */
+static bool has_acme_provisioner(const struct ca_config *cfg)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(cfg->provisioners, i, p)
+	{
+		const char *type = json_string_value(json_object_get(p, "type"));
+
+		if (type != NULL && strcasecmp(type, "ACME") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A port flag: 1..65535. */
+static int port_flag(const char *name, const char *v, int *out, struct error *err)
+{
+	long long n = 0;
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (parse_int64(v, &n, NULL) != 0 || n < 1 || n > 65535)
+		return err_set(err, ERR_INVALID, "invalid value '%s' for flag '--%s'", v, name);
+	*out = (int)n;
+	return 0;
+}
+
+/* The ACME engine (a database and an ACME provisioner: as step-ca, no ACME without both). */
+static int start_acme(const struct options *o, struct authority *a, struct acme **out,
+		      struct error *err)
+{
+	struct acme_options ao = {.resolver = o->resolver};
+
+	if (port_flag("acme-http-port", o->acme_http_port, &ao.http_port, err) != 0 ||
+	    port_flag("acme-tls-port", o->acme_tls_port, &ao.tls_port, err) != 0)
+		return -1;
+	return acme_new(a, &ao, out, err);
+}
+
 /* The three lines step prints when it cannot open the configuration. */
 static bool config_readable(const char *path)
 {
@@ -237,6 +291,8 @@ int main(int argc, char **argv)
 	struct authority *a = NULL;
 	struct server *srv = NULL;
 	struct server_options sopts = {0};
+	struct acme *acme = NULL;
+	bool acme_wanted;
 	char *config_path = NULL;
 	char *password = NULL;
 	bool pidfile_written = false;
@@ -282,12 +338,16 @@ int main(int argc, char **argv)
 	db = (struct store_config){cfg->db_type, cfg->db_data_source, cfg->db_database};
 	if (cfg->has_db ? store_open(&db, &store, &err) != 0 : store_open_memory(&store, &err) != 0)
 		goto fail;
+	acme_wanted = cfg->has_db && has_acme_provisioner(cfg);
 	if (authority_new(cfg, password, store, &a, &err) != 0)
 		goto fail;
 	cfg = NULL; /* owned by the authority now */
 	store = NULL;
 	password_free(password);
 	password = NULL;
+	if (acme_wanted && start_acme(&o, a, &acme, &err) != 0)
+		goto fail;
+	sopts.acme = acme;
 	if (server_new(a, &sopts, &srv, &err) != 0)
 		goto fail;
 	print_startup(&o, a, srv);
@@ -306,6 +366,7 @@ out:
 	if (pidfile_written)
 		unlink(o.pidfile);
 	server_free(srv);
+	acme_free(acme);
 	authority_free(a);
 	store_close(store);
 	ca_config_free(cfg);

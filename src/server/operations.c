@@ -21,6 +21,7 @@
 #include "base/password.h"
 #include "base/str.h"
 #include "crypto/cert.h"
+#include "acme/acme.h"
 #include "server/decode.h"
 #include "server/internal.h"
 #include "server/respond.h"
@@ -133,7 +134,8 @@ static void respond_kyma_error(struct request_ctx *rc, const struct error *err)
 	respond_json(rc, status, json_pack("{s:i, s:s}", "code", status, "error", msg));
 }
 
-/* {"crt","clientCrt","caCrt"}: base64 of PEM chain, leaf, and issuing CA (as Kyma's connector answers). */
+/* {"crt","clientCrt","caCrt"}: base64 of PEM chain, leaf, and issuing CA (as Kyma's connector
+ * answers). */
 static json_t *kyma_response(const struct issued *out, struct error *err)
 {
 	char *leaf = NULL, *ca = NULL, *chain = NULL, *b[3] = {NULL, NULL, NULL};
@@ -154,6 +156,45 @@ out:
 	for (int i = 0; i < 3; i++)
 		free(b[i]);
 	return doc;
+}
+
+/* Sends the ACME engine's answer with its headers (RFC 8555 §6.5, §7.1, §8). */
+static void respond_acme(struct request_ctx *rc, struct acme_response *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(rc->req);
+	char *link;
+
+	if (r->nonce != NULL)
+		evhttp_add_header(h, "Replay-Nonce", r->nonce);
+	if (r->no_store)
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	if (r->link_index != NULL) {
+		link = xasprintf("<%s>;rel=\"index\"", r->link_index);
+		evhttp_add_header(h, "Link", link);
+		free(link);
+	}
+	if (r->link_up != NULL) {
+		link = xasprintf("<%s>;rel=\"up\"", r->link_up);
+		evhttp_add_header(h, "Link", link);
+		free(link);
+	}
+	if (r->location != NULL)
+		evhttp_add_header(h, "Location", r->location);
+	if (r->retry_after > 0) {
+		char v[16];
+
+		snprintf(v, sizeof(v), "%d", r->retry_after);
+		evhttp_add_header(h, "Retry-After", v);
+	}
+	rc->error = r->error;
+	r->error = NULL;
+	rc->serial = r->serial;
+	r->serial = NULL;
+	rc->provisioner = r->provisioner;
+	r->provisioner = NULL;
+	if (rc->serial != NULL && rc->subject == NULL)
+		rc->subject = xstrdup("");
+	respond_raw(rc, r->status, r->content_type, r->body != NULL ? r->body : "", r->body_len);
 }
 
 /* ---- requests that wait for the authority ---------------------------------------------------
@@ -190,6 +231,9 @@ struct pending {
 	struct error err;
 	struct issued out;
 	char *serial; /* /revoke */
+	/* ACME: copies of what the engine reads, and its answer */
+	char *acme_path, *acme_host, *acme_content_type;
+	struct acme_response *acme;
 	/* without a worker (tests): the handler waits for done */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -227,6 +271,13 @@ static void pending_free(struct pending *p)
 	}
 	issued_free(&p->out);
 	free(p->serial);
+	if (p->route == ROUTE_ACME)
+		free(p->body); /* a copy (handle_acme); the others point into the request */
+	free(p->acme_path);
+	free(p->acme_host);
+	free(p->acme_content_type);
+	acme_response_free(p->acme);
+	free(p->acme);
 	sign_body_free(&p->sign);
 	revoke_body_free(&p->revoke);
 	X509_REQ_free(p->kyma_csr);
@@ -247,7 +298,9 @@ static void pending_answer(struct pending *p)
 
 	if (p->body_len > 0)
 		secure_wipe(p->body, p->body_len); /* before the answer, which may free it */
-	if (p->op_rc != 0 && p->route == ROUTE_KYMA_RENEWALS) {
+	if (p->route == ROUTE_ACME) {
+		respond_acme(rc, p->acme);
+	} else if (p->op_rc != 0 && p->route == ROUTE_KYMA_RENEWALS) {
 		respond_kyma_error(rc, &p->err);
 	} else if (p->op_rc != 0) {
 		respond_error(rc, &p->err);
@@ -504,5 +557,61 @@ void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m)
 	p->kyma_csr = csr;
 	pending_keep_peer(p, peer, NULL);
 	authority_kyma_renew_async(rc->a, p->peer, p->kyma_csr, issued_done, p);
+	pending_returned(rc, p);
+}
+
+static void acme_done(void *arg, struct acme_response *resp)
+{
+	struct pending *p = arg;
+
+	p->acme = resp;
+	pending_done(p);
+}
+
+/* The value of header name, copied (NULL when absent). */
+static char *header_copy(struct evhttp_request *req, const char *name)
+{
+	const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), name);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+void handle_acme(struct request_ctx *rc, const struct route_match *m)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rc->req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	struct pending *p;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	if (rc->acme == NULL || path == NULL) {
+		/* no database or no ACME provisioner: not mounted, as in step-ca */
+		respond_raw(rc, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);
+		return;
+	}
+	p = pending_new(rc, ROUTE_ACME);
+	p->acme_path = xstrdup(path);
+	p->acme_host = header_copy(rc->req, "Host");
+	p->acme_content_type = header_copy(rc->req, "Content-Type");
+	if (len > 0) {
+		/* a copy: the engine may still read it after the client has gone */
+		p->body = xmalloc(len);
+		memcpy(p->body, data, len);
+		p->body_len = len;
+	}
+	{
+		struct acme_request req = {
+		    .method = rc->method == HTTP_POST ? ACME_POST
+			      : rc->head	      ? ACME_HEAD
+						      : ACME_GET,
+		    .path = p->acme_path,
+		    .host = p->acme_host,
+		    .content_type = p->acme_content_type,
+		    .body = p->body,
+		    .body_len = p->body_len,
+		};
+		acme_handle(rc->acme, &req, acme_done, p);
+	}
 	pending_returned(rc, p);
 }

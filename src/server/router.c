@@ -5,7 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "acme/acme.h"
 #include "base/str.h"
+#include "base/url.h"
 
 #define M_GET (HTTP_GET | HTTP_HEAD)
 
@@ -51,6 +53,7 @@ static const char *const route_names[ROUTE_COUNT] = {
     [ROUTE_REKEY] = "rekey",
     [ROUTE_REVOKE] = "revoke",
     [ROUTE_KYMA_RENEWALS] = "kyma-renewals",
+    [ROUTE_ACME] = "acme",
 };
 
 static const struct {
@@ -83,46 +86,6 @@ const char *http_method_name(enum http_method m)
 		if (methods[i].m == m)
 			return methods[i].name;
 	return "OTHER";
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int url_unescape(const char *s, size_t n, bool plus, char *out, size_t max)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (n - i < 3)
-				return -1;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (c == '+' && plus) {
-			c = ' ';
-		}
-		if (c == '\0' || o >= max)
-			return -1;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return 0;
 }
 
 /* Matches path (plen bytes) against one pattern; copies the decoded parameter into m. */
@@ -214,6 +177,18 @@ void router_match(enum http_method method, const char *target, size_t len, struc
 	target_path(target, len, &path, &plen);
 	if (plen == 0 || path[0] != '/')
 		return;
+	/* /acme/{provisioner}/... and /2.0/acme/...: the ACME engine has its own layout */
+	if (acme_path_is_acme(path, plen)) {
+		if (method & (M_GET | HTTP_POST)) {
+			m->status = ROUTE_FOUND;
+			m->id = ROUTE_ACME;
+			m->head = method == HTTP_HEAD;
+		} else {
+			m->status = ROUTE_BAD_METHOD;
+			allow_header(M_GET | HTTP_POST, m->allow, sizeof(m->allow));
+		}
+		return;
+	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *r = &routes[i];
 		bool hit = pattern_match(r->pattern, path, plen, m);

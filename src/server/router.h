@@ -41,6 +41,7 @@ enum route_id {
 	ROUTE_REKEY,
 	ROUTE_REVOKE,
 	ROUTE_KYMA_RENEWALS,
+	ROUTE_ACME, /* anything under /acme/ or /2.0/acme/ (src/acme/) */
 	ROUTE_COUNT
 };
 
@@ -72,9 +73,6 @@ enum http_method http_method_from_name(const char *name);
 /* The request-line token of a method ("GET"), "OTHER" for HTTP_OTHER. */
 const char *http_method_name(enum http_method m);
 
-/* Percent-decodes n bytes of s; '+' becomes a space when plus is set. Fails (returns -1) on a
- * malformed escape, a decoded NUL or an output longer than max bytes. out gets max+1 bytes. */
-int url_unescape(const char *s, size_t n, bool plus, char *out, size_t max);
 /* The first value of key in a raw query string ("a=1&b=2"), decoded like Go's url.Query()
  * (pairs with bad escapes are skipped); *out malloc'd, NULL when absent. Values longer than
  * ROUTE_PARAM_MAX are treated as absent. */

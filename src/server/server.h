@@ -26,8 +26,11 @@
 
 struct server;
 
+struct acme;
+
 struct server_options {
-	int threads; /* 0 = one per online CPU (at least SERVER_MIN_THREADS) */
+	int threads;	   /* 0 = one per online CPU (at least SERVER_MIN_THREADS) */
+	struct acme *acme; /* serves /acme/... when not NULL (borrowed; outlives the server) */
 };
 
 /* Builds the TLS context and binds the listening sockets of cfg->address; the authority is

@@ -15,6 +15,7 @@
 #include "crypto/key.h"
 #include "server/decode.h"
 #include "server/respond.h"
+#include "base/url.h"
 #include "server/router.h"
 #include "server/server.h"
 #include "server/tls.h"

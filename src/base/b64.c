@@ -158,6 +158,47 @@ out:
 	return rc;
 }
 
+static int url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+bool b64url_decode_strict_to(const char *s, size_t n, uint8_t *out, size_t *outlen)
+{
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	size_t o = 0;
+
+	if (n % 4 == 1)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int v = url_value((unsigned char)s[i]);
+
+		if (v < 0)
+			return false;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if ((acc & ((1u << bits) - 1)) != 0)
+		return false;
+	*outlen = o;
+	return true;
+}
+
 int b64url_decode(const char *s, size_t slen, uint8_t **out, size_t *outlen, struct error *err)
 {
 	return decode(s, slen, url_alphabet, false, false, out, outlen, err);

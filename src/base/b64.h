@@ -19,6 +19,10 @@ char *b64url_encode(const void *data, size_t n);
 /* Decodes unpadded (exact padding tolerated) base64url; *out is malloc'd and NUL-terminated
  * (caller frees), *outlen set. Bad input: ERR_INVALID "illegal base64 data at input byte N". */
 int b64url_decode(const char *s, size_t slen, uint8_t **out, size_t *outlen, struct error *err);
+/* Strict unpadded base64url (RFC 7515 §2) of s[0..n) into out, which holds at least n * 3 / 4
+ * bytes (not NUL-terminated); refuses padding, other alphabets and non-zero trailing bits (one
+ * encoding per value). No allocation. */
+bool b64url_decode_strict_to(const char *s, size_t n, uint8_t *out, size_t *outlen);
 /* Encodes n bytes as padded standard base64 on one line; malloc'd, caller frees. */
 char *b64_encode(const void *data, size_t n);
 /* Decodes padded standard base64; skips ASCII whitespace when skip_space. *out malloc'd and

@@ -65,50 +65,6 @@ static const struct jws_alg *alg_for_key(const char *name, const struct jwx_key 
 
 /* ---- parsing ------------------------------------------------------------- */
 
-static int b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Strict unpadded base64url (RFC 7515 §2) into out, which holds at least n * 3 / 4 bytes.
- * Rejects padding, other alphabets and non-zero trailing bits (one encoding per value).
- * Decodes in place here rather than with b64url_decode so a token costs one allocation. */
-static bool b64url_decode_to(const char *s, size_t n, uint8_t *out, size_t *outlen)
-{
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t o = 0;
-
-	if (n % 4 == 1)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64url_value((unsigned char)s[i]);
-
-		if (v < 0)
-			return false;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if ((acc & ((1u << bits) - 1)) != 0)
-		return false;
-	*outlen = o;
-	return true;
-}
-
 /* Decodes a base64url part holding a JSON object. */
 static json_t *part_object(const char *s, size_t n, uint8_t *scratch, const char *what,
 			   struct error *err)
@@ -117,7 +73,7 @@ static json_t *part_object(const char *s, size_t n, uint8_t *scratch, const char
 	size_t len;
 	json_t *obj;
 
-	if (!b64url_decode_to(s, n, scratch, &len)) {
+	if (!b64url_decode_strict_to(s, n, scratch, &len)) {
 		err_set(err, ERR_INVALID, "invalid token: %s is not valid base64url", what);
 		return NULL;
 	}
@@ -169,7 +125,7 @@ int jws_parse(const char *compact, size_t len, struct jws *out, struct error *er
 	out->signing_input = (char *)mem;
 	out->signing_input_len = silen;
 	out->sig = mem + silen + 1;
-	if (!b64url_decode_to(sig, slen, out->sig, &out->sig_len)) {
+	if (!b64url_decode_strict_to(sig, slen, out->sig, &out->sig_len)) {
 		err_set(err, ERR_INVALID, "invalid token: signature is not valid base64url");
 		goto out;
 	}
@@ -257,11 +213,9 @@ static int ecdsa_der_to_rs(const uint8_t *der, size_t der_len, size_t size, uint
 
 /* ---- verification --------------------------------------------------------- */
 
-int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
+int jws_verify_raw(const char *name, EVP_PKEY *key, const void *signing_input,
+		   size_t signing_input_len, const uint8_t *sig, size_t sig_len, struct error *err)
 {
-	const char *name = json_string_value(json_object_get(jws->header, "alg"));
-	const uint8_t *sig = jws->sig;
-	size_t sig_len = jws->sig_len;
 	uint8_t der[ECDSA_DER_MAX];
 	const struct jws_alg *alg;
 	struct jwx_key info;
@@ -269,7 +223,7 @@ int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
 	EVP_PKEY_CTX *pctx = NULL;
 	int rc = -1;
 
-	if (name == NULL || jws->signing_input == NULL)
+	if (name == NULL || signing_input == NULL)
 		return err_set(err, ERR_UNAUTHORIZED, "invalid token: no algorithm");
 	if (jwx_key_classify(key, &info, err) != 0) {
 		err_reclassify(err, ERR_UNAUTHORIZED, false);
@@ -285,7 +239,7 @@ int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
 			return err_set(err, ERR_UNAUTHORIZED,
 				       "invalid token: %s signature must be %zu bytes", alg->name,
 				       2 * info.curve->size);
-		if (ecdsa_rs_to_der(jws->sig, info.curve->size, der, &sig_len) != 0)
+		if (ecdsa_rs_to_der(sig, info.curve->size, der, &sig_len) != 0)
 			return err_openssl(err, ERR_UNAUTHORIZED, "invalid token signature");
 		sig = der;
 	}
@@ -297,8 +251,7 @@ int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
 		err_openssl(err, ERR_CRYPTO, "cannot set up %s verification", alg->name);
 		goto out;
 	}
-	if (EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)jws->signing_input,
-			     jws->signing_input_len) != 1) {
+	if (EVP_DigestVerify(ctx, sig, sig_len, signing_input, signing_input_len) != 1) {
 		ERR_clear_error();
 		err_set(err, ERR_UNAUTHORIZED, "invalid token signature");
 		goto out;
@@ -307,6 +260,14 @@ int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
 out:
 	EVP_MD_CTX_free(ctx);
 	return rc;
+}
+
+int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err)
+{
+	const char *name = json_string_value(json_object_get(jws->header, "alg"));
+
+	return jws_verify_raw(name, key, jws->signing_input, jws->signing_input_len, jws->sig,
+			      jws->sig_len, err);
 }
 
 /* ---- signing -------------------------------------------------------------- */

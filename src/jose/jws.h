@@ -30,6 +30,11 @@ struct jws {
 int jws_parse(const char *compact, size_t len, struct jws *out, struct error *err);
 /* Verifies the signature with key; the header alg must suit the key (ERR_UNAUTHORIZED). */
 int jws_verify(const struct jws *jws, EVP_PKEY *key, struct error *err);
+/* Verifies sig (JWS form: R||S for ECDSA) over signing_input with key under the algorithm
+ * named name ("ES256", "EdDSA", "RS256", "PS256", ...), which must suit the key; RSA keys of
+ * fewer than 2048 bits are refused. Failures as jws_verify. */
+int jws_verify_raw(const char *name, EVP_PKEY *key, const void *signing_input,
+		   size_t signing_input_len, const uint8_t *sig, size_t sig_len, struct error *err);
 /* Frees what jws_parse allocated; safe on a zeroed struct. */
 void jws_free(struct jws *jws);
 

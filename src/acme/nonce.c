@@ -16,11 +16,11 @@
 #include <string.h>
 
 #include "acme/internal.h"
+#include "base/duration.h"
 #include "base/b64.h"
 
 #define NONCE_RAW    32
 #define NONCE_DATA   16 /* time + random: what the MAC covers */
-#define NS_PER_MS    1000000LL
 #define TXT_NOT_OURS "nonce is not one this server issued"
 
 /* The truncated MAC of data under key into mac (NONCE_RAW - NONCE_DATA bytes). */

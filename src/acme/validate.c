@@ -2,6 +2,8 @@
  * challenge names and the helpers the three validators share. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -194,18 +196,38 @@ int acme_validate(const struct acme_validate_cfg *cfg, enum acme_chall_type type
 				 ident_type);
 	}
 	int64_t deadline = acme_v_now_ms() + c.timeout_ms;
+	sigset_t pipe_set, old_set;
+	int rc;
 
+	/* A write to a peer that went away must not kill the process: SIGPIPE is blocked on this
+	 * thread while it validates, and one raised meanwhile is taken off before unblocking. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
 	switch (type) {
 	case ACME_CH_HTTP01:
-		return acme_v_http01(&c, deadline, ip, value, token, key_authorization, p);
+		rc = acme_v_http01(&c, deadline, ip, value, token, key_authorization, p);
+		break;
 	case ACME_CH_DNS01:
 		if (ip)
-			return acme_fail(p, ACME_PROB_MALFORMED,
-					 "dns-01 does not apply to ip identifiers");
-		return acme_v_dns01(&c, deadline, value, key_authorization, p);
+			rc = acme_fail(p, ACME_PROB_MALFORMED,
+				       "dns-01 does not apply to ip identifiers");
+		else
+			rc = acme_v_dns01(&c, deadline, value, key_authorization, p);
+		break;
 	case ACME_CH_TLSALPN01:
-		return acme_v_tlsalpn01(&c, deadline, ip, value, key_authorization, p);
+		rc = acme_v_tlsalpn01(&c, deadline, ip, value, key_authorization, p);
+		break;
 	default:
-		return acme_fail(p, ACME_PROB_MALFORMED, "unsupported challenge type");
+		rc = acme_fail(p, ACME_PROB_MALFORMED, "unsupported challenge type");
+		break;
 	}
+	if (!sigismember(&old_set, SIGPIPE)) {
+		const struct timespec zero = {0};
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
+			;
+		pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	}
+	return rc;
 }

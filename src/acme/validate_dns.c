@@ -13,6 +13,7 @@
 #include <arpa/nameser.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/sha.h>
 #include <poll.h>
 #include <resolv.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "acme/validate.h"
+#include "base/b64.h"
 #include "base/str.h"
 
 #define HOSTS_PATH	"/etc/hosts"
@@ -620,5 +622,47 @@ int acme_v_txt(const struct acme_validate_cfg *cfg, const char *name, int64_t de
 	rc = 0;
 out:
 	ctx_close(&c);
+	return rc;
+}
+
+int acme_v_dns01(const struct acme_validate_cfg *cfg, int64_t deadline, const char *value,
+		 const char *key_authorization, struct acme_problem *p)
+{
+	struct acme_v_txt txt = {0};
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+	char *want = NULL, *name = NULL;
+	char got[ACME_DETAIL_MAX];
+	size_t wl, off = 0;
+	int rc = -1;
+
+	if (str_has_prefix(value, "*."))
+		value += 2; /* RFC 8555 §8.4: a wildcard's base name */
+	if (strlen(value) > 253)
+		return acme_fail(p, ACME_PROB_MALFORMED, "identifier %s is too long", value);
+	name = xasprintf("_acme-challenge.%s", value);
+	SHA256((const unsigned char *)key_authorization, strlen(key_authorization), digest);
+	want = b64url_encode(digest, sizeof(digest));
+	wl = strlen(want);
+	if (acme_v_txt(cfg, name, deadline, &txt, p) != 0)
+		goto out;
+	for (size_t i = 0; i < txt.n; i++) {
+		if (txt.len[i] == wl && memcmp(txt.rec[i], want, wl) == 0) {
+			rc = 0;
+			goto out;
+		}
+	}
+	got[0] = '\0';
+	for (size_t i = 0; i < txt.n && off < sizeof(got); i++) {
+		char q[4 * ACME_V_QUOTE_MAX + 8];
+
+		acme_v_quote(txt.rec[i], txt.len[i], q, sizeof(q));
+		off += (size_t)snprintf(got + off, sizeof(got) - off, "%s%s", i > 0 ? ", " : "", q);
+	}
+	acme_fail(p, ACME_PROB_INCORRECT_RESPONSE, "expected TXT \"%s\" at %s, received %s", want,
+		  name, txt.n > 0 ? got : "no TXT record");
+out:
+	acme_v_txt_free(&txt);
+	free(want);
+	free(name);
 	return rc;
 }

@@ -169,7 +169,7 @@ static int check_san(X509 *leaf, bool ip, const char *value, struct acme_problem
 {
 	GENERAL_NAMES *gens;
 	struct acme_v_addr want_ip;
-	char want[300], got[SANS_TEXT_MAX];
+	char want[4 * ACME_V_QUOTE_MAX + 16], got[SANS_TEXT_MAX];
 	int crit = -1, rc = -1;
 	bool match = false;
 
@@ -177,7 +177,10 @@ static int check_san(X509 *leaf, bool ip, const char *value, struct acme_problem
 		acme_v_ip_parse(value, &want_ip);
 		snprintf(want, sizeof(want), "IP:%s", value);
 	} else {
-		snprintf(want, sizeof(want), "DNS:%s", value);
+		char q[4 * ACME_V_QUOTE_MAX + 8];
+
+		acme_v_quote(value, strlen(value), q, sizeof(q));
+		snprintf(want, sizeof(want), "DNS:%s", q);
 	}
 	gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, &crit, NULL);
 	if (gens == NULL) {

@@ -5,6 +5,17 @@ source "$(dirname "$0")/lib.sh"
 
 T=30 # seconds any one command may take
 
+for cmd in "ca acme" "ca acme eab" "ca acme eab add" "ca acme eab list" "ca acme eab remove"; do
+	# shellcheck disable=SC2086
+	out=$(timeout $T "$STRIDE_BIN" $cmd --help 2>&1)
+	rc=$?
+	if ((rc == 0)) && [[ $out == *NAME* && $out == *USAGE* && $out != *"not implemented"* ]]; then
+		pass "stride $cmd --help"
+	else
+		fail "stride $cmd --help (exit $rc): $(echo "$out" | head -3)"
+	fi
+done
+
 # --- ca init --acme ------------------------------------------------------------------------
 check "ca init --acme" init_ca --acme
 CFG="$STRIDEPATH/config/ca.json"

@@ -51,6 +51,11 @@ expect_contains "provisioner list prints it indented by 3 spaces" \
 
 # --- eab add ----------------------------------------------------------------------------------
 eab() { timeout $T "$STRIDE_BIN" ca acme eab "$@"; }
+key_record() { # ID: the JSON value of that key's record (a BLOB in SQLite, bytea in PostgreSQL)
+	local text="CAST(value AS TEXT)"
+	[[ $(jq -r .db.type "$CFG") == postgres* ]] && text="convert_from(value, 'UTF8')"
+	db_sql "select $text from records where collection = 'acme_eab_keys' and id = '$1'"
+}
 row_add() { printf '%-36s%-28s%-48s%s' "$@"; }
 row_list() { printf '%-36s%-28s%-16s%-30s%-30s%-40s%s' "$@"; }
 HEAD_ADD=$(row_add "Key ID" "Provisioner" "Key (base64, raw url encoded)" "Reference")
@@ -81,7 +86,7 @@ KEY2=$(sed -n 2p "$WORK/last.out" | cut -c65-107)
 expect_eq "eab add: the row with its reference" "$(row_add "$ID2" acme "$KEY2" team-a)" \
 	"$(sed -n 2p "$WORK/last.out")"
 expect_eq "the key is in the store" "$KEY2" \
-	"$(db_sql "select value from records where collection = 'acme_eab_keys' and id = '$ID2'" | jq -r .hmacKey)"
+	"$(key_record "$ID2" | jq -r .hmacKey)"
 
 check_fails "a duplicate reference" eab add acme team-a --offline
 expect_eq "duplicate reference message" \
@@ -97,8 +102,7 @@ expect_eq "unknown provisioner message" "error creating ACME EAB key: provisione
 
 # --- eab list ---------------------------------------------------------------------------------
 created() { # ID: its createdAt as the list prints it
-	date -u -d "$(db_sql "select value from records where collection = 'acme_eab_keys' and id = '$1'" |
-		jq -r .createdAt)" '+%Y-%m-%d %H:%M:%S +00:00'
+	date -u -d "$(key_record "$1" | jq -r .createdAt)" '+%Y-%m-%d %H:%M:%S +00:00'
 }
 C1=$(created "$ID1")
 C2=$(created "$ID2")

@@ -99,11 +99,13 @@ void acme_eab_keys_free(struct acme_eab_key *v, size_t n);
 int acme_eab_key_add(struct authority *a, const char *prov, const char *reference,
 		     struct acme_eab_key *out, struct error *err);
 /* Lists prov's keys (reference non-NULL and non-empty: only that one), in ID order after
- * cursor (NULL: from the start), at most limit; *next_cursor malloc'd ("" at the end). */
+ * cursor (NULL or "": from the start), at most limit (0: 20); *out (acme_eab_keys_free) and
+ * *next_cursor malloc'd ("" at the end). */
 int acme_eab_key_list(struct authority *a, const char *prov, const char *reference,
 		      const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
 		      char **next_cursor, struct error *err);
-/* Removes prov's key id (unknown -> ERR_NOT_FOUND). */
+/* Removes prov's key id and its reference, in one transaction (unknown -> ERR_NOT_FOUND). An
+ * unknown provisioner is ERR_NOT_FOUND and one not of type ACME ERR_INVALID, for all three. */
 int acme_eab_key_remove(struct authority *a, const char *prov, const char *id, struct error *err);
 
 #endif

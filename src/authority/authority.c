@@ -181,6 +181,38 @@ fail:
 	return -1;
 }
 
+int authority_new_admin(struct ca_config *cfg, struct store *store, struct authority **out,
+			struct error *err)
+{
+	struct authority *a = xcalloc(1, sizeof(*a));
+
+	a->cfg = cfg;
+	a->start_sec = (int64_t)time(NULL);
+	if (provisioners_load(cfg->provisioners, cfg->claims, &a->provs, err) != 0) {
+		a->cfg = NULL; /* the caller keeps cfg and store on failure */
+		authority_free(a);
+		return -1;
+	}
+	a->store = store;
+	*out = a;
+	return 0;
+}
+
+bool authority_has_db(const struct authority *a)
+{
+	return a->cfg->has_db;
+}
+
+size_t authority_acme_provisioner_count(const struct authority *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->provs.n; i++)
+		if (a->provs.v[i].type == PROV_ACME)
+			n++;
+	return n;
+}
+
 void authority_free(struct authority *a)
 {
 	if (a == NULL)

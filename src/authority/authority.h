@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/error.h"
@@ -39,6 +40,18 @@ struct store;
 int authority_new(struct ca_config *cfg, const char *key_password, struct store *store,
 		  struct authority **out, struct error *err);
 void authority_free(struct authority *a);
+/* An authority for administration in-process (`stride ca acme eab --offline`): the
+ * provisioners of cfg and the store, without the CA's certificates and key (so no password).
+ * Takes ownership of cfg and store on success only. Only authority_config, authority_has_db,
+ * authority_acme_provisioner_count, the acme_eab_key_* functions and authority_free may be
+ * called on it. */
+int authority_new_admin(struct ca_config *cfg, struct store *store, struct authority **out,
+			struct error *err);
+
+/* Whether ca.json has a "db" (false: the in-memory store; step-ca serves no ACME then). */
+bool authority_has_db(const struct authority *a);
+/* How many provisioners of type ACME ca.json has. */
+size_t authority_acme_provisioner_count(const struct authority *a);
 
 /* Borrowed views, valid while the authority lives. */
 const struct ca_config *authority_config(const struct authority *a);
@@ -156,9 +169,9 @@ void authority_revoke_async(struct authority *a, const struct revoke_request *re
 int authority_revoke(struct authority *a, const struct revoke_request *req, char **serial_out,
 		     struct error *err);
 
-/* Kyma-compatible renewal (the Kyma Application Connector's): the peer must not be revoked, the CSR (parsed only)
- * must pass key_check_allowed and verify (400 "CSR signature invalid"), its subject must equal
- * the peer's; the new certificate is the peer's renewed with the CSR's public key. */
+/* Kyma-compatible renewal (the Kyma Application Connector's): the peer must not be revoked, the CSR
+ * (parsed only) must pass key_check_allowed and verify (400 "CSR signature invalid"), its subject
+ * must equal the peer's; the new certificate is the peer's renewed with the CSR's public key. */
 void authority_kyma_renew_async(struct authority *a, X509 *peer, X509_REQ *csr,
 				authority_issued_fn done, void *arg);
 /* authority_kyma_renew_async, waiting for its end. peer and csr must stay valid until done has

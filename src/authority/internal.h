@@ -70,16 +70,26 @@ struct provisioner {
 	const char *encrypted_key; /* borrowed from config, may be NULL */
 	/* X5C */
 	X509_STORE *x5c_roots;
-	/* ACME */
+	/* ACME (step-ca's fields of an ACME provisioner) */
 	struct {
 		bool force_cn;
 		bool require_eab;
-		unsigned challenges; /* bit (1u << enum acme_chall_type) per enabled challenge */
+		unsigned challenges; /* bit (1u << enum acme_chall_type) per enabled challenge
+				      * (PROV_ACME_CH_*); all of http-01, dns-01, tls-alpn-01
+				      * when the list is absent or empty */
 		const char *terms_of_service;
-		const char *website;
-		const json_t *caa_identities;
+		const char *website;	      /* borrowed from config, NULL when absent */
+		const json_t *caa_identities; /* borrowed array or NULL */
 	} acme;
 };
+
+/* The bits of provisioner.acme.challenges: 1u << enum acme_chall_type (src/acme/internal.h:
+ * ACME_CH_HTTP01 = 0, ACME_CH_DNS01 = 1, ACME_CH_TLSALPN01 = 2), spelled out here so that the
+ * authority does not include the ACME engine's headers (src/acme checks they agree). */
+#define PROV_ACME_CH_HTTP01    (1u << 0)
+#define PROV_ACME_CH_DNS01     (1u << 1)
+#define PROV_ACME_CH_TLSALPN01 (1u << 2)
+#define PROV_ACME_CH_ALL       (PROV_ACME_CH_HTTP01 | PROV_ACME_CH_DNS01 | PROV_ACME_CH_TLSALPN01)
 
 struct provisioners {
 	struct provisioner *v;

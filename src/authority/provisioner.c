@@ -102,6 +102,120 @@ out:
 	return rc;
 }
 
+/* A bool member of an ACME provisioner: absent or null is false (as Go's decoder). */
+static int acme_bool(const json_t *config, const char *key, bool *out, struct error *err)
+{
+	const json_t *v = json_object_get(config, key);
+
+	*out = false;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return err_set(err, ERR_INVALID, "%s must be a boolean", key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* A string member of an ACME provisioner, borrowed; absent or null is NULL. */
+static int acme_string(const json_t *config, const char *key, const char **out, struct error *err)
+{
+	const json_t *v = json_object_get(config, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return err_set(err, ERR_INVALID, "%s must be a string", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* An array-of-strings member of an ACME provisioner, borrowed; absent or null is NULL. */
+static int acme_strings(const json_t *config, const char *key, const json_t **out,
+			struct error *err)
+{
+	const json_t *v = json_object_get(config, key), *item;
+	size_t i;
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return err_set(err, ERR_INVALID, "%s must be an array of strings", key);
+	json_array_foreach(v, i, item)
+	{
+		if (!json_is_string(item))
+			return err_set(err, ERR_INVALID, "%s must be an array of strings", key);
+	}
+	*out = v;
+	return 0;
+}
+
+/* The challenge names step-ca knows, with their bit here (0: known to step-ca, not served). */
+static const struct {
+	const char *name;
+	unsigned bit;
+} acme_challenges[] = {
+    {"http-01", PROV_ACME_CH_HTTP01},
+    {"dns-01", PROV_ACME_CH_DNS01},
+    {"tls-alpn-01", PROV_ACME_CH_TLSALPN01},
+    {"device-attest-01", 0},
+    {"wire-oidc-01", 0},
+    {"wire-dpop-01", 0},
+};
+
+/* "challenges": names matched case-insensitively and trimmed (as step-ca reads them); absent
+ * or empty means http-01, dns-01 and tls-alpn-01. */
+static int acme_challenge_mask(const json_t *list, unsigned *out, struct error *err)
+{
+	const json_t *item;
+	size_t i;
+
+	*out = 0;
+	json_array_foreach(list, i, item)
+	{
+		const char *raw = json_string_value(item);
+		char *name = xstrdup(raw);
+		const char *t = str_trim(name);
+		size_t k, n = sizeof(acme_challenges) / sizeof(acme_challenges[0]);
+
+		for (k = 0; k < n; k++)
+			if (str_eq_nocase(acme_challenges[k].name, t))
+				break;
+		free(name);
+		if (k == n)
+			return err_set(err, ERR_INVALID, "acme challenge \"%s\" is not supported",
+				       raw);
+		if (acme_challenges[k].bit == 0)
+			return err_set(err, ERR_INVALID,
+				       "acme challenge \"%s\" is not served by stride: it serves "
+				       "http-01, dns-01 and tls-alpn-01",
+				       raw);
+		*out |= acme_challenges[k].bit;
+	}
+	if (*out == 0)
+		*out = PROV_ACME_CH_ALL;
+	return 0;
+}
+
+/* Reads step-ca's ACME fields (acme.go): forceCN, requireEAB, challenges, termsOfService,
+ * website, caaIdentities. A wrong JSON type refuses the configuration, as Go's decoder does. */
+static int acme_init(struct provisioner *p, struct error *err)
+{
+	const json_t *challenges = NULL;
+
+	if (acme_bool(p->config, "forceCN", &p->acme.force_cn, err) != 0 ||
+	    acme_bool(p->config, "requireEAB", &p->acme.require_eab, err) != 0 ||
+	    acme_strings(p->config, "challenges", &challenges, err) != 0 ||
+	    acme_challenge_mask(challenges, &p->acme.challenges, err) != 0 ||
+	    acme_string(p->config, "termsOfService", &p->acme.terms_of_service, err) != 0 ||
+	    acme_string(p->config, "website", &p->acme.website, err) != 0 ||
+	    acme_strings(p->config, "caaIdentities", &p->acme.caa_identities, err) != 0)
+		return -1;
+	p->token_id = xasprintf("acme/%s", p->name);
+	return 0;
+}
+
 /* The token id of a provisioner that is listed but cannot authorise tokens yet. */
 static void other_token_id(struct provisioner *p, const struct type_info *ti)
 {
@@ -145,6 +259,8 @@ static int provisioner_init(struct provisioner *p, json_t *config, const struct 
 		return jwk_init(p, err);
 	if (p->type == PROV_X5C)
 		return x5c_init(p, err);
+	if (p->type == PROV_ACME)
+		return acme_init(p, err);
 	other_token_id(p, ti);
 	return 0;
 }

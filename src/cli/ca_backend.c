@@ -101,3 +101,31 @@ int ca_backend_revoke(struct ca_backend *be, const struct ca_revoke_request *req
 		return -1;
 	return be->ops->revoke(be, req, err);
 }
+
+int ca_backend_eab_add(struct ca_backend *be, const char *prov, const char *reference,
+		       struct acme_eab_key *out, struct error *err)
+{
+	if (be->ops->eab_add == NULL)
+		return err_set(err, ERR_NOT_IMPLEMENTED, "ACME EAB keys are not available here");
+	return be->ops->eab_add(be, prov, reference, out, err);
+}
+
+int ca_backend_eab_list(struct ca_backend *be, const char *prov, const char *reference,
+			const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
+			char **next_cursor, struct error *err)
+{
+	*out = NULL;
+	*n = 0;
+	*next_cursor = NULL;
+	if (be->ops->eab_list == NULL)
+		return err_set(err, ERR_NOT_IMPLEMENTED, "ACME EAB keys are not available here");
+	return be->ops->eab_list(be, prov, reference, cursor, limit, out, n, next_cursor, err);
+}
+
+int ca_backend_eab_remove(struct ca_backend *be, const char *prov, const char *id,
+			  struct error *err)
+{
+	if (be->ops->eab_remove == NULL)
+		return err_set(err, ERR_NOT_IMPLEMENTED, "ACME EAB keys are not available here");
+	return be->ops->eab_remove(be, prov, id, err);
+}

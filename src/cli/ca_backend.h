@@ -17,11 +17,13 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "base/error.h"
 
 struct cli_ctx;
 struct ca_backend;
+struct acme_eab_key;
 
 /* Where provisioner tokens get their provisioners and audience. */
 struct ca_token_source {
@@ -60,6 +62,13 @@ struct ca_backend_ops {
 		     char **chain_pem, struct error *err);
 	int (*revoke)(struct ca_backend *be, const struct ca_revoke_request *req,
 		      struct error *err);
+	int (*eab_add)(struct ca_backend *be, const char *prov, const char *reference,
+		       struct acme_eab_key *out, struct error *err);
+	int (*eab_list)(struct ca_backend *be, const char *prov, const char *reference,
+			const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
+			char **next_cursor, struct error *err);
+	int (*eab_remove)(struct ca_backend *be, const char *prov, const char *id,
+			  struct error *err);
 	void (*close)(struct ca_backend *be); /* frees be->state */
 };
 
@@ -113,6 +122,17 @@ int ca_backend_rekey(struct ca_backend *be, STACK_OF(X509) * chain, EVP_PKEY *ke
 /* Revokes (passively) what req names. */
 int ca_backend_revoke(struct ca_backend *be, const struct ca_revoke_request *req,
 		      struct error *err);
+
+/* ACME EAB keys (acme/acme.h has their contracts): offline on the store of --ca-config, which
+ * must have a "db" (no CA key password needed); online, remote administration is not
+ * available yet (ERR_NOT_IMPLEMENTED). */
+int ca_backend_eab_add(struct ca_backend *be, const char *prov, const char *reference,
+		       struct acme_eab_key *out, struct error *err);
+int ca_backend_eab_list(struct ca_backend *be, const char *prov, const char *reference,
+			const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
+			char **next_cursor, struct error *err);
+int ca_backend_eab_remove(struct ca_backend *be, const char *prov, const char *id,
+			  struct error *err);
 
 /* For the implementations and their tests. */
 /* The chain of a SignResponse (certChain, or [crt, ca] from older servers) as PEM, leaf

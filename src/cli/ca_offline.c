@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acme/acme.h"
 #include "authority/authority.h"
 #include "base/file.h"
 #include "base/password.h"
@@ -16,8 +17,9 @@
 
 struct offline {
 	struct authority *auth;
-	char *url;	       /* https://<dnsNames[0]> */
-	struct ca_config *cfg; /* ca.json as read for the token source */
+	struct authority *admin; /* for administration: no CA key (authority_new_admin) */
+	char *url;		 /* https://<dnsNames[0]> */
+	struct ca_config *cfg;	 /* ca.json as read for the token source */
 };
 
 static struct offline *state_of(const struct ca_backend *be)
@@ -224,10 +226,82 @@ static void offline_close(struct ca_backend *be)
 
 	if (s != NULL) {
 		authority_free(s->auth);
+		authority_free(s->admin);
 		ca_config_free(s->cfg);
 		free(s->url);
 	}
 	free(s);
+}
+
+/* The authority for administration commands: the provisioners of --ca-config and its store,
+ * which must be a database (ACME is served only with one). Opened once. */
+static int admin_open(struct ca_backend *be, struct authority **out, struct error *err)
+{
+	struct offline *s = state_of(be);
+	const char *path = flag_str(be->ctx, "ca-config");
+	struct ca_config *cfg = NULL;
+	struct store *store = NULL;
+	struct store_config db;
+	int rc = -1;
+
+	if (s->admin != NULL) {
+		*out = s->admin;
+		return 0;
+	}
+	if (path == NULL) {
+		cli_err_required(be->ctx, err, "ca-config");
+		goto out;
+	}
+	if (ca_config_load(path, &cfg, err) != 0)
+		goto out;
+	if (!cfg->has_db) {
+		err_set(err, ERR_INVALID, "%s has no \"db\": ACME and its EAB keys need a database",
+			path);
+		goto out;
+	}
+	db = (struct store_config){cfg->db_type, cfg->db_data_source, cfg->db_database};
+	if (store_open(&db, &store, err) != 0 ||
+	    authority_new_admin(cfg, store, &s->admin, err) != 0)
+		goto out;
+	cfg = NULL;
+	store = NULL;
+	*out = s->admin;
+	rc = 0;
+out:
+	store_close(store);
+	ca_config_free(cfg);
+	return rc;
+}
+
+static int offline_eab_add(struct ca_backend *be, const char *prov, const char *reference,
+			   struct acme_eab_key *out, struct error *err)
+{
+	struct authority *a;
+
+	if (admin_open(be, &a, err) != 0)
+		return -1;
+	return acme_eab_key_add(a, prov, reference, out, err);
+}
+
+static int offline_eab_list(struct ca_backend *be, const char *prov, const char *reference,
+			    const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
+			    char **next_cursor, struct error *err)
+{
+	struct authority *a;
+
+	if (admin_open(be, &a, err) != 0)
+		return -1;
+	return acme_eab_key_list(a, prov, reference, cursor, limit, out, n, next_cursor, err);
+}
+
+static int offline_eab_remove(struct ca_backend *be, const char *prov, const char *id,
+			      struct error *err)
+{
+	struct authority *a;
+
+	if (admin_open(be, &a, err) != 0)
+		return -1;
+	return acme_eab_key_remove(a, prov, id, err);
 }
 
 static const struct ca_backend_ops offline_ops = {
@@ -240,6 +314,9 @@ static const struct ca_backend_ops offline_ops = {
     .renew = offline_renew,
     .rekey = offline_rekey,
     .revoke = offline_revoke,
+    .eab_add = offline_eab_add,
+    .eab_list = offline_eab_list,
+    .eab_remove = offline_eab_remove,
     .close = offline_close,
 };
 

@@ -274,6 +274,46 @@ static void online_close(struct ca_backend *be)
 	free(s);
 }
 
+/* The admin API (remote administration) is not in stride-ca yet. */
+static int remote_admin(const struct ca_backend *be, struct error *err)
+{
+	return err_set(err, ERR_NOT_IMPLEMENTED,
+		       "remote administration is not available yet: run '%s' with --offline on "
+		       "the CA's host (it works on the database of --ca-config)",
+		       be->ctx->path);
+}
+
+static int online_eab_add(struct ca_backend *be, const char *prov, const char *reference,
+			  struct acme_eab_key *out, struct error *err)
+{
+	(void)prov;
+	(void)reference;
+	(void)out;
+	return remote_admin(be, err);
+}
+
+static int online_eab_list(struct ca_backend *be, const char *prov, const char *reference,
+			   const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
+			   char **next_cursor, struct error *err)
+{
+	(void)prov;
+	(void)reference;
+	(void)cursor;
+	(void)limit;
+	(void)out;
+	(void)n;
+	(void)next_cursor;
+	return remote_admin(be, err);
+}
+
+static int online_eab_remove(struct ca_backend *be, const char *prov, const char *id,
+			     struct error *err)
+{
+	(void)prov;
+	(void)id;
+	return remote_admin(be, err);
+}
+
 static const struct ca_backend_ops online_ops = {
     .remote = true,
     .connect = online_connect,
@@ -284,6 +324,9 @@ static const struct ca_backend_ops online_ops = {
     .renew = online_renew,
     .rekey = online_rekey,
     .revoke = online_revoke,
+    .eab_add = online_eab_add,
+    .eab_list = online_eab_list,
+    .eab_remove = online_eab_remove,
     .close = online_close,
 };
 

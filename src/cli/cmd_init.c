@@ -134,7 +134,11 @@ static const struct flag_def init_flags[] = {
      .opts = INIT_ONLY,
      .help = "The authority of the new context (default: the context name)."},
     {.name = "ssh", .type = FLAG_BOOL, .opts = INIT_ONLY, .help = "Not supported yet."},
-    {.name = "acme", .type = FLAG_BOOL, .opts = INIT_ONLY, .help = "Not supported yet."},
+    {.name = "acme",
+     .type = FLAG_BOOL,
+     .opts = INIT_ONLY,
+     .help = "Add an ACME provisioner named acme (acme-1 when the first provisioner is named "
+	     "acme)."},
     {.name = "helm", .type = FLAG_BOOL, .opts = INIT_ONLY, .help = "Not supported yet."},
     {.name = "remote-management",
      .type = FLAG_BOOL,
@@ -204,12 +208,14 @@ static int check_db_flags(struct cli_ctx *ctx, struct error *err)
 
 static int check_flags(struct cli_ctx *ctx, struct error *err)
 {
-	static const char *const bools[] = {"ssh", "acme", "helm", "remote-management", NULL};
+	static const char *const bools[] = {"ssh", "helm", "remote-management", NULL};
 	static const char *const strs[] = {"admin-subject", "ra", "kms", "issuer", NULL};
 	const char *dt = flag_str(ctx, "deployment-type");
 
 	if (flag_bool(ctx, "pki") && flag_bool(ctx, "no-db"))
 		return cli_err_incompatible(err, "pki", "no-db");
+	if (flag_bool(ctx, "acme") && flag_bool(ctx, "no-db"))
+		return cli_err_incompatible(err, "acme", "no-db");
 	if (check_db_flags(ctx, err) != 0)
 		return -1;
 	if (flag_str(ctx, "root") != NULL && flag_str(ctx, "key") == NULL)
@@ -443,6 +449,7 @@ static int init_run(struct cli_ctx *ctx, struct error *err)
 	p.root_key_password = in.root_password;
 	p.pki_only = flag_bool(ctx, "pki");
 	p.no_db = flag_bool(ctx, "no-db");
+	p.acme = flag_bool(ctx, "acme");
 	p.db_type = flag_str(ctx, "db-type");
 	p.db_source = flag_str(ctx, "db-source");
 	p.db_name = flag_str(ctx, "db-name");

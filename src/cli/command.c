@@ -82,7 +82,7 @@ static const struct command *const ca_subcommands[] = {
     &cmd_ca_provisioner,
     NOT_IMPLEMENTED("admin", "create and manage the certificate authority admins"),
     NOT_IMPLEMENTED("policy", "manage certificate issuance policies"),
-    NOT_IMPLEMENTED("acme", "manage ACME settings"),
+    &cmd_ca_acme,
     &cmd_help,
     NULL,
 };

@@ -189,7 +189,7 @@ static json_t *default_tls(void)
 
 static int write_ca_json(const struct pki_params *p, const struct pki_result *r, struct error *err)
 {
-	json_t *doc, *dns = json_array(), *prov;
+	json_t *doc, *dns = json_array(), *prov, *provs;
 	char *db_file = NULL;
 	bool pg = p->db_type != NULL && strcmp(p->db_type, "sqlite") != 0;
 	int rc;
@@ -216,7 +216,13 @@ static int write_ca_json(const struct pki_params *p, const struct pki_result *r,
 			json_object_set_new(db, "database", json_string(p->db_name));
 		json_object_set_new(doc, "db", db);
 	}
-	json_object_set_new(doc, "authority", json_pack("{s:[o]}", "provisioners", prov));
+	provs = json_pack("[o]", prov);
+	if (p->acme) {
+		/* step's init: "acme", or "acme-1" when the first provisioner has that name */
+		const char *name = strcmp(p->provisioner, "acme") == 0 ? "acme-1" : "acme";
+		json_array_append_new(provs, json_pack("{s:s, s:s}", "type", "ACME", "name", name));
+	}
+	json_object_set_new(doc, "authority", json_pack("{s:o}", "provisioners", provs));
 	json_object_set_new(doc, "tls", default_tls());
 	/* A PostgreSQL URL may carry a password: only the CA's user may read it. */
 	rc = config_write_json(r->ca_json, doc, 1, pg ? 0600 : 0644, err);

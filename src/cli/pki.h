@@ -22,6 +22,7 @@ struct pki_params {
 	const char *root_key_password;	  /* its password, may be NULL */
 	bool pki_only;			  /* --pki: keys and certificates only */
 	bool no_db;			  /* --no-db */
+	bool acme;			  /* --acme: an ACME provisioner after the JWK one */
 	const char *db_type;		  /* "db" type (--db-type) or NULL = sqlite */
 	const char *db_source;		  /* its dataSource or NULL = <base>/db/stride.db */
 	const char *db_name;		  /* its "database" or NULL = none */

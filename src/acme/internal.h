@@ -80,12 +80,14 @@ struct acme_jws {
 /* Parses body (at most ACME_JWS_MAX bytes): JSON (flattened/general) or compact; one
  * signature; no unprotected header; protected header with "alg"; exactly one of "jwk" and
  * "kid"; "alg" one of RS256/384/512, PS256/384/512, ES256/384/512, EdDSA (else
- * badSignatureAlgorithm); "none" and HMAC algs refused. Does not verify. Failures: malformed
- * (with what is wrong) or badSignatureAlgorithm. */
+ * badSignatureAlgorithm); "none" and HMAC algs refused; an embedded "jwk" must suit "alg" (type,
+ * curve, RSA >= 2048 bits, no private member; step-ca checks it here too). Does not verify.
+ * Failures: malformed (with what is wrong) or badSignatureAlgorithm. */
 int acme_jws_parse(const uint8_t *body, size_t len, struct acme_jws *out, struct acme_problem *p);
 /* Verifies j's signature with key: the key must suit alg (RSA >= 2048 bits for RS and PS; the
  * curve of ES256/384/512; Ed25519 for EdDSA), a "jwk" with its own "alg" must equal alg.
- * Failures: malformed with the reason. */
+ * An ES signature one or two bytes short (a leading zero of R or S dropped) is retried padded.
+ * Failures: malformed with the reason (serverInternal when OpenSSL itself fails). */
 int acme_jws_verify(const struct acme_jws *j, EVP_PKEY *key, struct acme_problem *p);
 /* The public key of j's "jwk" (RSA, EC P-256/384/521, OKP Ed25519; a private key member is
  * refused: malformed). *out owned by the caller. */
@@ -112,6 +114,7 @@ int acme_eab_parse(const json_t *eab, const char *outer_url, struct acme_eab *ou
 /* Checks the HMAC of e with key (constant time). Failure: unauthorized. */
 int acme_eab_verify(const struct acme_eab *e, const uint8_t *key, size_t key_len,
 		    struct acme_problem *p);
+/* Frees what acme_eab_parse allocated; safe on a zeroed struct. */
 void acme_eab_free(struct acme_eab *e);
 
 /* --- nonce.c: anti-replay nonces (RFC 8555 §6.5) ---------------------------------------- */
@@ -128,8 +131,9 @@ void acme_eab_free(struct acme_eab *e);
 int acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN], int64_t now_ns,
 		   char out[ACME_NONCE_LEN + 1], struct error *err);
 /* Whether nonce is one of ours (MAC), issued no later than now_ns and not older than the
- * lifetime: 0 with *issued_ns, or -1 (badNonce with the reason: "nonce is not one this server
- * issued", "nonce has expired"). */
+ * lifetime: 0 with *issued_ns (the issue time to the millisecond), or -1 (badNonce with the
+ * reason: "nonce is not one this server issued", "nonce has expired", "nonce was issued in the
+ * future"). */
 int acme_nonce_check(const uint8_t key[ACME_NONCE_KEY_LEN], const char *nonce, int64_t now_ns,
 		     int64_t *issued_ns, struct acme_problem *p);
 

@@ -164,8 +164,11 @@ int acme_resolver_check(const char *resolver, struct error *err);
  * - tls-alpn-01: TLS to <value>[:port] with ALPN acme-tls/1 and SNI <value> (an IP: its
  *   reverse name, RFC 8738 §6); the certificate must have exactly that one SAN and a
  *   critical id-pe-acmeIdentifier whose value is SHA-256(key_authorization).
- * ident_type is "dns" or "ip". Returns 0 when valid; -1 with p set: connection, dns, tls,
- * incorrectResponse or unauthorized (a mismatch), with a detail naming what was seen. */
+ * ident_type is "dns" or "ip". Returns 0 when valid; -1 with p set: connection (connect
+ * error, timeout, HTTP status >= 400, too many redirects), dns (lookup failed, NXDOMAIN), tls
+ * (handshake failure, ALPN not acme-tls/1), incorrectResponse (body, TXT or certificate
+ * mismatch: expected vs received, quoted and cut) or malformed (arguments the engine should
+ * not pass: an ip value that is no address, dns-01 for an ip, an unknown type). */
 int acme_validate(const struct acme_validate_cfg *cfg, enum acme_chall_type type,
 		  const char *ident_type, const char *value, const char *token,
 		  const char *key_authorization, struct acme_problem *p);

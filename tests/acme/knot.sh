@@ -51,7 +51,7 @@ answers() {
 }
 
 start() {
-	local dir=$1 port secret pid i
+	local dir=$1 port secret pid
 	command -v kdig >/dev/null 2>&1 || die "kdig not found (install Debian's knot-dnsutils)"
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
@@ -71,7 +71,7 @@ ns1	A	127.0.0.1
 *	A	127.0.0.1
 *	AAAA	::1
 EOF
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		port=$(free_port) || die "no free port"
 		cat >"$dir/knot.conf" <<EOF
 server:

@@ -27,5 +27,6 @@ if ! "$here/knot.sh" start "$dir"; then
 	echo "with-knot.sh: the DNS server did not start" >&2
 	exit 1
 fi
-export STRIDE_DNS_ADDR=127.0.0.1:$(<"$dir/port") STRIDE_KNOT_DIR=$dir STRIDE_KNOT=$here/knot.sh
+port=$(<"$dir/port")
+export STRIDE_DNS_ADDR=127.0.0.1:$port STRIDE_KNOT_DIR=$dir STRIDE_KNOT=$here/knot.sh
 "$@"

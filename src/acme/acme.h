@@ -29,6 +29,10 @@ struct acme_options {
 	int validators;		 /* concurrent validations: 0 = default */
 };
 
+/* Checks a resolver address (stride-ca --resolver): an IP address with an optional port,
+ * "127.0.0.1:5353", "[::1]:53", "127.0.0.1". Failure: ERR_INVALID saying the expected form. */
+int acme_resolver_check(const char *resolver, struct error *err);
+
 /* Starts the ACME engine of authority a (which must outlive it). */
 int acme_new(struct authority *a, const struct acme_options *opts, struct acme **out,
 	     struct error *err);

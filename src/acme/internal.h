@@ -151,9 +151,6 @@ struct acme_validate_cfg {
 	int timeout_ms;	      /* the whole validation; 0 = 30000 */
 };
 
-/* Checks a resolver address (stride-ca --resolver): an IP address with an optional port,
- * "127.0.0.1:5353", "[::1]:53", "127.0.0.1". Failure: ERR_INVALID saying the expected form. */
-int acme_resolver_check(const char *resolver, struct error *err);
 
 /* Validates one challenge, blocking (a validator thread), within cfg->timeout_ms:
  * - http-01: GET http://<value>[:port]/.well-known/acme-challenge/<token> (IPv6 bracketed),

@@ -264,7 +264,8 @@ static int start_acme(const struct options *o, struct authority *a, struct acme 
 {
 	struct acme_options ao = {.resolver = o->resolver};
 
-	if (port_flag("acme-http-port", o->acme_http_port, &ao.http_port, err) != 0 ||
+	if ((o->resolver != NULL && acme_resolver_check(o->resolver, err) != 0) ||
+	    port_flag("acme-http-port", o->acme_http_port, &ao.http_port, err) != 0 ||
 	    port_flag("acme-tls-port", o->acme_tls_port, &ao.tls_port, err) != 0)
 		return -1;
 	return acme_new(a, &ao, out, err);

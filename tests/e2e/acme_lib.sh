@@ -25,6 +25,7 @@ HTTP_PORT=""
 TLS_PORT=""
 ACME_DIR=""
 ROOT="$STRIDEPATH/certs/root_ca.crt"
+SERVER=()   # the server's command line without its ca.json
 CA1_PID=""  # the second instance (PostgreSQL)
 LB_PID=""   # HAProxy (PostgreSQL)
 LB_PORT=""
@@ -102,7 +103,7 @@ wait_https() {
 # acme_start: the CA, the DNS server and stride-ca (one, or two behind HAProxy on
 # PostgreSQL), as the header says. Each step is a check.
 acme_start() {
-	local flags
+	local what=stride-ca
 	check "ca init" init_ca
 	# `stride ca init --acme` will add this provisioner; step's init adds the same one.
 	check "add the ACME provisioner to ca.json" \
@@ -110,16 +111,26 @@ acme_start() {
 	check "the DNS server starts" timeout 30 "$KNOT" start "$DNS_DIR"
 	DNS_PORT=$(cat "$DNS_DIR/port" 2>/dev/null)
 	if [[ -n ${STEPCA_BIN:-} ]]; then
-		acme_start_stepca
-		return
+		# step-ca 0.19 (see the header): ports 80 and 443, a badger database on SQLite.
+		what=step-ca
+		HTTP_PORT=80
+		TLS_PORT=443
+		SERVER=("$STEPCA_BIN" --password-file "$WORK/password" --resolver "127.0.0.1:$DNS_PORT")
+		if [[ $STRIDE_TEST_DB != postgresql ]]; then
+			check "a badger database for step-ca" \
+				edit_ca_json ".db = {type: \"badgerv2\", dataSource: \"$WORK/stepca-db\"}"
+		fi
+	else
+		HTTP_PORT=$(free_port)
+		TLS_PORT=$(free_port)
+		SERVER=("$STRIDE_CA_BIN" --password-file "$WORK/password" --resolver "127.0.0.1:$DNS_PORT"
+			--acme-http-port "$HTTP_PORT" --acme-tls-port "$TLS_PORT" --insecure)
 	fi
-	HTTP_PORT=$(free_port)
-	TLS_PORT=$(free_port)
-	flags=(--resolver "127.0.0.1:$DNS_PORT" --acme-http-port "$HTTP_PORT"
-		--acme-tls-port "$TLS_PORT" --insecure)
-	check "stride-ca starts with ${flags[*]}" start_ca "${flags[@]}"
+	"${SERVER[@]}" "$STRIDEPATH/config/ca.json" >>"$WORK/ca.log" 2>&1 &
+	CA_PID=$!
+	check "$what starts with ${SERVER[*]:3}" wait_https "$CA_URL/health" "$CA_PID" "$WORK/ca.log"
 	if [[ $STRIDE_TEST_DB == postgresql ]]; then
-		acme_start_pair "${flags[@]}"
+		acme_start_pair
 	else
 		ACME_DIR="$CA_URL/acme/$ACME_PROV/directory"
 	fi
@@ -129,36 +140,25 @@ acme_start() {
 		"$(jq -r .newOrder "$WORK/directory.json" 2>/dev/null)"
 }
 
-# acme_start_stepca: step-ca 0.19 on the tree instead of stride-ca (see the header).
-acme_start_stepca() {
-	HTTP_PORT=80
-	TLS_PORT=443
-	check "a badger database for step-ca" edit_ca_json ".db = {type: \"badgerv2\", dataSource: \"$WORK/stepca-db\"}"
-	"$STEPCA_BIN" --password-file "$WORK/password" --resolver "127.0.0.1:$DNS_PORT" \
-		"$STRIDEPATH/config/ca.json" >>"$WORK/ca.log" 2>&1 &
-	CA_PID=$!
-	check "step-ca starts" wait_https "$CA_URL/health" "$CA_PID" "$WORK/ca.log"
-	ACME_DIR="$CA_URL/acme/$ACME_PROV/directory"
-	expect_eq "the ACME directory answers" 200 \
-		"$(timeout 20 curl -s -o "$WORK/directory.json" -w '%{http_code}' --cacert "$ROOT" "$ACME_DIR")"
-}
-
-# store_checked: whether the store can be read (not with step-ca's badger database).
+# store_checked: whether the store can be read (not step-ca's: badger, or its own tables).
 store_checked() {
 	[[ -z ${STEPCA_BIN:-} ]]
 }
 
-# acme_start_pair FLAGS...: a second stride-ca on the same database (its own address) and
-# HAProxy in front of both; ACME_DIR on HAProxy.
+# acme_start_pair: a second server (SERVER) on the same database (its own address) and HAProxy
+# in front of both; ACME_DIR on HAProxy.
 acme_start_pair() {
 	local port1 lb="$WORK/lb"
+	if ! command -v haproxy >/dev/null; then
+		fail "haproxy not installed (scripts/deps.sh installs it)"
+		return
+	fi
 	port1=$(free_port)
 	jq --tab --arg a "127.0.0.1:$port1" '.address = $a' "$STRIDEPATH/config/ca.json" \
 		>"$STRIDEPATH/config/ca-1.json"
-	"$STRIDE_CA_BIN" --password-file "$WORK/password" "$@" "$STRIDEPATH/config/ca-1.json" \
-		>>"$WORK/ca-1.log" 2>&1 &
+	"${SERVER[@]}" "$STRIDEPATH/config/ca-1.json" >>"$WORK/ca-1.log" 2>&1 &
 	CA1_PID=$!
-	check "a second stride-ca on the same database starts" \
+	check "a second instance on the same database starts" \
 		wait_https "https://127.0.0.1:$port1/health" "$CA1_PID" "$WORK/ca-1.log"
 	# HAProxy's certificate: localhost, from the test CA (first instance), key appended.
 	mkdir -p "$lb"

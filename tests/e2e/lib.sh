@@ -232,10 +232,9 @@ edit_ca_json() {
 	jq --tab "$1" "$f" >"$f.new" && mv "$f.new" "$f"
 }
 
-# start_ca [extra stride-ca flags...]: starts stride-ca in the background and waits until
-# /health answers.
+# start_ca: starts stride-ca in the background and waits until /health answers.
 start_ca() {
-	"$STRIDE_CA_BIN" --password-file "$WORK/password" "$@" "$STRIDEPATH/config/ca.json" \
+	"$STRIDE_CA_BIN" --password-file "$WORK/password" "$STRIDEPATH/config/ca.json" \
 		>>"$WORK/ca.log" 2>&1 &
 	CA_PID=$!
 	for _ in $(seq 1 100); do

@@ -8,7 +8,8 @@ packages=(
 	libssl-dev libevent-dev libjansson-dev libsqlite3-dev
 	libcurl4-openssl-dev libcmocka-dev libpq-dev
 	openssl curl jq sqlite3 postgresql procps bc faketime bsdutils util-linux
-	certbot lego uacme knot knot-dnsutils haproxy python3
+	knot knot-dnsutils bind9-dnsutils
+	certbot lego uacme haproxy python3
 )
 
 missing=()

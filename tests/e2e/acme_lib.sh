@@ -129,6 +129,11 @@ acme_start() {
 	"${SERVER[@]}" "$STRIDEPATH/config/ca.json" >>"$WORK/ca.log" 2>&1 &
 	CA_PID=$!
 	check "$what starts with ${SERVER[*]:3}" wait_https "$CA_URL/health" "$CA_PID" "$WORK/ca.log"
+	if ! kill -0 "$CA_PID" 2>/dev/null; then # reported: not again at exit
+		wait "$CA_PID" 2>/dev/null
+		CA_PID=""
+		return
+	fi
 	if [[ $STRIDE_TEST_DB == postgresql ]]; then
 		acme_start_pair
 	else
@@ -160,6 +165,11 @@ acme_start_pair() {
 	CA1_PID=$!
 	check "a second instance on the same database starts" \
 		wait_https "https://127.0.0.1:$port1/health" "$CA1_PID" "$WORK/ca-1.log"
+	if ! kill -0 "$CA1_PID" 2>/dev/null; then
+		wait "$CA1_PID" 2>/dev/null
+		CA1_PID=""
+		return
+	fi
 	# HAProxy's certificate: localhost, from the test CA (first instance), key appended.
 	mkdir -p "$lb"
 	check "a certificate for HAProxy" timeout 30 "$STRIDE_BIN" ca certificate localhost \

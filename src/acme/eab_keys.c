@@ -30,26 +30,6 @@ _Static_assert(PROV_ACME_CH_TLSALPN01 == 1u << ACME_CH_TLSALPN01, "tls-alpn-01 b
 #define EAB_LIST_DEFAULT  20
 #define EAB_VALUE_MAX	  4096 /* a stored record is far smaller */
 
-/* ACME_ID_LEN random characters [A-Za-z0-9]. A stand-in for acme_random_id (random.c, written
- * alongside): the same contract, uniform by rejection sampling. */
-static int random_id(char out[ACME_ID_LEN + 1], struct error *err)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char buf[64];
-	size_t n = 0;
-
-	while (n < ACME_ID_LEN) {
-		if (RAND_bytes(buf, (int)sizeof(buf)) != 1)
-			return err_openssl(err, ERR_CRYPTO, "cannot generate an ID");
-		for (size_t i = 0; i < sizeof(buf) && n < ACME_ID_LEN; i++)
-			if (buf[i] < 248) /* 248 = 4 * 62: no bias */
-				out[n++] = alphabet[buf[i] % 62];
-	}
-	out[ACME_ID_LEN] = '\0';
-	return 0;
-}
-
 void acme_eab_key_free(struct acme_eab_key *k)
 {
 	if (k == NULL)
@@ -198,7 +178,7 @@ int acme_eab_key_add(struct authority *a, const char *prov, const char *referenc
 		err_openssl(err, ERR_CRYPTO, "cannot generate an EAB key");
 		goto out;
 	}
-	if (random_id(id, err) != 0)
+	if (acme_random_id(id, err) != 0)
 		goto out;
 	hmac = b64url_encode(raw, sizeof(raw));
 	time_format_rfc3339(now, created, sizeof(created));

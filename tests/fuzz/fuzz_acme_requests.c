@@ -6,7 +6,7 @@
  * builds the fixture CA of ca_fixture.h on a SQLite store in a temporary directory, an ACME
  * engine, an account (a signed new-account through acme_handle), a pending order, a ready order
  * (its authorizations marked valid in the store) and a certificate (a finalize). Then per
- * input the first byte picks the request (byte % 13; byte / 13 picks an authorization or a
+ * input the first byte picks the request (byte % 14; byte / 14 picks an authorization or a
  * challenge where there is a choice), the rest is the JWS payload, which the target signs
  * (ES256, flattened JSON) with a fresh nonce and the right url:
  *   0 new-account     jwk: the account key        7 certificate     kid
@@ -18,6 +18,9 @@
  *   6 challenge       kid (validation: nowhere,                     payload, which the target
  *                     the resolver is a closed port)                signs with the next key
  *                                                 12 revoke-cert    kid
+ *  13 new-order, then (when it is created) its authorizations made valid in the store and a
+ *     finalize with a CSR for its identifiers (byte / 14 odd: no CN), so the fuzzer's names
+ *     and validity reach issuance.
  * Before signing, the payload's placeholders are replaced: $ACCT (the account URL), $JWK (the
  * account's public JWK), $NEWJWK (the next key's), $CSR (base64url DER of a CSR for the ready
  * order's names), $CERT (base64url DER of the certificate), $URL (the request URL). So seeds
@@ -68,7 +71,7 @@
 #define ORDER_PAYLOAD                                                                              \
 	"{\"identifiers\":[{\"type\":\"dns\",\"value\":\"fuzz.test\"},{\"type\":\"ip\",\"value\":" \
 	"\"127.0.0.1\"}]}"
-#define N_SELECTORS    13
+#define N_SELECTORS    14
 #define PROBLEM_PREFIX "urn:ietf:params:acme:error:"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -88,6 +91,7 @@ enum sel {
 	S_ORDERS,
 	S_KEY_CHANGE_SIGNED,
 	S_REVOKE_KID,
+	S_ORDER_FINALIZE,
 };
 
 enum fz_signer { SIGN_KID, SIGN_JWK, SIGN_CERT_KEY };
@@ -705,6 +709,56 @@ out:
 	return out;
 }
 
+/* --- issuance for the fuzzer's names ------------------------------------------------------- */
+
+/* After a new-order the fuzzer wrote was created: its authorizations made valid, then a
+ * finalize with a CSR for its identifiers (the CN the first one unless no_cn), so the names
+ * and the validity the fuzzer chose reach issuance. */
+static void finalize_new_order(const struct acme_response *created, bool no_cn)
+{
+	json_t *doc = json_loadb(created->body, created->body_len, 0, NULL), *v;
+	struct strv sans = {0};
+	struct error err;
+	X509_REQ *csr = NULL;
+	unsigned char *der = NULL;
+	char order[ACME_ID_LEN + 1], authz[ACME_ID_LEN + 1], *path, *b64, *payload;
+	const char *cn = NULL;
+	int der_len;
+	size_t i;
+
+	last_segment(created->location, order, sizeof(order));
+	json_array_foreach(json_object_get(doc, "authorizations"), i, v)
+	{
+		last_segment(json_string_value(v), authz, sizeof(authz));
+		validate_authz(authz);
+	}
+	json_array_foreach(json_object_get(doc, "identifiers"), i, v)
+	{
+		const char *value = acme_get_str(v, "value");
+
+		strv_push(&sans, value);
+		if (cn == NULL && !no_cn)
+			cn = value;
+	}
+	if (csr_create(cert_key, cn != NULL ? cn : "", &sans, &csr, &err) == 0 &&
+	    (der_len = i2d_X509_REQ(csr, &der)) > 0) {
+		struct acme_response *r;
+
+		b64 = b64url_encode(der, (size_t)der_len);
+		payload = xasprintf("{\"csr\":\"%s\"}", b64);
+		path = xasprintf(BASE "/order/%s/finalize", order);
+		r = post(path, (const uint8_t *)payload, strlen(payload), SIGN_KID);
+		answer_free(r);
+		free(path);
+		free(payload);
+		free(b64);
+		OPENSSL_free(der);
+	}
+	X509_REQ_free(csr);
+	strv_free(&sans);
+	json_decref(doc);
+}
+
 /* --- the target ---------------------------------------------------------------------------- */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -764,6 +818,8 @@ static char *input_path(enum sel s, unsigned variant)
 		return xstrdup(BASE "/key-change");
 	case S_ORDERS:
 		return xasprintf(BASE "/account/%s/orders", w.acct);
+	case S_ORDER_FINALIZE:
+		return xstrdup(BASE "/new-order");
 	}
 	return NULL;
 }
@@ -819,6 +875,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		set_key(k);
 		set_next_key(p256());
 	}
+	if (s == S_ORDER_FINALIZE && r->status == 201)
+		finalize_new_order(r, variant % 2 == 1);
 	answer_free(r);
 out:
 	free(payload);

@@ -171,12 +171,15 @@ static void test_problem_utf8(void **state)
 	assert_string_equal(json_string_value(json_object_get(doc, "detail")), p.detail);
 	json_decref(doc);
 
-	acme_fail(&p, ACME_PROB_MALFORMED, "no such ACME resource: %s", "/acme/acme/a\xff\xc3b");
+	acme_fail(&p, ACME_PROB_MALFORMED, "no such ACME resource: %s",
+		  "/acme/acme/a\xff\xc3"
+		  "b");
 	doc = acme_prob_json(&p);
 	assert_non_null(doc);
 	s = json_dumps(doc, JSON_COMPACT);
 	assert_string_equal(s, "{\"type\":\"urn:ietf:params:acme:error:malformed\",\"detail\":"
-			       "\"no such ACME resource: /acme/acme/a\xef\xbf\xbd\xef\xbf\xbdb\"}");
+			       "\"no such ACME resource: /acme/acme/a\xef\xbf\xbd\xef\xbf\xbd"
+			       "b\"}");
 	free(s);
 	json_decref(doc);
 }

@@ -7,7 +7,7 @@
  * /dev/shm when it exists, so that fsync costs nothing), an ACME
  * engine, an account (a signed new-account through acme_handle), a pending order, a ready order
  * (its authorizations marked valid in the store) and a certificate (a finalize). Then per
- * input the first byte picks the request (byte % 14; byte / 14 picks an authorization or a
+ * input the first byte picks the request (byte % 15; byte / 15 picks an authorization or a
  * challenge where there is a choice), the rest is the JWS payload, which the target signs
  * (ES256, flattened JSON) with a fresh nonce and the right url:
  *   0 new-account     jwk: the account key        7 certificate     kid
@@ -20,11 +20,14 @@
  *                     the resolver is a closed port)                signs with the next key
  *                                                 12 revoke-cert    kid
  *  13 new-order, then (when it is created) its authorizations made valid in the store and a
- *     finalize with a CSR for its identifiers (byte / 14 odd: no CN), so the fuzzer's names
+ *     finalize with a CSR for its identifiers (byte / 15 odd: no CN), so the fuzzer's names
  *     and validity reach issuance.
+ *  14 new-account on a second ACME provisioner, "eab", with requireEAB, signed (jwk) by a key
+ *     without an account; once one binds, a new EAB key and account key are made.
  * Before signing, the payload's placeholders are replaced: $ACCT (the account URL), $JWK (the
  * account's public JWK), $NEWJWK (the next key's), $CSR (base64url DER of a CSR for the ready
- * order's names), $CERT (base64url DER of the certificate), $URL (the request URL). So seeds
+ * order's names), $CERT (base64url DER of the certificate), $URL (the request URL), $EAB (a
+ * valid externalAccountBinding object for request 14), $EABKID (the EAB key's ID). So seeds
  * made once stay valid, and the fuzzer mutates around valid requests.
  *
  * Invariants, for every answer: done runs exactly once; the status is one of 200 201 204 400
@@ -43,6 +46,7 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -72,7 +76,7 @@
 #define ORDER_PAYLOAD                                                                              \
 	"{\"identifiers\":[{\"type\":\"dns\",\"value\":\"fuzz.test\"},{\"type\":\"ip\",\"value\":" \
 	"\"127.0.0.1\"}]}"
-#define N_SELECTORS    14
+#define N_SELECTORS    15
 #define PROBLEM_PREFIX "urn:ietf:params:acme:error:"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -93,9 +97,10 @@ enum sel {
 	S_KEY_CHANGE_SIGNED,
 	S_REVOKE_KID,
 	S_ORDER_FINALIZE,
+	S_EAB_NEW_ACCOUNT,
 };
 
-enum fz_signer { SIGN_KID, SIGN_JWK, SIGN_CERT_KEY };
+enum fz_signer { SIGN_KID, SIGN_JWK, SIGN_CERT_KEY, SIGN_EAB_KEY };
 
 struct world {
 	char dir[48];
@@ -112,6 +117,9 @@ struct world {
 	char ready[ACME_ID_LEN + 1];		/* an order whose authorizations are valid */
 	char cert[80];				/* a certificate's ID (its serial) */
 	char *cert_b64;				/* its DER, base64url */
+	/* the "eab" provisioner (requireEAB) */
+	EVP_PKEY *eab_acct_key;	 /* signs its new-accounts: no account yet */
+	struct acme_eab_key eab; /* an unbound EAB key */
 };
 
 static struct world w;
@@ -331,7 +339,9 @@ static struct acme_response *post(const char *path, const uint8_t *payload, size
 	char nonce[ACME_NONCE_LEN + 1], *url = xasprintf("https://" HOST "%s", path), *body;
 	struct error err;
 	json_t *hdr;
-	EVP_PKEY *key = signer == SIGN_CERT_KEY ? cert_key : w.key;
+	EVP_PKEY *key = signer == SIGN_CERT_KEY	 ? cert_key
+			: signer == SIGN_EAB_KEY ? w.eab_acct_key
+						 : w.key;
 	struct acme_response *r;
 
 	if (acme_nonce_new(w.ac->nonce_key, time_now_ns(), nonce, &err) != 0)
@@ -401,6 +411,8 @@ static void world_free(void)
 	free(w.jwk);
 	free(w.next_jwk);
 	free(w.cert_b64);
+	EVP_PKEY_free(w.eab_acct_key);
+	acme_eab_key_free(&w.eab);
 	EVP_PKEY_free(cert_key);
 	cert_key = NULL;
 	free(csr_b64);
@@ -561,9 +573,72 @@ static void make_cert(void)
 	json_decref(rec);
 }
 
+/* ca.json text with a second ACME provisioner, "eab", that requires an external account
+ * binding; takes text. */
+static char *with_eab_provisioner(char *text)
+{
+	json_t *doc = json_loads(text, 0, NULL);
+	char *out;
+
+	json_array_append_new(
+	    json_object_get(json_object_get(doc, "authority"), "provisioners"),
+	    json_pack("{s:s, s:s, s:b}", "type", "ACME", "name", "eab", "requireEAB", 1));
+	out = json_dumps(doc, JSON_INDENT(2));
+	json_decref(doc);
+	free(text);
+	return out;
+}
+
+/* A new unbound EAB key of "eab" and a new key for the account it will bind. */
+static void new_eab(void)
+{
+	struct error err;
+
+	EVP_PKEY_free(w.eab_acct_key);
+	w.eab_acct_key = p256();
+	acme_eab_key_free(&w.eab);
+	if (acme_eab_key_add(w.a, "eab", NULL, &w.eab, &err) != 0)
+		fail("acme_eab_key_add: %s", err.msg);
+}
+
+/* The externalAccountBinding of RFC 8555 §7.3.4 for url: the JWK of the EAB account key
+ * signed with HS256 under the EAB key; compact JSON, malloc'd. */
+static char *eab_binding(const char *url)
+{
+	char *jwk = jwk_text(w.eab_acct_key), *h, *hb, *pb, *si, *sig, *out;
+	uint8_t *key = NULL, mac[EVP_MAX_MD_SIZE];
+	size_t key_len = 0;
+	unsigned mac_len = 0;
+	json_t *hdr = json_pack("{s:s, s:s, s:s}", "alg", "HS256", "kid", w.eab.id, "url", url);
+	json_t *doc;
+
+	if (b64url_decode(w.eab.hmac_key, strlen(w.eab.hmac_key), &key, &key_len, NULL) != 0)
+		fail("EAB key %s is not base64url", w.eab.id);
+	h = json_dumps(hdr, JSON_COMPACT);
+	hb = b64url_encode(h, strlen(h));
+	pb = b64url_encode(jwk, strlen(jwk));
+	si = xasprintf("%s.%s", hb, pb);
+	if (HMAC(EVP_sha256(), key, (int)key_len, (const uint8_t *)si, strlen(si), mac, &mac_len) ==
+	    NULL)
+		fail("HMAC");
+	sig = b64url_encode(mac, mac_len);
+	doc = json_pack("{s:s, s:s, s:s}", "protected", hb, "payload", pb, "signature", sig);
+	out = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	json_decref(hdr);
+	free(key);
+	free(jwk);
+	free(h);
+	free(hb);
+	free(pb);
+	free(si);
+	free(sig);
+	return out;
+}
+
 static void world_new(void)
 {
-	char *text = fx_ca_json(), *db;
+	char *text = with_eab_provisioner(fx_ca_json()), *db;
 	struct ca_config *cfg = NULL;
 	struct store *store = NULL;
 	struct error err = {0};
@@ -595,6 +670,7 @@ static void world_new(void)
 	free(text);
 	have_world = true;
 	set_next_key(p256());
+	new_eab();
 	make_account();
 	make_order(w.pending, w.pending_authz);
 	make_cert();
@@ -680,11 +756,12 @@ static void prepare(enum sel s)
 static char *substitute(const uint8_t *in, size_t len, const char *url, size_t *n)
 {
 	char *acct = xasprintf("https://" HOST BASE "/account/%s", w.acct);
+	char *eab = eab_binding(url);
 	const struct {
 		const char *name, *value;
 	} subs[] = {
-	    {"$ACCT", acct},   {"$JWK", w.jwk},	      {"$NEWJWK", w.next_jwk},
-	    {"$CSR", csr_b64}, {"$CERT", w.cert_b64}, {"$URL", url},
+	    {"$ACCT", acct},	   {"$JWK", w.jwk}, {"$NEWJWK", w.next_jwk}, {"$CSR", csr_b64},
+	    {"$CERT", w.cert_b64}, {"$URL", url},   {"$EABKID", w.eab.id},   {"$EAB", eab},
 	};
 	struct buf b;
 	char *out = NULL;
@@ -717,6 +794,7 @@ static char *substitute(const uint8_t *in, size_t len, const char *url, size_t *
 out:
 	buf_free(&b);
 	free(acct);
+	free(eab);
 	return out;
 }
 
@@ -833,6 +911,8 @@ static char *input_path(enum sel s, unsigned variant)
 		return xasprintf(BASE "/account/%s/orders", w.acct);
 	case S_ORDER_FINALIZE:
 		return xstrdup(BASE "/new-order");
+	case S_EAB_NEW_ACCOUNT:
+		return xstrdup("/acme/eab/new-account");
 	}
 	return NULL;
 }
@@ -865,6 +945,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	if (s == S_NEW_ACCOUNT)
 		signer = SIGN_JWK;
+	else if (s == S_EAB_NEW_ACCOUNT)
+		signer = SIGN_EAB_KEY;
 	else if (s == S_REVOKE_JWK)
 		signer = SIGN_CERT_KEY;
 	if (s == S_KEY_CHANGE_SIGNED) {
@@ -890,6 +972,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (s == S_ORDER_FINALIZE && r->status == 201)
 		finalize_new_order(r, variant % 2 == 1);
+	if (s == S_EAB_NEW_ACCOUNT && r->status == 201)
+		new_eab(); /* bound: the next binding needs a new one */
 	answer_free(r);
 out:
 	free(payload);

@@ -280,7 +280,8 @@ json_t *acme_json_url(const struct acme_call *c, const char *kind, const char *i
 /* --- records.c: reading and writing the engine's documents ------------------------------- */
 
 /* Reads record id of collection: 0 with *found and, when found, *value (owned JSON),
- * *version and *owner (malloc'd, may be NULL; pass NULL to ignore). -1: p set (503 or 500). */
+ * *version and *owner (malloc'd, may be NULL; pass NULL to ignore). An id the store cannot hold
+ * (empty, longer than STORE_RECORD_ID_MAX) is not found. -1: p set (503 or 500). */
 int acme_rec_get(struct acme *ac, const char *collection, const char *id, bool *found,
 		 json_t **value, int64_t *version, char **owner, struct acme_problem *p);
 /* Adds a record change with value as compact JSON to t. */

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "acme/problem.h"
+#include "base/buf.h"
+#include "base/json_escape.h"
 
 #define URN(name) "urn:ietf:params:acme:error:" name
 
@@ -38,17 +40,37 @@ static const struct {
     [ACME_PROB_UNAVAILABLE] = {URN("serverInternal"), 503},
 };
 
+/* Drops a UTF-8 sequence cut short at the end of s (a detail truncated to ACME_DETAIL_MAX). */
+static void trim_partial_utf8(char *s, size_t n)
+{
+	size_t i = n, lead, need;
+	unsigned char c;
+
+	while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = i - 1;
+	c = (unsigned char)s[lead];
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (need > 1 && n - lead < need)
+		s[lead] = '\0';
+}
+
 int acme_fail(struct acme_problem *p, enum acme_prob type, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (p == NULL)
 		return -1;
 	p->type = type;
 	p->status = 0;
 	va_start(ap, fmt);
-	vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
+	n = vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(p->detail))
+		trim_partial_utf8(p->detail, sizeof(p->detail) - 1);
 	return -1;
 }
 
@@ -92,7 +114,24 @@ int acme_prob_status(const struct acme_problem *p)
 	return prob_table[p->type].status;
 }
 
+/* detail as a JSON string, each byte that is not valid UTF-8 (a raw request path, say) as
+ * U+FFFD. New reference. */
+static json_t *detail_json(const char *detail)
+{
+	json_t *s = json_string(detail);
+	struct buf b;
+
+	if (s != NULL)
+		return s;
+	buf_init(&b, 8 * ACME_DETAIL_MAX);
+	if (json_escape_buf(&b, detail, strlen(detail), JSON_ESCAPE_UTF8, NULL) == 0)
+		s = json_loadb((const char *)b.data, b.len, JSON_DECODE_ANY, NULL);
+	buf_free(&b);
+	return s != NULL ? s : json_string("invalid request");
+}
+
 json_t *acme_prob_json(const struct acme_problem *p)
 {
-	return json_pack("{s:s, s:s}", "type", acme_prob_urn(p->type), "detail", p->detail);
+	return json_pack("{s:s, s:o}", "type", acme_prob_urn(p->type), "detail",
+			 detail_json(p->detail));
 }

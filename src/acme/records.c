@@ -18,6 +18,10 @@ int acme_rec_get(struct acme *ac, const char *collection, const char *id, bool *
 		*value = NULL;
 	if (owner != NULL)
 		*owner = NULL;
+	/* an id no record can have (a client's EAB kid of 300 bytes, say) names nothing; the
+	 * store would refuse it as an invalid argument */
+	if (store_record_check(collection, id, NULL) != 0)
+		return 0;
 	if (ac->store->ops->record_get(ac->store, collection, id, found, &r, &err) != 0)
 		return acme_fail_from_error(p, ACME_PROB_SERVER_INTERNAL, &err);
 	if (!*found)

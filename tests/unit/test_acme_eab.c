@@ -369,6 +369,41 @@ static void test_authority_views(void **state)
 	afx_free(def);
 }
 
+/* The engine looks EAB keys up by the kid a client sends: one the store cannot hold (300
+ * bytes) names no key, as an unknown one does, instead of failing the read (a 500). */
+static void test_lookup_invalid_id(void **state)
+{
+	struct acme_options opts = {0};
+	struct acme *ac = NULL;
+	struct acme_eab_key k = {0};
+	struct acme_problem p = {0};
+	struct error err = {0};
+	char kid[301];
+	json_t *value = NULL;
+	bool found = true;
+
+	assert_int_equal(acme_new(A(state), &opts, &ac, &err), 0);
+	assert_int_equal(acme_eab_key_add(A(state), "acme2", NULL, &k, &err), 0);
+	memset(kid, 'k', sizeof(kid) - 1);
+	kid[sizeof(kid) - 1] = '\0';
+	assert_int_equal(acme_rec_get(ac, ACME_COL_EAB_KEYS, kid, &found, &value, NULL, NULL, &p),
+			 0);
+	assert_false(found);
+	assert_null(value);
+	found = true;
+	assert_int_equal(acme_rec_get(ac, ACME_COL_EAB_KEYS, "", &found, &value, NULL, NULL, &p),
+			 0);
+	assert_false(found);
+	assert_int_equal(acme_rec_get(ac, ACME_COL_EAB_KEYS, k.id, &found, &value, NULL, NULL, &p),
+			 0);
+	assert_true(found);
+	assert_string_equal(json_string_value(json_object_get(value, "id")), k.id);
+	assert_int_equal(p.type, ACME_PROB_NONE);
+	json_decref(value);
+	acme_eab_key_free(&k);
+	acme_free(ac);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +413,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_provisioner_checks, setup, teardown),
 	    cmocka_unit_test(test_authority_views),
+	    cmocka_unit_test_setup_teardown(test_lookup_invalid_id, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

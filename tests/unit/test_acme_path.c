@@ -144,12 +144,53 @@ static void test_problems(void **state)
 	assert_string_equal(p.detail, "The server experienced an internal error");
 }
 
+/* A detail cut at ACME_DETAIL_MAX inside a UTF-8 sequence, or holding bytes that are not
+ * UTF-8 (a raw request path), still makes a problem document with its type and a detail. */
+static void test_problem_utf8(void **state)
+{
+	struct acme_problem p;
+	char name[700], *s;
+	json_t *doc;
+	size_t n = 0;
+	(void)state;
+
+	/* "x" then "é" (c3 a9) up to the limit: the cut falls between c3 and a9 */
+	name[n++] = 'x';
+	while (n + 2 < sizeof(name)) {
+		name[n++] = '\xc3';
+		name[n++] = '\xa9';
+	}
+	name[n] = '\0';
+	acme_fail(&p, ACME_PROB_UNSUPPORTED_IDENTIFIER, "identifier type '%s' is not supported",
+		  name);
+	assert_int_equal(strlen(p.detail), ACME_DETAIL_MAX - 2); /* the lone c3 dropped */
+	doc = acme_prob_json(&p);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc, "type")),
+			    "urn:ietf:params:acme:error:unsupportedIdentifier");
+	assert_string_equal(json_string_value(json_object_get(doc, "detail")), p.detail);
+	json_decref(doc);
+
+	acme_fail(&p, ACME_PROB_MALFORMED, "no such ACME resource: %s",
+		  "/acme/acme/a\xff\xc3"
+		  "b");
+	doc = acme_prob_json(&p);
+	assert_non_null(doc);
+	s = json_dumps(doc, JSON_COMPACT);
+	assert_string_equal(s, "{\"type\":\"urn:ietf:params:acme:error:malformed\",\"detail\":"
+			       "\"no such ACME resource: /acme/acme/a\xef\xbf\xbd\xef\xbf\xbd"
+			       "b\"}");
+	free(s);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_path_table),
 	    cmocka_unit_test(test_path_escape),
 	    cmocka_unit_test(test_problems),
+	    cmocka_unit_test(test_problem_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -269,6 +269,21 @@ static struct {
 	char last_sni[256];
 } tls = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
+/* Records the SNI as the ClientHello is read: before the server's first flight, so before the
+ * client can finish its validation (recorded after SSL_accept, a TLS 1.3 client could return
+ * first and the test read the previous connection's name). */
+static int sni_cb(SSL *ssl, int *alert, void *arg)
+{
+	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)alert;
+	(void)arg;
+	pthread_mutex_lock(&tls.mu);
+	snprintf(tls.last_sni, sizeof(tls.last_sni), "%s", sni ? sni : "");
+	pthread_mutex_unlock(&tls.mu);
+	return SSL_TLSEXT_ERR_OK;
+}
+
 static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		   const unsigned char *in, unsigned int inlen, void *arg)
 {
@@ -314,12 +329,8 @@ static void *tls_main(void *arg)
 		pthread_mutex_unlock(&tls.mu);
 		SSL_set_fd(ssl, c);
 		if (SSL_accept(ssl) == 1) {
-			const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 			char buf[16];
 
-			pthread_mutex_lock(&tls.mu);
-			snprintf(tls.last_sni, sizeof(tls.last_sni), "%s", sni ? sni : "");
-			pthread_mutex_unlock(&tls.mu);
 			(void)SSL_read(ssl, buf, sizeof(buf)); /* until the client closes */
 		}
 		SSL_free(ssl);
@@ -403,6 +414,7 @@ static int setup(void **state)
 	tls.ctx = SSL_CTX_new(TLS_server_method());
 	assert_non_null(tls.ctx);
 	SSL_CTX_set_alpn_select_cb(tls.ctx, alpn_cb, NULL);
+	SSL_CTX_set_tlsext_servername_callback(tls.ctx, sni_cb);
 	tls.fd = listen_local(&tls.port);
 	assert_int_equal(pthread_create(&tls.th, NULL, tls_main, NULL), 0);
 	return 0;

@@ -240,6 +240,10 @@ static unsigned challenges_for(const struct provisioner *prov, const char *type,
 	return mask & prov->acme.challenges;
 }
 
+/* The order in which an authorization lists its challenges. */
+static const enum acme_chall_type chall_order[] = {ACME_CH_DNS01, ACME_CH_HTTP01,
+						   ACME_CH_TLSALPN01};
+
 /* A new authorization record for an identifier, added to t; *id its ID. */
 static int new_authz(struct acme_call *c, const json_t *ident, const char *order_id,
 		     int64_t expires, struct store_txn *t, char id[ACME_ID_LEN + 1],
@@ -259,7 +263,9 @@ static int new_authz(struct acme_call *c, const json_t *ident, const char *order
 	if (acme_random_id(id, &err) != 0 || acme_random_id(token, &err) != 0)
 		return acme_fail(p, ACME_PROB_SERVER_INTERNAL, "cannot make an ID");
 	chs = json_array();
-	for (int ct = ACME_CH_HTTP01; ct <= ACME_CH_TLSALPN01; ct++) {
+	/* in step-ca's order: dns-01, http-01, tls-alpn-01 */
+	for (size_t i = 0; i < sizeof(chall_order) / sizeof(chall_order[0]); i++) {
+		enum acme_chall_type ct = chall_order[i];
 		char chid[ACME_ID_LEN + 1];
 
 		if (!(mask & 1u << ct))
@@ -269,8 +275,7 @@ static int new_authz(struct acme_call *c, const json_t *ident, const char *order
 			return acme_fail(p, ACME_PROB_SERVER_INTERNAL, "cannot make an ID");
 		}
 		json_array_append_new(chs, json_pack("{s:s, s:s, s:s}", "id", chid, "type",
-						     acme_chall_name((enum acme_chall_type)ct),
-						     "status", "pending"));
+						     acme_chall_name(ct), "status", "pending"));
 	}
 	rec = json_pack("{s:{s:s, s:s}, s:s, s:o, s:b, s:s, s:s, s:o}", "identifier", "type", type,
 			"value", wildcard ? value + 2 : value, "status", "pending", "expires",

@@ -47,9 +47,10 @@ static json_t *jwk_provisioner(const char *name, const char *claims)
 	return p;
 }
 
-/* ca.json of the fixture CA (see the header), with patch merged into "authority", then
- * doc_patch into the whole document. */
-static char *ca_json(const char *patch, const char *doc_patch)
+/* ca.json of the fixture CA (see the header), with extra (a JSON array of provisioners, may be
+ * NULL) appended to its provisioners, patch merged into "authority", then doc_patch into the
+ * whole document. */
+static char *ca_json(const char *patch, const char *doc_patch, const char *extra)
 {
 	char *base = fx_ca_json(), *text, *roots = b64_encode(FX_ROOT_PEM, strlen(FX_ROOT_PEM));
 	json_t *doc = json_loads(base, 0, NULL), *auth = json_object_get(doc, "authority");
@@ -65,6 +66,14 @@ static char *ca_json(const char *patch, const char *doc_patch)
 	json_array_append_new(
 	    provs, json_pack("{s:s, s:s, s:s}", "type", "X5C", "name", "x5c", "roots", roots));
 	json_array_append_new(provs, json_pack("{s:s, s:s}", "type", "ACME", "name", "acme"));
+	if (extra != NULL) {
+		json_t *more = json_loads(extra, 0, NULL);
+
+		if (!json_is_array(more))
+			fail_msg("extra provisioners are not a JSON array: %s", extra);
+		json_array_extend(provs, more);
+		json_decref(more);
+	}
 	json_object_set_new(auth, "provisioners", provs);
 	json_object_set_new(auth, "disableIssuedAtCheck", json_false());
 	if (patch != NULL)
@@ -85,8 +94,14 @@ struct afx *afx_new(const char *authority_patch)
 
 struct afx *afx_new_doc(const char *authority_patch, const char *doc_patch)
 {
+	return afx_new_provs(authority_patch, doc_patch, NULL);
+}
+
+struct afx *afx_new_provs(const char *authority_patch, const char *doc_patch,
+			  const char *extra_provisioners)
+{
 	struct afx *f = xcalloc(1, sizeof(*f));
-	char *text = ca_json(authority_patch, doc_patch), *db;
+	char *text = ca_json(authority_patch, doc_patch, extra_provisioners), *db;
 	struct ca_config *cfg = NULL;
 	struct store *store = NULL;
 	struct error err = {0};

@@ -49,6 +49,9 @@ struct afx {
 struct afx *afx_new(const char *authority_patch);
 /* The same, then doc_patch (may be NULL) merged into the whole ca.json ("address", "limits"). */
 struct afx *afx_new_doc(const char *authority_patch, const char *doc_patch);
+/* The same, with extra_provisioners (a JSON array text, may be NULL) after the fixture's own. */
+struct afx *afx_new_provs(const char *authority_patch, const char *doc_patch,
+			  const char *extra_provisioners);
 void afx_free(struct afx *f);
 /* cmocka setup/teardown with the default CA. */
 int afx_setup(void **state);

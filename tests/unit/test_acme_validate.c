@@ -261,6 +261,21 @@ static struct {
 	char last_sni[256];
 } tls = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
+/* Records the SNI as the ClientHello is read: before the server's first flight, so before the
+ * client can finish its validation (recorded after SSL_accept, a TLS 1.3 client could return
+ * first and the test read the previous connection's name). */
+static int sni_cb(SSL *ssl, int *alert, void *arg)
+{
+	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	(void)alert;
+	(void)arg;
+	pthread_mutex_lock(&tls.mu);
+	snprintf(tls.last_sni, sizeof(tls.last_sni), "%s", sni ? sni : "");
+	pthread_mutex_unlock(&tls.mu);
+	return SSL_TLSEXT_ERR_OK;
+}
+
 static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		   const unsigned char *in, unsigned int inlen, void *arg)
 {

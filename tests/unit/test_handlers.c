@@ -27,6 +27,7 @@
 #include "crypto/csr.h"
 #include "crypto/key.h"
 #include "server/server.h"
+#include "server_fixture.h"
 
 #define HINT	  " Please see the certificate authority logs for more info."
 #define BAD400(m) "{\"status\":400,\"message\":\"The request could not be completed: " m ".\"}\n"
@@ -38,189 +39,27 @@
 	"status code - '413'." HINT "\"}\n"
 #define NCONCURRENT 8
 
-/* The server under test, one for the whole group. */
-struct fx {
-	struct afx *f;
-	struct server *srv;
-	pthread_t thread;
-	int run_rc;
-	char url[64]; /* https://127.0.0.1:<port> */
-	char *root_pem, *inter_pem;
-};
-
-static void *serve(void *arg)
-{
-	struct fx *x = arg;
-	struct error err = {0};
-
-	x->run_rc = server_run(x->srv, &err);
-	if (x->run_rc != 0)
-		print_error("server_run: %s\n", err.msg);
-	return NULL;
-}
-
 static int setup(void **state)
 {
-	struct fx *x = xcalloc(1, sizeof(*x));
-	struct server_options opts = {.threads = 2};
-	struct error err = {0};
-
-	log_configure(LOG_WARN, 1); /* no request log lines */
-	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
-	x->f = afx_new_doc(NULL, "{\"address\":\"127.0.0.1:0\"}");
-	if (server_new(x->f->a, &opts, &x->srv, &err) != 0)
-		fail_msg("server_new: %s", err.msg);
-	snprintf(x->url, sizeof(x->url), "https://127.0.0.1:%d", server_bound_port(x->srv));
-	assert_int_equal(
-	    cert_to_pem(sk_X509_value(authority_roots(x->f->a), 0), &x->root_pem, &err), 0);
-	assert_int_equal(cert_to_pem(x->f->ca_cert, &x->inter_pem, &err), 0);
-	assert_int_equal(pthread_create(&x->thread, NULL, serve, x), 0);
-	*state = x;
+	*state = sfx_start(afx_new_doc(NULL, "{\"address\":\"127.0.0.1:0\"}"), NULL);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *x = *state;
-
-	server_stop(x->srv);
-	pthread_join(x->thread, NULL);
-	server_free(x->srv);
-	afx_free(x->f);
-	free(x->root_pem);
-	free(x->inter_pem);
-	curl_global_cleanup();
-	assert_int_equal(x->run_rc, 0);
-	free(x);
+	sfx_stop(*state);
 	return 0;
 }
 
 /* ---- one HTTP exchange ---------------------------------------------------------------------- */
 
-struct grow {
-	char *p;
-	size_t n;
-};
-
-static size_t grow_add(char *data, size_t size, size_t n, void *arg)
-{
-	struct grow *g = arg;
-	size_t len = size * n;
-
-	g->p = xrealloc(g->p, g->n + len + 1);
-	memcpy(g->p + g->n, data, len);
-	g->n += len;
-	g->p[g->n] = '\0';
-	return len;
-}
-
-/* A request (method NULL = GET; body NULL = none, body_len 0 = strlen) and its answer. */
-struct call {
-	const char *method, *path, *body;
-	size_t body_len;
-	const char *cert, *key; /* client certificate chain and key (PEM), NULL = none */
-	const char *bearer;	/* Authorization: Bearer */
-	long status;
-	struct grow got, head; /* body and header lines, NUL-terminated ("" when empty) */
-	CURL *easy;
-	struct curl_slist *hdrs;
-	char *auth;
-};
-
-static void call_start(struct fx *x, struct call *c)
-{
-	struct curl_blob ca = {x->root_pem, strlen(x->root_pem), CURL_BLOB_COPY};
-	char *url = xasprintf("%s%s", x->url, c->path);
-	CURL *e = curl_easy_init();
-
-	assert_non_null(e);
-	c->easy = e;
-	c->got = (struct grow){xstrdup(""), 0};
-	c->head = (struct grow){xstrdup(""), 0};
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &ca);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, 20L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, grow_add);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &c->got);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, grow_add);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, &c->head);
-	c->hdrs = curl_slist_append(NULL, "Expect:"); /* the body at once, no 100-continue */
-	if (c->bearer != NULL) {
-		c->auth = xasprintf("Authorization: Bearer %s", c->bearer);
-		c->hdrs = curl_slist_append(c->hdrs, c->auth);
-	}
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->hdrs);
-	if (c->body != NULL) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)(c->body_len > 0 ? c->body_len : strlen(c->body)));
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
-	}
-	if (c->method != NULL)
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
-	if (c->cert != NULL) {
-		struct curl_blob crt = {(void *)c->cert, strlen(c->cert), CURL_BLOB_COPY};
-		struct curl_blob key = {(void *)c->key, strlen(c->key), CURL_BLOB_COPY};
-
-		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &crt);
-		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
-		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-	}
-	free(url);
-}
-
-/* After the transfer: the status (0 when it failed), and the handle goes. */
-static void call_end(struct call *c, CURLcode res)
-{
-	if (res != CURLE_OK)
-		print_error("%s: %s\n", c->path, curl_easy_strerror(res));
-	c->status = 0;
-	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
-	curl_easy_cleanup(c->easy);
-	curl_slist_free_all(c->hdrs);
-	free(c->auth);
-	c->easy = NULL;
-	c->hdrs = NULL;
-	c->auth = NULL;
-}
-
-static void call_free(struct call *c)
-{
-	free(c->got.p);
-	free(c->head.p);
-	c->got.p = c->head.p = NULL;
-}
-
-/* Runs the exchange; asserts status and, unless want_body is NULL, the exact body. */
-static void call(struct fx *x, struct call *c, long want_status, const char *want_body)
-{
-	call_start(x, c);
-	call_end(c, curl_easy_perform(c->easy));
-	if (c->status != want_status)
-		fail_msg("%s %s: status %ld, want %ld; body %s", c->method ? c->method : "GET",
-			 c->path, c->status, want_status, c->got.p);
-	if (want_body != NULL)
-		assert_string_equal(c->got.p, want_body);
-}
-
-/* Whether the answer has the header line "Name: value" (exactly). */
-static bool has_header(const struct call *c, const char *line)
-{
-	char *want = xasprintf("\r\n%s\r\n", line);
-	bool found = strstr(c->head.p, want) != NULL;
-
-	free(want);
-	return found;
-}
-
 /* GET path: asserts status and exact body. */
-static void get(struct fx *x, const char *path, long status, const char *body)
+static void get(struct sfx *x, const char *path, long status, const char *body)
 {
 	struct call c = {.path = path};
 
-	call(x, &c, status, body);
-	call_free(&c);
+	sfx_call(x, &c, status, body);
+	sfx_call_free(&c);
 }
 
 /* ---- certificates ---------------------------------------------------------------------------- */
@@ -280,7 +119,7 @@ static char *subject_of(X509 *cert)
  * ca the intermediate,
  * certChain [crt, intermediate], the leaf for cn with key, issued by the intermediate. Fills l
  * (cert, serial, chain_pem); the key is the caller's. */
-static void check_sign_response(struct fx *x, const char *body, const char *cn, EVP_PKEY *key,
+static void check_sign_response(struct sfx *x, const char *body, const char *cn, EVP_PKEY *key,
 				struct leaf *l)
 {
 	json_t *doc = json_loads(body, 0, NULL), *chain;
@@ -326,7 +165,7 @@ static void check_sign_response(struct fx *x, const char *body, const char *cn, 
 }
 
 /* Issues cn through POST /sign with a fresh P-256 key; asserts the 201. */
-static void issue(struct fx *x, const char *cn, struct leaf *l)
+static void issue(struct sfx *x, const char *cn, struct leaf *l)
 {
 	char *tok = afx_sign_token(x->f, AFX_JWK, cn, NULL);
 	struct error err = {0};
@@ -336,10 +175,10 @@ static void issue(struct fx *x, const char *cn, struct leaf *l)
 	l->key = afx_key(AFX_P256);
 	assert_int_equal(key_private_to_pem(l->key, NULL, &l->key_pem, &err), 0);
 	c.body = sign_body(l->key, cn, tok);
-	call(x, &c, 201, NULL);
+	sfx_call(x, &c, 201, NULL);
 	check_sign_response(x, c.got.p, cn, l->key, l);
 	free((char *)c.body);
-	call_free(&c);
+	sfx_call_free(&c);
 	free(tok);
 }
 
@@ -347,7 +186,7 @@ static void issue(struct fx *x, const char *cn, struct leaf *l)
 
 static void test_health_version_roots(void **state)
 {
-	struct fx *x = *state;
+	struct sfx *x = *state;
 	X509 *root = sk_X509_value(authority_roots(x->f->a), 0);
 	char fp[65], *path, *want;
 	struct error err = {0};
@@ -358,15 +197,15 @@ static void test_health_version_roots(void **state)
 	get(x, "/1.0/health", 200, "{\"status\":\"ok\"}\n");
 	get(x, "/version", 200, "{\"version\":\"" STRIDE_VERSION "\"}\n");
 	/* step's quirk: 201 on GET /roots */
-	call(x, &c, 201, NULL);
-	assert_true(has_header(&c, "Content-Type: application/json"));
+	sfx_call(x, &c, 201, NULL);
+	assert_true(sfx_has_header(&c, "Content-Type: application/json"));
 	doc = json_loads(c.got.p, 0, NULL);
 	assert_int_equal(json_object_size(doc), 1);
 	assert_int_equal(json_array_size(json_object_get(doc, "crts")), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "crts"), 0)),
 			    x->root_pem);
 	json_decref(doc);
-	call_free(&c);
+	sfx_call_free(&c);
 
 	assert_int_equal(cert_fingerprint(root, fp, &err), 0);
 	path = xasprintf("/root/%s", fp);
@@ -387,7 +226,7 @@ static void test_health_version_roots(void **state)
 
 static void test_provisioners(void **state)
 {
-	struct fx *x = *state;
+	struct sfx *x = *state;
 	static const struct {
 		const char *query, *names, *next;
 	} pages[] = {
@@ -404,7 +243,7 @@ static void test_provisioners(void **state)
 		json_t *doc, *list;
 		char names[256] = "";
 
-		call(x, &c, 200, NULL);
+		sfx_call(x, &c, 200, NULL);
 		doc = json_loads(c.got.p, 0, NULL);
 		assert_non_null(doc);
 		assert_int_equal(json_object_size(doc), 2);
@@ -418,7 +257,7 @@ static void test_provisioners(void **state)
 		assert_string_equal(json_string_value(json_object_get(doc, "nextCursor")),
 				    pages[i].next);
 		json_decref(doc);
-		call_free(&c);
+		sfx_call_free(&c);
 		free(path);
 	}
 	get(x, "/provisioners?limit=x", 400, BAD400("limit 'x' is not an integer"));
@@ -429,25 +268,25 @@ static void test_provisioners(void **state)
 
 static void test_unknown_route_and_method(void **state)
 {
-	struct fx *x = *state;
+	struct sfx *x = *state;
 	struct call c = {.path = "/nope"};
 
-	call(x, &c, 404, "404 page not found\n");
-	assert_true(has_header(&c, "Content-Type: text/plain; charset=utf-8"));
-	assert_true(has_header(&c, "X-Content-Type-Options: nosniff"));
-	call_free(&c);
+	sfx_call(x, &c, 404, "404 page not found\n");
+	assert_true(sfx_has_header(&c, "Content-Type: text/plain; charset=utf-8"));
+	assert_true(sfx_has_header(&c, "X-Content-Type-Options: nosniff"));
+	sfx_call_free(&c);
 	c = (struct call){.path = "/health", .method = "POST", .body = "{}"};
-	call(x, &c, 405, "");
-	assert_true(has_header(&c, "Allow: GET, HEAD"));
-	call_free(&c);
+	sfx_call(x, &c, 405, "");
+	assert_true(sfx_has_header(&c, "Allow: GET, HEAD"));
+	sfx_call_free(&c);
 	c = (struct call){.path = "/1.0/sign"};
-	call(x, &c, 405, "");
-	assert_true(has_header(&c, "Allow: POST"));
-	call_free(&c);
+	sfx_call(x, &c, 405, "");
+	assert_true(sfx_has_header(&c, "Allow: POST"));
+	sfx_call_free(&c);
 	c = (struct call){.path = "/root/abc", .method = "DELETE"};
-	call(x, &c, 405, "");
-	assert_true(has_header(&c, "Allow: GET, HEAD"));
-	call_free(&c);
+	sfx_call(x, &c, 405, "");
+	assert_true(sfx_has_header(&c, "Allow: GET, HEAD"));
+	sfx_call_free(&c);
 }
 
 /* ---- POST /sign --------------------------------------------------------------------------------
@@ -455,7 +294,7 @@ static void test_unknown_route_and_method(void **state)
 
 static void test_sign(void **state)
 {
-	struct fx *x = *state;
+	struct sfx *x = *state;
 	struct leaf l;
 	char *tok = afx_sign_token(x->f, AFX_JWK, "foo.example.com", NULL);
 	struct call c = {.path = "/sign"};
@@ -463,14 +302,14 @@ static void test_sign(void **state)
 	memset(&l, 0, sizeof(l));
 	l.key = afx_key(AFX_P256);
 	c.body = sign_body(l.key, "foo.example.com", tok);
-	call(x, &c, 201, NULL);
-	assert_true(has_header(&c, "Content-Type: application/json"));
-	assert_false(has_header(&c, "Connection: close"));
+	sfx_call(x, &c, 201, NULL);
+	assert_true(sfx_has_header(&c, "Content-Type: application/json"));
+	assert_false(sfx_has_header(&c, "Connection: close"));
 	check_sign_response(x, c.got.p, "foo.example.com", l.key, &l);
-	call_free(&c);
+	sfx_call_free(&c);
 	/* the same token again: step's generic 401 */
-	call(x, &c, 401, BODY401);
-	call_free(&c);
+	sfx_call(x, &c, 401, BODY401);
+	sfx_call_free(&c);
 	free((char *)c.body);
 	free(tok);
 	leaf_free(&l);
@@ -478,7 +317,7 @@ static void test_sign(void **state)
 
 static void test_sign_refusals(void **state)
 {
-	struct fx *x = *state;
+	struct sfx *x = *state;
 	EVP_PKEY *key = afx_key(AFX_P256);
 	char *no_ott = sign_body(key, "foo.example.com", NULL);
 	char *bad_ott = sign_body(key, "foo.example.com", "not.a.token");
@@ -506,12 +345,12 @@ static void test_sign_refusals(void **state)
 				 .body = rows[i].body,
 				 .body_len = rows[i].len};
 
-		call_start(x, &c);
-		call_end(&c, curl_easy_perform(c.easy));
+		sfx_call_start(x, &c);
+		sfx_call_end(&c, curl_easy_perform(c.easy));
 		if (c.status != rows[i].status || strcmp(c.got.p, rows[i].want) != 0)
 			fail_msg("%s: %ld %s, want %ld %s", rows[i].what, c.status, c.got.p,
 				 rows[i].status, rows[i].want);
-		call_free(&c);
+		sfx_call_free(&c);
 	}
 	get(x, "/health", 200, "{\"status\":\"ok\"}\n"); /* still serving */
 	free(big);
@@ -536,7 +375,7 @@ static char *revoke_body(struct afx *f, const char *serial)
 
 static void test_renew_rekey_revoke(void **state)
 {
-	struct fx *x = *state;
+	struct sfx *x = *state;
 	struct leaf a, renewed = {0};
 	struct call c;
 	char *body, *want;
@@ -545,48 +384,48 @@ static void test_renew_rekey_revoke(void **state)
 	/* over mTLS: a new certificate, same subject and key; the connection closes after it */
 	c = (struct call){
 	    .path = "/renew", .method = "POST", .body = "", .cert = a.chain_pem, .key = a.key_pem};
-	call(x, &c, 201, NULL);
-	assert_true(has_header(&c, "Connection: close"));
+	sfx_call(x, &c, 201, NULL);
+	assert_true(sfx_has_header(&c, "Connection: close"));
 	check_sign_response(x, c.got.p, "a.example.com", a.key, &renewed);
 	assert_string_not_equal(renewed.serial, a.serial);
-	call_free(&c);
+	sfx_call_free(&c);
 	/* without a client certificate or token */
 	c = (struct call){.path = "/renew", .method = "POST", .body = ""};
-	call(x, &c, 400, BAD400("missing client certificate"));
-	call_free(&c);
+	sfx_call(x, &c, 400, BAD400("missing client certificate"));
+	sfx_call_free(&c);
 	c = (struct call){.path = "/renew", .method = "POST", .body = "", .bearer = "x.y.z"};
-	call(x, &c, 401, "{\"status\":401,\"message\":\"error validating renew token\"}\n");
-	call_free(&c);
+	sfx_call(x, &c, 401, "{\"status\":401,\"message\":\"error validating renew token\"}\n");
+	sfx_call_free(&c);
 	/* rekey needs a CSR, and a client certificate */
 	c = (struct call){.path = "/rekey",
 			  .method = "POST",
 			  .body = "{}",
 			  .cert = a.chain_pem,
 			  .key = a.key_pem};
-	call(x, &c, 400, BAD400("missing csr"));
-	call_free(&c);
+	sfx_call(x, &c, 400, BAD400("missing csr"));
+	sfx_call_free(&c);
 	c = (struct call){.path = "/rekey", .method = "POST", .body = "{}"};
-	call(x, &c, 400, BAD400("missing client certificate"));
-	call_free(&c);
+	sfx_call(x, &c, 400, BAD400("missing client certificate"));
+	sfx_call_free(&c);
 
 	/* revoke by token, then again, then renew the revoked certificate */
 	body = revoke_body(x->f, a.serial);
 	c = (struct call){.path = "/revoke", .method = "POST", .body = body};
-	call(x, &c, 200, "{\"status\":\"ok\"}\n");
-	call_free(&c);
+	sfx_call(x, &c, 200, "{\"status\":\"ok\"}\n");
+	sfx_call_free(&c);
 	free(body);
 	body = revoke_body(x->f, a.serial);
 	want =
 	    xasprintf(BAD400("certificate with serial number '%s' is already revoked"), a.serial);
 	c = (struct call){.path = "/revoke", .method = "POST", .body = body};
-	call(x, &c, 400, want);
-	call_free(&c);
+	sfx_call(x, &c, 400, want);
+	sfx_call_free(&c);
 	free(want);
 	free(body);
 	c = (struct call){
 	    .path = "/renew", .method = "POST", .body = "", .cert = a.chain_pem, .key = a.key_pem};
-	call(x, &c, 401, BODY401);
-	call_free(&c);
+	sfx_call(x, &c, 401, BODY401);
+	sfx_call_free(&c);
 	leaf_free(&a);
 	leaf_free(&renewed);
 }
@@ -595,7 +434,7 @@ static void test_renew_rekey_revoke(void **state)
 
 static void test_concurrent_signs(void **state)
 {
-	struct fx *x = *state;
+	struct sfx *x = *state;
 	struct call c[NCONCURRENT];
 	struct leaf l[NCONCURRENT];
 	char cn[NCONCURRENT][32];
@@ -613,7 +452,7 @@ static void test_concurrent_signs(void **state)
 		tok = afx_sign_token(x->f, AFX_JWK, cn[i], NULL);
 		l[i].key = afx_key(AFX_P256);
 		c[i] = (struct call){.path = "/sign", .body = sign_body(l[i].key, cn[i], tok)};
-		call_start(x, &c[i]);
+		sfx_call_start(x, &c[i]);
 		curl_easy_setopt(c[i].easy, CURLOPT_PRIVATE, &c[i]);
 		assert_int_equal(curl_multi_add_handle(multi, c[i].easy), CURLM_OK);
 		free(tok);
@@ -629,7 +468,7 @@ static void test_concurrent_signs(void **state)
 		assert_int_equal(msg->msg, CURLMSG_DONE);
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&done);
 		curl_multi_remove_handle(multi, msg->easy_handle);
-		call_end(done, msg->data.result);
+		sfx_call_end(done, msg->data.result);
 	}
 	curl_multi_cleanup(multi);
 	for (int i = 0; i < NCONCURRENT; i++) {
@@ -641,7 +480,7 @@ static void test_concurrent_signs(void **state)
 	}
 	for (int i = 0; i < NCONCURRENT; i++) {
 		free((char *)c[i].body);
-		call_free(&c[i]);
+		sfx_call_free(&c[i]);
 		leaf_free(&l[i]);
 	}
 }

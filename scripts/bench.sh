@@ -15,7 +15,7 @@
 #   BENCH_SOAK       add a sign c=8 scenario of this many requests at the end (RSS over a
 #                    long run, e.g. 100000)
 #   BENCH_ACME_ORDERS   orders of the ACME scenario (acme c=8: whole orders with http-01
-#                    answered by stride-bench; default 10000)
+#                    answered by stride-bench; default BENCH_REQUESTS)
 #   BENCH_ACME_SECONDS  its time cap (default 60; 0 = none)
 #   BENCH_ACME=0     skip the ACME scenario
 #   BENCH_ACME_SOAK  add an ACME c=8 scenario of this many orders without a time cap at the
@@ -54,7 +54,7 @@ if [[ $acme_seconds != 0 ]]; then
 	acme_limit=":$acme_seconds"
 fi
 if [[ -z ${BENCH_SCENARIOS:-} && ${BENCH_ACME:-1} != 0 ]]; then
-	scenarios="$scenarios acme:8:${BENCH_ACME_ORDERS:-10000}$acme_limit"
+	scenarios="$scenarios acme:8:${BENCH_ACME_ORDERS:-$requests}$acme_limit"
 fi
 if [[ -n ${BENCH_SOAK:-} ]]; then
 	scenarios="$scenarios sign:8:$BENCH_SOAK"

@@ -16,7 +16,7 @@
 #                    long run, e.g. 100000)
 #   BENCH_ACME_ORDERS   orders of the ACME scenario (acme c=8: whole orders with http-01
 #                    answered by stride-bench; default BENCH_REQUESTS)
-#   BENCH_ACME_SECONDS  its time cap (default 60; 0 = none)
+#   BENCH_ACME_SECONDS  its time cap (default 50, ~60 s with the preparation; 0 = none)
 #   BENCH_ACME=0     skip the ACME scenario
 #   BENCH_ACME_SOAK  add an ACME c=8 scenario of this many orders without a time cap at the
 #                    end (the server's RSS after 1,000 and 10,000 orders, e.g. 10000)
@@ -48,7 +48,7 @@ if [[ $seconds != 0 ]]; then
 	limit=":$seconds"
 fi
 scenarios=${BENCH_SCENARIOS:-"sign:1:$small$limit sign:8:$requests$limit sign:32:$requests$limit renew:8:$requests$limit sign-newconn:8:$small$limit"}
-acme_seconds=${BENCH_ACME_SECONDS:-60}
+acme_seconds=${BENCH_ACME_SECONDS:-50}
 acme_limit=""
 if [[ $acme_seconds != 0 ]]; then
 	acme_limit=":$acme_seconds"

@@ -23,7 +23,12 @@ enum scen_kind {
 	SCEN_SIGN,	   /* POST /1.0/sign over keep-alive connections */
 	SCEN_SIGN_NEWCONN, /* POST /1.0/sign, a new TLS connection per request */
 	SCEN_RENEW,	   /* POST /renew over keep-alive mTLS connections */
+	SCEN_ACME,	   /* whole ACME orders (RFC 8555) with http-01, keep-alive */
 };
+
+/* ACME: the server's VmRSS is read when this many orders have completed. */
+#define BENCH_RSS_MARKS 3
+extern const size_t bench_rss_marks[BENCH_RSS_MARKS];
 
 /* One scenario as given on the command line: KIND:CONCURRENCY:REQUESTS[:SECONDS]. */
 struct scen_spec {
@@ -74,6 +79,13 @@ struct scen_result {
 	char first_errors[3][256];
 	int n_first_errors;
 	json_t *rss_series; /* [[t_s, rss_kb], ...] sampled while running */
+	/* ACME: one "request" above is one whole order */
+	size_t acme_http_requests;	   /* HTTP requests of the timed phase (all orders) */
+	size_t acme_polls;		   /* of which authorization polls */
+	size_t acme_bad_nonces;		   /* badNonce answers retried */
+	size_t acme_http01_served;	   /* key authorizations the responder served */
+	long rss_mark_kb[BENCH_RSS_MARKS]; /* VmRSS after bench_rss_marks[k] orders; 0: not reached
+					    */
 };
 
 /* The crypto an issuance needs, measured in this process with the same OpenSSL. */
@@ -113,6 +125,11 @@ struct bench_ctx {
 	int sample_every;
 	int prep_threads;
 	unsigned run_tag; /* makes names unique across runs against the same CA */
+	/* ACME */
+	const char *acme_prov; /* the ACME provisioner's name */
+	const char *acme_name; /* the dns identifier every order asks for ("localhost") */
+	int acme_http_port;    /* where stride-ca checks http-01: the responder listens there */
+	struct http01 *http01; /* the responder, started with the first ACME scenario */
 };
 
 /* A request body ready to be written, and what its certificate must contain. */
@@ -121,6 +138,7 @@ struct prepared {
 	size_t req_len;
 	char *dns;     /* the one DNS SAN asked for (also the CN) */
 	EVP_PKEY *key; /* the CSR's key, kept for sampled requests (and identities) only */
+	char *csr_b64; /* ACME: the CSR as base64url DER (req is NULL) */
 };
 
 /* An identity for mTLS: a leaf, its key, the chain to send. */
@@ -147,12 +165,64 @@ int prep_identities(const struct bench_ctx *ctx, const struct target *t, int n,
 /* Frees n identities. */
 void identities_free(struct identity *ids, int n);
 
+/* Prepares n ACME orders: a fresh P-256 key and a CSR for ctx->acme_name each. */
+int prep_acme(const struct bench_ctx *ctx, size_t n, struct prepared **out, struct scen_result *res,
+	      struct error *err);
+
+/* --- acme.c: an ACME client (RFC 8555) and the http-01 responder --- */
+
+/* One ACME account (ES256) and the nonce its next request uses. */
+struct acme_acct {
+	EVP_PKEY *key;
+	char thumbprint[44]; /* RFC 7638, for key authorizations */
+	char *kid;	     /* the account URL */
+	char *new_nonce;     /* the directory's URLs */
+	char *new_order;
+	char nonce[HTTP_NONCE_MAX]; /* "" when none is at hand */
+};
+
+/* What one order cost, and what it brought back. */
+struct acme_order_out {
+	unsigned requests;   /* HTTP requests sent */
+	unsigned polls;	     /* authorization polls among them */
+	unsigned bad_nonces; /* badNonce answers retried */
+	unsigned reconnects;
+	uint8_t *pem; /* the certificate chain, malloc'd, when asked for */
+	size_t pem_len;
+	int status; /* the HTTP status of the failing step, 0 for a transport error */
+};
+
+/* Reads the directory and creates n accounts (one per connection), untimed; *out[n]. */
+int acme_accounts_new(const struct bench_ctx *ctx, const struct target *t, int n,
+		      struct acme_acct **out, struct error *err);
+/* Frees n accounts. */
+void acme_accounts_free(struct acme_acct *a, int n);
+/* Runs one whole order on connection c for account a: new-order, the authorization, its
+ * http-01 challenge (the key authorization served by the responder in slot), polls of the
+ * authorization until valid, finalize with p's CSR, the certificate download (kept in out->pem
+ * when keep_pem). */
+int acme_order_run(const struct bench_ctx *ctx, const struct target *t, struct hconn *c,
+		   struct acme_acct *a, int slot, const struct prepared *p, bool keep_pem,
+		   struct acme_order_out *out, struct error *err);
+
+/* The http-01 responder: GET /.well-known/acme-challenge/<token> answered with the key
+ * authorization of an order in flight (one slot per connection), on 127.0.0.1 (and ::1 when it
+ * can) at port. */
+int http01_start(int port, int slots, struct http01 **out, struct error *err);
+/* Stops the responder and frees it; NULL is a no-op. */
+void http01_stop(struct http01 *h);
+/* Key authorizations served so far. */
+size_t http01_served(const struct http01 *h);
+
 /* --- check.c --- */
 
 /* Checks a sign/renew response body: chain to the root, exactly the DNS SAN expected, the
  * public key expected, and (when not NULL) a serial different from old. */
 int check_response(const struct bench_ctx *ctx, const uint8_t *body, size_t len, const char *dns,
 		   EVP_PKEY *pubkey, X509 *old, struct error *err);
+/* Checks an ACME certificate download (a PEM chain, leaf first) as check_response does. */
+int check_pem_chain(const struct bench_ctx *ctx, const uint8_t *pem, size_t len, const char *dns,
+		    EVP_PKEY *pubkey, struct error *err);
 /* Parses a SignResponse into the leaf and its chain (certChain[1..] or ca). */
 int parse_sign_response(const uint8_t *body, size_t len, X509 **leaf, STACK_OF(X509) * *chain,
 			struct error *err);

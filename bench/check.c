@@ -61,16 +61,13 @@ out:
 	return rc;
 }
 
-int check_response(const struct bench_ctx *ctx, const uint8_t *body, size_t len, const char *dns,
-		   EVP_PKEY *pubkey, X509 *old, struct error *err)
+/* Checks leaf (with its chain): to the root, exactly dns, pubkey, a serial other than old's. */
+static int check_leaf(const struct bench_ctx *ctx, X509 *leaf, STACK_OF(X509) * chain,
+		      const char *dns, EVP_PKEY *pubkey, X509 *old, struct error *err)
 {
-	X509 *leaf = NULL;
-	STACK_OF(X509) *chain = NULL;
 	struct names n = {0};
 	int rc = -1;
 
-	if (parse_sign_response(body, len, &leaf, &chain, err) != 0)
-		goto out;
 	if (cert_verify_chain(leaf, chain, ctx->roots, 0, X509_PURPOSE_SSL_SERVER, err) != 0) {
 		err_wrap(err, "chain does not verify to the root");
 		goto out;
@@ -95,6 +92,44 @@ int check_response(const struct bench_ctx *ctx, const uint8_t *body, size_t len,
 	rc = 0;
 out:
 	names_free(&n);
+	return rc;
+}
+
+int check_response(const struct bench_ctx *ctx, const uint8_t *body, size_t len, const char *dns,
+		   EVP_PKEY *pubkey, X509 *old, struct error *err)
+{
+	X509 *leaf = NULL;
+	STACK_OF(X509) *chain = NULL;
+	int rc = -1;
+
+	if (parse_sign_response(body, len, &leaf, &chain, err) != 0)
+		goto out;
+	rc = check_leaf(ctx, leaf, chain, dns, pubkey, old, err);
+out:
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+int check_pem_chain(const struct bench_ctx *ctx, const uint8_t *pem, size_t len, const char *dns,
+		    EVP_PKEY *pubkey, struct error *err)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *leaf = NULL;
+	int rc = -1;
+
+	if (cert_parse_chain(pem, len, &chain, err) != 0)
+		goto out;
+	if (sk_X509_num(chain) < 2) {
+		err_set(err, ERR_INVALID,
+			"the PEM chain has %d certificates, want the leaf and "
+			"its intermediate",
+			sk_X509_num(chain));
+		goto out;
+	}
+	leaf = sk_X509_shift(chain);
+	rc = check_leaf(ctx, leaf, chain, dns, pubkey, NULL, err);
+out:
 	X509_free(leaf);
 	sk_X509_pop_free(chain, X509_free);
 	return rc;

@@ -350,6 +350,16 @@ static int parse_head(const struct hconn *c, size_t hdr_len, struct hresp *out, 
 		} else if (name_is(p, (size_t)(colon - p), "connection")) {
 			close |= has_token(vs, ve, "close");
 			keep_alive |= has_token(vs, ve, "keep-alive");
+		} else if (name_is(p, (size_t)(colon - p), "replay-nonce")) {
+			if ((size_t)(ve - vs) >= sizeof(out->nonce))
+				return err_set(err, ERR_NETWORK, "Replay-Nonce too long");
+			memcpy(out->nonce, vs, (size_t)(ve - vs));
+			out->nonce[ve - vs] = '\0';
+		} else if (name_is(p, (size_t)(colon - p), "location")) {
+			if ((size_t)(ve - vs) >= sizeof(out->location))
+				return err_set(err, ERR_NETWORK, "Location too long");
+			memcpy(out->location, vs, (size_t)(ve - vs));
+			out->location[ve - vs] = '\0';
 		}
 	}
 	out->close = close || (http10 && !keep_alive);

@@ -20,6 +20,8 @@
 #define HTTP_HEADER_MAX	  (16 * 1024)
 #define HTTP_BODY_MAX	  (256 * 1024)
 #define HTTP_IO_TIMEOUT_S 30
+#define HTTP_NONCE_MAX	  128 /* Replay-Nonce (stride-ca's are 43 characters) */
+#define HTTP_LOCATION_MAX 512
 
 /* Where to connect and how to check the server. */
 struct target {
@@ -50,6 +52,9 @@ struct hresp {
 	const uint8_t *body;
 	size_t body_len;
 	bool close; /* the server asked to close, or spoke HTTP/1.0 */
+	/* ACME headers (RFC 8555 §6.5, §7.1): "" when absent */
+	char nonce[HTTP_NONCE_MAX];
+	char location[HTTP_LOCATION_MAX];
 };
 
 /* Sets up an unconnected hconn (allocates the buffer). */

@@ -25,6 +25,7 @@ static const char usage[] =
     "                    [--sample N] [--floor-iterations N] [--warmup N] [--prep-threads N]\n"
     "                    [--results-dir DIR] [--startup-json FILE] [--note TEXT]\n"
     "                    [--db-pid PID] [--label TEXT]\n"
+    "                    [--acme-http-port N] [--acme-provisioner NAME] [--acme-name NAME]\n"
     "       stride-bench startup --url URL --root FILE [--runs N] [--interval-ms N]\n"
     "                    [--log FILE] [--out FILE] -- SERVER_COMMAND [ARGS...]\n"
     "       stride-bench floor [ITERATIONS]\n"
@@ -43,10 +44,15 @@ static const char usage[] =
     "  --db-pid PID           also measure the CPU of this PostgreSQL postmaster and of its\n"
     "                         children (the backends) per request\n"
     "  --label TEXT           appended to every scenario's name, e.g. \"pg\"\n"
-    "  --scenario SPEC        KIND is sign, renew or sign-newconn; e.g. sign:8:5000 or\n"
-    "                         sign:8:100000:30 (stop after 30 s). Repeatable; default:\n"
+    "  --scenario SPEC        KIND is sign, renew, sign-newconn or acme; e.g. sign:8:5000\n"
+    "                         or sign:8:100000:30 (stop after 30 s); for acme REQUESTS are\n"
+    "                         whole orders. Repeatable; default:\n"
     "                         sign:1:2000 sign:8:5000 sign:32:5000 renew:8:5000\n"
     "                         sign-newconn:8:2000\n"
+    "  --acme-http-port N     stride-ca's --acme-http-port: the http-01 responder of the\n"
+    "                         acme scenario listens there on 127.0.0.1 (and ::1)\n"
+    "  --acme-provisioner NAME  the ACME provisioner (default acme)\n"
+    "  --acme-name NAME       the dns identifier of every order (default localhost)\n"
     "  --sample N             check every Nth certificate (default 50; 0 = none)\n"
     "  --floor-iterations N   iterations of the crypto floor (default 3000; 0 = skip)\n"
     "  --warmup N             untimed sign requests (c=8) before the first scenario\n"
@@ -85,6 +91,8 @@ static int parse_scenario(const char *arg, struct scen_spec *s, struct error *er
 		s->kind = SCEN_RENEW;
 	else if (strcmp(kind, "sign-newconn") == 0 || strcmp(kind, "newconn") == 0)
 		s->kind = SCEN_SIGN_NEWCONN;
+	else if (strcmp(kind, "acme") == 0)
+		s->kind = SCEN_ACME;
 	else
 		return err_set(err, ERR_INVALID, "unknown scenario kind %s", kind);
 	if (conc < 1 || conc > MAX_CONC || n < 1 || n > 100000000ULL)
@@ -96,6 +104,7 @@ static int parse_scenario(const char *arg, struct scen_spec *s, struct error *er
 	snprintf(s->name, sizeof(s->name), "%s c=%d",
 		 s->kind == SCEN_SIGN	 ? "sign"
 		 : s->kind == SCEN_RENEW ? "renew mTLS"
+		 : s->kind == SCEN_ACME	 ? "acme"
 					 : "sign new-conn",
 		 s->conc);
 	return 0;
@@ -114,6 +123,8 @@ static int parse_count(const char *arg, const char *what, long max, long *out, s
 
 struct options {
 	const char *url, *root, *jwk, *prov, *kid, *results_dir, *startup_json, *note, *label;
+	const char *acme_prov, *acme_name;
+	long acme_http_port;
 	const char *urls[BENCH_MAX_SERVERS];
 	int nurls;
 	long pids[BENCH_MAX_SERVERS];
@@ -142,6 +153,9 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	    {"note", required_argument, NULL, 'n'},
 	    {"db-pid", required_argument, NULL, 'D'},
 	    {"label", required_argument, NULL, 'L'},
+	    {"acme-provisioner", required_argument, NULL, 'A'},
+	    {"acme-name", required_argument, NULL, 'N'},
+	    {"acme-http-port", required_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -155,6 +169,8 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	o->warmup = 200;
 	o->prep_threads = sysconf(_SC_NPROCESSORS_ONLN);
 	o->results_dir = "bench/results";
+	o->acme_prov = "acme";
+	o->acme_name = "localhost";
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'u':
@@ -192,6 +208,17 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 			break;
 		case 'L':
 			o->label = optarg;
+			break;
+		case 'A':
+			o->acme_prov = optarg;
+			break;
+		case 'N':
+			o->acme_name = optarg;
+			break;
+		case 'H':
+			if (parse_count(optarg, "--acme-http-port", 65535, &o->acme_http_port,
+					err) != 0)
+				return -1;
 			break;
 		case 's':
 			if (o->nspecs == MAX_SCENARIOS)
@@ -236,11 +263,19 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	}
 	if (optind < argc)
 		return err_set(err, ERR_INVALID, "unexpected argument %s", argv[optind]);
+	if (strlen(o->acme_prov) > 256 ||
+	    strspn(o->acme_prov, "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(o->acme_prov))
+		return err_set(err, ERR_INVALID, "--acme-provisioner: a plain name, please");
 	if (o->url == NULL || o->root == NULL || o->jwk == NULL || o->prov == NULL || o->pid <= 0)
 		return err_set(err, ERR_INVALID,
 			       "--url, --root, --jwk, --provisioner and --server-pid are required");
 	if (o->prep_threads < 1)
 		o->prep_threads = 1;
+	for (int i = 0; i < o->nspecs; i++)
+		if (o->specs[i].kind == SCEN_ACME && o->acme_http_port == 0)
+			return err_set(err, ERR_INVALID,
+				       "an acme scenario needs --acme-http-port (stride-ca's)");
 	if (o->nspecs == 0) {
 		for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 			if (parse_scenario(defaults[i], &o->specs[o->nspecs++], err) != 0)
@@ -276,6 +311,9 @@ static int setup(const struct options *o, struct bench_ctx *ctx, struct target *
 	ctx->db_pid = (pid_t)o->db_pid;
 	ctx->targets = t;
 	ctx->sample_every = (int)o->sample;
+	ctx->acme_prov = o->acme_prov;
+	ctx->acme_name = o->acme_name;
+	ctx->acme_http_port = (int)o->acme_http_port;
 	ctx->prep_threads = (int)o->prep_threads;
 	if (RAND_bytes(tag, sizeof(tag)) != 1) {
 		err_set(err, ERR_CRYPTO, "RAND_bytes failed");
@@ -423,6 +461,14 @@ int main(int argc, char **argv)
 		scen_result_free(&wr);
 	}
 
+	{
+		int conc = 0;
+		for (int i = 0; i < o.nspecs; i++)
+			if (o.specs[i].kind == SCEN_ACME && o.specs[i].conc > conc)
+				conc = o.specs[i].conc;
+		if (conc > 0 && http01_start(ctx.acme_http_port, conc, &ctx.http01, &err) != 0)
+			goto out;
+	}
 	res = xcalloc((size_t)o.nspecs, sizeof(*res));
 	rep.res = res;
 	for (int i = 0; i < o.nspecs; i++) {
@@ -454,6 +500,7 @@ out:
 	json_decref(rep.startup);
 	for (int k = 0; k < BENCH_MAX_SERVERS; k++)
 		target_free(&t[k]);
+	http01_stop(ctx.http01);
 	ctx_free(&ctx);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/b64.h"
 #include "base/str.h"
 #include "bench.h"
 #include "client/token.h"
@@ -21,7 +22,7 @@ struct prep_job {
 	const char *label;
 	struct prepared *out;
 	size_t lo, hi;
-	bool close, keep_all;
+	bool close, keep_all, acme;
 	int64_t key_ns, csr_ns, token_ns;
 	struct error err;
 	int rc;
@@ -51,14 +52,35 @@ static int prep_one(struct prep_job *j, size_t i)
 	int64_t t0, t1, t2, t3;
 	int rc = -1;
 
-	p->dns = xasprintf("b%u-%s-%zu.bench.test", ctx->run_tag, j->label, i);
+	p->dns = j->acme ? xstrdup(ctx->acme_name)
+			 : xasprintf("b%u-%s-%zu.bench.test", ctx->run_tag, j->label, i);
 	strv_push(&sans, p->dns);
 	t0 = now_ns();
 	if (key_generate(&spec, &key, &j->err) != 0)
 		goto out;
 	t1 = now_ns();
-	if (csr_create(key, p->dns, &sans, &csr, &j->err) != 0 ||
-	    csr_to_pem(csr, &pem, &j->err) != 0)
+	if (csr_create(key, p->dns, &sans, &csr, &j->err) != 0)
+		goto out;
+	if (j->acme) {
+		/* finalize takes the CSR as base64url DER (RFC 8555 §7.4); no token */
+		unsigned char *der = NULL;
+		int der_len = i2d_X509_REQ(csr, &der);
+		if (der_len <= 0) {
+			err_set(&j->err, ERR_CRYPTO, "cannot encode the CSR");
+			goto out;
+		}
+		p->csr_b64 = b64url_encode(der, (size_t)der_len);
+		OPENSSL_free(der);
+		j->key_ns += t1 - t0;
+		j->csr_ns += now_ns() - t1;
+		if (ctx->sample_every > 0 && i % (size_t)ctx->sample_every == 0) {
+			p->key = key;
+			key = NULL;
+		}
+		rc = 0;
+		goto out;
+	}
+	if (csr_to_pem(csr, &pem, &j->err) != 0)
 		goto out;
 	t2 = now_ns();
 	{
@@ -123,7 +145,7 @@ static void *prep_thread(void *arg)
 }
 
 static int prep_sign_ex(const struct bench_ctx *ctx, const char *label, size_t n, bool close,
-			bool keep_all, struct prepared **out, struct scen_result *res,
+			bool keep_all, bool acme, struct prepared **out, struct scen_result *res,
 			struct error *err)
 {
 	int nt = ctx->prep_threads > 0 ? ctx->prep_threads : 1;
@@ -144,7 +166,8 @@ static int prep_sign_ex(const struct bench_ctx *ctx, const char *label, size_t n
 					    .lo = n * (size_t)k / (size_t)nt,
 					    .hi = n * (size_t)(k + 1) / (size_t)nt,
 					    .close = close,
-					    .keep_all = keep_all};
+					    .keep_all = keep_all,
+					    .acme = acme};
 		if (pthread_create(&th[k], NULL, prep_thread, &jobs[k]) != 0) {
 			err_set(err, ERR_INTERNAL, "cannot start a preparation thread");
 			rc = -1;
@@ -183,7 +206,13 @@ static int prep_sign_ex(const struct bench_ctx *ctx, const char *label, size_t n
 int prep_sign(const struct bench_ctx *ctx, const char *label, size_t n, bool close,
 	      struct prepared **out, struct scen_result *res, struct error *err)
 {
-	return prep_sign_ex(ctx, label, n, close, false, out, res, err);
+	return prep_sign_ex(ctx, label, n, close, false, false, out, res, err);
+}
+
+int prep_acme(const struct bench_ctx *ctx, size_t n, struct prepared **out, struct scen_result *res,
+	      struct error *err)
+{
+	return prep_sign_ex(ctx, "acme", n, false, false, true, out, res, err);
 }
 
 void prep_free(struct prepared *p, size_t n)
@@ -195,6 +224,7 @@ void prep_free(struct prepared *p, size_t n)
 			OPENSSL_cleanse(p[i].req, p[i].req_len);
 		free(p[i].req);
 		free(p[i].dns);
+		free(p[i].csr_b64);
 		EVP_PKEY_free(p[i].key);
 	}
 	free(p);
@@ -220,7 +250,7 @@ int prep_identities(const struct bench_ctx *ctx, const struct target *t, int n,
 
 	hconn_init(&c);
 	*out = NULL;
-	if (prep_sign_ex(ctx, "id", (size_t)n, false, true, &p, NULL, err) != 0 ||
+	if (prep_sign_ex(ctx, "id", (size_t)n, false, true, false, &p, NULL, err) != 0 ||
 	    hconn_open(&c, t, NULL, NULL, NULL, err) != 0)
 		goto out;
 	for (int i = 0; i < n; i++) {

@@ -33,7 +33,33 @@ static double floor_of(const struct scen_result *r, const struct report *rep)
 {
 	if (!rep->have_floor)
 		return 0;
+	if (r->spec.kind == SCEN_ACME)
+		return r->ok > 0 ? ((double)r->acme_http_requests / (double)r->ok *
+					rep->floor.jws_verify_us +
+				    rep->floor.csr_verify_us + rep->floor.cert_sign_us) /
+				       1e3
+				 : 0;
 	return r->spec.kind == SCEN_RENEW ? rep->floor.cert_sign_us / 1e3 : rep->floor.floor_ms;
+}
+
+/* ACME: HTTP requests per completed order. */
+static double acme_req_per_order(const struct scen_result *r)
+{
+	return r->ok > 0 ? (double)r->acme_http_requests / (double)r->ok : 0;
+}
+
+/* "10.5 / 10.6 / -" : VmRSS at the start and after each mark of orders ("-": not reached). */
+static void rss_marks_str(const struct scen_result *r, char *out, size_t n)
+{
+	size_t off = (size_t)snprintf(out, n, "%.1f", mib(r->rss_start_kb));
+
+	for (int k = 0; k < BENCH_RSS_MARKS && off < n; k++) {
+		if (r->rss_mark_kb[k] > 0)
+			off +=
+			    (size_t)snprintf(out + off, n - off, " / %.1f", mib(r->rss_mark_kb[k]));
+		else
+			off += (size_t)snprintf(out + off, n - off, " / -");
+	}
 }
 
 /* Server CPU per request over the floor; 0 when unknown. */
@@ -52,7 +78,10 @@ static double cpu_resolution(const struct scen_result *r, const struct report *r
 
 static const char *kind_name(enum scen_kind k)
 {
-	return k == SCEN_SIGN ? "sign" : k == SCEN_RENEW ? "renew" : "sign-newconn";
+	return k == SCEN_SIGN	 ? "sign"
+	       : k == SCEN_RENEW ? "renew"
+	       : k == SCEN_ACME	 ? "acme"
+				 : "sign-newconn";
 }
 
 static void cpu_model(char *out, size_t n)
@@ -97,6 +126,18 @@ void report_progress(const struct scen_result *r, const struct report *rep)
 	if (r->has_db)
 		printf("  postgres %.3f ms/req", r->db_cpu_ms_per_req);
 	printf("\n");
+	if (r->spec.kind == SCEN_ACME) {
+		char marks[128];
+		rss_marks_str(r, marks, sizeof(marks));
+		printf(
+		    "  %-16s orders/s, p99 and server CPU are per whole order; %.2f HTTP requests "
+		    "per order (%.2f authorization polls), %zu badNonce retried, %zu key "
+		    "authorizations served; server RSS MiB at start / after 1,000 / 10,000 / "
+		    "100,000 orders: %s\n",
+		    "", acme_req_per_order(r),
+		    r->ok > 0 ? (double)r->acme_polls / (double)r->ok : 0, r->acme_bad_nonces,
+		    r->acme_http01_served, marks);
+	}
 	for (int k = 0; k < r->n_first_errors; k++)
 		printf("      error: %s\n", r->first_errors[k]);
 	fflush(stdout);
@@ -159,6 +200,12 @@ void report_print(const struct report *rep)
 		if (r->spec.kind == SCEN_RENEW)
 			printf("prepared %-16s %d client certificates in %.2f s\n", r->spec.name,
 			       r->spec.conc, r->prep_wall_s);
+		else if (r->spec.kind == SCEN_ACME)
+			printf(
+			    "prepared %-16s %zu keys+CSRs and %d accounts in %.2f s (per item: key "
+			    "%.0f us, CSR %.0f us)\n",
+			    r->spec.name, r->prepared, r->spec.conc, r->prep_wall_s, r->prep_key_us,
+			    r->prep_csr_us);
 		else
 			printf("prepared %-16s %zu keys+CSRs+tokens in %.2f s (per item: key %.0f "
 			       "us, CSR %.0f us, token %.0f us)\n",
@@ -206,6 +253,23 @@ static json_t *scenario_json(const struct scen_result *r, const struct report *r
 	    r->steal_util, "prep", "wall_s", r->prep_wall_s, "key_us", r->prep_key_us, "csr_us",
 	    r->prep_csr_us, "token_us", r->prep_token_us, "certificates_checked", "sampled",
 	    (json_int_t)r->sampled, "ok", (json_int_t)r->sample_ok, "first_errors", errs);
+	if (doc != NULL && r->spec.kind == SCEN_ACME) {
+		json_t *marks = json_array();
+		for (int k = 0; k < BENCH_RSS_MARKS; k++)
+			if (r->rss_mark_kb[k] > 0)
+				json_array_append_new(
+				    marks, json_pack("{s:I, s:I}", "orders",
+						     (json_int_t)bench_rss_marks[k], "rss_kb",
+						     (json_int_t)r->rss_mark_kb[k]));
+		json_object_set_new(
+		    doc, "acme",
+		    json_pack("{s:I, s:f, s:I, s:I, s:I, s:o}", "http_requests",
+			      (json_int_t)r->acme_http_requests, "http_requests_per_order",
+			      acme_req_per_order(r), "authorization_polls",
+			      (json_int_t)r->acme_polls, "bad_nonces_retried",
+			      (json_int_t)r->acme_bad_nonces, "key_authorizations_served",
+			      (json_int_t)r->acme_http01_served, "rss_after_orders", marks));
+	}
 	if (doc != NULL && r->has_db)
 		json_object_set_new(doc, "database",
 				    json_pack("{s:I, s:f, s:f}", "cpu_ticks",
@@ -292,6 +356,26 @@ static void md_write(FILE *o, const struct report *rep)
 			fprintf(o, " %.3f | %.0f |", r->db_cpu_ms_per_req, r->db_util * 100);
 		fprintf(o, "\n");
 	}
+	for (int i = 0; i < rep->nres; i++) {
+		const struct scen_result *r = &rep->res[i];
+		char marks[128];
+		if (r->spec.kind != SCEN_ACME)
+			continue;
+		rss_marks_str(r, marks, sizeof(marks));
+		fprintf(
+		    o,
+		    "\n%s: one row is one whole order (new-order, authorization, http-01 "
+		    "challenge answered by the load generator, polls, finalize, certificate "
+		    "download): req/s is orders/s, latencies are per order, server CPU is per "
+		    "certificate. %.2f HTTP requests per order (%.2f authorization polls), %zu "
+		    "badNonce retried, %zu key authorizations served. × floor divides by %.2f "
+		    "ES256 "
+		    "verifies + a CSR verify + a leaf build and sign. Server RSS MiB at the start "
+		    "/ after 1,000 / 10,000 / 100,000 orders: %s.\n",
+		    r->spec.name, acme_req_per_order(r),
+		    r->ok > 0 ? (double)r->acme_polls / (double)r->ok : 0, r->acme_bad_nonces,
+		    r->acme_http01_served, acme_req_per_order(r), marks);
+	}
 	fprintf(o, "\nServer idle RSS (before the first request): %.1f MiB.",
 		mib(rep->idle_rss_kb));
 	if (rep->startup != NULL)
@@ -319,6 +403,13 @@ static void md_write(FILE *o, const struct report *rep)
 		if (r->spec.kind == SCEN_RENEW)
 			fprintf(o, "- %s: %d client certificates issued in %.2f s\n", r->spec.name,
 				r->spec.conc, r->prep_wall_s);
+		else if (r->spec.kind == SCEN_ACME)
+			fprintf(
+			    o,
+			    "- %s: %zu keys and CSRs in %.2f s, with %d accounts (per item: key "
+			    "%.0f µs, CSR %.0f µs)\n",
+			    r->spec.name, r->prepared, r->prep_wall_s, r->spec.conc, r->prep_key_us,
+			    r->prep_csr_us);
 		else
 			fprintf(o,
 				"- %s: %zu keys, CSRs and tokens in %.2f s (per item: key %.0f µs, "

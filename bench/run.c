@@ -24,7 +24,9 @@ struct run {
 	struct prepared *reqs; /* sign scenarios */
 	char *renew_req;       /* renew scenario: the same request on every connection */
 	size_t renew_len;
-	struct identity *ids; /* renew scenario: one per connection */
+	struct identity *ids;	 /* renew scenario: one per connection */
+	struct acme_acct *accts; /* ACME scenario: one account per connection */
+	atomic_size_t orders_done, acme_requests, acme_polls, acme_bad_nonces;
 	size_t n;
 	atomic_size_t next;
 	atomic_int finished;
@@ -67,6 +69,8 @@ static void record_error(struct run *r, const char *fmt, ...)
 	pthread_mutex_unlock(&r->mu);
 }
 
+static int servers_mem(const struct bench_ctx *ctx, long *rss_kb, long *hwm_kb, struct error *err);
+
 static bool sampled(const struct run *r, size_t i)
 {
 	return r->ctx->sample_every > 0 && i % (size_t)r->ctx->sample_every == 0;
@@ -81,6 +85,48 @@ static int open_conn(struct run *r, struct hconn *c, int k, struct error *err)
 
 	return hconn_open(c, t, id != NULL ? id->cert : NULL, id != NULL ? id->key : NULL,
 			  id != NULL ? id->chain : NULL, err);
+}
+
+/* The server's RSS once the number of completed orders reaches one of bench_rss_marks. */
+static void mark_rss(struct run *r, size_t done)
+{
+	long rss, hwm;
+
+	for (int k = 0; k < BENCH_RSS_MARKS; k++) {
+		if (done != bench_rss_marks[k] || servers_mem(r->ctx, &rss, &hwm, NULL) != 0)
+			continue;
+		pthread_mutex_lock(&r->mu);
+		r->res->rss_mark_kb[k] = rss;
+		pthread_mutex_unlock(&r->mu);
+	}
+}
+
+/* One whole ACME order as request i of the run. */
+static void acme_one(struct run *r, struct hconn *c, int index, size_t i)
+{
+	const struct target *t =
+	    r->ctx->n_targets > 1 ? &r->ctx->targets[index % r->ctx->n_targets] : r->t;
+	struct acme_order_out o;
+	struct error err = {0};
+	int64_t t0 = now_ns();
+	int rc = acme_order_run(r->ctx, t, c, &r->accts[index], index, &r->reqs[i], sampled(r, i),
+				&o, &err);
+
+	r->lat_ms[i] = (double)(now_ns() - t0) / 1e6;
+	atomic_fetch_add(&r->acme_requests, o.requests);
+	atomic_fetch_add(&r->acme_polls, o.polls);
+	atomic_fetch_add(&r->acme_bad_nonces, o.bad_nonces);
+	atomic_fetch_add(&r->reconnects, o.reconnects);
+	if (rc != 0) {
+		r->state[i] = o.status != 0 ? REQ_STATUS : REQ_TRANSPORT;
+		record_error(r, "%s", err.msg);
+		free(o.pem);
+		return;
+	}
+	r->state[i] = REQ_OK;
+	r->bodies[i] = o.pem;
+	r->body_lens[i] = o.pem_len;
+	mark_rss(r, atomic_fetch_add(&r->orders_done, 1) + 1);
 }
 
 static void *worker(void *arg)
@@ -106,9 +152,13 @@ static void *worker(void *arg)
 
 		if (i >= r->n || (deadline != 0 && now_ns() >= deadline))
 			break;
+		r->who[i] = (int16_t)wa->index;
+		if (r->accts != NULL) {
+			acme_one(r, &c, wa->index, i);
+			continue;
+		}
 		req = r->reqs != NULL ? r->reqs[i].req : r->renew_req;
 		len = r->reqs != NULL ? r->reqs[i].req_len : r->renew_len;
-		r->who[i] = (int16_t)wa->index;
 		t0 = now_ns();
 		if (!hconn_is_open(&c)) {
 			if (!newconn)
@@ -217,6 +267,9 @@ static void summarize(struct run *r, int64_t t0)
 	res->max_ms = nok > 0 ? ok_lat[nok - 1] : 0;
 	res->mean_ms = nok > 0 ? sum / (double)nok : 0;
 	res->reconnects = atomic_load(&r->reconnects);
+	res->acme_http_requests = atomic_load(&r->acme_requests);
+	res->acme_polls = atomic_load(&r->acme_polls);
+	res->acme_bad_nonces = atomic_load(&r->acme_bad_nonces);
 	free(ok_lat);
 }
 
@@ -283,8 +336,10 @@ static void check_samples(struct run *r)
 			key = r->reqs[i].key;
 		}
 		res->sampled++;
-		if (check_response(r->ctx, r->bodies[i], r->body_lens[i], dns, key, old, &err) ==
-		    0) {
+		if ((r->accts != NULL
+			 ? check_pem_chain(r->ctx, r->bodies[i], r->body_lens[i], dns, key, &err)
+			 : check_response(r->ctx, r->bodies[i], r->body_lens[i], dns, key, old,
+					  &err)) == 0) {
 			res->sample_ok++;
 		} else {
 			res->err_sample++;
@@ -303,6 +358,7 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	uint64_t db0 = 0, db1 = 0;
 	pid_t gone;
 	int64_t t0, cpu0, start_ns;
+	size_t served0 = http01_served(ctx->http01);
 	long hwm = 0;
 	bool failed;
 	char label[32];
@@ -315,6 +371,7 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	snprintf(label, sizeof(label), "%s%d",
 		 s->kind == SCEN_SIGN	 ? "s"
 		 : s->kind == SCEN_RENEW ? "r"
+		 : s->kind == SCEN_ACME	 ? "a"
 					 : "n",
 		 s->conc);
 
@@ -325,6 +382,17 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 			goto out;
 		r.renew_req = prep_renew_request(ctx, &r.renew_len);
 		res->prepared = (size_t)s->conc;
+		res->prep_wall_s = (double)(now_ns() - p0) / 1e9;
+	} else if (s->kind == SCEN_ACME) {
+		int64_t p0 = now_ns();
+		if (ctx->http01 == NULL || ctx->n_targets > 1) {
+			err_set(err, ERR_INVALID,
+				"the ACME scenario needs --acme-http-port and one --url");
+			goto out;
+		}
+		if (prep_acme(ctx, r.n, &r.reqs, res, err) != 0 ||
+		    acme_accounts_new(ctx, t, s->conc, &r.accts, err) != 0)
+			goto out;
 		res->prep_wall_s = (double)(now_ns() - p0) / 1e9;
 	} else if (prep_sign(ctx, label, r.n, s->kind == SCEN_SIGN_NEWCONN, &r.reqs, res, err) !=
 		   0) {
@@ -433,6 +501,8 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 		    (double)(res->srv_ticks - res->srv_user_ticks) * ms_per_tick / (double)res->ok;
 	}
 	check_samples(&r);
+	if (s->kind == SCEN_ACME)
+		res->acme_http01_served = http01_served(ctx->http01) - served0;
 	rc = 0;
 out:
 	if (r.bodies != NULL)
@@ -449,6 +519,7 @@ out:
 	prep_free(r.reqs, r.n);
 	free(r.renew_req);
 	identities_free(r.ids, s->conc);
+	acme_accounts_free(r.accts, s->conc);
 	pthread_mutex_destroy(&r.mu);
 	return rc;
 }

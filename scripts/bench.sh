@@ -14,6 +14,12 @@
 #   BENCH_SCENARIOS  the whole scenario list instead, e.g. "sign:8:20000 renew:8:20000"
 #   BENCH_SOAK       add a sign c=8 scenario of this many requests at the end (RSS over a
 #                    long run, e.g. 100000)
+#   BENCH_ACME_ORDERS   orders of the ACME scenario (acme c=8: whole orders with http-01
+#                    answered by stride-bench; default BENCH_REQUESTS)
+#   BENCH_ACME_SECONDS  its time cap (default 50, ~60 s with the preparation; 0 = none)
+#   BENCH_ACME=0     skip the ACME scenario
+#   BENCH_ACME_SOAK  add an ACME c=8 scenario of this many orders without a time cap at the
+#                    end (the server's RSS after 1,000 and 10,000 orders, e.g. 10000)
 #   BENCH_FLOOR_ITERATIONS  iterations of the crypto floor (default 3000)
 #   BENCH_STARTUP_RUNS      start-up measurements (default 5)
 #   BENCH_RESULTS    results directory (default bench/results)
@@ -42,8 +48,19 @@ if [[ $seconds != 0 ]]; then
 	limit=":$seconds"
 fi
 scenarios=${BENCH_SCENARIOS:-"sign:1:$small$limit sign:8:$requests$limit sign:32:$requests$limit renew:8:$requests$limit sign-newconn:8:$small$limit"}
+acme_seconds=${BENCH_ACME_SECONDS:-50}
+acme_limit=""
+if [[ $acme_seconds != 0 ]]; then
+	acme_limit=":$acme_seconds"
+fi
+if [[ -z ${BENCH_SCENARIOS:-} && ${BENCH_ACME:-1} != 0 ]]; then
+	scenarios="$scenarios acme:8:${BENCH_ACME_ORDERS:-$requests}$acme_limit"
+fi
 if [[ -n ${BENCH_SOAK:-} ]]; then
 	scenarios="$scenarios sign:8:$BENCH_SOAK"
+fi
+if [[ -n ${BENCH_ACME_SOAK:-} ]]; then
+	scenarios="$scenarios acme:8:$BENCH_ACME_SOAK"
 fi
 results=${BENCH_RESULTS:-$src/bench/results}
 
@@ -56,8 +73,13 @@ cmake --build "$build" -j "$(nproc)" --target stride stride-ca stride-bench test
 # shellcheck source=scripts/throwaway-ca.sh
 . "$src/scripts/throwaway-ca.sh"
 prov="bench@example.com"
-throwaway_ca_init "$build" "Stride Bench" "$prov" BENCH_KEEP
+throwaway_ca_init "$build" "Stride Bench" "$prov" BENCH_KEEP --acme
 url="https://127.0.0.1:$PORT"
+# where stride-ca checks http-01: stride-bench answers there for the ACME scenario
+acme_port=$(free_port)
+while [[ $acme_port == "$PORT" ]]; do
+	acme_port=$(free_port)
+done
 ca_json=$CA_JSON
 root=$ROOT
 (
@@ -66,7 +88,9 @@ root=$ROOT
 		"$build/testtool" jwe-decrypt "$WORK/prov-password" >"$WORK/provisioner.jwk"
 )
 kid=$(jq -r '.authority.provisioners[0].key.kid' "$ca_json")
-server=("$build/stride-ca" --password-file "$WORK/password" "$ca_json")
+acme_prov=$(jq -r '[.authority.provisioners[] | select(.type == "ACME")][0].name' "$ca_json")
+server=("$build/stride-ca" --password-file "$WORK/password" --acme-http-port "$acme_port"
+	--insecure "$ca_json")
 
 echo "== start-up: exec to the first healthy /health (${BENCH_STARTUP_RUNS:-5} runs)"
 "$build/stride-bench" startup --url "$url" --root "$root" --runs "${BENCH_STARTUP_RUNS:-5}" \
@@ -77,7 +101,8 @@ throwaway_ca_start "$url" "${server[@]}"
 
 note="commit $(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown); CA on $(df --output=fstype,source "$WORK" | tail -n 1 | tr -s " ")"
 base=(--url "$url" --root "$root" --jwk "$WORK/provisioner.jwk" --provisioner "$prov"
-	--kid "$kid" --server-pid "$CA_PID")
+	--kid "$kid" --server-pid "$CA_PID" --acme-provisioner "$acme_prov"
+	--acme-http-port "$acme_port")
 args=("${base[@]}" --results-dir "$results" --startup-json "$WORK/startup.json" --note "$note"
 	--floor-iterations "${BENCH_FLOOR_ITERATIONS:-3000}")
 for s in $scenarios; do

@@ -4,11 +4,11 @@
 # tls-check.sh): a temporary directory, a fresh `stride ca init`, stride-ca started there and
 # waited for, everything stopped and deleted at exit.
 #
-#   throwaway_ca_init BUILD NAME PROVISIONER KEEP_VAR
+#   throwaway_ca_init BUILD NAME PROVISIONER KEEP_VAR [INIT_FLAG...]
 #       creates WORK (deleted at exit unless the variable named KEEP_VAR is non-empty then:
 #       the script may set it late, e.g. to keep logs after a failure), STRIDEPATH and HOME,
 #       the password files WORK/password and WORK/prov-password, picks PORT and runs
-#       `stride ca init`; sets CA_JSON and ROOT.
+#       `stride ca init` (with the extra INIT_FLAGs, e.g. --acme); sets CA_JSON and ROOT.
 #   throwaway_ca_start URL CMD...
 #       runs CMD (stride-ca and its arguments) in the background with its log in
 #       WORK/ca.log, sets CA_PID and waits until URL/health answers.
@@ -33,6 +33,7 @@ throwaway_ca_cleanup() {
 throwaway_ca_init() {
 	local build=$1 name=$2 prov=$3
 	THROWAWAY_KEEP_VAR=$4
+	shift 4
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/stride-throwaway.XXXXXX")
 	export STRIDEPATH="$WORK/stride"
 	export HOME="$WORK/home"
@@ -47,7 +48,7 @@ throwaway_ca_init() {
 	"$build/stride" ca init --name "$name" --dns 127.0.0.1 --dns localhost \
 		--address "127.0.0.1:$PORT" --provisioner "$prov" \
 		--password-file "$WORK/password" --provisioner-password-file "$WORK/prov-password" \
-		>"$WORK/init.out" 2>&1 || {
+		"$@" >"$WORK/init.out" 2>&1 || {
 		cat "$WORK/init.out" >&2
 		exit 1
 	}

@@ -281,15 +281,12 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 {
 	static const unsigned char acme[] = "\x0a"
 					    "acme-tls/1";
-	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 	enum alpn_mode mode;
 
+	(void)ssl;
 	(void)arg;
-	/* the SNI is recorded here, in the ClientHello, before the client can finish: recorded
-	 * after SSL_accept, a test could read it before this thread got there */
 	pthread_mutex_lock(&tls.mu);
 	mode = tls.alpn;
-	snprintf(tls.last_sni, sizeof(tls.last_sni), "%s", sni ? sni : "");
 	pthread_mutex_unlock(&tls.mu);
 	if (mode == ALPN_NONE)
 		return SSL_TLSEXT_ERR_NOACK;
@@ -298,19 +295,6 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	if (SSL_select_next_proto((unsigned char **)out, outlen, acme, sizeof(acme) - 1, in,
 				  inlen) != OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_ALERT_FATAL;
-	return SSL_TLSEXT_ERR_OK;
-}
-
-/* Records the SNI while the ClientHello is processed, so before the client can finish. */
-static int sni_cb(SSL *ssl, int *alert, void *arg)
-{
-	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-
-	(void)alert;
-	(void)arg;
-	pthread_mutex_lock(&tls.mu);
-	snprintf(tls.last_sni, sizeof(tls.last_sni), "%s", sni ? sni : "");
-	pthread_mutex_unlock(&tls.mu);
 	return SSL_TLSEXT_ERR_OK;
 }
 

@@ -151,7 +151,6 @@ struct acme_validate_cfg {
 	int timeout_ms;	      /* the whole validation; 0 = 30000 */
 };
 
-
 /* Validates one challenge, blocking (a validator thread), within cfg->timeout_ms:
  * - http-01: GET http://<value>[:port]/.well-known/acme-challenge/<token> (IPv6 bracketed),
  *   names resolved through /etc/hosts, then the resolver; at most 10 redirects; the body

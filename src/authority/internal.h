@@ -162,8 +162,8 @@ int request_csr_check(X509_REQ *csr, const char *bad_signature, struct error *er
 
 /* Whether a validity [nb, na] suits claims c (min and max durations, the max plus the backdate):
  * 403 with step-ca's message otherwise. */
-int validity_check_claims(const struct authority *a, const struct claims *c, int64_t nb,
-			  int64_t na, struct error *err);
+int validity_check_claims(const struct authority *a, const struct claims *c, int64_t nb, int64_t na,
+			  struct error *err);
 /* Subject = CN cn, completed by authority.template in Go's RDN order; NULL on failure. */
 X509_NAME *build_subject(const struct authority *a, const char *cn);
 

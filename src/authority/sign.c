@@ -247,8 +247,8 @@ static int resolve_validity(const struct authority *a, const struct token_grant 
 	return 0;
 }
 
-int validity_check_claims(const struct authority *a, const struct claims *c, int64_t nb,
-			  int64_t na, struct error *err)
+int validity_check_claims(const struct authority *a, const struct claims *c, int64_t nb, int64_t na,
+			  struct error *err)
 {
 	int64_t backdate = a->cfg->backdate_ns, d = na - nb;
 	char s1[64], s2[64];

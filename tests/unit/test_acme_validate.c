@@ -281,16 +281,12 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 {
 	static const unsigned char acme[] = "\x0a"
 					    "acme-tls/1";
-	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 	enum alpn_mode mode;
 
+	(void)ssl;
 	(void)arg;
-	/* The SNI is recorded here, while the server reads the ClientHello: once SSL_accept has
-	 * returned, the validator (whose handshake may end first under TLS 1.3) may already have
-	 * returned and the test read last_sni. The validator always offers ALPN. */
 	pthread_mutex_lock(&tls.mu);
 	mode = tls.alpn;
-	snprintf(tls.last_sni, sizeof(tls.last_sni), "%s", sni ? sni : "");
 	pthread_mutex_unlock(&tls.mu);
 	if (mode == ALPN_NONE)
 		return SSL_TLSEXT_ERR_NOACK;

@@ -68,29 +68,7 @@ static json_t *authz_json(const struct acme_call *c, const char *id, const json_
 static int load_authz(struct acme_call *c, const char *id, json_t **rec, int64_t *version,
 		      struct acme_problem *p)
 {
-	char *owner = NULL;
-	bool found = false;
-	int rc = -1;
-
-	if (acme_rec_get(c->ac, ACME_COL_AUTHZS, id, &found, rec, version, &owner, p) != 0)
-		goto out;
-	if (!found) {
-		acme_fail(p, ACME_PROB_MALFORMED, "authorization '%s' does not exist", id);
-		p->status = 404;
-		goto out;
-	}
-	if (owner == NULL || strcmp(owner, c->acct.id) != 0) {
-		acme_fail(p, ACME_PROB_UNAUTHORIZED, "authorization '%s' is not the account's", id);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc != 0) {
-		json_decref(*rec);
-		*rec = NULL;
-	}
-	free(owner);
-	return rc;
+	return acme_rec_owned(c, ACME_COL_AUTHZS, "authorization", id, rec, version, p);
 }
 
 void acme_authz(struct acme_call *c)

@@ -32,8 +32,6 @@ static int append_pem(struct buf *b, X509 *cert)
 void acme_certificate(struct acme_call *c)
 {
 	json_t *rec = NULL;
-	char *owner = NULL;
-	bool found = false;
 	struct acme_problem p;
 	uint8_t *der = NULL;
 	size_t der_len = 0;
@@ -43,22 +41,15 @@ void acme_certificate(struct acme_call *c)
 	const char *s;
 
 	buf_init(&b, 64 * 1024);
-	if (acme_rec_get(c->ac, ACME_COL_CERTS, c->path.id1, &found, &rec, NULL, &owner, &p) != 0)
+	if (acme_rec_owned(c, ACME_COL_CERTS, "certificate", c->path.id1, &rec, NULL, &p) != 0)
 		goto fail;
-	if (!found) {
-		acme_fail(&p, ACME_PROB_MALFORMED, "certificate '%s' does not exist", c->path.id1);
-		p.status = 404;
-		goto fail;
-	}
-	if (owner == NULL || strcmp(owner, c->acct.id) != 0) {
-		acme_fail(&p, ACME_PROB_UNAUTHORIZED, "certificate '%s' is not the account's",
-			  c->path.id1);
-		goto fail;
-	}
 	s = acme_get_str(rec, "der");
-	if (b64url_decode(s, strlen(s), &der, &der_len, NULL) != 0 ||
-	    (leaf = d2i_X509(NULL, (const unsigned char **)&(const uint8_t *){der},
-			     (long)der_len)) == NULL) {
+	if (b64url_decode(s, strlen(s), &der, &der_len, NULL) == 0) {
+		const unsigned char *pp = der;
+
+		leaf = d2i_X509(NULL, &pp, (long)der_len);
+	}
+	if (leaf == NULL) {
 		acme_fail(&p, ACME_PROB_SERVER_INTERNAL, "stored certificate '%s' is corrupt",
 			  c->path.id1);
 		goto fail;
@@ -82,7 +73,6 @@ out:
 	buf_free(&b);
 	X509_free(leaf);
 	free(der);
-	free(owner);
 	json_decref(rec);
 }
 

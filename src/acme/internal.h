@@ -283,6 +283,10 @@ json_t *acme_json_url(const struct acme_call *c, const char *kind, const char *i
  * (empty, longer than STORE_RECORD_ID_MAX) is not found. -1: p set (503 or 500). */
 int acme_rec_get(struct acme *ac, const char *collection, const char *id, bool *found,
 		 json_t **value, int64_t *version, char **owner, struct acme_problem *p);
+/* Reads record id of collection that the signing account must own: 404 (malformed) when
+ * absent, 401 when another account's; what names it in the detail ("order"). *rec owned. */
+int acme_rec_owned(struct acme_call *c, const char *collection, const char *what, const char *id,
+		   json_t **rec, int64_t *version, struct acme_problem *p);
 /* Adds a record change with value as compact JSON to t. */
 void acme_txn_rec(struct store_txn *t, int op, const char *collection, const char *id,
 		  const char *owner, const json_t *value, int64_t version, int64_t expires_ns);

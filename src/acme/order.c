@@ -386,32 +386,15 @@ fail:
 
 int acme_order_load(struct acme_call *c, json_t **rec, int64_t *version, struct acme_problem *p)
 {
-	char *owner = NULL;
-	bool found = false;
-	int rc = -1;
-
-	*rec = NULL;
-	if (acme_rec_get(c->ac, ACME_COL_ORDERS, c->path.id1, &found, rec, version, &owner, p) != 0)
-		goto out;
-	if (!found) {
-		acme_fail(p, ACME_PROB_MALFORMED, "order '%s' does not exist", c->path.id1);
-		p->status = 404;
-		goto out;
-	}
-	if (owner == NULL || strcmp(owner, c->acct.id) != 0 ||
-	    strcmp(acme_get_str(*rec, "provisioner"), c->prov->name) != 0) {
-		acme_fail(p, ACME_PROB_UNAUTHORIZED, "order '%s' is not the account's",
-			  c->path.id1);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc != 0) {
+	if (acme_rec_owned(c, ACME_COL_ORDERS, "order", c->path.id1, rec, version, p) != 0)
+		return -1;
+	if (strcmp(acme_get_str(*rec, "provisioner"), c->prov->name) != 0) {
 		json_decref(*rec);
 		*rec = NULL;
+		return acme_fail(p, ACME_PROB_UNAUTHORIZED, "order '%s' is not the account's",
+				 c->path.id1);
 	}
-	free(owner);
-	return rc;
+	return 0;
 }
 
 void acme_order(struct acme_call *c)

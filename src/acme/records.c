@@ -85,3 +85,32 @@ const char *acme_get_str(const json_t *obj, const char *key)
 
 	return s != NULL ? s : "";
 }
+
+int acme_rec_owned(struct acme_call *c, const char *collection, const char *what, const char *id,
+		   json_t **rec, int64_t *version, struct acme_problem *p)
+{
+	char *owner = NULL;
+	bool found = false;
+	int rc = -1;
+
+	*rec = NULL;
+	if (acme_rec_get(c->ac, collection, id, &found, rec, version, &owner, p) != 0)
+		goto out;
+	if (!found) {
+		acme_fail(p, ACME_PROB_MALFORMED, "%s '%s' does not exist", what, id);
+		p->status = 404;
+		goto out;
+	}
+	if (owner == NULL || strcmp(owner, c->acct.id) != 0) {
+		acme_fail(p, ACME_PROB_UNAUTHORIZED, "%s '%s' is not the account's", what, id);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		json_decref(*rec);
+		*rec = NULL;
+	}
+	free(owner);
+	return rc;
+}

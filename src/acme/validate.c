@@ -1,6 +1,8 @@
 /* validate.c - challenge validation (RFC 8555 §8, RFC 8737, RFC 8738): the dispatch, the
  * challenge names and the helpers the three validators share. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,6 +53,25 @@ int acme_v_left_ms(int64_t deadline)
 	if (left <= 0)
 		return 0;
 	return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+int acme_v_wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = events};
+		int left = acme_v_left_ms(deadline);
+		int r;
+
+		if (left == 0)
+			return 0;
+		r = poll(&pfd, 1, left);
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
 }
 
 int acme_v_ip_parse(const char *s, struct acme_v_addr *out)

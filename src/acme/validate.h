@@ -47,6 +47,9 @@ struct acme_v_txt {
 int64_t acme_v_now_ms(void);
 /* Milliseconds left until deadline, 0 when it has passed. */
 int acme_v_left_ms(int64_t deadline);
+/* Waits until fd is ready for events (poll's) or the deadline: 1 ready, 0 timed out, -1 an
+ * error. */
+int acme_v_wait_fd(int fd, short events, int64_t deadline);
 
 /* Parses an IP literal ("127.0.0.1", "::1"; no brackets): 0 or -1. */
 int acme_v_ip_parse(const char *s, struct acme_v_addr *out);

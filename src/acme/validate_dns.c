@@ -171,26 +171,6 @@ static int ctx_open(struct dns_ctx *c, const struct acme_validate_cfg *cfg, stru
 	return 0;
 }
 
-/* Waits until fd is ready for events or until; 1 ready, 0 timed out, -1 error. */
-static int wait_fd(int fd, short events, int64_t until)
-{
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = events};
-		int left = acme_v_left_ms(until);
-		int r;
-
-		if (left == 0)
-			return 0;
-		r = poll(&pfd, 1, left);
-		if (r > 0)
-			return 1;
-		if (r == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
 /* Whether ans (n bytes) answers the query q: same ID, QR set, the same one question. */
 static bool answers_query(const uint8_t *q, int qlen, const uint8_t *ans, int n)
 {
@@ -234,7 +214,7 @@ static int udp_exchange(struct dns_ctx *c, int si, const uint8_t *q, int qlen, i
 			}
 			next_send = now + UDP_RESEND_MS;
 		}
-		w = wait_fd(fd, POLLIN, next_send < until ? next_send : until);
+		w = acme_v_wait_fd(fd, POLLIN, next_send < until ? next_send : until);
 		if (w < 0) {
 			rc = -1;
 			goto out;
@@ -284,7 +264,7 @@ static int stream_io(int fd, uint8_t *buf, size_t n, bool sending, int64_t until
 		}
 		if (errno != EAGAIN && errno != EINTR)
 			return -1;
-		int w = wait_fd(fd, sending ? POLLOUT : POLLIN, until);
+		int w = acme_v_wait_fd(fd, sending ? POLLOUT : POLLIN, until);
 		if (w <= 0)
 			return w;
 	}
@@ -306,7 +286,7 @@ static int tcp_exchange(struct dns_ctx *c, int si, const uint8_t *q, int qlen, i
 	if (connect(fd, (struct sockaddr *)&c->servers.sa[si], c->servers.len[si]) != 0) {
 		if (errno != EINPROGRESS)
 			goto out;
-		w = wait_fd(fd, POLLOUT, until);
+		w = acme_v_wait_fd(fd, POLLOUT, until);
 		if (w <= 0) {
 			rc = w;
 			goto out;

@@ -25,25 +25,6 @@
 #define ALPN_ACME	    "acme-tls/1"
 #define SANS_TEXT_MAX	    256
 
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = events};
-		int left = acme_v_left_ms(deadline);
-		int r;
-
-		if (left == 0)
-			return 0;
-		r = poll(&pfd, 1, left);
-		if (r > 0)
-			return 1;
-		if (r == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
 /* Connects to one of addrs (each in turn, with its share of the time left): the socket, or
  * -1 with p set (connection). */
 static int dial(const struct acme_validate_cfg *cfg, int64_t deadline,
@@ -73,7 +54,7 @@ static int dial(const struct acme_validate_cfg *cfg, int64_t deadline,
 			close(fd);
 			continue;
 		}
-		w = wait_fd(fd, POLLOUT, until);
+		w = acme_v_wait_fd(fd, POLLOUT, until);
 		if (w == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &elen) == 0 &&
 		    soerr == 0)
 			return fd;
@@ -113,7 +94,8 @@ static int handshake(SSL *ssl, int fd, const struct acme_validate_cfg *cfg, int6
 			return 0;
 		e = SSL_get_error(ssl, r);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			w = wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
+			w = acme_v_wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+					   deadline);
 			if (w == 1)
 				continue;
 			if (w == 0)

@@ -199,6 +199,12 @@ void acme_new_account(struct acme_call *c)
 			acme_fail(&p, ACME_PROB_SERVER_INTERNAL, "account '%s' is missing", id);
 			goto fail;
 		}
+		if (strcmp(acme_get_str(existing, "provisioner"), c->prov->name) != 0) {
+			/* accounts are per provisioner (newest step-ca): say no more */
+			acme_fail(&p, ACME_PROB_UNAUTHORIZED,
+				  "this key's account belongs to another provisioner");
+			goto fail;
+		}
 		if (strcmp(acme_get_str(existing, "status"), "valid") != 0) {
 			acme_fail(&p, ACME_PROB_UNAUTHORIZED, "the account of this key is %s",
 				  acme_get_str(existing, "status"));

@@ -177,6 +177,23 @@ out:
 	return rc;
 }
 
+#define CN_MAX 64 /* ub-common-name, RFC 5280 */
+
+/* The subject CN of a certificate for names: the CSR's, else the first DNS name, then IP, that
+ * fits; NULL when none does. */
+static const char *subject_cn(const struct names *names)
+{
+	if (names->cn[0] != '\0')
+		return names->cn;
+	for (size_t i = 0; i < names->dns.n; i++)
+		if (strlen(names->dns.v[i]) <= CN_MAX)
+			return names->dns.v[i];
+	for (size_t i = 0; i < names->ip.n; i++)
+		if (strlen(names->ip.v[i]) <= CN_MAX)
+			return names->ip.v[i];
+	return NULL;
+}
+
 static void finalized(struct acme_call *c, struct store_txn *t)
 {
 	struct finalize_state *f = c->scratch;
@@ -225,12 +242,18 @@ void acme_finalize(struct acme_call *c)
 	na = acme_get_time(order, "notAfter");
 	f = xcalloc(1, sizeof(*f));
 	{
-		/* the subject CN: the CSR's, else the first name, so no subject is empty */
-		const char *cn = names.cn[0] != '\0' ? names.cn
-				 : names.dns.n > 0   ? names.dns.v[0]
-						     : names.ip.v[0];
-		char *cn_copy = xstrdup(cn);
+		/* the subject CN: the CSR's, else the first name that fits one (64 characters,
+		 * RFC 5280), so no subject is empty */
+		const char *cn = subject_cn(&names);
+		char *cn_copy;
 
+		if (cn == NULL) {
+			acme_fail(&p, ACME_PROB_BAD_CSR,
+				  "the csr has no common name and no name short enough for one (64 "
+				  "characters)");
+			goto fail;
+		}
+		cn_copy = xstrdup(cn);
 		names.cn[0] = '\0';
 		if (issue_for_names(c->ac->a, c->prov, csr, cn_copy, &names, nb, na, &f->out, &t,
 				    &err) != 0) {

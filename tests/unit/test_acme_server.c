@@ -1542,6 +1542,19 @@ static void test_eab(void **state)
 		       "unauthorized", detail);
 	free(detail);
 	free(payload);
+	/* the bound account's key at another provisioner: accounts are per provisioner, and
+	 * whether this key has one elsewhere is not told */
+	{
+		struct acct other;
+		char *url2 = acme_url(t, "acme", "new-account");
+
+		acct_init_key(&other, e1.key, "ES256", "acme");
+		expect_problem(t, &other, url2, "{\"termsOfServiceAgreed\":true}",
+			       &(struct jws_opts){.key = KEY_JWK}, 401, "unauthorized",
+			       "this key's account belongs to another provisioner");
+		acct_free(&other);
+		free(url2);
+	}
 
 	acme_eab_keys_free(keys, n);
 	acme_eab_key_free(&k);

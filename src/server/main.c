@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -228,22 +227,6 @@ static int write_pidfile(const char *path, struct error *err)
 	return 0;
 }
 
-/* Whether ca.json has an ACME provisioner. */
-static bool has_acme_provisioner(const struct ca_config *cfg)
-{
-	size_t i;
-	json_t *p;
-
-	json_array_foreach(cfg->provisioners, i, p)
-	{
-		const char *type = json_string_value(json_object_get(p, "type"));
-
-		if (type != NULL && strcasecmp(type, "ACME") == 0)
-			return true;
-	}
-	return false;
-}
-
 /* A port flag: 1..65535. */
 static int port_flag(const char *name, const char *v, int *out, struct error *err)
 {
@@ -293,7 +276,6 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	struct server_options sopts = {0};
 	struct acme *acme = NULL;
-	bool acme_wanted;
 	char *config_path = NULL;
 	char *password = NULL;
 	bool pidfile_written = false;
@@ -339,14 +321,14 @@ int main(int argc, char **argv)
 	db = (struct store_config){cfg->db_type, cfg->db_data_source, cfg->db_database};
 	if (cfg->has_db ? store_open(&db, &store, &err) != 0 : store_open_memory(&store, &err) != 0)
 		goto fail;
-	acme_wanted = cfg->has_db && has_acme_provisioner(cfg);
 	if (authority_new(cfg, password, store, &a, &err) != 0)
 		goto fail;
 	cfg = NULL; /* owned by the authority now */
 	store = NULL;
 	password_free(password);
 	password = NULL;
-	if (acme_wanted && start_acme(&o, a, &acme, &err) != 0)
+	if (authority_has_db(a) && authority_acme_provisioner_count(a) > 0 &&
+	    start_acme(&o, a, &acme, &err) != 0)
 		goto fail;
 	sopts.acme = acme;
 	if (server_new(a, &sopts, &srv, &err) != 0)

@@ -13,12 +13,14 @@
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "acme/validate.h"
+#include "base/str.h"
 
 #define OID_ACME_IDENTIFIER "1.3.6.1.5.5.7.1.31"
 #define OID_ACME_OBSOLETE   "1.3.6.1.5.5.7.1.30.1" /* draft versions of RFC 8737 */
@@ -200,17 +202,6 @@ out:
 	return rc;
 }
 
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 /* The leaf's id-pe-acmeIdentifier must be critical and hold SHA-256(key authorization). */
 static int check_acme_identifier(X509 *leaf, const char *key_authorization, struct acme_problem *p)
 {
@@ -219,7 +210,6 @@ static int check_acme_identifier(X509 *leaf, const char *key_authorization, stru
 	ASN1_OBJECT *obsolete = OBJ_txt2obj(OID_ACME_OBSOLETE, 1);
 	ASN1_OCTET_STRING *os = NULL;
 	uint8_t want[SHA256_DIGEST_LENGTH];
-	char want_hex[2 * SHA256_DIGEST_LENGTH + 1], got_hex[2 * SHA256_DIGEST_LENGTH + 1];
 	int rc = -1, idx;
 
 	if (oid == NULL || obsolete == NULL) {
@@ -259,12 +249,15 @@ static int check_acme_identifier(X509 *leaf, const char *key_authorization, stru
 	}
 	SHA256((const unsigned char *)key_authorization, strlen(key_authorization), want);
 	if (CRYPTO_memcmp(ASN1_STRING_get0_data(os), want, sizeof(want)) != 0) {
-		hex(want, sizeof(want), want_hex);
-		hex(ASN1_STRING_get0_data(os), SHA256_DIGEST_LENGTH, got_hex);
+		char *want_hex = hex_encode(want, sizeof(want));
+		char *got_hex = hex_encode(ASN1_STRING_get0_data(os), SHA256_DIGEST_LENGTH);
+
 		acme_fail(p, ACME_PROB_INCORRECT_RESPONSE,
 			  "expected acmeIdentifier %s (SHA-256 of the key authorization), "
 			  "received %s",
 			  want_hex, got_hex);
+		free(want_hex);
+		free(got_hex);
 		goto out;
 	}
 	rc = 0;

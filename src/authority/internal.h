@@ -57,13 +57,20 @@ enum prov_type {
 	PROV_NEBULA,
 };
 
+struct policy;
+
 struct provisioner {
 	enum prov_type type;
 	const char *type_name; /* canonical spelling: "JWK", "X5C", ... */
 	char *name;
 	char *token_id; /* JWK: "<name>:<kid>"; X5C: "x5c/<name>"; ACME: "acme/<name>" ... */
-	json_t *config; /* borrowed from the ca.json document */
+	json_t *config; /* borrowed from the snapshot's configs (admin_state.h) */
 	struct claims claims;
+	/* remote administration (admin_state.h): NULL / 0 for ca.json provisioners */
+	char *id;		/* UUID */
+	int64_t created_at_ns;
+	json_t *policy_doc;	/* the provisioner policy in the admin API's form, or NULL */
+	struct policy *policy;	/* compiled, or NULL */
 	/* JWK */
 	char *kid;
 	EVP_PKEY *jwk_key;

@@ -320,6 +320,9 @@ static int parse_authority(struct ca_config *cfg, struct error *err)
 	    get_string(cfg->path, auth, "backdate", "authority.backdate", &backdate, err) != 0 ||
 	    get_bool(cfg->path, auth, "disableIssuedAtCheck", "authority.disableIssuedAtCheck",
 		     &cfg->disable_issued_at_check, err) != 0 ||
+	    get_bool(cfg->path, auth, "enableAdmin", "authority.enableAdmin", &cfg->enable_admin,
+		     err) != 0 ||
+	    get_object(cfg->path, auth, "policy", "authority.policy", &cfg->policy, err) != 0 ||
 	    get_string(cfg->path, auth, "type", "authority.type", &type, err) != 0)
 		goto out;
 	if (!is_empty(type) && !str_eq_nocase(type, "softcas")) {

@@ -68,6 +68,8 @@ struct ca_config {
 	json_t *provisioners;	  /* borrowed: authority.provisioners array (may be empty) */
 	json_t *claims;		  /* borrowed: authority.claims object or NULL */
 	json_t *subject_template; /* borrowed: authority.template object or NULL */
+	json_t *policy;		  /* borrowed: authority.policy object or NULL */
+	bool enable_admin;	  /* authority.enableAdmin */
 	int64_t backdate_ns;	  /* default 1m */
 	bool disable_issued_at_check;
 	struct tls_config tls;

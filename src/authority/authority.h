@@ -48,6 +48,15 @@ void authority_free(struct authority *a);
 int authority_new_admin(struct ca_config *cfg, struct store *store, struct authority **out,
 			struct error *err);
 
+/* Stores the first administration state of a CA with remote administration (authority.
+ * enableAdmin; `stride ca init --remote-management`, and stride-ca's first start on an empty
+ * database): the provisioners (ca.json objects, borrowed) and a super admin with subject
+ * admin_subject ("step" when NULL) on the first JWK provisioner. Nothing is done when the store
+ * has administration state already (*done false; true when this call stored it), so that
+ * instances starting together import once. a may come from authority_new_admin. */
+int authority_admin_bootstrap(struct authority *a, const json_t *provisioners,
+			      const char *admin_subject, bool *done, struct error *err);
+
 /* Whether ca.json has a "db" (false: the in-memory store; step-ca serves no ACME then). */
 bool authority_has_db(const struct authority *a);
 /* How many provisioners of type ACME ca.json has. */

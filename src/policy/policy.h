@@ -32,7 +32,7 @@ void policy_free(struct policy *p);
 
 /* The names an X.509 certificate will carry. */
 struct policy_x509_names {
-	const char *cn; /* the subject's CN, NULL or "" when none */
+	const char *cn;				      /* the subject's CN, NULL or "" when none */
 	const struct strv *dns, *ips, *emails, *uris; /* each may be NULL (none) */
 };
 

@@ -135,4 +135,22 @@ int admin_state_start(struct authority *a, bool background, struct error *err);
 /* Stops the thread and drops the current snapshot; safe when never started. */
 void admin_state_stop(struct authority *a);
 
+/* --- policy_enforce.c: the policies where certificates are made --------------------------- */
+
+/* Checks the names of a certificate about to be made by provisioner p (may be NULL) against
+ * p's policy, then the authority's: a refused name is ERR_FORBIDDEN with step-ca's public
+ * message ("The request was forbidden by the certificate authority: dns name \"x\" not
+ * allowed"). */
+int policy_enforce_names(const struct prov_set *s, const struct provisioner *p, const char *cn,
+			 const struct names *sans, struct error *err);
+/* The same for the names of an existing certificate (renew, rekey). */
+int policy_enforce_cert(const struct prov_set *s, const struct provisioner *p, X509 *cert,
+			struct error *err);
+/* ACME new-order: one identifier (type "dns" or "ip") against the account's policy (may be
+ * NULL), p's and the authority's; a refusal is ERR_FORBIDDEN with the engine's message (the
+ * ACME engine answers rejectedIdentifier). */
+int policy_enforce_identifier(const struct prov_set *s, const struct provisioner *p,
+			      const struct policy *account, const char *type, const char *value,
+			      struct error *err);
+
 #endif

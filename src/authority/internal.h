@@ -178,11 +178,13 @@ X509_NAME *build_subject(const struct authority *a, const char *cn);
 
 /* --- issue.c: issuance for the protocols that authorise without a token (ACME) -------------- */
 
-/* Issues a certificate for prov: subject CN cn (completed by authority.template), SANs sans,
- * the public key of csr (checked by the caller), validity [nb, na] checked against prov's
- * claims; adds it to *txn (created if NULL) and fills *out. */
-int issue_for_names(struct authority *a, const struct provisioner *prov, X509_REQ *csr,
-		    const char *cn, const struct names *sans, int64_t nb, int64_t na,
+/* Issues a certificate for prov (of snapshot set): subject CN cn (completed by
+ * authority.template), SANs sans, the public key of csr (checked by the caller), validity
+ * [nb, na] checked against prov's claims, the names against the policies; adds it to *txn
+ * (created if NULL) and fills *out. */
+struct prov_set;
+int issue_for_names(struct authority *a, const struct prov_set *set, const struct provisioner *prov,
+		    X509_REQ *csr, const char *cn, const struct names *sans, int64_t nb, int64_t na,
 		    struct issued *out, struct store_txn **txn, struct error *err);
 /* Adds to *txn (created if NULL) the revocation of cert (issued by this CA) with reason_code
  * (0..10, not 7) by prov; keyCompromise blocks its key. *serial (malloc'd) its decimal serial. */

@@ -297,6 +297,7 @@ int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct 
 
 	memset(out, 0, sizeof(*out));
 	if (authorize_renewal(a, &set, old, old_serial, &p, err) != 0 ||
+	    policy_enforce_cert(set, p, old, err) != 0 ||
 	    x509_reissue(old, new_key, nb, nb + length, a->issuer, a->signer, &leaf, err) != 0)
 		goto out;
 	out->serial = cert_serial_decimal(leaf);

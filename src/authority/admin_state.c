@@ -191,7 +191,8 @@ static int list_all(struct authority *a, const char *collection, struct store_re
 			return -1;
 		}
 		all = xrealloc(all, (count + got + 1) * sizeof(*all));
-		memcpy(all + count, page, got * sizeof(*page));
+		if (got > 0)
+			memcpy(all + count, page, got * sizeof(*page));
 		count += got;
 		free(page);
 		if (got < LOAD_PAGE)

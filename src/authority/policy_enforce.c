@@ -11,16 +11,15 @@
 #include "crypto/csr.h"
 #include "policy/policy.h"
 
-/* step-ca's 403 for a name a policy refuses: its message after this prefix. */
-#define POLICY_REFUSED_PREFIX "The request was forbidden by the certificate authority: "
-
+/* step-ca's 403 for a refused name; the engine's other errors (a name it cannot parse) stay
+ * 400s: a client's mistake, which step-ca answers with a 500. */
 static int refused(struct error *err)
 {
 	if (err != NULL && err->kind == ERR_FORBIDDEN) {
 		char msg[ERR_MSG_MAX];
 
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return err_public(err, ERR_FORBIDDEN, POLICY_REFUSED_PREFIX "%s", msg);
+		return err_public(err, ERR_FORBIDDEN, POLICY_FORBIDDEN_PREFIX "%s", msg);
 	}
 	return -1;
 }

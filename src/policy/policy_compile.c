@@ -180,6 +180,11 @@ static int norm_email(const char *c, struct pol_email *out, char *why, size_t wc
 		goto out;
 	}
 	body = n[0] == '@' ? n + 1 : n;
+	if (body[0] == '\0') {
+		/* "@" alone: step-ca fails on it without a message of its own */
+		snprintf(why, wcap, "cannot parse email domain constraint %s", q);
+		goto out;
+	}
 	if (body[0] == '.') {
 		snprintf(why, wcap, "email constraint %s cannot start with period", q);
 		goto out;

@@ -311,6 +311,8 @@ static const struct row rows[] = {
 	 "characters"},
     {ALLOW("email", "@.example.com"), NEW, NULL, ERR_INVALID,
      CPE "\"@.example.com\": email constraint \"@.example.com\" cannot start with period"},
+    {ALLOW("email", "@"), NEW, NULL, ERR_INVALID,
+     CPE "\"@\": cannot parse email domain constraint \"@\""},
     {ALLOW("email", ""), NEW, NULL, ERR_INVALID,
      CPE "\"\": email constraint \"\" can not be empty or white space string"},
     {ALLOW("email", "a..b@example.com"), NEW, NULL, ERR_INVALID,

@@ -449,6 +449,8 @@ static int field_from_config(const json_t *cfg, const struct lc_field *f, json_t
 			return err_set(err, ERR_INVALID, "provisioner key cannot be empty");
 		if (!json_is_object(v))
 			return cfg_type_err(f->cfg, "an object", err);
+		if (!json_is_string(json_object_get(v, "kty")))
+			return err_set(err, ERR_INVALID, "%s is not a JSON web key", f->cfg);
 		s = json_dumps(v, JSON_COMPACT);
 		if (s == NULL)
 			return cfg_type_err(f->cfg, "an object", err);

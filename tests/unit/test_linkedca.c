@@ -557,6 +557,7 @@ static const struct bad_case from_bad[] = {
     {"{'type':'ACME'}", "provisioner name cannot be empty"},
     {"{'type':'JWK','name':'a'}", "provisioner key cannot be empty"},
     {"{'type':'JWK','name':'a','key':'k'}", "key must be an object"},
+    {"{'type':'JWK','name':'a','key':{'kt':'EC'}}", "key is not a JSON web key"},
     {"{'type':'X5C','name':'a','roots':'!!'}",
      "roots is not valid base64: illegal base64 data at input byte 0"},
     {"{'type':'ACME','name':'a','forceCN':1}", "forceCN must be a boolean"},

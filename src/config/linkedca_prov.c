@@ -99,12 +99,13 @@ static int pems_to_config(const json_t *d, const char *path, const struct lc_fie
 		 * roots and Nebula roots only before one that does not end in "\n" */
 		if (i > 0 && (f->join_nl || n == 0 || pem[n - 1] != '\n'))
 			joined[len++] = '\n';
-		memcpy(joined + len, pem, n);
+		if (n > 0)
+			memcpy(joined + len, pem, n);
 		len += n;
 		free(pem);
 	}
-	if (len > 0 || json_array_size(v) > 0) {
-		b = b64_encode(joined != NULL ? joined : "", len);
+	if (len > 0) {
+		b = b64_encode(joined, len);
 		*out = json_string(b);
 		free(b);
 	}

@@ -390,11 +390,10 @@ out:
 int acme_eab_key_get(struct authority *a, const char *prov, const char *id,
 		     struct acme_eab_key *out, struct error *err)
 {
-	const struct provisioner *p;
 	bool found = false;
 
 	memset(out, 0, sizeof(*out));
-	if (acme_provisioner(a, prov, &p, err) != 0)
+	if (acme_provisioner_check(a, prov, err) != 0)
 		return -1;
 	if (id != NULL && id[0] != '\0' && strlen(id) <= STORE_RECORD_ID_MAX &&
 	    key_get(a, prov, id, &found, out, err) != 0)

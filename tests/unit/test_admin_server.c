@@ -68,8 +68,10 @@ static void admin_cert(struct t *t, const char *cn, const char *prov, bool forei
 static struct t *start(bool enable)
 {
 	struct t *t = xcalloc(1, sizeof(*t));
-	struct afx *f = afx_new_provs(enable ? "{\"enableAdmin\":true}" : NULL,
-				      "{\"address\":\"127.0.0.1:0\"}", EXTRA_PROV);
+	struct afx *f = afx_new_provs(
+	    enable ? "{\"enableAdmin\":true}" : NULL,
+	    "{\"address\":\"127.0.0.1:0\",\"db\":{\"type\":\"sqlite\",\"dataSource\":\"unused\"}}",
+	    EXTRA_PROV);
 	struct error err = {0};
 	bool done = false;
 

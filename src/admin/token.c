@@ -65,7 +65,8 @@ static void verify_message(int code, X509 *cert, char *out, size_t n)
 	}
 }
 
-/* Step 4: the x5c chain verifies to the CA's roots now, for client authentication. */
+/* Step 4: the x5c chain verifies to the CA's roots now, for client authentication (the
+ * intermediates may come from the token or from the CA's own chain). */
 static int verify_chain(const struct authority *a, const struct jws *jws, STACK_OF(X509) * *chain,
 			struct error *err)
 {
@@ -92,6 +93,9 @@ static int verify_chain(const struct authority *a, const struct jws *jws, STACK_
 		goto out;
 	}
 	(void)sk_X509_shift(untrusted);
+	/* the CA's own intermediates complete a chain sent without them (a leaf alone) */
+	for (int i = 0; untrusted != NULL && i < sk_X509_num(a->intermediates); i++)
+		sk_X509_push(untrusted, sk_X509_value(a->intermediates, i));
 	if (X509_verify_cert(ctx) != 1) {
 		int code = X509_STORE_CTX_get_error(ctx);
 		X509 *at = X509_STORE_CTX_get_current_cert(ctx);

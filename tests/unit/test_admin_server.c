@@ -186,7 +186,7 @@ static void test_disabled(void **state)
 static void test_token_checks(void **state)
 {
 	struct t *t = *state;
-	STACK_OF(X509) *foreign = NULL, *mallory = NULL, *alice = NULL;
+	STACK_OF(X509) *foreign = NULL, *mallory = NULL, *alice = NULL, *leaf_only;
 	EVP_PKEY *k2 = afx_key(AFX_P256);
 	char *tok, *bearer, *id, *got;
 
@@ -233,6 +233,15 @@ static void test_token_checks(void **state)
 	tok = token(t->chain, t->key, "/admin/admins", "{\"aud\":\"/admin/admins\"}");
 	free(call_auth(t, NULL, "/admin/admins", NULL, tok, 200, NULL));
 	free(tok);
+
+	/* a leaf alone: the CA's intermediate completes the chain */
+	leaf_only = sk_X509_new_null();
+	X509_up_ref(sk_X509_value(t->chain, 0));
+	sk_X509_push(leaf_only, sk_X509_value(t->chain, 0));
+	tok = token(leaf_only, t->key, "/admin/admins", NULL);
+	free(call_auth(t, NULL, "/admin/admins", NULL, tok, 200, NULL));
+	free(tok);
+	sk_X509_pop_free(leaf_only, X509_free);
 
 	tok = token(t->chain, t->key, "/admin/admins", "{\"iss\":\"someone\"}");
 	free(call_auth(t, NULL, "/admin/admins", NULL, tok, 401,

@@ -216,8 +216,16 @@ static void create_provisioner(struct admin_call *c)
 	const char *name;
 	char *id = NULL;
 
-	if (admin_provisioner_body(c->req.body, c->req.body_len, &lc, &config, &policy, &err) != 0)
+	if (admin_provisioner_body(c->req.body, c->req.body_len, &lc, &config, &policy, &err) !=
+	    0) {
+		/* step-ca converts while storing: its message names the provisioner */
+		if (str_has_prefix(err.msg, CONVERT_PREFIX) &&
+		    admin_json_load(c->req.body, c->req.body_len, false, &lc, NULL) == 0) {
+			name = json_string_value(json_object_get(lc, "name"));
+			err_wrap(&err, "error storing provisioner %s", name != NULL ? name : "");
+		}
 		goto fail;
+	}
 	name = json_string_value(json_object_get(lc, "name"));
 	if (admin_provisioner_create(c->a, config, policy, &id, &err) != 0) {
 		err_wrap(&err, "error storing provisioner %s", name != NULL ? name : "");

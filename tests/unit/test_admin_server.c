@@ -449,6 +449,10 @@ static void test_provisioners(void **state)
 	      "{\"type\":\"ACME\",\"name\":\"bad\",\"details\":{\"ACME\":{}},\"claims\":{\"x509\":"
 	      "{\"durations\":{\"default\":\"abc\"}}}}",
 	      400, E400("default duration 'abc' is invalid: time: invalid duration \\\"abc\\\""));
+	check(t, "POST", "/admin/provisioners",
+	      "{\"type\":\"JWK\",\"name\":\"nokey\",\"details\":{\"JWK\":{}}}", 500,
+	      E500("error storing provisioner nokey: error converting to certificates provisioner "
+		   "from linkedca provisioner: details.JWK.publicKey is required"));
 	got = call(t, "POST", "/admin/provisioners", ACME2, 201, NULL);
 	doc = json_loads(got, 0, NULL);
 	assert_string_equal(json_string_value(json_object_get(doc, "name")), "acme2");

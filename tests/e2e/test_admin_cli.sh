@@ -88,9 +88,8 @@ expect_eq "admin add: one row" \
 	$'SUBJECT\t\tPROVISIONER\t\tTYPE\nbob@example.com\tadmin@example.com (JWK)\tADMIN' \
 	"$(cat "$WORK/last.out")"
 check_fails "admin add twice" st ca admin add bob@example.com "$PROVISIONER" "${ADMIN[@]}"
-expect_eq "admin add twice: message" \
-	"$LOGIN
-admin with subject bob@example.com and provisioner admin@example.com already exists" \
+expect_contains "admin add twice: message" \
+	"admin with subject bob@example.com and provisioner admin@example.com already exists" \
 	"$(cat "$WORK/last.err")"
 check_fails "admin add: unknown provisioner" st ca admin add x@example.com nope "${ADMIN[@]}"
 expect_contains "admin add: unknown provisioner message" "provisioner nope not found" "$(cat "$WORK/last.err")"
@@ -165,19 +164,21 @@ expect_contains "removed admin: message" "unable to load admin with subject(s)" 
 
 # --- ca policy authority --------------------------------------------------------------------------
 CRED=(--admin-cert step.crt --admin-key step.key)
+# The CLI sends step's initialised policy (every object present) and prints the answer;
+# stride-ca stores and returns policies normalised (empty lists and objects left out).
 pretty() { jq --indent 3 . <<<"$1"; }
-SSH_EMPTY='"ssh":{"host":{"allow":{},"deny":{}},"user":{"allow":{},"deny":{}}}'
 check "policy view (none)" st ca policy authority view "${CRED[@]}"
 expect_eq "policy view (none): message" "certificate issuance policy does not exist" "$(cat "$WORK/last.out")"
 check "policy allow dns step" st ca policy authority x509 allow dns step "${CRED[@]}"
 expect_eq "policy allow dns: the policy" \
-	"$(pretty "{\"x509\":{\"allow\":{\"dns\":[\"step\"]},\"deny\":{}},$SSH_EMPTY}")" \
+	"$(pretty '{"x509":{"allow":{"dns":["step"]}}}')" \
 	"$(cat "$WORK/last.out")"
 check "policy allow dns *.internal.example.com (twice: de-duplicated)" st ca policy authority x509 \
 	allow dns '*.internal.example.com' '*.internal.example.com' "${CRED[@]}"
 check "policy deny dns bad.internal.example.com" st ca policy authority x509 deny dns \
 	bad.internal.example.com "${CRED[@]}"
-P1="{\"x509\":{\"allow\":{\"dns\":[\"step\",\"*.internal.example.com\"]},\"deny\":{\"dns\":[\"bad.internal.example.com\"]}},$SSH_EMPTY}"
+X1='"x509":{"allow":{"dns":["step","*.internal.example.com"]},"deny":{"dns":["bad.internal.example.com"]}'
+P1="{$X1}}"
 expect_eq "policy deny dns: the policy" "$(pretty "$P1")" "$(cat "$WORK/last.out")"
 check "policy view" st ca policy authority view "${CRED[@]}"
 expect_eq "policy view: 3-space JSON" "$(pretty "$P1")" "$(cat "$WORK/last.out")"
@@ -187,13 +188,13 @@ expect_contains "lock-out message" \
 	"$(cat "$WORK/last.err")"
 check "policy wildcards allow" st ca policy authority x509 wildcards allow "${CRED[@]}"
 expect_eq "wildcards allow: allowWildcardNames after deny" \
-	"$(pretty "${P1/\"bad.internal.example.com\"\]\}/\"bad.internal.example.com\"]},\"allowWildcardNames\":true}")" \
+	"$(pretty "{$X1,\"allowWildcardNames\":true}}")" \
 	"$(cat "$WORK/last.out")"
 check "policy wildcards deny" st ca policy authority x509 wildcards deny "${CRED[@]}"
 expect_eq "wildcards deny: dropped again" "$(pretty "$P1")" "$(cat "$WORK/last.out")"
 check "policy ssh user allow principal" st ca policy authority ssh user allow principal alice "${CRED[@]}"
 expect_eq "ssh user principal: the policy" \
-	"$(pretty "${P1/\"user\":\{\"allow\":\{\}/\"user\":{\"allow\":{\"principals\":[\"alice\"]}}")" \
+	"$(pretty "{$X1},\"ssh\":{\"user\":{\"allow\":{\"principals\":[\"alice\"]}}}}")" \
 	"$(cat "$WORK/last.out")"
 check_fails "ssh host email always fails" st ca policy authority ssh host allow email a@example.com "${CRED[@]}"
 expect_eq "ssh host email: message" "SSH host policy does not support emails" "$(cat "$WORK/last.err")"

@@ -69,8 +69,8 @@ expect_contains "init --admin-subject names it" "✔ Admin provisioner: p (JWK)
 
 check "stride-ca starts with enableAdmin" start_ca
 KID=$(st ca provisioner list | jq -r '.[] | select(.type == "JWK") | .key.kid')
-expect_eq "the provisioners are served from the database" "JWK ACME" \
-	"$(st ca provisioner list | jq -r '[.[].type] | join(" ")')"
+expect_eq "the provisioners are served from the database" "ACME JWK" \
+	"$(st ca provisioner list | jq -r '[.[].type] | sort | join(" ")')"
 
 ADMIN=(--admin-subject step --admin-provisioner "$PROVISIONER" --admin-password-file "$WORK/prov-password")
 LOGIN="No admin credentials found. You must login to execute admin commands.
@@ -132,8 +132,6 @@ invalid value 'nope' for flag '--provisioner'" "$(cat "$WORK/last.err")"
 
 # --- admin credentials from files -----------------------------------------------------------------
 cd "$WORK" || exit 1
-check "a certificate for bob" cert bob
-mv bob.example.com.crt bob.crt 2>/dev/null
 check "bob's certificate (subject bob@example.com)" st ca certificate bob@example.com bob.crt bob.key \
 	--provisioner "$PROVISIONER" --provisioner-password-file "$WORK/prov-password" -f
 check "step's certificate" st ca certificate step step.crt step.key \
@@ -211,35 +209,40 @@ check_fails "acme level needs an EAB key" st ca policy acme view --provisioner a
 expect_eq "acme level: message" "one of flag --eab-key-reference or --eab-key-id is required" \
 	"$(cat "$WORK/last.err")"
 
-# --- ca acme eab over the admin API ---------------------------------------------------------------
+# --- ca acme eab over the admin API -------------------------------------------------------------
 row_add() { printf '%-36s%-28s%-48s%s' "$@"; }
 row_list() { printf '%-36s%-28s%-16s%-30s%-30s%-40s%s' "$@"; }
 check_fails "eab add: the provisioner does not require EAB" st ca acme eab add acme "${CRED[@]}"
 expect_eq "eab add: EAB not enabled message" \
 	"error creating ACME EAB key: ACME EAB not enabled for provisioner 'acme'" "$(cat "$WORK/last.err")"
-if st ca provisioner update acme --require-eab "${CRED[@]}" >/dev/null 2>"$WORK/upd.err"; then
-	check "eab add (remote)" st ca acme eab add acme ref1 "${CRED[@]}"
-	expect_eq "eab add: header" "$(row_add "Key ID" "Provisioner" "Key (base64, raw url encoded)" "Reference")" \
-		"$(sed -n 1p "$WORK/last.out")"
-	ID1=$(sed -n 2p "$WORK/last.out" | cut -c1-36 | sed 's/ *$//')
-	KEY1=$(sed -n 2p "$WORK/last.out" | cut -c65-112 | sed 's/ *$//')
-	[[ $KEY1 =~ ^[A-Za-z0-9_-]{43}$ ]] && pass "eab add: unpadded base64url HMAC key" || fail "HMAC key [$KEY1]"
-	expect_eq "eab add: the row" "$(row_add "$ID1" acme "$KEY1" ref1)" "$(sed -n 2p "$WORK/last.out")"
-	check "eab list (remote)" st ca acme eab list acme --no-pager "${CRED[@]}"
-	expect_eq "eab list: two lines" 2 "$(wc -l <"$WORK/last.out")"
-	expect_eq "eab list: the row" "$(row_list "$ID1" acme '*****' "$(sed -n 2p "$WORK/last.out" | cut -c81-110)" "" "" ref1)" \
-		"$(sed -n 2p "$WORK/last.out")"
-	[[ $(sed -n 2p "$WORK/last.out" | cut -c81-110) =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\ \+00:00\ +$ ]] &&
-		pass "eab list: created at" || fail "eab list created at [$(sed -n 2p "$WORK/last.out")]"
-	check "eab list by reference" st ca acme eab list acme ref1 --no-pager "${CRED[@]}"
-	expect_eq "eab list by reference: the key" "$ID1" "$(sed -n 2p "$WORK/last.out" | cut -c1-36 | sed 's/ *$//')"
-	check "eab remove (remote)" st ca acme eab remove acme "$ID1" "${CRED[@]}"
-	expect_eq "eab remove: message" "Key was deleted successfully!" "$(cat "$WORK/last.out")"
-	check "eab list after remove" st ca acme eab list acme --no-pager "${CRED[@]}"
-	expect_eq "eab list after remove: message" "No ACME EAB keys stored for provisioner acme" "$(cat "$WORK/last.out")"
-else
-	fail "ca provisioner update acme --require-eab: $(head -c 300 "$WORK/upd.err")"
-fi
+check "stride-ca stops cleanly" stop_ca
+
+# A second CA whose ca.json (enableAdmin, an ACME provisioner with requireEAB) is imported into
+# its empty database on the first start, with super admin step on the JWK provisioner.
+export STRIDEPATH="$WORK/eab"
+check "ca init --acme (second CA)" init_ca --acme
+edit_ca_json '.authority.enableAdmin = true | .authority.provisioners[1].requireEAB = true'
+check "stride-ca imports ca.json on its first start" start_ca
+check "eab add (remote, through the provisioner login)" st ca acme eab add acme ref1 "${ADMIN[@]}"
+expect_eq "eab add: header" "$(row_add "Key ID" "Provisioner" "Key (base64, raw url encoded)" "Reference")" \
+	"$(sed -n 1p "$WORK/last.out")"
+ID1=$(sed -n 2p "$WORK/last.out" | cut -c1-36 | sed 's/ *$//')
+KEY1=$(sed -n 2p "$WORK/last.out" | cut -c65-112 | sed 's/ *$//')
+[[ $KEY1 =~ ^[A-Za-z0-9_-]{43}$ ]] && pass "eab add: unpadded base64url HMAC key" || fail "HMAC key [$KEY1]"
+expect_eq "eab add: the row" "$(row_add "$ID1" acme "$KEY1" ref1)" "$(sed -n 2p "$WORK/last.out")"
+check "eab list (remote)" st ca acme eab list acme --no-pager "${ADMIN[@]}"
+expect_eq "eab list: two lines" 2 "$(wc -l <"$WORK/last.out")"
+CREATED=$(sed -n 2p "$WORK/last.out" | cut -c81-110)
+[[ $CREATED =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\ \+00:00\ +$ ]] &&
+	pass "eab list: created at" || fail "eab list created at [$CREATED]"
+expect_eq "eab list: the row" "$(row_list "$ID1" acme '*****' "$CREATED" "" "" ref1)" \
+	"$(sed -n 2p "$WORK/last.out")"
+check "eab list by reference" st ca acme eab list acme ref1 --no-pager "${ADMIN[@]}"
+expect_eq "eab list by reference: the key" "$ID1" "$(sed -n 2p "$WORK/last.out" | cut -c1-36 | sed 's/ *$//')"
+check "eab remove (remote)" st ca acme eab remove acme "$ID1" "${ADMIN[@]}"
+expect_eq "eab remove: message" "Key was deleted successfully!" "$(cat "$WORK/last.out")"
+check "eab list after remove" st ca acme eab list acme --no-pager "${ADMIN[@]}"
+expect_eq "eab list after remove: message" "No ACME EAB keys stored for provisioner acme" "$(cat "$WORK/last.out")"
 
 check "stride-ca stops cleanly" stop_ca
 finish

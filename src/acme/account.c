@@ -97,9 +97,10 @@ static void new_account_committed(struct acme_call *c, struct store_txn *t)
 	reply_account(c, 201, na->id, na->rec, na->eab, false);
 }
 
-/* requireEAB: checks the binding and adds the bound key to t (RFC 8555 §7.3.4). */
+/* requireEAB: checks the binding and adds the bound key to t (RFC 8555 §7.3.4); *kid
+ * (malloc'd) the key's ID. */
 static int bind_eab(struct acme_call *c, const char *account_id, const char *thumbprint,
-		    struct store_txn *t, struct acme_problem *p)
+		    struct store_txn *t, char **kid, struct acme_problem *p)
 {
 	const json_t *obj = json_object_get(c->payload, "externalAccountBinding");
 	struct acme_eab eab = {0};
@@ -153,6 +154,7 @@ static int bind_eab(struct acme_call *c, const char *account_id, const char *thu
 	json_object_set_new(key_rec, "account", json_string(account_id));
 	json_object_set_new(key_rec, "boundAt", acme_json_time(c->now_ns));
 	acme_txn_rec(t, STORE_REC_UPDATE, ACME_COL_EAB_KEYS, eab.kid, owner, key_rec, version, 0);
+	*kid = xstrdup(eab.kid);
 	rc = 0;
 out:
 	if (hmac != NULL)
@@ -172,7 +174,7 @@ void acme_new_account(struct acme_call *c)
 	struct acme_problem p;
 	struct new_account *na = NULL;
 	struct store_txn *t = NULL;
-	char thumb[44];
+	char thumb[44], *eab_kid = NULL;
 	json_t *index = NULL, *existing = NULL;
 	bool found = false;
 	struct error err;
@@ -227,7 +229,7 @@ void acme_new_account(struct acme_call *c)
 	}
 	t = store_txn_new();
 	if (c->prov->acme.require_eab) {
-		if (bind_eab(c, na->id, thumb, t, &p) != 0)
+		if (bind_eab(c, na->id, thumb, t, &eab_kid, &p) != 0)
 			goto fail;
 		na->eab = json_incref(json_object_get(c->payload, "externalAccountBinding"));
 	}
@@ -239,6 +241,8 @@ void acme_new_account(struct acme_call *c)
 				    "contact", contact, "jwk", jwk, "thumbprint", thumb,
 				    "provisioner", c->prov->name, "location", loc, "createdAt",
 				    acme_json_time(c->now_ns));
+		if (na->rec != NULL && eab_kid != NULL) /* its policy applies to the orders */
+			json_object_set_new(na->rec, "eabKeyID", json_string(eab_kid));
 		free(loc);
 		index = json_pack("{s:s}", "account", na->id);
 	}
@@ -249,6 +253,7 @@ void acme_new_account(struct acme_call *c)
 	acme_txn_rec(t, STORE_REC_INSERT, ACME_COL_ACCOUNTS, na->id, NULL, na->rec, 0, 0);
 	acme_txn_rec(t, STORE_REC_INSERT, ACME_COL_ACCOUNT_KEYS, thumb, NULL, index, 0, 0);
 	json_decref(index);
+	free(eab_kid);
 	c->scratch = na;
 	c->scratch_free = new_account_free;
 	acme_commit(c, t, new_account_committed);
@@ -256,6 +261,7 @@ void acme_new_account(struct acme_call *c)
 fail:
 	store_txn_free(t);
 	new_account_free(na);
+	free(eab_kid);
 	json_decref(index);
 	json_decref(existing);
 	acme_fail_call(c, &p);

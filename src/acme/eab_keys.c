@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "acme/internal.h"
+#include "authority/admin_state.h"
 #include "authority/internal.h"
 #include "base/b64.h"
 #include "base/duration.h"
@@ -51,22 +52,22 @@ void acme_eab_keys_free(struct acme_eab_key *v, size_t n)
 	free(v);
 }
 
-/* The ACME provisioner named prov. */
-static int acme_provisioner(const struct authority *a, const char *prov,
-			    const struct provisioner **out, struct error *err)
+/* Checks that prov names an ACME provisioner. */
+static int acme_provisioner_check(struct authority *a, const char *prov, struct error *err)
 {
-	const struct provisioner *p = prov != NULL ? provisioners_by_name(&a->provs, prov) : NULL;
+	struct prov_set *set = prov_set_get(a);
+	const struct provisioner *p = prov != NULL ? provisioners_by_name(&set->provs, prov) : NULL;
+	int rc = 0;
 
-	*out = NULL;
 	if (p == NULL)
-		return err_set(err, ERR_NOT_FOUND, "provisioner %s not found",
-			       prov != NULL ? prov : "");
-	if (p->type != PROV_ACME)
-		return err_set(err, ERR_INVALID,
-			       "provisioner '%s' is not an ACME provisioner (type %s)", prov,
-			       p->type_name);
-	*out = p;
-	return 0;
+		rc = err_set(err, ERR_NOT_FOUND, "provisioner %s not found",
+			     prov != NULL ? prov : "");
+	else if (p->type != PROV_ACME)
+		rc = err_set(err, ERR_INVALID,
+			     "provisioner '%s' is not an ACME provisioner (type %s)", prov,
+			     p->type_name);
+	prov_set_put(set);
+	return rc;
 }
 
 /* The id of a reference's record: hex SHA-256(prov NUL reference). */
@@ -155,7 +156,6 @@ static void txn_insert(struct store_txn *t, const char *collection, const char *
 int acme_eab_key_add(struct authority *a, const char *prov, const char *reference,
 		     struct acme_eab_key *out, struct error *err)
 {
-	const struct provisioner *p;
 	unsigned char raw[EAB_KEY_BYTES];
 	char id[ACME_ID_LEN + 1], rid[65], created[40];
 	char *hmac = NULL, *value = NULL, *ref_value = NULL;
@@ -167,7 +167,7 @@ int acme_eab_key_add(struct authority *a, const char *prov, const char *referenc
 	memset(out, 0, sizeof(*out));
 	if (reference == NULL)
 		reference = "";
-	if (acme_provisioner(a, prov, &p, err) != 0)
+	if (acme_provisioner_check(a, prov, err) != 0)
 		goto out;
 	if (strlen(reference) > EAB_REFERENCE_MAX) {
 		err_set(err, ERR_INVALID, "reference length must not exceed %d characters",
@@ -300,7 +300,6 @@ int acme_eab_key_list(struct authority *a, const char *prov, const char *referen
 		      const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
 		      char **next_cursor, struct error *err)
 {
-	const struct provisioner *p;
 	struct store_record *recs = NULL;
 	size_t nrecs = 0;
 	int rc = -1;
@@ -312,7 +311,7 @@ int acme_eab_key_list(struct authority *a, const char *prov, const char *referen
 		cursor = NULL;
 	if (limit == 0)
 		limit = EAB_LIST_DEFAULT;
-	if (acme_provisioner(a, prov, &p, err) != 0)
+	if (acme_provisioner_check(a, prov, err) != 0)
 		goto out;
 	if (reference != NULL && reference[0] != '\0') {
 		if (list_by_reference(a, prov, reference, cursor, out, n, err) != 0)
@@ -350,7 +349,6 @@ out:
 
 int acme_eab_key_remove(struct authority *a, const char *prov, const char *id, struct error *err)
 {
-	const struct provisioner *p;
 	struct acme_eab_key k = {0};
 	struct store_txn *t = NULL;
 	struct store_record rec = {0};
@@ -358,7 +356,7 @@ int acme_eab_key_remove(struct authority *a, const char *prov, const char *id, s
 	bool found = false;
 	int rc = -1;
 
-	if (acme_provisioner(a, prov, &p, err) != 0)
+	if (acme_provisioner_check(a, prov, err) != 0)
 		goto out;
 	if (id != NULL && id[0] != '\0' && strlen(id) <= STORE_RECORD_ID_MAX &&
 	    key_get(a, prov, id, &found, &k, err) != 0)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "acme/internal.h"
+#include "authority/admin_state.h"
 #include "base/duration.h"
 #include "base/str.h"
 #include "base/url.h"
@@ -39,6 +40,7 @@ static void call_free(struct acme_call *c)
 		c->scratch_free(c->scratch);
 	free(c->base);
 	free(c->url);
+	prov_set_put(c->set);
 	free(c);
 }
 
@@ -554,7 +556,16 @@ void acme_handle(struct acme *ac, const struct acme_request *req, acme_done_fn d
 			       19);
 		return;
 	}
-	c->prov = provisioners_by_name(&ac->a->provs, c->path.prov);
+	c->set = prov_set_get(ac->a);
+	c->prov = provisioners_by_name(&c->set->provs, c->path.prov);
+	if (c->prov == NULL && authority_admin_enabled(ac->a) && !ac->store->remote &&
+	    prov_set_refresh(ac->a, NULL) == 0) {
+		/* added by another instance since this one last looked? (On a database across the
+		 * network the background refresh finds it within a second: no wait here.) */
+		prov_set_put(c->set);
+		c->set = prov_set_get(ac->a);
+		c->prov = provisioners_by_name(&c->set->provs, c->path.prov);
+	}
 	if (c->prov == NULL || c->prov->type != PROV_ACME) {
 		reply_no_provisioner(c);
 		return;

@@ -255,8 +255,8 @@ void acme_finalize(struct acme_call *c)
 		}
 		cn_copy = xstrdup(cn);
 		names.cn[0] = '\0';
-		if (issue_for_names(c->ac->a, c->prov, csr, cn_copy, &names, nb, na, &f->out, &t,
-				    &err) != 0) {
+		if (issue_for_names(c->ac->a, c->set, c->prov, csr, cn_copy, &names, nb, na,
+				    &f->out, &t, &err) != 0) {
 			free(cn_copy);
 			acme_fail_from_error(&p, ACME_PROB_BAD_CSR, &err);
 			goto fail;

@@ -230,9 +230,10 @@ struct acme_call {
 	acme_done_fn done;
 	void *arg;
 	struct acme_path path;
-	const struct provisioner *prov;
-	char *base; /* "https://<host>/acme/<escaped provisioner>" */
-	char *url;  /* "https://<host><path>": what the JWS "url" must be */
+	const struct provisioner *prov; /* in set */
+	struct prov_set *set;		/* a reference, dropped when the call ends */
+	char *base;			/* "https://<host>/acme/<escaped provisioner>" */
+	char *url;			/* "https://<host><path>": what the JWS "url" must be */
 	int64_t now_ns;
 	struct acme_response resp;
 	/* the JWS */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "acme/internal.h"
+#include "authority/admin_state.h"
 #include "base/b64.h"
 #include "base/duration.h"
 #include "base/str.h"
@@ -339,6 +340,26 @@ static void order_created(struct acme_call *c, struct store_txn *t)
 	acme_order_reply(c, 201, o->id, o->rec, "pending", false);
 }
 
+/* The issuance policies (the account's, the provisioner's, the authority's) for each
+ * identifier, before any challenge (provisioners-and-policy.md §5.5). */
+static int order_policy(struct acme_call *c, const json_t *idents, struct acme_problem *p)
+{
+	const char *eab_kid = acme_get_str(c->acct.rec, "eabKeyID");
+	const struct policy *account = prov_set_acme_policy(c->set, eab_kid);
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(idents, i, v)
+	{
+		struct error err = {0};
+
+		if (policy_enforce_identifier(c->set, c->prov, account, acme_get_str(v, "type"),
+					      acme_get_str(v, "value"), &err) != 0)
+			return acme_fail(p, ACME_PROB_REJECTED_IDENTIFIER, "%s", err.msg);
+	}
+	return 0;
+}
+
 void acme_new_order(struct acme_call *c)
 {
 	json_t *idents = NULL, *authz_ids = json_array(), *v;
@@ -350,7 +371,7 @@ void acme_new_order(struct acme_call *c)
 	size_t i;
 
 	if (order_identifiers(json_object_get(c->payload, "identifiers"), &idents, &p) != 0 ||
-	    order_validity(c, &nb, &na, &p) != 0)
+	    order_policy(c, idents, &p) != 0 || order_validity(c, &nb, &na, &p) != 0)
 		goto fail;
 	if (acme_random_id(o->id, &err) != 0) {
 		acme_fail(&p, ACME_PROB_SERVER_INTERNAL, "cannot make an ID");

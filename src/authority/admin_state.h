@@ -48,20 +48,17 @@ struct acme_policy_entry {
 
 /* One snapshot. */
 struct prov_set {
-	int refs;			/* atomic */
-	int64_t version;		/* admin_state version it was loaded at; 0: ca.json */
-	json_t *configs;		/* ca.json provisioner objects; provs.v[i].config points in */
-	struct provisioners provs;	/* with .id, .created_at_ns and .policy when admin */
-	struct admin_entry *admins;	/* admin mode only; in id order */
+	int refs;		    /* atomic */
+	int64_t version;	    /* admin_state version it was loaded at; 0: ca.json */
+	json_t *configs;	    /* ca.json provisioner objects; provs.v[i].config points in */
+	struct provisioners provs;  /* with .id, .created_at_ns and .policy when admin */
+	struct admin_entry *admins; /* admin mode only; in id order */
 	size_t n_admins;
-	json_t *authority_policy_doc;	/* the admin API's form, or NULL */
+	json_t *authority_policy_doc;	 /* the admin API's form, or NULL */
 	struct policy *authority_policy; /* compiled, or NULL (none) */
 	struct acme_policy_entry *acme_policies;
 	size_t n_acme_policies;
 };
-
-/* Whether the authority has remote administration (enableAdmin and a database). */
-bool authority_admin_enabled(const struct authority *a);
 
 /* A new reference to the current snapshot (never NULL). */
 struct prov_set *prov_set_get(struct authority *a);
@@ -113,9 +110,47 @@ int admin_admin_delete(struct authority *a, const char *id, struct error *err);
  * with id scope ("authority" or "acme/<eab key id>"). must_exist / must_not_exist: 404
  * "<what> policy does not exist" / 409 "<what> already has a policy" as step-ca's messages
  * (the caller words them; here ERR_NOT_FOUND / ERR_CONFLICT with a generic message). */
-int admin_policy_set(struct authority *a, const char *scope, const json_t *policy,
-		     bool must_exist, bool must_not_exist, struct error *err);
+int admin_policy_set(struct authority *a, const char *scope, const json_t *policy, bool must_exist,
+		     bool must_not_exist, struct error *err);
 
 void admin_entry_free(struct admin_entry *e);
+
+/* --- inside the authority (authority.c, admin_change.c) ----------------------------------- */
+
+#define ADMIN_COL_PROVISIONERS	 "admin_provisioners"
+#define ADMIN_COL_ADMINS	 "admin_admins"
+#define ADMIN_COL_POLICIES	 "admin_policies"
+#define ADMIN_COL_STATE		 "admin_state"
+#define ADMIN_STATE_ID		 "version"
+#define ADMIN_POLICY_AUTHORITY	 "authority"
+#define ADMIN_POLICY_ACME_PREFIX "acme/"
+
+/* The snapshot of ca.json's provisioners and authority policy (*out with one reference). */
+int prov_set_from_config(const struct ca_config *cfg, struct prov_set **out, struct error *err);
+/* The stored version (0: no administration state stored yet). */
+int admin_stored_version(struct authority *a, int64_t *version, struct error *err);
+/* Sets up a->current (and, with remote administration, imports ca.json into an empty database
+ * and, when background, starts the thread that follows changes made elsewhere). */
+int admin_state_start(struct authority *a, bool background, struct error *err);
+/* Stops the thread and drops the current snapshot; safe when never started. */
+void admin_state_stop(struct authority *a);
+
+/* --- policy_enforce.c: the policies where certificates are made --------------------------- */
+
+/* Checks the names of a certificate about to be made by provisioner p (may be NULL) against
+ * p's policy, then the authority's: a refused name is ERR_FORBIDDEN with step-ca's public
+ * message ("The request was forbidden by the certificate authority: dns name \"x\" not
+ * allowed"). */
+int policy_enforce_names(const struct prov_set *s, const struct provisioner *p, const char *cn,
+			 const struct names *sans, struct error *err);
+/* The same for the names of an existing certificate (renew, rekey). */
+int policy_enforce_cert(const struct prov_set *s, const struct provisioner *p, X509 *cert,
+			struct error *err);
+/* ACME new-order: one identifier (type "dns" or "ip") against the account's policy (may be
+ * NULL), p's and the authority's; a refusal is ERR_FORBIDDEN with the engine's message (the
+ * ACME engine answers rejectedIdentifier). */
+int policy_enforce_identifier(const struct prov_set *s, const struct provisioner *p,
+			      const struct policy *account, const char *type, const char *value,
+			      struct error *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "authority/admin_state.h"
 #include "authority/internal.h"
 #include "base/duration.h"
 #include "base/file.h"
@@ -162,9 +163,10 @@ int authority_new(struct ca_config *cfg, const char *key_password, struct store 
 
 	a->cfg = cfg;
 	a->start_sec = (int64_t)time(NULL);
+	a->store = store;
 	if (load_certificates(a, err) != 0 ||
 	    load_signer(a, key_password != NULL ? key_password : cfg->password, err) != 0 ||
-	    provisioners_load(cfg->provisioners, cfg->claims, &a->provs, err) != 0)
+	    admin_state_start(a, true, err) != 0)
 		goto fail;
 	a->tls_options = build_tls_options(&cfg->tls);
 	if (precompute_json(a, err) != 0)
@@ -172,11 +174,11 @@ int authority_new(struct ca_config *cfg, const char *key_password, struct store 
 	if (store != NULL && store->remote &&
 	    pool_new(pool_default_threads(), POOL_MAX_QUEUED, &a->pool, err) != 0)
 		goto fail;
-	a->store = store;
 	*out = a;
 	return 0;
 fail:
 	a->cfg = NULL; /* the caller keeps cfg and store on failure */
+	a->store = NULL;
 	authority_free(a);
 	return -1;
 }
@@ -188,12 +190,13 @@ int authority_new_admin(struct ca_config *cfg, struct store *store, struct autho
 
 	a->cfg = cfg;
 	a->start_sec = (int64_t)time(NULL);
-	if (provisioners_load(cfg->provisioners, cfg->claims, &a->provs, err) != 0) {
+	a->store = store;
+	if (admin_state_start(a, false, err) != 0) {
 		a->cfg = NULL; /* the caller keeps cfg and store on failure */
+		a->store = NULL;
 		authority_free(a);
 		return -1;
 	}
-	a->store = store;
 	*out = a;
 	return 0;
 }
@@ -203,13 +206,15 @@ bool authority_has_db(const struct authority *a)
 	return a->cfg->has_db;
 }
 
-size_t authority_acme_provisioner_count(const struct authority *a)
+size_t authority_acme_provisioner_count(struct authority *a)
 {
+	struct prov_set *s = prov_set_get(a);
 	size_t n = 0;
 
-	for (size_t i = 0; i < a->provs.n; i++)
-		if (a->provs.v[i].type == PROV_ACME)
+	for (size_t i = 0; i < s->provs.n; i++)
+		if (s->provs.v[i].type == PROV_ACME)
 			n++;
+	prov_set_put(s);
 	return n;
 }
 
@@ -220,8 +225,8 @@ void authority_free(struct authority *a)
 	/* The operations still queued run, then the store commits what they wrote and their
 	 * callbacks run: nothing below is needed by then. */
 	pool_free(a->pool);
+	admin_state_stop(a);
 	store_close(a->store);
-	provisioners_free(&a->provs);
 	json_decref(a->tls_options);
 	for (char **p = a->intermediates_json; p != NULL && *p != NULL; p++)
 		free(*p);
@@ -325,39 +330,47 @@ static int parse_cursor(const char *s, size_t *out, struct error *err)
 	return 0;
 }
 
-int authority_provisioners_page(const struct authority *a, const char *cursor,
-				const char *limit_str, json_t **out, struct error *err)
+int authority_provisioners_page(struct authority *a, const char *cursor, const char *limit_str,
+				json_t **out, struct error *err)
 {
-	size_t start, limit, end;
+	struct prov_set *s;
+	size_t start, limit, end, n;
 	json_t *list;
 	char next[32] = "";
 
 	if (parse_limit(limit_str, &limit, err) != 0 || parse_cursor(cursor, &start, err) != 0)
 		return -1;
-	if (start > a->provs.n)
-		start = a->provs.n;
-	end = a->provs.n - start > limit ? start + limit : a->provs.n;
+	s = prov_set_get(a);
+	n = s->provs.n;
+	if (start > n)
+		start = n;
+	end = n - start > limit ? start + limit : n;
 	list = json_array();
 	for (size_t i = start; i < end; i++)
-		json_array_append(list, a->provs.v[i].config);
-	if (end < a->provs.n)
+		json_array_append_new(list, json_deep_copy(s->provs.v[i].config));
+	if (end < n)
 		snprintf(next, sizeof(next), "%zu", end);
+	prov_set_put(s);
 	*out = json_pack("{s:o, s:s}", "provisioners", list, "nextCursor", next);
 	return 0;
 }
 
-int authority_encrypted_key(const struct authority *a, const char *kid, const char **jwe,
-			    struct error *err)
+int authority_encrypted_key(struct authority *a, const char *kid, char **jwe, struct error *err)
 {
-	for (size_t i = 0; i < a->provs.n; i++) {
-		const struct provisioner *p = &a->provs.v[i];
+	struct prov_set *s = prov_set_get(a);
 
-		if (p->type == PROV_JWK && p->encrypted_key != NULL && strcmp(p->kid, kid) == 0) {
-			*jwe = p->encrypted_key;
-			return 0;
-		}
+	*jwe = NULL;
+	for (size_t i = 0; i < s->provs.n && *jwe == NULL; i++) {
+		const struct provisioner *p = &s->provs.v[i];
+
+		if (p->type == PROV_JWK && p->encrypted_key != NULL && strcmp(p->kid, kid) == 0)
+			*jwe = xstrdup(p->encrypted_key);
 	}
-	return err_set(err, ERR_NOT_FOUND, "provisioner with kid '%s' has no encrypted key", kid);
+	prov_set_put(s);
+	if (*jwe == NULL)
+		return err_set(err, ERR_NOT_FOUND, "provisioner with kid '%s' has no encrypted key",
+			       kid);
+	return 0;
 }
 
 int authority_mint_tls_cert(struct authority *a, EVP_PKEY **key, X509 **cert, struct error *err)

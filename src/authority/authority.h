@@ -60,7 +60,10 @@ int authority_admin_bootstrap(struct authority *a, const json_t *provisioners,
 /* Whether ca.json has a "db" (false: the in-memory store; step-ca serves no ACME then). */
 bool authority_has_db(const struct authority *a);
 /* How many provisioners of type ACME ca.json has. */
-size_t authority_acme_provisioner_count(const struct authority *a);
+size_t authority_acme_provisioner_count(struct authority *a);
+/* Whether the authority has remote administration (authority.enableAdmin and a database):
+ * provisioners, admins and policies then live in the store and may change while it runs. */
+bool authority_admin_enabled(const struct authority *a);
 
 /* Borrowed views, valid while the authority lives. */
 const struct ca_config *authority_config(const struct authority *a);
@@ -79,11 +82,11 @@ const char *authority_intermediate_json(const struct authority *a, int i);
 const char *authority_tls_options_json(const struct authority *a);
 /* GET /provisioners: {"provisioners":[...],"nextCursor":""}; limit_str NULL/"" = 20, > 100 =
  * 100, not an integer -> ERR_INVALID "limit '<v>' is not an integer" (exposed). New ref. */
-int authority_provisioners_page(const struct authority *a, const char *cursor,
-				const char *limit_str, json_t **out, struct error *err);
-/* GET /provisioners/{kid}/encrypted-key: the JWE of the JWK provisioner with that kid. */
-int authority_encrypted_key(const struct authority *a, const char *kid, const char **jwe,
-			    struct error *err);
+int authority_provisioners_page(struct authority *a, const char *cursor, const char *limit_str,
+				json_t **out, struct error *err);
+/* GET /provisioners/{kid}/encrypted-key: the JWE of the JWK provisioner with that kid
+ * (*jwe malloc'd). */
+int authority_encrypted_key(struct authority *a, const char *kid, char **jwe, struct error *err);
 
 struct sign_request {
 	X509_REQ *csr;		/* borrowed, parsed only: authority_sign checks its key and

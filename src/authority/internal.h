@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -67,10 +68,10 @@ struct provisioner {
 	json_t *config; /* borrowed from the snapshot's configs (admin_state.h) */
 	struct claims claims;
 	/* remote administration (admin_state.h): NULL / 0 for ca.json provisioners */
-	char *id;		/* UUID */
+	char *id; /* UUID */
 	int64_t created_at_ns;
-	json_t *policy_doc;	/* the provisioner policy in the admin API's form, or NULL */
-	struct policy *policy;	/* compiled, or NULL */
+	json_t *policy_doc;    /* the provisioner policy in the admin API's form, or NULL */
+	struct policy *policy; /* compiled, or NULL */
 	/* JWK */
 	char *kid;
 	EVP_PKEY *jwk_key;
@@ -134,7 +135,8 @@ int audience_from_claims(const json_t *payload, struct strv *out, struct error *
 
 /* What an authorised provisioner token grants. */
 struct token_grant {
-	const struct provisioner *prov; /* borrowed */
+	const struct provisioner *prov; /* in set */
+	struct prov_set *set;		/* a reference to the snapshot prov belongs to */
 	char *subject;			/* sub */
 	struct strv sans;		/* "sans" claim; [sub] when absent or empty */
 	char *cnf_fingerprint;		/* cnf.x5rt#S256 or NULL */
@@ -176,11 +178,13 @@ X509_NAME *build_subject(const struct authority *a, const char *cn);
 
 /* --- issue.c: issuance for the protocols that authorise without a token (ACME) -------------- */
 
-/* Issues a certificate for prov: subject CN cn (completed by authority.template), SANs sans,
- * the public key of csr (checked by the caller), validity [nb, na] checked against prov's
- * claims; adds it to *txn (created if NULL) and fills *out. */
-int issue_for_names(struct authority *a, const struct provisioner *prov, X509_REQ *csr,
-		    const char *cn, const struct names *sans, int64_t nb, int64_t na,
+/* Issues a certificate for prov (of snapshot set): subject CN cn (completed by
+ * authority.template), SANs sans, the public key of csr (checked by the caller), validity
+ * [nb, na] checked against prov's claims, the names against the policies; adds it to *txn
+ * (created if NULL) and fills *out. */
+struct prov_set;
+int issue_for_names(struct authority *a, const struct prov_set *set, const struct provisioner *prov,
+		    X509_REQ *csr, const char *cn, const struct names *sans, int64_t nb, int64_t na,
 		    struct issued *out, struct store_txn **txn, struct error *err);
 /* Adds to *txn (created if NULL) the revocation of cert (issued by this CA) with reason_code
  * (0..10, not 7) by prov; keyCompromise blocks its key. *serial (malloc'd) its decimal serial. */
@@ -283,7 +287,14 @@ struct authority {
 	json_t *tls_options;
 	char **intermediates_json; /* one JSON string of PEM per intermediate */
 	char *tls_options_json;	   /* tls_options as compact JSON, or NULL */
-	struct provisioners provs;
+	/* the provisioners, admins and policies (admin_state.h, admin_state.c) */
+	pthread_mutex_t set_lock;  /* guards current */
+	struct prov_set *current;  /* the snapshot new operations take */
+	pthread_mutex_t load_lock; /* one load of the stored state at a time */
+	pthread_mutex_t refresher_lock;
+	pthread_cond_t refresher_cond;
+	pthread_t refresher;
+	bool refresher_started, refresher_stop, state_started;
 	int64_t start_sec; /* process start, truncated to seconds */
 	struct pool *pool; /* runs the operations when store->remote, else NULL */
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authority/admin_state.h"
 #include "authority/internal.h"
 #include "base/duration.h"
 #include "base/str.h"
@@ -14,8 +15,8 @@
 
 #define REASON_KEY_COMPROMISE 1 /* RFC 5280 §5.3.1 */
 
-int issue_for_names(struct authority *a, const struct provisioner *prov, X509_REQ *csr,
-		    const char *cn, const struct names *sans, int64_t nb, int64_t na,
+int issue_for_names(struct authority *a, const struct prov_set *set, const struct provisioner *prov,
+		    X509_REQ *csr, const char *cn, const struct names *sans, int64_t nb, int64_t na,
 		    struct issued *out, struct store_txn **txn, struct error *err)
 {
 	X509_NAME *subject = NULL;
@@ -24,7 +25,8 @@ int issue_for_names(struct authority *a, const struct provisioner *prov, X509_RE
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (validity_check_claims(a, &prov->claims, nb, na, err) != 0)
+	if (validity_check_claims(a, &prov->claims, nb, na, err) != 0 ||
+	    policy_enforce_names(set, prov, cn, sans, err) != 0)
 		goto out;
 	subject = build_subject(a, cn);
 	if (subject == NULL) {

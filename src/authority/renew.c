@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authority/admin_state.h"
 #include "authority/internal.h"
 #include "base/b64.h"
 #include "base/duration.h"
@@ -22,8 +23,8 @@
 
 /* The provisioner that issued cert: the store's record, else the certificate's extension.
  * *p is NULL for a legacy certificate with neither (renewable without restrictions). */
-static int cert_provisioner(struct authority *a, X509 *cert, const char *serial,
-			    const struct provisioner **p, struct error *err)
+static int cert_provisioner(struct authority *a, struct prov_set **set, X509 *cert,
+			    const char *serial, const struct provisioner **p, struct error *err)
 {
 	char *name = NULL, *cred = NULL;
 	bool found = false;
@@ -42,15 +43,25 @@ static int cert_provisioner(struct authority *a, X509 *cert, const char *serial,
 		if (rc != 0)
 			return err_set(err, ERR_UNAUTHORIZED, "invalid provisioner extension");
 	}
-	*p = provisioners_by_name(&a->provs, name);
+	*p = provisioners_by_name(&(*set)->provs, name);
+	if (*p == NULL && authority_admin_enabled(a)) {
+		/* added by another instance since this one last looked? */
+		if (prov_set_refresh(a, err) != 0) {
+			free(name);
+			return -1;
+		}
+		prov_set_put(*set);
+		*set = prov_set_get(a);
+		*p = provisioners_by_name(&(*set)->provs, name);
+	}
 	rc = *p != NULL ? 0 : err_set(err, ERR_UNAUTHORIZED, "provisioner \"%s\" not found", name);
 	free(name);
 	return rc;
 }
 
 /* The renewal rules: not revoked, provisioner allows renewal, within validity. */
-static int authorize_renewal(struct authority *a, X509 *cert, const char *serial,
-			     const struct provisioner **prov, struct error *err)
+static int authorize_renewal(struct authority *a, struct prov_set **set, X509 *cert,
+			     const char *serial, const struct provisioner **prov, struct error *err)
 {
 	int64_t now = time_now_ns() / NS_PER_SEC * NS_PER_SEC;
 	bool revoked = false;
@@ -60,7 +71,7 @@ static int authorize_renewal(struct authority *a, X509 *cert, const char *serial
 		return -1;
 	if (revoked)
 		return err_set(err, ERR_UNAUTHORIZED, "certificate %s has been revoked", serial);
-	if (cert_provisioner(a, cert, serial, prov, err) != 0)
+	if (cert_provisioner(a, set, cert, serial, prov, err) != 0)
 		return -1;
 	if (*prov != NULL && (*prov)->claims.disable_renewal)
 		return err_set(err, ERR_UNAUTHORIZED, "renew is disabled for provisioner \"%s\"",
@@ -192,6 +203,7 @@ static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf,
 	STACK_OF(X509) *chain = NULL;
 	struct strv aud = {0};
 	const struct provisioner *p = NULL;
+	struct prov_set *set = prov_set_get(a);
 	const char *iss;
 	char *serial = NULL;
 	int rc = -1;
@@ -214,7 +226,7 @@ static int renew_token_leaf(struct authority *a, const char *token, X509 **leaf,
 		goto out;
 	}
 	serial = cert_serial_decimal(sk_X509_value(chain, 0));
-	if (cert_provisioner(a, sk_X509_value(chain, 0), serial, &p, err) != 0)
+	if (cert_provisioner(a, &set, sk_X509_value(chain, 0), serial, &p, err) != 0)
 		goto out;
 	if (p == NULL) {
 		err_set(err, ERR_UNAUTHORIZED,
@@ -244,6 +256,7 @@ out:
 	strv_free(&aud);
 	sk_X509_pop_free(chain, X509_free);
 	jws_free(&jws);
+	prov_set_put(set);
 	return rc;
 }
 
@@ -275,6 +288,7 @@ int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct 
 		      struct store_txn **txn, struct error *err)
 {
 	const struct provisioner *p = NULL;
+	struct prov_set *set = prov_set_get(a);
 	char *old_serial = cert_serial_decimal(old);
 	int64_t nb = time_now_ns() / NS_PER_SEC * NS_PER_SEC - a->cfg->backdate_ns;
 	int64_t length = cert_not_after_ns(old) - cert_not_before_ns(old);
@@ -282,7 +296,8 @@ int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct 
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (authorize_renewal(a, old, old_serial, &p, err) != 0 ||
+	if (authorize_renewal(a, &set, old, old_serial, &p, err) != 0 ||
+	    policy_enforce_cert(set, p, old, err) != 0 ||
 	    x509_reissue(old, new_key, nb, nb + length, a->issuer, a->signer, &leaf, err) != 0)
 		goto out;
 	out->serial = cert_serial_decimal(leaf);
@@ -299,6 +314,7 @@ out:
 		issued_free(out);
 	X509_free(leaf);
 	free(old_serial);
+	prov_set_put(set);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authority/admin_state.h"
 #include "authority/internal.h"
 #include "base/duration.h"
 #include "crypto/cert.h"
@@ -330,7 +331,8 @@ int sign_prepare(struct authority *a, const struct sign_request *req, struct iss
 	*txn = NULL;
 	if (token_authorize(a, req->ott, OP_SIGN, &g, err) != 0 ||
 	    check_request(req->csr, err) != 0 || check_csr(req->csr, &g, &token_names, err) != 0 ||
-	    resolve_validity(a, &g, req, &v, err) != 0)
+	    resolve_validity(a, &g, req, &v, err) != 0 ||
+	    policy_enforce_names(g.set, g.prov, g.subject, &token_names, err) != 0)
 		goto out;
 	subject = build_subject(a, g.subject);
 	if (subject == NULL) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authority/admin_state.h"
 #include "authority/internal.h"
 #include "base/duration.h"
 #include "crypto/cert.h"
@@ -22,6 +23,7 @@ void token_grant_free(struct token_grant *g)
 	strv_free(&g->sans);
 	free(g->cnf_fingerprint);
 	free(g->token_id);
+	prov_set_put(g->set);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -36,23 +38,42 @@ static const char *first_fragment(const struct strv *aud)
 	return NULL;
 }
 
-static int find_provisioner(const struct authority *a, const struct jws *jws,
-			    const struct strv *aud, const struct provisioner **out,
-			    struct error *err)
+/* The provisioner a token names in the snapshot *set (a reference the caller drops). */
+static const struct provisioner *lookup_provisioner(struct authority *a, const struct jws *jws,
+						    const struct strv *aud, struct prov_set **set)
 {
 	const char *fragment = first_fragment(aud);
 	const char *iss = jwt_claim_str(jws, "iss");
 	const char *kid = json_string_value(json_object_get(jws->header, "kid"));
 	const struct provisioner *p = NULL;
 
-	if (audience_matches_any(a, aud, fragment)) {
-		if (fragment != NULL) {
-			p = provisioners_by_token_id(&a->provs, fragment);
-		} else if (iss != NULL && kid != NULL) {
-			char *id = xasprintf("%s:%s", iss, kid);
-			p = provisioners_by_token_id(&a->provs, id);
-			free(id);
-		}
+	*set = prov_set_get(a);
+	if (!audience_matches_any(a, aud, fragment))
+		return NULL;
+	if (fragment != NULL) {
+		p = provisioners_by_token_id(&(*set)->provs, fragment);
+	} else if (iss != NULL && kid != NULL) {
+		char *id = xasprintf("%s:%s", iss, kid);
+		p = provisioners_by_token_id(&(*set)->provs, id);
+		free(id);
+	}
+	return p;
+}
+
+/* The token's provisioner; g->set holds the snapshot it belongs to. A provisioner this
+ * instance does not know may have just been added elsewhere (remote administration): the
+ * stored state is then checked once before the token is refused. */
+static int find_provisioner(struct authority *a, const struct jws *jws, const struct strv *aud,
+			    struct token_grant *g, const struct provisioner **out,
+			    struct error *err)
+{
+	const struct provisioner *p = lookup_provisioner(a, jws, aud, &g->set);
+
+	if (p == NULL && authority_admin_enabled(a)) {
+		if (prov_set_refresh(a, err) != 0)
+			return -1;
+		prov_set_put(g->set);
+		p = lookup_provisioner(a, jws, aud, &g->set);
 	}
 	if (p == NULL)
 		return err_set(err, ERR_UNAUTHORIZED,
@@ -245,7 +266,7 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 		goto out;
 	}
 	if (audience_from_claims(jws.payload, &aud, err) != 0 ||
-	    find_provisioner(a, &jws, &aud, &p, err) != 0)
+	    find_provisioner(a, &jws, &aud, out, &p, err) != 0)
 		goto out;
 	if (p->type == PROV_ACME || p->type == PROV_SCEP) {
 		err_public(err, ERR_INVALID, "token flow is not supported");

@@ -12,6 +12,7 @@
 #include "base/password.h"
 #include "base/str.h"
 #include "crypto/cert.h"
+#include "crypto/key.h"
 
 #ifndef STRIDE_VERSION
 #define STRIDE_VERSION "0.0.0-dev"
@@ -183,16 +184,7 @@ int ca_client_set_identity(struct ca_client *c, const char *cert_chain_pem, cons
 
 int ca_client_uuid4(char out[37], struct error *err)
 {
-	unsigned char b[16];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		return err_openssl(err, ERR_CRYPTO, "error generating a request id");
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-	return 0;
+	return key_random_uuid4(out, err);
 }
 
 struct sink {

@@ -41,18 +41,22 @@ int linkedca_from_config(const json_t *cfg, const char *id, int64_t created_at_n
 			 json_t **out, struct error *err);
 
 /* Admin types (linkedca.Admin_Type). */
-enum linkedca_admin_type { LINKEDCA_ADMIN_UNKNOWN = 0, LINKEDCA_ADMIN = 1, LINKEDCA_SUPER_ADMIN = 2 };
+enum linkedca_admin_type {
+	LINKEDCA_ADMIN_UNKNOWN = 0,
+	LINKEDCA_ADMIN = 1,
+	LINKEDCA_SUPER_ADMIN = 2
+};
 /* "UNKNOWN", "ADMIN", "SUPER_ADMIN". */
 const char *linkedca_admin_type_name(int type);
 
 /* An admin as the admin API returns one (P form, admin.md §4.1):
  * {"id","authorityId","subject","provisionerId","type":"ADMIN"|"SUPER_ADMIN"}; created_at_ns
  * 0: no "createdAt". New reference. */
-json_t *linkedca_admin_p(const char *id, const char *subject, const char *provisioner_id,
-			 int type, int64_t created_at_ns);
+json_t *linkedca_admin_p(const char *id, const char *subject, const char *provisioner_id, int type,
+			 int64_t created_at_ns);
 /* The same inside GET /admin/admins (J form): snake_case names, type as a number,
  * "created_at":{"seconds":N} and "deleted_at":{"seconds":-62135596800}. New reference. */
-json_t *linkedca_admin_j(const char *id, const char *subject, const char *provisioner_id,
-			 int type, int64_t created_at_ns);
+json_t *linkedca_admin_j(const char *id, const char *subject, const char *provisioner_id, int type,
+			 int64_t created_at_ns);
 
 #endif

@@ -82,4 +82,7 @@ int key_file_password(const char *path, const char *password_file, const char *f
 int key_load_file(const char *path, const char *password_file, const char *fallback, EVP_PKEY **out,
 		  struct error *err);
 
+/* A random UUIDv4 in canonical form (36 characters + NUL). */
+int key_random_uuid4(char out[37], struct error *err);
+
 #endif

@@ -4,11 +4,14 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/rand.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/str.h"
 #include "crypto/internal.h"
+#include "crypto/key.h"
 
 void dbuf_put(struct dbuf *b, const void *d, size_t n)
 {
@@ -431,4 +434,18 @@ time_t crypto_ns_to_time(int64_t ns)
 bool crypto_is_pem(const uint8_t *data, size_t len)
 {
 	return data != NULL && memmem(data, len, "-----BEGIN ", 11) != NULL;
+}
+
+int key_random_uuid4(char out[37], struct error *err)
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return err_openssl(err, ERR_CRYPTO, "cannot generate a UUID");
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+	return 0;
 }

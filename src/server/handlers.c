@@ -157,13 +157,14 @@ static void handle_provisioners(struct request_ctx *rc, const struct route_match
 static void handle_provisioner_key(struct request_ctx *rc, const struct route_match *m)
 {
 	struct error err = {0};
-	const char *jwe = NULL;
+	char *jwe = NULL;
 
 	if (authority_encrypted_key(rc->a, m->param, &jwe, &err) != 0) {
 		respond_error(rc, &err);
 		return;
 	}
 	respond_json(rc, 200, json_pack("{s:s}", "key", jwe));
+	free(jwe);
 }
 
 static const handler_fn handlers[ROUTE_COUNT] = {

@@ -327,7 +327,9 @@ int main(int argc, char **argv)
 	store = NULL;
 	password_free(password);
 	password = NULL;
-	if (authority_has_db(a) && authority_acme_provisioner_count(a) > 0 &&
+	/* With remote administration an ACME provisioner may be added at any time. */
+	if (authority_has_db(a) &&
+	    (authority_admin_enabled(a) || authority_acme_provisioner_count(a) > 0) &&
 	    start_acme(&o, a, &acme, &err) != 0)
 		goto fail;
 	sopts.acme = acme;

@@ -9,6 +9,8 @@
 # database behind HAProxy (TLS terminated with a certificate of the test CA, re-encrypted to the
 # instances, balance roundrobin: consecutive requests go to alternate instances).
 #
+# ACME_CA_EDIT (a jq filter), when set, is applied to ca.json before the servers start.
+#
 # After acme_start: ACME_DIR (the directory URL), ROOT (the root to trust), DNS_DIR/DNS_PORT,
 # HTTP_PORT (where http-01 answers are fetched), TLS_PORT (tls-alpn-01).
 #
@@ -108,6 +110,9 @@ acme_start() {
 	# `stride ca init --acme` will add this provisioner; step's init adds the same one.
 	check "add the ACME provisioner to ca.json" \
 		edit_ca_json ".authority.provisioners += [{\"type\": \"ACME\", \"name\": \"$ACME_PROV\"}]"
+	if [[ -n ${ACME_CA_EDIT:-} ]]; then # a test's own change to ca.json (a jq filter)
+		check "ca.json: $ACME_CA_EDIT" edit_ca_json "$ACME_CA_EDIT"
+	fi
 	check "the DNS server starts" timeout 30 "$KNOT" start "$DNS_DIR"
 	DNS_PORT=$(cat "$DNS_DIR/port" 2>/dev/null)
 	if [[ -n ${STEPCA_BIN:-} ]]; then

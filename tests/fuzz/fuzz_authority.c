@@ -284,7 +284,7 @@ static void do_lookups(char *s)
 {
 	char *limit = strchr(s, '\n');
 	json_t *page = NULL;
-	const char *jwe = NULL;
+	char *jwe = NULL;
 	struct error err = {0};
 
 	if (limit != NULL)
@@ -298,6 +298,7 @@ static void do_lookups(char *s)
 	}
 	if (authority_encrypted_key(auth, s, &jwe, &err) == 0 && jwe == NULL)
 		abort();
+	free(jwe);
 	(void)authority_root_by_fingerprint(auth, s);
 }
 

@@ -40,6 +40,7 @@
 #include "base/password.h"
 #include "base/str.h"
 #include "crypto/cert.h"
+#include "crypto/key.h"
 #include "jose/jwe.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
@@ -75,28 +76,46 @@ static int jwe_decrypt(const char *password_file)
 	return rc;
 }
 
-static int sign_jwt(const char *jwk_file, const char *header_json, const char *payload_json)
+/* The private key of file: a JWK, or PEM (an admin certificate's key). */
+static int load_signing_key(const char *file, EVP_PKEY **key, struct error *err)
+{
+	json_t *jwk = json_load_file(file, 0, NULL);
+	uint8_t *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (jwk != NULL) {
+		rc = jwk_to_pkey(jwk, key, err);
+		json_decref(jwk);
+		return rc;
+	}
+	if (file_read(file, 1 << 20, &pem, &len, err) != 0)
+		return -1;
+	rc = key_parse_private(pem, len, NULL, key, err);
+	free(pem);
+	return rc;
+}
+
+static int sign_jwt(const char *key_file, const char *header_json, const char *payload_json)
 {
 	struct error err = {0};
 	json_error_t jerr;
-	json_t *jwk = json_load_file(jwk_file, 0, &jerr);
 	json_t *header = json_loads(header_json, 0, &jerr);
-	json_t *payload = json_loads(payload_json, 0, &jerr);
+	json_t *payload = header != NULL ? json_loads(payload_json, 0, &jerr) : NULL;
 	EVP_PKEY *key = NULL;
 	char *out = NULL;
 
 	int rc = 1;
 
-	if (jwk == NULL || header == NULL || payload == NULL)
+	if (header == NULL || payload == NULL)
 		fprintf(stderr, "testtool: bad JSON: %s\n", jerr.text);
-	else if (jwk_to_pkey(jwk, &key, &err) != 0 ||
+	else if (load_signing_key(key_file, &key, &err) != 0 ||
 		 jws_sign(header, payload, key, &out, &err) != 0)
 		rc = fail(&err);
 	else
 		rc = printf("%s\n", out) < 0;
 	free(out);
 	EVP_PKEY_free(key);
-	json_decref(jwk);
 	json_decref(header);
 	json_decref(payload);
 	return rc;
@@ -328,7 +347,7 @@ int main(int argc, char **argv)
 	if (argc == 8 && strcmp(argv[1], "renew-daemon") == 0)
 		return renew_daemon(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
 	fprintf(stderr, "usage: testtool jwe-decrypt PASSWORD_FILE < JWE\n"
-			"       testtool sign-jwt JWK_FILE HEADER_JSON PAYLOAD_JSON\n"
+			"       testtool sign-jwt JWK_OR_PEM_KEY_FILE HEADER_JSON PAYLOAD_JSON\n"
 			"       testtool rsa-csr BITS EXPONENT|huge CN\n"
 			"       testtool renew-daemon URL ROOT CRT KEY INTERVAL_MS SECONDS\n");
 	return 2;

@@ -126,8 +126,27 @@ struct afx *afx_new_provs(const char *authority_patch, const char *doc_patch,
 	assert_non_null(f->ca_signer);
 	f->ca_cert = sk_X509_value(authority_intermediates(f->a), 0);
 	free(db);
-	free(text);
+	f->ca_json = text;
 	return f;
+}
+
+struct authority *afx_another(struct afx *f)
+{
+	char *db = path_join(f->dir, "db");
+	struct ca_config *cfg = NULL;
+	struct store *store = NULL;
+	struct authority *a = NULL;
+	struct error err = {0};
+
+	assert_int_equal(
+	    ca_config_parse(f->ca_json, strlen(f->ca_json), "authority-ca.json", &cfg, &err), 0);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = db}, &store, &err),
+	    0);
+	if (authority_new(cfg, NULL, store, &a, &err) != 0)
+		fail_msg("authority_new: %s", err.msg);
+	free(db);
+	return a;
 }
 
 void afx_free(struct afx *f)
@@ -138,6 +157,7 @@ void afx_free(struct afx *f)
 	EVP_PKEY_free(f->prov_key);
 	signer_free(f->ca_signer);
 	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f->ca_json);
 	free(f);
 }
 

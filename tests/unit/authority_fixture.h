@@ -42,6 +42,7 @@ struct afx {
 	EVP_PKEY *prov_key;	  /* signs the JWK provisioners' tokens */
 	X509 *ca_cert;		  /* the intermediate (borrowed from the authority) */
 	struct signer *ca_signer; /* the intermediate's key, to forge certificates */
+	char *ca_json;		  /* the configuration text */
 };
 
 /* A new authority; authority_patch (JSON, may be NULL) is merged into ca.json's "authority"
@@ -53,6 +54,9 @@ struct afx *afx_new_doc(const char *authority_patch, const char *doc_patch);
 struct afx *afx_new_provs(const char *authority_patch, const char *doc_patch,
 			  const char *extra_provisioners);
 void afx_free(struct afx *f);
+/* A second authority on the same configuration and database (another instance); the caller
+ * frees it (authority_free) before afx_free. */
+struct authority *afx_another(struct afx *f);
 /* cmocka setup/teardown with the default CA. */
 int afx_setup(void **state);
 int afx_teardown(void **state);

@@ -16,11 +16,12 @@
 
 #include "base/error.h"
 
-/* The ca.json object of a linkedca Provisioner (admin.md §4.2): type from the enum name
- * ("JWK", "ACME", "X5C", "K8SSA" -> "K8sSA", ...), name, the details of its one "details" key
+/* The ca.json object of a linkedca Provisioner (admin.md §4.2): type the enum name as step-ca
+ * writes it ("JWK", "ACME", "X5C", "K8SSA", "AZURE", "NEBULA", ...; readers take any case),
+ * name, the details of its one "details" key
  * mapped to ca.json fields (JWK publicKey -> "key" (the decoded JWK object), encryptedPrivateKey
- * -> "encryptedKey"; X5C roots -> "roots" (PEMs joined with "\n"); ACME forceCn, requireEab,
- * challenges ("HTTP_01" -> "http-01"), ...), claims mapped to ca.json claims with
+ * -> "encryptedKey"; X5C roots -> "roots" (base64 of the PEMs joined with "\n"); ACME forceCn,
+ * requireEab, challenges ("HTTP_01" -> "http-01"), ...), claims mapped to ca.json claims with
  * disableRenewal, allowRenewalAfterExpiry and disableSmallstepExtensions always written (as
  * explicit false when unset, as step-ca does), x509Template/sshTemplate to
  * options.x509/options.ssh ({"template":<decoded text>,"templateData":<decoded JSON>}).
@@ -33,7 +34,9 @@ int linkedca_to_config(const json_t *lc, json_t **out, struct error *err);
 
 /* The linkedca Provisioner of a ca.json object: the inverse of linkedca_to_config, with the
  * members step-ca's protobuf-JSON gives (camelCase, enums by name, bytes as standard base64,
- * zero values omitted). id (may be NULL) is added as "id"; created_at_ns (0: none) as
+ * zero values omitted). Only inline templates (options.x509/ssh.template) are converted:
+ * step-ca reads a templateFile here, the caller inlines it first if it wants it. id (may be
+ * NULL) is added as "id"; created_at_ns (0: none) as
  * "createdAt" (RFC 3339); with_meta adds "authorityId" (all zeroes, standalone) and
  * "deletedAt":"0001-01-01T00:00:00Z" as step-ca's GET shows them. An unknown type is
  * ERR_INVALID. *out is a new reference. */

@@ -108,6 +108,9 @@ int acme_eab_key_add(struct authority *a, const char *prov, const char *referenc
 int acme_eab_key_list(struct authority *a, const char *prov, const char *reference,
 		      const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
 		      char **next_cursor, struct error *err);
+/* Reads prov's key id (unknown -> ERR_NOT_FOUND); *out filled (acme_eab_key_free). */
+int acme_eab_key_get(struct authority *a, const char *prov, const char *id,
+		     struct acme_eab_key *out, struct error *err);
 /* Removes prov's key id and its reference, in one transaction (unknown -> ERR_NOT_FOUND). An
  * unknown provisioner is ERR_NOT_FOUND and one not of type ACME ERR_INVALID, for all three. */
 int acme_eab_key_remove(struct authority *a, const char *prov, const char *id, struct error *err);

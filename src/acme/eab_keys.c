@@ -386,3 +386,21 @@ out:
 	store_txn_free(t);
 	return rc;
 }
+
+int acme_eab_key_get(struct authority *a, const char *prov, const char *id,
+		     struct acme_eab_key *out, struct error *err)
+{
+	bool found = false;
+
+	memset(out, 0, sizeof(*out));
+	if (acme_provisioner_check(a, prov, err) != 0)
+		return -1;
+	if (id != NULL && id[0] != '\0' && strlen(id) <= STORE_RECORD_ID_MAX &&
+	    key_get(a, prov, id, &found, out, err) != 0)
+		return -1;
+	if (!found)
+		return err_set(err, ERR_NOT_FOUND,
+			       "ACME EAB key '%s' not found for provisioner '%s'",
+			       id != NULL ? id : "", prov);
+	return 0;
+}

@@ -184,6 +184,7 @@ static const handler_fn handlers[ROUTE_COUNT] = {
     [ROUTE_REVOKE] = handle_revoke,
     [ROUTE_KYMA_RENEWALS] = handle_kyma_renewal,
     [ROUTE_ACME] = handle_acme,
+    [ROUTE_ADMIN] = handle_admin,
 };
 
 static enum http_method method_of(enum evhttp_cmd_type t)

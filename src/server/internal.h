@@ -212,5 +212,7 @@ void handle_revoke(struct request_ctx *rc, const struct route_match *m); /* POST
 void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m);
 /* Everything under /acme/ and /2.0/acme/ (src/acme/). */
 void handle_acme(struct request_ctx *rc, const struct route_match *m);
+/* Everything under /admin and /1.0/admin (src/admin/). */
+void handle_admin(struct request_ctx *rc, const struct route_match *m);
 
 #endif

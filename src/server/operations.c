@@ -22,6 +22,7 @@
 #include "base/str.h"
 #include "crypto/cert.h"
 #include "acme/acme.h"
+#include "admin/admin.h"
 #include "server/decode.h"
 #include "server/internal.h"
 #include "server/respond.h"
@@ -197,6 +198,18 @@ static void respond_acme(struct request_ctx *rc, struct acme_response *r)
 	respond_raw(rc, r->status, r->content_type, r->body != NULL ? r->body : "", r->body_len);
 }
 
+/* Sends the admin engine's answer; its error goes to the request log. */
+static void respond_admin(struct request_ctx *rc, struct admin_response *r)
+{
+	if (r->status == 404 && r->content_type != NULL &&
+	    str_has_prefix(r->content_type, "text/plain"))
+		evhttp_add_header(evhttp_request_get_output_headers(rc->req),
+				  "X-Content-Type-Options", "nosniff");
+	rc->error = r->error;
+	r->error = NULL;
+	respond_raw(rc, r->status, r->content_type, r->body != NULL ? r->body : "", r->body_len);
+}
+
 /* ---- requests that wait for the authority ---------------------------------------------------
  *
  * sign, renew, rekey, revoke and the Kyma renewal end when the authority's done callback runs,
@@ -234,6 +247,9 @@ struct pending {
 	/* ACME: copies of what the engine reads, and its answer */
 	char *acme_path, *acme_host, *acme_content_type;
 	struct acme_response *acme;
+	/* admin API: copies of what the engine reads (the token is wiped), and its answer */
+	char *admin_path, *admin_query, *admin_auth;
+	struct admin_response *admin;
 	/* without a worker (tests): the handler waits for done */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -271,8 +287,17 @@ static void pending_free(struct pending *p)
 	}
 	issued_free(&p->out);
 	free(p->serial);
-	if (p->route == ROUTE_ACME)
-		free(p->body); /* a copy (handle_acme); the others point into the request */
+	if (p->route == ROUTE_ACME || p->route == ROUTE_ADMIN)
+		free(p->body); /* a copy (handle_acme, handle_admin); the others point into the
+				* request */
+	free(p->admin_path);
+	free(p->admin_query);
+	if (p->admin_auth != NULL) {
+		secure_wipe(p->admin_auth, strlen(p->admin_auth));
+		free(p->admin_auth);
+	}
+	admin_response_free(p->admin);
+	free(p->admin);
 	free(p->acme_path);
 	free(p->acme_host);
 	free(p->acme_content_type);
@@ -300,6 +325,8 @@ static void pending_answer(struct pending *p)
 		secure_wipe(p->body, p->body_len); /* before the answer, which may free it */
 	if (p->route == ROUTE_ACME) {
 		respond_acme(rc, p->acme);
+	} else if (p->route == ROUTE_ADMIN) {
+		respond_admin(rc, p->admin);
 	} else if (p->op_rc != 0 && p->route == ROUTE_KYMA_RENEWALS) {
 		respond_kyma_error(rc, &p->err);
 	} else if (p->op_rc != 0) {
@@ -612,6 +639,48 @@ void handle_acme(struct request_ctx *rc, const struct route_match *m)
 		    .body_len = p->body_len,
 		};
 		acme_handle(rc->acme, &req, acme_done, p);
+	}
+	pending_returned(rc, p);
+}
+
+static void admin_done(void *arg, struct admin_response *resp)
+{
+	struct pending *p = arg;
+
+	p->admin = resp;
+	pending_done(p);
+}
+
+void handle_admin(struct request_ctx *rc, const struct route_match *m)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rc->req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	struct pending *p;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	p = pending_new(rc, ROUTE_ADMIN);
+	p->admin_path = xstrdup(path != NULL ? path : "");
+	p->admin_query = query != NULL ? xstrdup(query) : NULL;
+	p->admin_auth = header_copy(rc->req, "Authorization");
+	if (len > 0) {
+		/* a copy: the engine may still read it after the client has gone */
+		p->body = xmalloc(len);
+		memcpy(p->body, data, len);
+		p->body_len = len;
+	}
+	{
+		struct admin_request req = {
+		    .method = http_method_name(rc->method),
+		    .path = p->admin_path,
+		    .query = p->admin_query,
+		    .authorization = p->admin_auth,
+		    .body = p->body,
+		    .body_len = p->body_len,
+		};
+		admin_handle(rc->a, &req, admin_done, p);
 	}
 	pending_returned(rc, p);
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "acme/acme.h"
+#include "admin/admin.h"
 #include "base/str.h"
 #include "base/url.h"
 
@@ -54,6 +55,7 @@ static const char *const route_names[ROUTE_COUNT] = {
     [ROUTE_REVOKE] = "revoke",
     [ROUTE_KYMA_RENEWALS] = "kyma-renewals",
     [ROUTE_ACME] = "acme",
+    [ROUTE_ADMIN] = "admin",
 };
 
 static const struct {
@@ -187,6 +189,13 @@ void router_match(enum http_method method, const char *target, size_t len, struc
 			m->status = ROUTE_BAD_METHOD;
 			allow_header(M_GET | HTTP_POST, m->allow, sizeof(m->allow));
 		}
+		return;
+	}
+	/* /admin/...: the admin engine routes by method and path itself (step-ca's admin router) */
+	if (admin_path_is_admin(path, plen)) {
+		m->status = ROUTE_FOUND;
+		m->id = ROUTE_ADMIN;
+		m->head = method == HTTP_HEAD;
 		return;
 	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {

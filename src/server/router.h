@@ -41,7 +41,8 @@ enum route_id {
 	ROUTE_REKEY,
 	ROUTE_REVOKE,
 	ROUTE_KYMA_RENEWALS,
-	ROUTE_ACME, /* anything under /acme/ or /2.0/acme/ (src/acme/) */
+	ROUTE_ACME,  /* anything under /acme/ or /2.0/acme/ (src/acme/) */
+	ROUTE_ADMIN, /* /admin, anything under /admin/ or /1.0/admin/ (src/admin/) */
 	ROUTE_COUNT
 };
 

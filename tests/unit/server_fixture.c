@@ -105,6 +105,11 @@ void sfx_call_start(struct sfx *x, struct call *c)
 		c->auth = xasprintf("Authorization: Bearer %s", c->bearer);
 		c->hdrs = curl_slist_append(c->hdrs, c->auth);
 	}
+	if (c->authorization != NULL) {
+		free(c->auth);
+		c->auth = xasprintf("Authorization: %s", c->authorization);
+		c->hdrs = curl_slist_append(c->hdrs, c->auth);
+	}
 	if (c->content_type != NULL) {
 		c->ctype = xasprintf("Content-Type: %s", c->content_type);
 		c->hdrs = curl_slist_append(c->hdrs, c->ctype);

@@ -44,9 +44,10 @@ struct grow {
 struct call {
 	const char *method, *path, *body;
 	size_t body_len;
-	const char *cert, *key;	  /* client certificate chain and key (PEM), NULL = none */
-	const char *bearer;	  /* Authorization: Bearer */
-	const char *content_type; /* Content-Type, NULL = curl's default */
+	const char *cert, *key;	   /* client certificate chain and key (PEM), NULL = none */
+	const char *bearer;	   /* Authorization: Bearer */
+	const char *authorization; /* Authorization: <value> as it is (admin tokens) */
+	const char *content_type;  /* Content-Type, NULL = curl's default */
 	long status;
 	struct grow got, head; /* body and header lines, NUL-terminated ("" when empty) */
 	CURL *easy;

@@ -102,6 +102,13 @@ int ca_backend_revoke(struct ca_backend *be, const struct ca_revoke_request *req
 	return be->ops->revoke(be, req, err);
 }
 
+int ca_backend_admin_open(struct ca_backend *be, struct error *err)
+{
+	if (be->ops->admin_open == NULL)
+		return 0;
+	return be->ops->admin_open(be, err);
+}
+
 int ca_backend_eab_add(struct ca_backend *be, const char *prov, const char *reference,
 		       struct acme_eab_key *out, struct error *err)
 {

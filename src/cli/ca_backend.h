@@ -62,6 +62,7 @@ struct ca_backend_ops {
 		     char **chain_pem, struct error *err);
 	int (*revoke)(struct ca_backend *be, const struct ca_revoke_request *req,
 		      struct error *err);
+	int (*admin_open)(struct ca_backend *be, struct error *err); /* NULL: nothing to open */
 	int (*eab_add)(struct ca_backend *be, const char *prov, const char *reference,
 		       struct acme_eab_key *out, struct error *err);
 	int (*eab_list)(struct ca_backend *be, const char *prov, const char *reference,
@@ -123,9 +124,12 @@ int ca_backend_rekey(struct ca_backend *be, STACK_OF(X509) * chain, EVP_PKEY *ke
 int ca_backend_revoke(struct ca_backend *be, const struct ca_revoke_request *req,
 		      struct error *err);
 
+/* Opens what the admin operations below need: online an admin session (admin credentials or
+ * a login through a provisioner, cli/admin_cli.h), offline nothing. Later calls return 0. */
+int ca_backend_admin_open(struct ca_backend *be, struct error *err);
 /* ACME EAB keys (acme/acme.h has their contracts): offline on the store of --ca-config, which
- * must have a "db" (no CA key password needed); online, remote administration is not
- * available yet (ERR_NOT_IMPLEMENTED). */
+ * must have a "db" (no CA key password needed); online through the admin API of the CA
+ * (/admin/acme/eab/..., admin credentials as ca_backend_admin_open gets them). */
 int ca_backend_eab_add(struct ca_backend *be, const char *prov, const char *reference,
 		       struct acme_eab_key *out, struct error *err);
 int ca_backend_eab_list(struct ca_backend *be, const char *prov, const char *reference,

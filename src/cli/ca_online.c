@@ -4,9 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acme/acme.h"
+#include "base/b64.h"
 #include "base/buf.h"
+#include "base/duration.h"
 #include "base/password.h"
 #include "base/str.h"
+#include "cli/admin_cli.h"
+#include "cli/admin_util.h"
 #include "cli/ca_backend.h"
 #include "cli/command.h"
 #include "cli/token_flow.h"
@@ -19,6 +24,7 @@
 
 struct online {
 	struct ca_client *client;
+	struct admin_session *admin; /* opened by the first admin API call */
 };
 
 static struct ca_client *client_of(const struct ca_backend *be)
@@ -269,49 +275,188 @@ static void online_close(struct ca_backend *be)
 {
 	struct online *s = be->state;
 
-	if (s != NULL)
+	if (s != NULL) {
 		ca_client_free(s->client);
+		cli_admin_session_free(s->admin);
+	}
 	free(s);
 }
 
-/* The admin API (remote administration) is not in stride-ca yet. */
-static int remote_admin(const struct ca_backend *be, struct error *err)
+/* --- ACME EAB keys over the admin API (acme.md §13, admin.md §3) ---------------------------- */
+
+#define EAB_NOT_IMPLEMENTED                                                                        \
+	"this functionality is currently only available in Certificate Manager: "                  \
+	"https://u.step.sm/cm \xF0\x9F\x9A\x80 \xF0\x9F\xA4\xA9"
+
+static int online_admin_open(struct ca_backend *be, struct error *err)
 {
-	return err_set(err, ERR_NOT_IMPLEMENTED,
-		       "remote administration is not available yet: run '%s' with --offline on "
-		       "the CA's host (it works on the database of --ca-config)",
-		       be->ctx->path);
+	struct online *s = be->state;
+
+	if (s->admin != NULL)
+		return 0;
+	return cli_admin_session_new((struct cli_ctx *)be->ctx, &s->admin, err);
+}
+
+/* step's message for the 501 of open-source step-ca. */
+static int eab_error(int status, struct error *err)
+{
+	if (status == 501 && err != NULL && err->status == 501)
+		err_set(err, ERR_NOT_IMPLEMENTED, EAB_NOT_IMPLEMENTED);
+	return -1;
+}
+
+/* A member by its protobuf-JSON (camelCase) or Go (snake_case) name. */
+static const json_t *eab_member(const json_t *o, const char *camel, const char *snake)
+{
+	const json_t *v = json_object_get(o, camel);
+
+	return v != NULL ? v : json_object_get(o, snake);
+}
+
+static char *eab_str(const json_t *o, const char *camel, const char *snake)
+{
+	const char *v = json_string_value(eab_member(o, camel, snake));
+
+	return xstrdup(v != NULL ? v : "");
+}
+
+/* A timestamp: RFC 3339 text (protobuf JSON) or {"seconds","nanos"} (Go JSON); 0 when absent
+ * or not after 1970. */
+static int64_t eab_time(const json_t *v)
+{
+	int64_t ns = 0;
+
+	if (json_is_string(v) && time_parse_rfc3339(json_string_value(v), &ns, NULL) != 0)
+		ns = 0;
+	if (json_is_object(v))
+		ns = (int64_t)json_integer_value(json_object_get(v, "seconds")) * 1000000000 +
+		     (int64_t)json_integer_value(json_object_get(v, "nanos"));
+	return ns > 0 ? ns : 0;
+}
+
+/* An EABKey of the admin API; the HMAC key (standard base64) becomes unpadded base64url. */
+static int eab_from_json(const json_t *j, struct acme_eab_key *out, struct error *err)
+{
+	const char *hmac = json_string_value(eab_member(j, "hmacKey", "hmac_key"));
+	uint8_t *raw = NULL;
+	size_t len = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (hmac != NULL && hmac[0] != '\0' &&
+	    b64_decode(hmac, strlen(hmac), false, &raw, &len, err) != 0)
+		return err_wrap(err, "error decoding the EAB key");
+	out->hmac_key = raw != NULL ? b64url_encode(raw, len) : xstrdup("");
+	if (raw != NULL) {
+		secure_wipe(raw, len);
+		free(raw);
+	}
+	out->id = eab_str(j, "id", "id");
+	out->provisioner = eab_str(j, "provisioner", "provisioner");
+	out->reference = eab_str(j, "reference", "reference");
+	out->account = eab_str(j, "account", "account");
+	out->created_at_ns = eab_time(eab_member(j, "createdAt", "created_at"));
+	out->bound_at_ns = eab_time(eab_member(j, "boundAt", "bound_at"));
+	return 0;
 }
 
 static int online_eab_add(struct ca_backend *be, const char *prov, const char *reference,
 			  struct acme_eab_key *out, struct error *err)
 {
-	(void)prov;
-	(void)reference;
-	(void)out;
-	return remote_admin(be, err);
+	struct online *s = be->state;
+	char *p = admin_path_escape(prov), *path = xasprintf("/admin/acme/eab/%s", p);
+	json_t *body = json_pack("{s:s}", "reference", reference != NULL ? reference : "");
+	json_t *resp = NULL;
+	int status = 0, rc = -1;
+
+	if (online_admin_open(be, err) != 0)
+		goto out;
+	if (cli_admin_call(s->admin, "POST", path, body, &status, &resp, err) != 0) {
+		eab_error(status, err);
+		goto out;
+	}
+	rc = eab_from_json(resp, out, err);
+out:
+	json_decref(resp);
+	json_decref(body);
+	free(path);
+	free(p);
+	return rc;
 }
 
 static int online_eab_list(struct ca_backend *be, const char *prov, const char *reference,
 			   const char *cursor, size_t limit, struct acme_eab_key **out, size_t *n,
 			   char **next_cursor, struct error *err)
 {
-	(void)prov;
-	(void)reference;
-	(void)cursor;
-	(void)limit;
-	(void)out;
-	(void)n;
-	(void)next_cursor;
-	return remote_admin(be, err);
+	struct online *s = be->state;
+	char *p = admin_path_escape(prov), *r = NULL, *c = NULL, *path;
+	const char *next;
+	json_t *resp = NULL, *k;
+	size_t i, count = 0;
+	int status = 0, rc = -1;
+
+	if (reference != NULL && reference[0] != '\0') {
+		char *e = admin_path_escape(reference);
+		r = xasprintf("/%s", e);
+		free(e);
+	}
+	if (cursor != NULL && cursor[0] != '\0') {
+		char *e = admin_path_escape(cursor);
+		c = xasprintf("cursor=%s&", e);
+		free(e);
+	}
+	path = xasprintf("/admin/acme/eab/%s%s?%slimit=%zu", p, r != NULL ? r : "",
+			 c != NULL ? c : "", limit);
+	if (online_admin_open(be, err) != 0)
+		goto out;
+	if (cli_admin_call(s->admin, "GET", path, NULL, &status, &resp, err) != 0) {
+		eab_error(status, err);
+		goto out;
+	}
+	*out = xcalloc(json_array_size(json_object_get(resp, "eaks")) + 1, sizeof(**out));
+	json_array_foreach(json_object_get(resp, "eaks"), i, k)
+	{
+		if (eab_from_json(k, &(*out)[count], err) != 0) {
+			acme_eab_keys_free(*out, count + 1);
+			*out = NULL;
+			goto out;
+		}
+		count++;
+	}
+	*n = count;
+	next = json_string_value(json_object_get(resp, "nextCursor"));
+	*next_cursor = xstrdup(next != NULL ? next : "");
+	rc = 0;
+out:
+	json_decref(resp);
+	free(path);
+	free(c);
+	free(r);
+	free(p);
+	return rc;
 }
 
 static int online_eab_remove(struct ca_backend *be, const char *prov, const char *id,
 			     struct error *err)
 {
-	(void)prov;
-	(void)id;
-	return remote_admin(be, err);
+	struct online *s = be->state;
+	char *p = admin_path_escape(prov), *k = admin_path_escape(id), *path;
+	json_t *resp = NULL;
+	int status = 0, rc = -1;
+
+	path = xasprintf("/admin/acme/eab/%s/%s", p, k);
+	if (online_admin_open(be, err) != 0)
+		goto out;
+	if (cli_admin_call(s->admin, "DELETE", path, NULL, &status, &resp, err) != 0) {
+		eab_error(status, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(resp);
+	free(path);
+	free(k);
+	free(p);
+	return rc;
 }
 
 static const struct ca_backend_ops online_ops = {
@@ -324,6 +469,7 @@ static const struct ca_backend_ops online_ops = {
     .renew = online_renew,
     .rekey = online_rekey,
     .revoke = online_revoke,
+    .admin_open = online_admin_open,
     .eab_add = online_eab_add,
     .eab_list = online_eab_list,
     .eab_remove = online_eab_remove,

@@ -1,10 +1,9 @@
 /* cmd_acme.c - `stride ca acme eab add | list | remove`, as step's `step ca acme eab ...`
  * prints them.
  *
- * step manages EAB keys through the admin API of a running CA. stride-ca has no admin API yet:
- * with --offline the commands work in-process on the database of --ca-config (the CA's own
- * store, safe while stride-ca runs on it); without, they say that remote administration is not
- * available yet.
+ * step manages EAB keys through the admin API of a running CA, and so does stride (admin
+ * credentials as cli/admin_cli.h gets them). With --offline the commands work in-process on
+ * the database of --ca-config instead (the CA's own store, safe while stride-ca runs on it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,46 +13,23 @@
 
 #include "acme/acme.h"
 #include "base/str.h"
+#include "cli/admin_cli.h"
+#include "cli/admin_util.h"
 #include "cli/ca_backend.h"
 #include "cli/command.h"
-
-/* The admin credential flags of step's command, accepted for the remote path to come. */
-#define ADMIN_FLAGS                                                                                \
-	{.name = "admin-cert",                                                                     \
-	 .type = FLAG_STRING,                                                                      \
-	 .placeholder = "file",                                                                    \
-	 .help = "The admin certificate (remote administration: not available yet)."},             \
-	    {.name = "admin-key",                                                                  \
-	     .type = FLAG_STRING,                                                                  \
-	     .placeholder = "file",                                                                \
-	     .help = "The admin private key (remote administration: not available yet)."},         \
-	    {.name = "admin-subject",                                                              \
-	     .type = FLAG_STRING,                                                                  \
-	     .placeholder = "subject",                                                             \
-	     .help = "The admin subject (remote administration: not available yet)."},             \
-	    {.name = "admin-provisioner",                                                          \
-	     .type = FLAG_STRING,                                                                  \
-	     .placeholder = "name",                                                                \
-	     .help = "The admin provisioner (remote administration: not available yet)."},         \
-	{                                                                                          \
-		.name = "admin-password-file", .type = FLAG_STRING, .placeholder = "file",         \
-		.help =                                                                            \
-		    "The admin key's password file (remote administration: not available yet)."    \
-	}
 
 #define EAB_OFFLINE_FLAG                                                                           \
 	{                                                                                          \
 		.name = "offline", .type = FLAG_BOOL,                                              \
 		.help =                                                                            \
 		    "Work on the CA's database (the \"db\" of --ca-config) in-process, on the "    \
-		    "CA's host. Without it the command needs remote administration, which "        \
-		    "stride-ca does not have yet."                                                 \
+		    "CA's host, instead of through the CA's admin API."                            \
 	}
 
 #define LIST_PAGE 100 /* keys read per page */
 
 static const struct flag_def add_remove_flags[] = {
-    EAB_OFFLINE_FLAG, CLI_FLAG_CA_CONFIG, ADMIN_FLAGS, CLI_FLAG_CA_URL,
+    EAB_OFFLINE_FLAG, CLI_FLAG_CA_CONFIG, CLI_FLAGS_ADMIN, CLI_FLAG_CA_URL,
     CLI_FLAG_ROOT,    CLI_FLAG_CONTEXT,	  FLAG_END,
 };
 
@@ -68,7 +44,7 @@ static const struct flag_def list_flags[] = {
 	     "terminal)."},
     EAB_OFFLINE_FLAG,
     CLI_FLAG_CA_CONFIG,
-    ADMIN_FLAGS,
+    CLI_FLAGS_ADMIN,
     CLI_FLAG_CA_URL,
     CLI_FLAG_ROOT,
     CLI_FLAG_CONTEXT,
@@ -80,8 +56,10 @@ static int add_run(struct cli_ctx *ctx, struct error *err)
 	const char *prov = cli_arg(ctx, 0), *ref = cli_arg(ctx, 1);
 	struct acme_eab_key k = {0};
 
+	if (ca_backend_admin_open(ctx->ca, err) != 0)
+		return admin_cli_result(err_wrap(err, "error creating admin client"), err);
 	if (ca_backend_eab_add(ctx->ca, prov, ref != NULL ? ref : "", &k, err) != 0)
-		return err_wrap(err, "error creating ACME EAB key");
+		return admin_cli_result(err_wrap(err, "error creating ACME EAB key"), err);
 	printf("%-36s%-28s%-48s%s\n", "Key ID", "Provisioner", "Key (base64, raw url encoded)",
 	       "Reference");
 	printf("%-36s%-28s%-48s%s\n", k.id, k.provisioner, k.hmac_key, k.reference);
@@ -134,11 +112,13 @@ static int list_run(struct cli_ctx *ctx, struct error *err)
 			return cli_err_invalid(err, "limit", lim, "it must be a number");
 		limit = v == 0 ? LIST_PAGE : (size_t)v;
 	}
+	if (ca_backend_admin_open(ctx->ca, err) != 0)
+		return admin_cli_result(err_wrap(err, "error creating admin client"), err);
 	cursor = xstrdup("");
 	do {
 		if (ca_backend_eab_list(ctx->ca, prov, ref, cursor, limit, &keys, &n, &next, err) !=
 		    0) {
-			err_wrap(err, "error retrieving ACME EAB keys");
+			admin_cli_result(err_wrap(err, "error retrieving ACME EAB keys"), err);
 			goto out;
 		}
 		if (total == 0 && n > 0) {
@@ -174,8 +154,10 @@ out:
 
 static int remove_run(struct cli_ctx *ctx, struct error *err)
 {
+	if (ca_backend_admin_open(ctx->ca, err) != 0)
+		return admin_cli_result(err_wrap(err, "error creating admin client"), err);
 	if (ca_backend_eab_remove(ctx->ca, cli_arg(ctx, 0), cli_arg(ctx, 1), err) != 0)
-		return err_wrap(err, "error removing ACME EAB key");
+		return admin_cli_result(err_wrap(err, "error removing ACME EAB key"), err);
 	printf("Key was deleted successfully!\n");
 	return 0;
 }

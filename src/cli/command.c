@@ -67,24 +67,12 @@ static const struct command cmd_path = {
 };
 
 static const struct command *const ca_subcommands[] = {
-    &cmd_ca_init,
-    &cmd_ca_bootstrap,
-    &cmd_ca_health,
-    &cmd_ca_token,
-    &cmd_ca_certificate,
-    &cmd_ca_sign,
-    &cmd_ca_renew,
-    &cmd_ca_rekey,
-    &cmd_ca_revoke,
-    &cmd_ca_root,
-    &cmd_ca_roots,
-    &cmd_ca_federation,
-    &cmd_ca_provisioner,
-    NOT_IMPLEMENTED("admin", "create and manage the certificate authority admins"),
-    NOT_IMPLEMENTED("policy", "manage certificate issuance policies"),
-    &cmd_ca_acme,
-    &cmd_help,
-    NULL,
+    &cmd_ca_init,	 &cmd_ca_bootstrap,   &cmd_ca_health,
+    &cmd_ca_token,	 &cmd_ca_certificate, &cmd_ca_sign,
+    &cmd_ca_renew,	 &cmd_ca_rekey,	      &cmd_ca_revoke,
+    &cmd_ca_root,	 &cmd_ca_roots,	      &cmd_ca_federation,
+    &cmd_ca_provisioner, &cmd_ca_admin,	      &cmd_ca_policy,
+    &cmd_ca_acme,	 &cmd_help,	      NULL,
 };
 
 static const struct command cmd_ca = {

@@ -161,6 +161,8 @@ extern const struct command cmd_ca_renew;	/* cmd_renew.c */
 extern const struct command cmd_ca_rekey;	/* cmd_rekey.c */
 extern const struct command cmd_ca_revoke;	/* cmd_revoke.c */
 extern const struct command cmd_ca_acme;	/* cmd_acme.c (group) */
+extern const struct command cmd_ca_admin;	/* cmd_admin.c (group) */
+extern const struct command cmd_ca_policy;	/* cmd_policy.c (group) */
 
 /* Runs stride with argv (argv[0] = program name); returns the exit status (0, 1). */
 int cli_main(int argc, char **argv);

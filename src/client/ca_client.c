@@ -239,12 +239,17 @@ static int setup_request(struct ca_client *c, const struct ca_request *req, cons
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, sink);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink->body.max);
-	if (strcmp(req->method, "POST") == 0) {
+	if (strcmp(req->method, "GET") == 0) {
+		SET(CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(req->method, "DELETE") == 0 && payload_len == 0) {
+		SET(CURLOPT_HTTPGET, 1L);
+		SET(CURLOPT_CUSTOMREQUEST, "DELETE");
+	} else {
 		SET(CURLOPT_POST, 1L);
 		SET(CURLOPT_POSTFIELDS, payload);
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)payload_len);
-	} else {
-		SET(CURLOPT_HTTPGET, 1L);
+		if (strcmp(req->method, "POST") != 0)
+			SET(CURLOPT_CUSTOMREQUEST, req->method);
 	}
 	if (insecure) {
 		SET(CURLOPT_SSL_VERIFYPEER, 0L);
@@ -330,7 +335,8 @@ int ca_client_do(struct ca_client *c, const struct ca_request *req, long *status
 	hdr = xasprintf("X-Request-Id: %s", reqid);
 	headers = add_header(headers, hdr, &oom);
 	headers = add_header(headers, "Accept: application/json", &oom);
-	if (strcmp(req->method, "POST") == 0) {
+	if (strcmp(req->method, "GET") != 0 &&
+	    (strcmp(req->method, "DELETE") != 0 || req->body != NULL)) {
 		headers = add_header(headers, "Content-Type: application/json", &oom);
 		headers = add_header(headers, "Expect:", &oom);
 		if (req->body != NULL) {
@@ -345,6 +351,10 @@ int ca_client_do(struct ca_client *c, const struct ca_request *req, long *status
 	if (req->bearer != NULL) {
 		free(hdr);
 		hdr = xasprintf("Authorization: Bearer %s", req->bearer);
+		headers = add_header(headers, hdr, &oom);
+	} else if (req->authorization != NULL) {
+		free(hdr);
+		hdr = xasprintf("Authorization: %s", req->authorization);
 		headers = add_header(headers, hdr, &oom);
 	}
 	if (oom || setup_request(c, req, url, headers, payload != NULL ? payload : "", payload_len,
@@ -415,6 +425,15 @@ int ca_client_post_json(struct ca_client *c, const char *path, const json_t *bod
 			json_t **out, struct error *err)
 {
 	struct ca_request req = {.method = "POST", .path = path, .body = body};
+
+	return ca_client_do(c, &req, status, out, err);
+}
+
+int ca_client_request(struct ca_client *c, const char *method, const char *path, const json_t *body,
+		      const char *authorization, long *status, json_t **out, struct error *err)
+{
+	struct ca_request req = {
+	    .method = method, .path = path, .body = body, .authorization = authorization};
 
 	return ca_client_do(c, &req, status, out, err);
 }

@@ -43,12 +43,14 @@ struct ca_client_config {
 
 /* One request; ca_client_do() is the call every helper goes through. */
 struct ca_request {
-	const char *method; /* "GET" or "POST" */
+	const char *method; /* "GET", "POST", "PUT", "PATCH" or "DELETE" */
 	const char *path;   /* absolute path with query, e.g. "/provisioners?limit=100" */
-	const json_t *body; /* POST body (serialised compactly) or NULL for an empty body */
+	const json_t *body; /* request body (serialised compactly) or NULL for an empty body */
 	const char *bearer; /* "Authorization: Bearer <bearer>" when not NULL (never logged) */
-	bool insecure;	    /* skip TLS verification for this request only (GET /root/{sha}) */
-	bool no_identity;   /* do not present the client certificate on this request */
+	const char *authorization; /* "Authorization: <value>" as given (admin tokens, no
+				    * Bearer); ignored when bearer is set (never logged) */
+	bool insecure;	  /* skip TLS verification for this request only (GET /root/{sha}) */
+	bool no_identity; /* do not present the client certificate on this request */
 };
 
 /* Initialises libcurl once per process (thread-safe); called by ca_client_new. */
@@ -81,6 +83,12 @@ int ca_client_get_json(struct ca_client *c, const char *path, long *status, json
 /* POST path with a JSON body (NULL = empty body); see ca_client_do. status may be NULL. */
 int ca_client_post_json(struct ca_client *c, const char *path, const json_t *body, long *status,
 			json_t **out, struct error *err);
+
+/* Any request: method (GET, POST, PUT, PATCH, DELETE), path with query, a JSON body (NULL:
+ * none) and the raw Authorization header value (NULL: none). Statuses and errors as
+ * ca_client_do (on >= 400 err carries the CA's "message" and the status). status may be NULL. */
+int ca_client_request(struct ca_client *c, const char *method, const char *path, const json_t *body,
+		      const char *authorization, long *status, json_t **out, struct error *err);
 
 /* Turns an error response into err: kind from the status, err->status = status, message =
  * the body's "message" (or "failed decoding CA error response: ..." with status 0). */

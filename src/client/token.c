@@ -8,6 +8,7 @@
 #include "base/duration.h"
 #include "client/token.h"
 #include "crypto/cert.h"
+#include "crypto/csr.h"
 #include "crypto/key.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
@@ -128,6 +129,59 @@ int token_build_renew(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audienc
 	json_decref(header);
 	json_decref(claims);
 	free(cn);
+	free(jti);
+	return rc;
+}
+
+char *token_admin_subject(X509 *leaf)
+{
+	struct names n = {0};
+	char *s;
+
+	if (cert_names(leaf, &n, NULL) != 0)
+		return xstrdup("");
+	if (n.cn != NULL && n.cn[0] != '\0')
+		s = xstrdup(n.cn);
+	else if (n.dns.n > 0)
+		s = xstrdup(n.dns.v[0]);
+	else if (n.email.n > 0)
+		s = xstrdup(n.email.v[0]);
+	else
+		s = xstrdup("");
+	names_free(&n);
+	return s;
+}
+
+int token_build_admin(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audience, int64_t now_sec,
+		      char **out, struct error *err)
+{
+	X509 *leaf = sk_X509_value(chain, 0);
+	json_t *header = NULL, *claims = NULL, *x5c = NULL;
+	char thumb[44], *sub = NULL, *jti = NULL;
+	int rc = -1;
+
+	if (leaf == NULL || !key_public_equal(key, X509_get0_pubkey(leaf)))
+		return err_set(err, ERR_INVALID,
+			       "the admin key does not match the admin certificate");
+	if (random_jti(&jti, err) != 0 || jwk_thumbprint(key, thumb, err) != 0 ||
+	    (x5c = x5c_array(chain, err)) == NULL)
+		goto out;
+	sub = token_admin_subject(leaf);
+	header = json_pack("{s:s, s:s, s:O}", "kid", thumb, "typ", "JWT", "x5c", x5c);
+	claims = json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:s}", "aud", audience, "exp",
+			   (json_int_t)(now_sec + TOKEN_DEFAULT_LIFETIME_SEC), "iat",
+			   (json_int_t)now_sec, "iss", ADMIN_TOKEN_ISSUER, "jti", jti, "nbf",
+			   (json_int_t)now_sec, "sub", sub);
+	if (header == NULL || claims == NULL) {
+		err_set(err, ERR_INVALID, "error building the admin token");
+		goto out;
+	}
+	rc = jws_sign(header, claims, key, out, err);
+out:
+	json_decref(header);
+	json_decref(claims);
+	json_decref(x5c);
+	free(sub);
 	free(jti);
 	return rc;
 }

@@ -39,6 +39,20 @@ int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct 
 int token_build_renew(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audience,
 		      int64_t not_before_sec, int64_t not_after_sec, char **out, struct error *err);
 
+/* The issuer of admin tokens (step's admin client). */
+#define ADMIN_TOKEN_ISSUER "step-admin-client/1.0"
+
+/* The subject step puts in admin tokens for this certificate: its CN, else its first DNS SAN,
+ * else its first e-mail SAN, else "". malloc'd. */
+char *token_admin_subject(X509 *leaf);
+
+/* Signs an admin token (tokens.md §8): header {alg, kid = thumbprint of the key, typ:"JWT",
+ * x5c = the chain as base64 DER, leaf first}, claims aud (string), exp = now + 5 min, iat,
+ * iss ADMIN_TOKEN_ISSUER, jti (64 random hex), nbf = now, sub = token_admin_subject(leaf).
+ * The key must match the leaf. *out malloc'd; the caller wipes and frees it. */
+int token_build_admin(STACK_OF(X509) * chain, EVP_PKEY *key, const char *audience, int64_t now_sec,
+		      char **out, struct error *err);
+
 /* Resolves --not-before/--not-after (time or duration from now, NULL/"" = unset) into the
  * token window with step's client-side limits and messages. */
 int token_window(const char *not_before, const char *not_after, int64_t now_sec, int64_t *nbf_sec,

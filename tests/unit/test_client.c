@@ -297,6 +297,12 @@ static int answer(const char *method, const char *path, char **body)
 			status = 201;
 			j = json_pack("{s:s}", "crt", srv.last_peer);
 		}
+	} else if (strcmp(path, "/admin/echo?x=1") == 0) {
+		j = json_pack("{s:s}", "method", method);
+	} else if (strcmp(path, "/admin/missing") == 0) {
+		status = 404;
+		j = json_pack("{s:s, s:s, s:s}", "type", "notFound", "detail", "not found",
+			      "message", "admin 7 not found");
 	} else if (strcmp(path, "/big") == 0) {
 		size_t n = 5u * 1024u * 1024u;
 		*body = xmalloc(n + 1);
@@ -688,6 +694,49 @@ static void test_mtls_and_bearer(void **state)
 	ca_client_free(c);
 }
 
+/* Any method, a JSON body and a raw Authorization header (admin tokens: no Bearer). */
+static void test_request_methods(void **state)
+{
+	static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+	struct ca_client *c = client_for("127.0.0.1", NULL);
+	json_t *body = json_pack("{s:i}", "type", 2), *resp = NULL;
+	struct error err;
+	long status = 0;
+	char *line;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		bool with_body =
+		    strcmp(methods[i], "GET") != 0 && strcmp(methods[i], "DELETE") != 0;
+		if (ca_client_request(c, methods[i], "/admin/echo?x=1", with_body ? body : NULL,
+				      "ad.min.tok", &status, &resp, &err) != 0)
+			fail_msg("%s: %s", methods[i], err.msg);
+		assert_int_equal(status, 200);
+		assert_string_equal(json_string_value(json_object_get(resp, "method")), methods[i]);
+		json_decref(resp);
+		resp = NULL;
+		line = xasprintf("%s /admin/echo?x=1 HTTP/1.1\r\n", methods[i]);
+		assert_true(str_has_prefix(srv.last_head, line));
+		free(line);
+		assert_non_null(strstr(srv.last_head, "\r\nAuthorization: ad.min.tok\r\n"));
+		assert_null(strstr(srv.last_head, "Bearer"));
+		assert_string_equal(srv.last_body, with_body ? "{\"type\":2}" : "");
+		if (with_body)
+			assert_non_null(
+			    strstr(srv.last_head, "\r\nContent-Type: application/json\r\n"));
+	}
+	/* an admin error: the server's message and status */
+	assert_int_equal(
+	    ca_client_request(c, "DELETE", "/admin/missing", NULL, "t", &status, &resp, &err), -1);
+	assert_int_equal(status, 404);
+	assert_int_equal(err.status, 404);
+	assert_int_equal(err.kind, ERR_NOT_FOUND);
+	assert_string_equal(err.msg, "admin 7 not found");
+	assert_null(resp);
+	json_decref(body);
+	ca_client_free(c);
+}
+
 static void test_connection_refused(void **state)
 {
 	struct ca_client_config cfg = {.ca_url = "https://127.0.0.1:1"};
@@ -725,6 +774,7 @@ int main(void)
 	    cmocka_unit_test(test_generic_calls),
 	    cmocka_unit_test(test_sign),
 	    cmocka_unit_test(test_mtls_and_bearer),
+	    cmocka_unit_test(test_request_methods),
 	    cmocka_unit_test(test_connection_refused),
 	};
 	return cmocka_run_group_tests(tests, server_start, server_stop);

@@ -1120,7 +1120,7 @@ static bool seen_before(const struct strv *vals, size_t i)
 static void edit_acme_list(struct cli_ctx *ctx, json_t *prov, const char *key,
 			   const char *const *set, const char *add_flag, const char *remove_flag)
 {
-	json_t *arr = json_array(), *v;
+	json_t *arr, *v;
 	const struct strv *rem =
 	    flag_defined(ctx, remove_flag) ? flag_list(ctx, remove_flag) : NULL;
 	const struct strv *add = flag_list(ctx, add_flag);
@@ -1129,6 +1129,7 @@ static void edit_acme_list(struct cli_ctx *ctx, json_t *prov, const char *key,
 
 	if ((rem == NULL || rem->n == 0) && add->n == 0)
 		return; /* untouched */
+	arr = json_array();
 	json_array_foreach(json_object_get(prov, key), i, v)
 	{
 		const char *c = json_is_string(v) ? in_set(set, json_string_value(v)) : NULL;

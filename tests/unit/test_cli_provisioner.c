@@ -299,10 +299,75 @@ static void test_other_types(void **state)
 	expect_add(&ctx, NULL,
 		   "invalid value 'jwt' for flag '--type'; options are JWK, ACME, OIDC, SSHPOP, "
 		   "K8SSA, NEBULA, SCEP, AWS, GCP, AZURE");
-	ctx_for(&ctx, &add_cmd, "aws", "--type", "aws", NULL);
-	expect_add(&ctx, NULL, "provisioner type 'AWS' is not supported yet by stride");
+	ctx_for(&ctx, &add_cmd, "neb", "--type", "nebula", NULL);
+	expect_add(&ctx, NULL, "provisioner type 'NEBULA' is not supported yet by stride");
 	ctx_for(&ctx, &add_cmd, "x", "--create", "--x509-max-dur", "1d", NULL);
 	expect_add(&ctx, NULL, "invalid value \"1d\" for flag -x509-max-dur: parse error");
+}
+
+/* The cloud types and SCEP: Go's layout, null for empty lists without omitempty, instanceAge
+ * always written. */
+static void test_cloud_and_scep(void **state)
+{
+	struct cli_ctx ctx;
+	char *pw = tmp_file("scep-pw", "decrypt-me\n");
+	char *want;
+
+	(void)state;
+	ctx_for(&ctx, &add_cmd, "amazon", "--type", "AWS", "--aws-account", "123456789",
+		"--disable-custom-sans", "--instance-age", "1h", NULL);
+	expect_add(
+	    &ctx,
+	    "{\"type\":\"AWS\",\"name\":\"amazon\",\"accounts\":[\"123456789\"],"
+	    "\"disableCustomSANs\":true,\"disableTrustOnFirstUse\":false,\"imdsVersions\":null,"
+	    "\"instanceAge\":\"1h0m0s\",\"claims\":{\"enableSSHCA\":true," FALSE_CLAIMS
+	    "},\"options\":{\"x509\":{},\"ssh\":{}}}",
+	    NULL);
+	ctx_for(&ctx, &add_cmd, "amazon", "--type", "aws", "--disable-ssh-ca-user", NULL);
+	expect_add(&ctx, NULL,
+		   "flag disable-ssh-ca-user is not supported for AWS IID provisioners");
+	ctx_for(&ctx, &add_cmd, "amazon", "--type", "aws", "--instance-age", "-1m", NULL);
+	expect_add(&ctx, NULL, "flag '--instance-age' must be greater than or equal to 0s");
+	ctx_for(&ctx, &add_cmd, "google", "--type", "GCP", "--gcp-project", "internal",
+		"--disable-tofu", "--disable-ssh-ca-host", NULL);
+	expect_add(&ctx,
+		   "{\"type\":\"GCP\",\"name\":\"google\",\"projectIDs\":[\"internal\"],"
+		   "\"disableCustomSANs\":false,\"disableTrustOnFirstUse\":true,"
+		   "\"disableSSHCAHost\":true,\"instanceAge\":\"0s\",\"claims\":{\"enableSSHCA\":"
+		   "true," FALSE_CLAIMS "},\"options\":{\"x509\":{},\"ssh\":{}}}",
+		   NULL);
+	ctx_for(&ctx, &add_cmd, "google", "--type", "gcp", "--gcp-project", "p",
+		"--gcp-organization", "1", NULL);
+	expect_add(&ctx, NULL, "flag '--gcp-organization' is incompatible with '--gcp-project'");
+	ctx_for(&ctx, &add_cmd, "azure", "--type", "Azure", "--azure-tenant", "t1",
+		"--azure-resource-group", "identity", "--azure-resource-group", "accounting", NULL);
+	expect_add(&ctx,
+		   "{\"type\":\"AZURE\",\"name\":\"azure\",\"tenantID\":\"t1\",\"resourceGroups\":"
+		   "[\"identity\",\"accounting\"],\"subscriptionIDs\":null,\"objectIDs\":null,"
+		   "\"disableCustomSANs\":false,\"disableTrustOnFirstUse\":false,\"claims\":{"
+		   "\"enableSSHCA\":true," FALSE_CLAIMS "},\"options\":{\"x509\":{},\"ssh\":{}}}",
+		   NULL);
+	ctx_for(&ctx, &add_cmd, "azure", "--type", "Azure", NULL);
+	expect_add(&ctx, NULL, "'--type Azure' requires the '--azure-tenant' flag");
+	want = xasprintf("{\"type\":\"SCEP\",\"name\":\"scep\",\"challenge\":\"secret\","
+			 "\"capabilities\":[\"AES\"],\"includeRoot\":true,"
+			 "\"minimumPublicKeyLength\":2048,\"decrypterKeyPassword\":\"decrypt-me\","
+			 "\"encryptionAlgorithmIdentifier\":2,\"options\":{\"x509\":{},\"ssh\":{}},"
+			 "\"claims\":{\"enableSSHCA\":true," FALSE_CLAIMS "}}");
+	ctx_for(&ctx, &add_cmd, "scep", "--type", "scep", "--challenge", "secret", "--capabilities",
+		"AES", "--include-root", "--min-public-key-length", "2048",
+		"--encryption-algorithm-identifier", "2", "--scep-decrypter-key-password-file", pw,
+		NULL);
+	expect_add(&ctx, want, NULL);
+	ctx_for(&ctx, &add_cmd, "scep", "--type", "scep", "--challenge", "a", "--challenge", "b",
+		NULL);
+	expect_add(&ctx, NULL,
+		   "provisioner type 'SCEP' does not support multiple '--challenge' flags");
+	ctx_for(&ctx, &add_cmd, "scep", "--type", "scep", "--min-public-key-length", "big", NULL);
+	expect_add(&ctx, NULL,
+		   "invalid value \"big\" for flag -min-public-key-length: parse error");
+	free(want);
+	free(pw);
 }
 
 /* update: flags over the old object; claims re-spelled and materialised; lists edited. */
@@ -451,6 +516,7 @@ int main(void)
 	    cmocka_unit_test(test_update),
 	    cmocka_unit_test(test_claim_checks),
 	    cmocka_unit_test(test_token_ids),
+	    cmocka_unit_test(test_cloud_and_scep),
 	};
 	unsetenv("STRIDE_TYPE");
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -66,7 +66,9 @@ void cli_admin_session_free(struct admin_session *s);
 /* One admin API request: method, path (with query, e.g. "/admin/admins?limit=100"), body
  * (NULL: none; sent as JSON). On a 2xx, 0 with *status and *resp (the parsed body, NULL when
  * empty; new reference). Otherwise -1 with *status set and err carrying the server's "message"
- * (err->status the HTTP status, kind from it: 404 -> ERR_NOT_FOUND, ...). */
+ * (err->status the HTTP status, kind from it: 404 -> ERR_NOT_FOUND, ...). A 404 or 501 without
+ * an admin error body (a CA without the admin API) gives ERR_NOT_FOUND "the CA does not serve
+ * the admin API: ..." with err->status 0. */
 int cli_admin_call(struct admin_session *s, const char *method, const char *path,
 		   const json_t *body, int *status, json_t **resp, struct error *err);
 

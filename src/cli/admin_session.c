@@ -206,8 +206,13 @@ int cli_admin_call(struct admin_session *s, const char *method, const char *path
 	}
 	rc = ca_client_request(s->client, method, path, body, token, &st, resp, err);
 	*status = (int)st;
-	if (rc != 0 && st >= 400 && err != NULL && err->status == 0)
-		err_reclassify(err, ca_client_status_kind(st), false);
+	/* A router's text 404/501, not an admin error: the CA has no admin API (step's client
+	 * then says "admin API not implemented"). */
+	if (rc != 0 && (st == 404 || st == 501) && err != NULL && err->status == 0)
+		err_set(err, ERR_NOT_FOUND,
+			"the CA does not serve the admin API: remote administration is not enabled "
+			"(%s %s answered %ld)",
+			method, p, st);
 out:
 	password_free(token);
 	free(aud);

@@ -124,6 +124,13 @@ char *tabwriter_format(const char *text)
 	return buf_steal(&b);
 }
 
+int admin_cli_result(int rc, struct error *err)
+{
+	if (rc != 0 && err != NULL && err->status != 0)
+		err_reclassify(err, err->kind, err->expose);
+	return rc;
+}
+
 /* --- paths and names ------------------------------------------------------------------------- */
 
 char *admin_path_escape(const char *segment)

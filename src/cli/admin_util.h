@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "base/error.h"
 #include "base/str.h"
 
 /* Lays out text as Go's text/tabwriter does with minwidth 0, tabwidth 8, padding 1 and TAB
@@ -15,6 +16,10 @@
  * multiple of 8 that exceeds its widest cell (widths counted in UTF-8 characters); the last
  * cell of a line is not padded. malloc'd. */
 char *tabwriter_format(const char *text);
+
+/* The end of an admin command: step prints admin API errors as plain messages (no
+ * "Re-run with ..." hint), so a failure's HTTP status is cleared. Returns rc. */
+int admin_cli_result(int rc, struct error *err);
 
 /* Percent-encodes one path segment as Go's URL.EscapedPath does ("Admin JWK" ->
  * "Admin%20JWK"; '/' escaped too). malloc'd. */

@@ -14,6 +14,7 @@
 #include "acme/acme.h"
 #include "base/str.h"
 #include "cli/admin_cli.h"
+#include "cli/admin_util.h"
 #include "cli/ca_backend.h"
 #include "cli/command.h"
 
@@ -56,9 +57,9 @@ static int add_run(struct cli_ctx *ctx, struct error *err)
 	struct acme_eab_key k = {0};
 
 	if (ca_backend_admin_open(ctx->ca, err) != 0)
-		return err_wrap(err, "error creating admin client");
+		return admin_cli_result(err_wrap(err, "error creating admin client"), err);
 	if (ca_backend_eab_add(ctx->ca, prov, ref != NULL ? ref : "", &k, err) != 0)
-		return err_wrap(err, "error creating ACME EAB key");
+		return admin_cli_result(err_wrap(err, "error creating ACME EAB key"), err);
 	printf("%-36s%-28s%-48s%s\n", "Key ID", "Provisioner", "Key (base64, raw url encoded)",
 	       "Reference");
 	printf("%-36s%-28s%-48s%s\n", k.id, k.provisioner, k.hmac_key, k.reference);
@@ -112,12 +113,12 @@ static int list_run(struct cli_ctx *ctx, struct error *err)
 		limit = v == 0 ? LIST_PAGE : (size_t)v;
 	}
 	if (ca_backend_admin_open(ctx->ca, err) != 0)
-		return err_wrap(err, "error creating admin client");
+		return admin_cli_result(err_wrap(err, "error creating admin client"), err);
 	cursor = xstrdup("");
 	do {
 		if (ca_backend_eab_list(ctx->ca, prov, ref, cursor, limit, &keys, &n, &next, err) !=
 		    0) {
-			err_wrap(err, "error retrieving ACME EAB keys");
+			admin_cli_result(err_wrap(err, "error retrieving ACME EAB keys"), err);
 			goto out;
 		}
 		if (total == 0 && n > 0) {
@@ -154,9 +155,9 @@ out:
 static int remove_run(struct cli_ctx *ctx, struct error *err)
 {
 	if (ca_backend_admin_open(ctx->ca, err) != 0)
-		return err_wrap(err, "error creating admin client");
+		return admin_cli_result(err_wrap(err, "error creating admin client"), err);
 	if (ca_backend_eab_remove(ctx->ca, cli_arg(ctx, 0), cli_arg(ctx, 1), err) != 0)
-		return err_wrap(err, "error removing ACME EAB key");
+		return admin_cli_result(err_wrap(err, "error removing ACME EAB key"), err);
 	printf("Key was deleted successfully!\n");
 	return 0;
 }

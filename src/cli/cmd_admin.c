@@ -194,7 +194,7 @@ static int list_run(struct cli_ctx *ctx, struct error *err)
 out:
 	cli_admins_free(v, n);
 	cli_admin_session_free(s);
-	return rc;
+	return admin_cli_result(rc, err);
 }
 
 static int add_run(struct cli_ctx *ctx, struct error *err)
@@ -223,7 +223,7 @@ out:
 	json_decref(resp);
 	json_decref(body);
 	cli_admin_session_free(s);
-	return rc;
+	return admin_cli_result(rc, err);
 }
 
 /* step's adminPrompt: the admins with the subject (then --provisioner), a selection when
@@ -308,7 +308,7 @@ out:
 	json_decref(body);
 	cli_admins_free(v, n);
 	cli_admin_session_free(s);
-	return rc;
+	return admin_cli_result(rc, err);
 }
 
 static int remove_run(struct cli_ctx *ctx, struct error *err)
@@ -332,7 +332,7 @@ out:
 	json_decref(resp);
 	cli_admins_free(v, n);
 	cli_admin_session_free(s);
-	return rc;
+	return admin_cli_result(rc, err);
 }
 
 static const struct flag_def list_flags[] = {

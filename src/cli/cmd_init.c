@@ -143,12 +143,15 @@ static const struct flag_def init_flags[] = {
     {.name = "remote-management",
      .type = FLAG_BOOL,
      .opts = INIT_ONLY,
-     .help = "Not supported yet."},
+     .help = "Enable remote administration (the admin API): ca.json gets \"enableAdmin\": "
+	     "true and the provisioners go to the new database, with a first super admin."},
     {.name = "admin-subject",
+     .aliases = "admin-name",
      .type = FLAG_STRING,
      .placeholder = "subject",
      .opts = INIT_ONLY,
-     .help = "Not supported yet (needs --remote-management)."},
+     .help = "The subject of the first super admin (default: step); needs "
+	     "--remote-management."},
     {.name = "ra",
      .type = FLAG_STRING,
      .placeholder = "type",
@@ -208,14 +211,23 @@ static int check_db_flags(struct cli_ctx *ctx, struct error *err)
 
 static int check_flags(struct cli_ctx *ctx, struct error *err)
 {
-	static const char *const bools[] = {"ssh", "helm", "remote-management", NULL};
-	static const char *const strs[] = {"admin-subject", "ra", "kms", "issuer", NULL};
+	static const char *const bools[] = {"ssh", "helm", NULL};
+	static const char *const strs[] = {"ra", "kms", "issuer", NULL};
 	const char *dt = flag_str(ctx, "deployment-type");
 
 	if (flag_bool(ctx, "pki") && flag_bool(ctx, "no-db"))
 		return cli_err_incompatible(err, "pki", "no-db");
+	if (flag_bool(ctx, "remote-management") && flag_bool(ctx, "no-db"))
+		return cli_err_incompatible(err, "remote-management", "no-db");
 	if (flag_bool(ctx, "acme") && flag_bool(ctx, "no-db"))
 		return cli_err_incompatible(err, "acme", "no-db");
+	if (flag_str(ctx, "admin-subject") != NULL && flag_bool(ctx, "helm"))
+		return cli_err_incompatible(err, "admin-subject", "helm");
+	if (flag_str(ctx, "admin-subject") != NULL && !flag_bool(ctx, "remote-management"))
+		return err_set(
+		    err, ERR_INVALID,
+		    "flag '--admin-subject' is only supported when '--remote-management' "
+		    "is enabled");
 	if (check_db_flags(ctx, err) != 0)
 		return -1;
 	if (flag_str(ctx, "root") != NULL && flag_str(ctx, "key") == NULL)
@@ -356,8 +368,10 @@ out:
 	return rc;
 }
 
-static void print_result(const struct pki_result *r, bool pki_only)
+static void print_result(const struct pki_result *r, const struct pki_params *p)
 {
+	bool pki_only = p->pki_only;
+
 	ui_status("Root certificate", "%s", r->root_crt);
 	if (r->root_key_written)
 		ui_status("Root private key", "%s", r->root_key);
@@ -368,6 +382,11 @@ static void print_result(const struct pki_result *r, bool pki_only)
 		ui_status("Database folder", "%s", r->db_dir);
 		ui_status("Default configuration", "%s", r->defaults_json);
 		ui_status("Certificate Authority configuration", "%s", r->ca_json);
+		if (p->remote_management) {
+			ui_status("Admin provisioner", "%s (JWK)", p->provisioner);
+			ui_status("Super admin subject", "%s",
+				  p->admin_subject != NULL ? p->admin_subject : "step");
+		}
 	}
 	ui_info("\nYour PKI is ready to go. To generate certificates for individual services "
 		"see 'stride help ca'.");
@@ -454,11 +473,13 @@ static int init_run(struct cli_ctx *ctx, struct error *err)
 	p.db_source = flag_str(ctx, "db-source");
 	p.db_name = flag_str(ctx, "db-name");
 	p.ca_url = flag_str(ctx, "with-ca-url");
+	p.remote_management = flag_bool(ctx, "remote-management");
+	p.admin_subject = flag_str(ctx, "admin-subject");
 	if (pki_init(&p, &r, err) != 0)
 		goto out;
 	ui_info("Generating root certificate... done!");
 	ui_info("Generating intermediate certificate... done!\n");
-	print_result(&r, p.pki_only);
+	print_result(&r, &p);
 	rc = 0;
 out:
 	free(ca_json);

@@ -288,7 +288,7 @@ out:
 	free(path);
 	cli_admin_session_free(s);
 	policy_cmd_free(&pc);
-	return rc;
+	return admin_cli_result(rc, err);
 }
 
 /* --- the command tree ---------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include "base/duration.h"
 #include "base/file.h"
 #include "base/password.h"
+#include "authority/authority.h"
 #include "cli/pki.h"
 #include "config/ca_config.h"
 #include "crypto/cert.h"
@@ -14,6 +15,7 @@
 #include "crypto/x509build.h"
 #include "jose/jwe.h"
 #include "jose/jwk.h"
+#include "store/store.h"
 
 #define CA_VALIDITY (87600 * NS_PER_HOUR) /* 10 years of 365 days, as step */
 
@@ -187,7 +189,10 @@ static json_t *default_tls(void)
 			 1.3, "renegotiation", false);
 }
 
-static int write_ca_json(const struct pki_params *p, const struct pki_result *r, struct error *err)
+/* Writes ca.json; *provs_out gets the provisioners (new reference), which ca.json lists unless
+ * remote management keeps them in the database. */
+static int write_ca_json(const struct pki_params *p, const struct pki_result *r, json_t **provs_out,
+			 struct error *err)
 {
 	json_t *doc, *dns = json_array(), *prov, *provs;
 	char *db_file = NULL;
@@ -222,12 +227,52 @@ static int write_ca_json(const struct pki_params *p, const struct pki_result *r,
 		const char *name = strcmp(p->provisioner, "acme") == 0 ? "acme-1" : "acme";
 		json_array_append_new(provs, json_pack("{s:s, s:s}", "type", "ACME", "name", name));
 	}
-	json_object_set_new(doc, "authority", json_pack("{s:o}", "provisioners", provs));
+	*provs_out = json_incref(provs);
+	if (p->remote_management) { /* step: the provisioners live in the database */
+		json_object_set_new(doc, "authority", json_pack("{s:b}", "enableAdmin", 1));
+		json_decref(provs);
+	} else {
+		json_object_set_new(doc, "authority", json_pack("{s:o}", "provisioners", provs));
+	}
 	json_object_set_new(doc, "tls", default_tls());
 	/* A PostgreSQL URL may carry a password: only the CA's user may read it. */
 	rc = config_write_json(r->ca_json, doc, 1, pg ? 0600 : 0644, err);
 	json_decref(doc);
 	free(db_file);
+	return rc;
+}
+
+/* Stores the provisioners and the first super admin in the database of the new ca.json. */
+static int bootstrap_admin(const struct pki_params *p, const struct pki_result *r,
+			   const json_t *provs, struct error *err)
+{
+	struct ca_config *cfg = NULL;
+	struct store *store = NULL;
+	struct authority *a = NULL;
+	struct store_config db;
+	bool done = false;
+	int rc = -1;
+
+	if (ca_config_load(r->ca_json, &cfg, err) != 0)
+		goto out;
+	db = (struct store_config){cfg->db_type, cfg->db_data_source, cfg->db_database};
+	if (store_open(&db, &store, err) != 0 || authority_new_admin(cfg, store, &a, err) != 0)
+		goto out;
+	cfg = NULL;
+	store = NULL;
+	if (authority_admin_bootstrap(a, provs, p->admin_subject, &done, err) != 0)
+		goto out;
+	if (!done) {
+		err_set(err, ERR_CONFLICT,
+			"the database of %s has provisioners already: remove it or use another one",
+			r->ca_json);
+		goto out;
+	}
+	rc = 0;
+out:
+	authority_free(a);
+	store_close(store);
+	ca_config_free(cfg);
 	return rc;
 }
 
@@ -260,6 +305,7 @@ static int make_dirs(const char *base, struct error *err)
 int pki_init(const struct pki_params *p, struct pki_result *r, struct error *err)
 {
 	char *base = path_absolute(p->base_path);
+	json_t *provs = NULL;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -278,10 +324,14 @@ int pki_init(const struct pki_params *p, struct pki_result *r, struct error *err
 	    p->ca_url != NULL ? xstrdup(p->ca_url) : pki_default_ca_url(p->dns->v[0], p->address);
 	if (make_dirs(base, err) != 0 || make_ca_certs(p, r, err) != 0)
 		goto out;
-	if (!p->pki_only && (write_ca_json(p, r, err) != 0 || write_defaults_json(r, err) != 0))
+	if (!p->pki_only &&
+	    (write_ca_json(p, r, &provs, err) != 0 || write_defaults_json(r, err) != 0))
+		goto out;
+	if (!p->pki_only && p->remote_management && bootstrap_admin(p, r, provs, err) != 0)
 		goto out;
 	rc = 0;
 out:
+	json_decref(provs);
 	free(base);
 	return rc;
 }

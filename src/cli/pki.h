@@ -27,6 +27,10 @@ struct pki_params {
 	const char *db_source;		  /* its dataSource or NULL = <base>/db/stride.db */
 	const char *db_name;		  /* its "database" or NULL = none */
 	const char *ca_url;		  /* --with-ca-url, or NULL to derive it */
+	bool remote_management;		  /* --remote-management: "enableAdmin": true, the
+					   * provisioners in the database, not in ca.json */
+	const char *admin_subject;	  /* --admin-subject: the first super admin ("step" when
+					   * NULL) */
 };
 
 /* What was written, for the messages `ca init` prints. All strings malloc'd. */
@@ -39,7 +43,9 @@ struct pki_result {
 };
 void pki_result_free(struct pki_result *r);
 
-/* Creates keys, certificates, the provisioner, ca.json and defaults.json. */
+/* Creates keys, certificates, the provisioner, ca.json and defaults.json; with
+ * remote_management stores the provisioners and the first super admin in the new database
+ * (authority_admin_bootstrap) instead of ca.json. */
 int pki_init(const struct pki_params *p, struct pki_result *out, struct error *err);
 
 /* The ca-url `ca init` derives: https://<dns[0]>[:port], port omitted when 443, IPv6 in

@@ -61,12 +61,23 @@ row_list() { printf '%-36s%-28s%-16s%-30s%-30s%-40s%s' "$@"; }
 HEAD_ADD=$(row_add "Key ID" "Provisioner" "Key (base64, raw url encoded)" "Reference")
 HEAD_LIST=$(row_list "Key ID" "Provisioner" "Key (masked)" "Created At" "Bound At" "Account" "Reference")
 
-check_fails "eab add without --offline" eab add acme
-expect_eq "remote administration is not available yet" \
-	"error creating ACME EAB key: remote administration is not available yet: run 'stride ca acme eab add' with --offline on the CA's host (it works on the database of --ca-config)" \
+# Without --offline the keys go through the admin API, which this CA (no enableAdmin) lacks:
+# the admin login works (a certificate from the JWK provisioner), the admin call then gets the
+# router's 404.
+ADMIN=(--admin-subject step --admin-provisioner "$PROVISIONER" --admin-password-file "$WORK/prov-password")
+check_fails "eab add without --offline" eab add acme "${ADMIN[@]}"
+expect_eq "eab add: no admin API" \
+	"No admin credentials found. You must login to execute admin commands.
+✔ Provisioner: admin@example.com (JWK) [kid: $(jq -r '.authority.provisioners[0].key.kid' "$CFG")]
+error creating ACME EAB key: the CA does not serve the admin API: remote administration is not enabled (POST /admin/acme/eab/acme answered 404)" \
 	"$(cat "$WORK/last.err")"
-check_fails "eab list without --offline" eab list acme
-expect_contains "list: remote message" "error retrieving ACME EAB keys: remote administration is not available yet" \
+check_fails "eab list without --offline" eab list acme "${ADMIN[@]}"
+expect_contains "eab list: no admin API" "error retrieving ACME EAB keys: the CA does not serve the admin API: remote administration is not enabled (GET /admin/acme/eab/acme answered 404)" \
+	"$(cat "$WORK/last.err")"
+# (setsid: no controlling terminal, so no prompt even when run from one)
+check_fails "eab list without --offline nor a subject" setsid -w timeout $T "$STRIDE_BIN" ca acme eab list acme
+expect_contains "eab list: the admin login needs a subject" \
+	"error creating admin client: 'stride ca acme eab list' requires the '--admin-subject' flag" \
 	"$(cat "$WORK/last.err")"
 
 check "eab add (no reference, the server running)" eab add acme --offline

@@ -25,8 +25,9 @@ expect_contains "too few arguments message" \
 check_fails "too many arguments" "$STRIDE_BIN" ca token a b
 expect_contains "too many arguments message" "too many positional arguments were provided in 'stride ca token <subject>'" \
 	"$(cat "$WORK/last.err")"
-check_fails "not implemented commands say so" "$STRIDE_BIN" ca admin list
-expect_contains "admin is not implemented yet" "not implemented yet" "$(cat "$WORK/last.err")"
+check_fails "admin commands need a CA" env STRIDEPATH="$WORK/empty" "$STRIDE_BIN" ca admin list
+expect_eq "admin list: --ca-url message" "'stride ca admin list' requires the '--ca-url' flag" \
+	"$(cat "$WORK/last.err")"
 check_fails "--kms is refused, not ignored" "$STRIDE_BIN" ca token x --kms pkcs11:foo
 expect_contains "--kms message" "not supported yet" "$(cat "$WORK/last.err")"
 check_fails "--san with --revoke" "$STRIDE_BIN" ca token 123 --revoke --san a

@@ -317,7 +317,7 @@ out:
 	json_decref(resp);
 	json_decref(lc);
 	cli_admin_session_free(s);
-	return rc;
+	return admin_cli_result(rc, err);
 }
 
 /* The members of the stored provisioner that the CLI sends back unchanged on PUT. */
@@ -352,7 +352,7 @@ out:
 	cli_admin_session_free(s);
 	free(path);
 	free(esc);
-	return rc;
+	return admin_cli_result(rc, err);
 }
 
 static int remote_remove(struct cli_ctx *ctx, const char *name, struct error *err)
@@ -368,7 +368,7 @@ static int remote_remove(struct cli_ctx *ctx, const char *name, struct error *er
 	cli_admin_session_free(s);
 	free(path);
 	free(esc);
-	return rc;
+	return admin_cli_result(rc, err);
 }
 
 /* --- commands ----------------------------------------------------------------------------------

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "base/str.h"
+#include "cli/admin_cli.h"
+#include "cli/command.h"
 #include "client/ca_client.h"
 #include "crypto/cert.h"
 
@@ -179,6 +181,7 @@ struct server {
 	char last_body[8192];
 	char last_peer[256]; /* CN of the client certificate of the last request, or "" */
 	char provisioners_query2[256];
+	volatile int admin_status; /* the answer to GET /admin/admins */
 };
 
 static struct server srv;
@@ -297,6 +300,11 @@ static int answer(const char *method, const char *path, char **body)
 			status = 201;
 			j = json_pack("{s:s}", "crt", srv.last_peer);
 		}
+	} else if (strcmp(path, "/admin/admins") == 0 && srv.admin_status != 404) {
+		status = srv.admin_status;
+		j = json_pack("{s:i, s:s}", "status", status, "message",
+			      status == 401 ? "missing authorization header token"
+					    : "administration API not enabled");
 	} else if (strcmp(path, "/admin/echo?x=1") == 0) {
 		j = json_pack("{s:s}", "method", method);
 	} else if (strcmp(path, "/admin/missing") == 0) {
@@ -760,6 +768,67 @@ static void test_connection_refused(void **state)
 				     "must have https scheme");
 }
 
+/* How `ca provisioner add/update/remove` choose their mode (admin.md §6.1): the answer to
+ * GET /admin/admins without credentials. */
+static void test_admin_mode(void **state)
+{
+	static const struct flag_def flags[] = {CLI_FLAG_CA_URL, CLI_FLAG_ROOT, FLAG_END};
+	static const struct command cmd = {.name = "add", .summary = "a", .flags = flags};
+	static const struct {
+		int status;
+		int rc;
+		enum admin_mode mode;
+	} cases[] = {
+	    {401, 0, ADMIN_MODE_REMOTE}, {404, 0, ADMIN_MODE_LOCAL},  {501, 0, ADMIN_MODE_LOCAL},
+	    {200, -1, ADMIN_MODE_LOCAL}, {500, -1, ADMIN_MODE_LOCAL},
+	};
+	char root[] = "/tmp/stride-admin-mode-XXXXXX";
+	int fd = mkstemp(root);
+	(void)state;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, srv.cred.cert_pem, strlen(srv.cred.cert_pem)),
+			 (ssize_t)strlen(srv.cred.cert_pem));
+	close(fd);
+	for (size_t i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+		bool refused = i == sizeof(cases) / sizeof(cases[0]); /* nothing listens */
+		char *url = refused ? xstrdup("https://127.0.0.1:1")
+				    : xasprintf("https://127.0.0.1:%d", srv.port);
+		char *argv[] = {"--ca-url", url, "--root", root};
+		struct cli_ctx ctx;
+		struct error err = {0};
+		enum admin_mode mode = ADMIN_MODE_REMOTE;
+		int rc;
+
+		srv.admin_status = refused ? 0 : cases[i].status;
+		cli_ctx_init(&ctx, &cmd, "stride ca provisioner add");
+		assert_int_equal(cli_ctx_parse(&ctx, 4, argv, &err), 0);
+		assert_int_equal(cli_ctx_resolve_with(&ctx, NULL, NULL, &err), 0);
+		rc = cli_admin_mode(&ctx, &mode, &err);
+		if (refused) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(mode, ADMIN_MODE_LOCAL);
+		} else {
+			assert_int_equal(rc, cases[i].rc);
+			if (rc == 0)
+				assert_int_equal(mode, cases[i].mode);
+			else
+				assert_string_equal(err.msg,
+						    cases[i].status == 200
+							? "unexpected status code when performing "
+							  "is-enabled check for Admin API: 200"
+							: "unexpected status code when performing "
+							  "is-enabled check for Admin API: 500");
+			assert_true(
+			    str_has_prefix(srv.last_head, "GET /admin/admins HTTP/1.1\r\n"));
+			assert_null(strstr(srv.last_head, "Authorization"));
+		}
+		cli_ctx_free(&ctx);
+		free(url);
+	}
+	unlink(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -776,6 +845,7 @@ int main(void)
 	    cmocka_unit_test(test_mtls_and_bearer),
 	    cmocka_unit_test(test_request_methods),
 	    cmocka_unit_test(test_connection_refused),
+	    cmocka_unit_test(test_admin_mode),
 	};
 	return cmocka_run_group_tests(tests, server_start, server_stop);
 }

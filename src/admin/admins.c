@@ -3,7 +3,6 @@
  * and messages (admin.md §3, §4.1). Who may change admins (SUPER_ADMIN) is checked with the
  * token (token.c).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,7 +43,8 @@ static int decode_type(const json_t *v, const char *go_struct, int *out, struct 
 	}
 	if (json_is_number(v)) {
 		d = json_number_value(v);
-		if (json_is_real(v) && d == floor(d) && d >= INT32_MIN && d <= INT32_MAX) {
+		if (json_is_real(v) && d >= INT32_MIN && d <= INT32_MAX &&
+		    d == (double)(int32_t)d) {
 			*out = (int)d;
 			return 0;
 		}

@@ -83,9 +83,15 @@ expect_eq "remote add prints nothing" "" "$(cat "$WORK/last.out")"
 expect_eq "ca.json is not touched" "" \
 	"$(jq -r '.authority.provisioners // [] | map(select(.name == "team")) | .[].name' \
 		"$STRIDEPATH/config/ca.json")"
-expect_eq "B lists team" "JWK" \
-	"$(curl -s --cacert "$ROOT" "$URL_B/provisioners" |
-		jq -r '.provisioners[] | select(.name == "team") | .type')"
+# B lists it within a second or so (it reads the state version every second)
+listed=""
+for _ in $(seq 1 30); do
+	listed=$(curl -s --cacert "$ROOT" "$URL_B/provisioners" |
+		jq -r '.provisioners[] | select(.name == "team") | .type')
+	[[ -n $listed ]] && break
+	sleep 0.2
+done
+expect_eq "B lists team" "JWK" "$listed"
 check "a certificate from team at B" timeout 60 "$STRIDE_BIN" ca certificate svc.example.com \
 	"$WORK/svc.crt" "$WORK/svc.key" --provisioner team \
 	--provisioner-password-file "$WORK/team-password" --ca-url "$URL_B" -f

@@ -163,10 +163,12 @@ int cli_admin_session_new(struct cli_ctx *ctx, struct admin_session **out, struc
 	/* step checks --ca-url and --root before anything else */
 	if (cli_ca_url(ctx, &url, err) != 0 || cli_root_file(ctx, &root, err) != 0)
 		goto out;
-	if (flag_str(ctx, "admin-cert") != NULL || flag_str(ctx, "admin-key") != NULL
-		? load_credentials(ctx, s, err) != 0
-		: login(ctx, s, err) != 0)
+	if (flag_str(ctx, "admin-cert") != NULL || flag_str(ctx, "admin-key") != NULL) {
+		if (load_credentials(ctx, s, err) != 0)
+			goto out;
+	} else if (login(ctx, s, err) != 0) {
 		goto out;
+	}
 	if (cli_client_new(ctx, &s->client, err) != 0)
 		goto out;
 	*out = s;

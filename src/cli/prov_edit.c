@@ -21,6 +21,7 @@
 #include "jose/jwk.h"
 
 #include "cli/prov_edit_int.h"
+#include "config/linkedca.h"
 
 #define TYPE_OPTIONS "JWK, ACME, OIDC, SSHPOP, K8SSA, NEBULA, SCEP, AWS, GCP, AZURE"
 
@@ -41,63 +42,6 @@ const char *prov_type_canonical(const char *type)
 }
 
 /* step-ca's field order per type (its provisioner structs). */
-static const char *const order_jwk[] = {"type",	  "name",    "key", "encryptedKey",
-					"claims", "options", NULL};
-static const char *const order_x5c[] = {"type", "name", "roots", "claims", "options", NULL};
-static const char *const order_acme[] = {
-    "type",	     "name",	   "forceCN",	 "termsOfService",     "website",
-    "caaIdentities", "requireEAB", "challenges", "attestationFormats", "attestationRoots",
-    "claims",	     "options",	   NULL};
-static const char *const order_sshpop[] = {"type", "name", "claims", NULL};
-static const char *const order_oidc[] = {
-    "type",	"name",	   "clientID", "clientSecret", "configurationEndpoint",
-    "tenantID", "admins",  "domains",  "groups",       "listenAddress",
-    "claims",	"options", "scopes",   "authParams",   NULL};
-static const char *const order_k8ssa[] = {"type", "name", "publicKeys", "claims", "options", NULL};
-static const char *const order_aws[] = {"type",
-					"name",
-					"accounts",
-					"disableCustomSANs",
-					"disableTrustOnFirstUse",
-					"imdsVersions",
-					"instanceAge",
-					"iidRoots",
-					"claims",
-					"options",
-					NULL};
-static const char *const order_gcp[] = {"type",
-					"name",
-					"serviceAccounts",
-					"projectIDs",
-					"organizationID",
-					"disableCustomSANs",
-					"disableTrustOnFirstUse",
-					"disableSSHCAUser",
-					"disableSSHCAHost",
-					"instanceAge",
-					"claims",
-					"options",
-					NULL};
-static const char *const order_azure[] = {
-    "type",	 "name",     "tenantID",	  "resourceGroups",	    "subscriptionIDs",
-    "objectIDs", "audience", "disableCustomSANs", "disableTrustOnFirstUse", "claims",
-    "options",	 NULL};
-static const char *const order_scep[] = {"type",
-					 "name",
-					 "forceCN",
-					 "challenge",
-					 "capabilities",
-					 "includeRoot",
-					 "excludeIntermediate",
-					 "minimumPublicKeyLength",
-					 "decrypterCertificate",
-					 "decrypterKeyPEM",
-					 "decrypterKey",
-					 "decrypterKeyPassword",
-					 "encryptionAlgorithmIdentifier",
-					 "options",
-					 "claims",
-					 NULL};
 static const char *const order_options[] = {"x509", "ssh", "webhooks", "wire", NULL};
 static const char *const order_template[] = {"template", "templateFile", "templateData", NULL};
 
@@ -119,29 +63,6 @@ static void reorder(json_t *obj, const char *const *order)
 	json_object_clear(obj);
 	json_object_foreach(copy, k, v) json_object_set(obj, k, v);
 	json_decref(copy);
-}
-
-static const char *const *type_order(const char *type)
-{
-	if (strcmp(type, "JWK") == 0)
-		return order_jwk;
-	if (strcmp(type, "X5C") == 0)
-		return order_x5c;
-	if (strcmp(type, "ACME") == 0)
-		return order_acme;
-	if (strcmp(type, "SSHPOP") == 0)
-		return order_sshpop;
-	if (strcmp(type, "OIDC") == 0)
-		return order_oidc;
-	if (strcmp(type, "AWS") == 0)
-		return order_aws;
-	if (strcmp(type, "GCP") == 0)
-		return order_gcp;
-	if (strcmp(type, "AZURE") == 0)
-		return order_azure;
-	if (strcmp(type, "SCEP") == 0)
-		return order_scep;
-	return order_k8ssa;
 }
 
 /* --- small helpers -----------------------------------------------------------------------------
@@ -592,7 +513,7 @@ static int apply_all(struct cli_ctx *ctx, const char *type, json_t *prov, bool a
 	if (apply_type(ctx, type, prov, add, err) != 0)
 		return -1;
 	json_object_set_new(prov, "type", json_string(type));
-	reorder(prov, type_order(type));
+	linkedca_config_order(prov);
 	return 0;
 }
 

@@ -62,4 +62,9 @@ json_t *linkedca_admin_p(const char *id, const char *subject, const char *provis
 json_t *linkedca_admin_j(const char *id, const char *subject, const char *provisioner_id, int type,
 			 int64_t created_at_ns);
 
+/* Puts the members of a ca.json provisioner object in the order step-ca writes them (its
+ * provisioner type's field order; members it does not know come after). Unknown types are left
+ * as they are. */
+void linkedca_config_order(json_t *cfg);
+
 #endif

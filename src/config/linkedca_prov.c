@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/b64.h"
 #include "base/str.h"
@@ -617,4 +618,21 @@ out:
 	json_decref(details);
 	json_decref(claims);
 	return rc;
+}
+
+void linkedca_config_order(json_t *cfg)
+{
+	const char *type = json_string_value(json_object_get(cfg, "type"));
+	json_t *o, *v;
+	const char *k;
+
+	for (int i = 1; type != NULL && i < lc_nptypes; i++) {
+		if (lc_ptypes[i].order == NULL || strcasecmp(lc_ptypes[i].name, type) != 0)
+			continue;
+		o = reorder(cfg, lc_ptypes[i].order);
+		json_object_clear(cfg);
+		json_object_foreach(o, k, v) json_object_set(cfg, k, v);
+		json_decref(o);
+		return;
+	}
 }

@@ -1,6 +1,6 @@
 /* prov_edit_int.h - what the files of `ca provisioner add/update`'s builder share
- * (prov_edit.c: layout, claims, templates, entry points; prov_types.c: each type's flags;
- * prov_flags.c: the flag tables). Not used outside them. */
+ * (prov_edit.c: layout, claims, templates, entry points; prov_types.c and prov_cloud.c: each
+ * type's flags; prov_flags.c: the flag tables). Not used outside them. */
 #ifndef STRIDE_CLI_PROV_EDIT_INT_H
 #define STRIDE_CLI_PROV_EDIT_INT_H
 
@@ -29,7 +29,8 @@ bool pe_has_key_cert_sign(X509 *x);
 char *pe_common_name(X509 *x);
 json_t *pe_duration_value(const char *s);
 
-/* --- each type's flags applied to prov (add: a new provisioner) (prov_types.c) --- */
+/* --- each type's flags applied to prov (add: a new provisioner) (prov_types.c, prov_cloud.c) ---
+ */
 int pe_apply_jwk(struct cli_ctx *ctx, json_t *prov, bool add, struct error *err);
 int pe_apply_x5c(struct cli_ctx *ctx, json_t *prov, bool add, struct error *err);
 int pe_apply_acme(struct cli_ctx *ctx, json_t *prov, bool add, struct error *err);

@@ -121,30 +121,22 @@ out:
  * provisioner extension; looked up by name in the call's snapshot. */
 static int leaf_provisioner(struct admin_call *c, X509 *leaf, struct error *err)
 {
-	char *serial = cert_serial_decimal(leaf), *name = NULL, *cred = NULL;
-	bool found = false;
-	int type = 0, rc = -1;
+	char *serial = cert_serial_decimal(leaf);
+	struct error e = {0};
+	int rc = cert_provisioner(c->a, &c->snap, leaf, serial, &c->aprov, &e);
 
-	if (c->a->store->ops->get_cert_provisioner(c->a->store, serial, &found, &name, NULL, err) !=
-	    0)
-		goto out;
-	if (!found || name == NULL) {
-		free(name);
-		name = NULL;
-		if (x509_get_provisioner_ext(leaf, &type, &name, &cred, NULL) != 0)
-			name = NULL;
-	}
-	c->aprov = name != NULL ? provisioners_by_name(&c->snap->provs, name) : NULL;
-	if (c->aprov == NULL || c->aprov->id == NULL) {
-		err_public(err, ERR_NOT_FOUND, "unable to load provisioner from certificate");
-		goto out;
-	}
-	rc = 0;
-out:
 	free(serial);
-	free(name);
-	free(cred);
-	return rc;
+	if (rc != 0 && e.kind != ERR_UNAUTHORIZED) { /* the store failed */
+		if (err != NULL)
+			*err = e;
+		return -1;
+	}
+	if (rc != 0 || c->aprov == NULL || c->aprov->id == NULL) {
+		c->aprov = NULL;
+		return err_public(err, ERR_NOT_FOUND,
+				  "unable to load provisioner from certificate");
+	}
+	return 0;
 }
 
 /* Step 8: the token was not used before; recorded as used now. */

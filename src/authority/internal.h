@@ -194,6 +194,15 @@ int revocation_for_cert(struct authority *a, const struct provisioner *prov, X50
 
 /* --- renew.c ---------------------------------------------------------- */
 
+/* The provisioner that issued cert (serial: its decimal serial): the store's record, else the
+ * certificate's provisioner extension, looked up by name in *set. A name *set does not know
+ * makes an authority with remote administration look at the stored state once, and *set is
+ * then replaced by the fresher snapshot. *p is NULL (and 0 returned) for a legacy certificate
+ * with neither (renewable without restrictions); an invalid extension or an unknown name is
+ * ERR_UNAUTHORIZED. */
+int cert_provisioner(struct authority *a, struct prov_set **set, X509 *cert, const char *serial,
+		     const struct provisioner **p, struct error *err);
+
 /* Decodes a JWS header member holding base64 DER certificates (x5c, x5cInsecure), leaf
  * first; *out owned by the caller. */
 int jws_header_chain(const struct jws *jws, const char *name, STACK_OF(X509) * *out,

@@ -21,10 +21,8 @@
 #define RENEW_TOKEN_ISSUER "step-ca-client/1.0"
 #define X5C_MAX_CERTS	   8
 
-/* The provisioner that issued cert: the store's record, else the certificate's extension.
- * *p is NULL for a legacy certificate with neither (renewable without restrictions). */
-static int cert_provisioner(struct authority *a, struct prov_set **set, X509 *cert,
-			    const char *serial, const struct provisioner **p, struct error *err)
+int cert_provisioner(struct authority *a, struct prov_set **set, X509 *cert, const char *serial,
+		     const struct provisioner **p, struct error *err)
 {
 	char *name = NULL, *cred = NULL;
 	bool found = false;

@@ -399,6 +399,29 @@ X509 *afx_issue(struct afx *f, const char *prov, const char *cn, const char *san
 	return leaf;
 }
 
+int afx_sign(struct afx *f, struct authority *a, const char *prov, const char *cn, const char *sans,
+	     X509 **leaf, struct error *err)
+{
+	char *tok = afx_sign_token(f, prov, cn, sans);
+	EVP_PKEY *key = afx_key(AFX_P256);
+	X509_REQ *csr = afx_csr(key, cn, sans, false);
+	struct sign_request req = {.csr = csr, .ott = tok};
+	struct issued out = {0};
+	int rc;
+
+	memset(err, 0, sizeof(*err));
+	rc = authority_sign(a != NULL ? a : f->a, &req, &out, err);
+	if (leaf != NULL) {
+		*leaf = out.leaf;
+		out.leaf = NULL;
+	}
+	issued_free(&out);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(key);
+	free(tok);
+	return rc;
+}
+
 X509 *afx_forge(struct afx *f, const struct afx_forge *spec)
 {
 	X509_NAME *subject = X509_NAME_new();

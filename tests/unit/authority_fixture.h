@@ -101,6 +101,12 @@ json_t *afx_x5c(STACK_OF(X509) * chain);
  * success. Owned. */
 X509 *afx_issue(struct afx *f, const char *prov, const char *cn, const char *sans, EVP_PKEY *key);
 
+/* Signs cn with sans (comma list, NULL = [cn]; also the CSR's SANs) for a fresh P-256 key
+ * through authority a (NULL: f's) with prov's token; returns authority_sign's result, *leaf
+ * (may be NULL; owned) the certificate. */
+int afx_sign(struct afx *f, struct authority *a, const char *prov, const char *cn, const char *sans,
+	     X509 **leaf, struct error *err);
+
 /* A certificate made outside the authority. */
 struct afx_forge {
 	const char *cn;

@@ -38,22 +38,7 @@ static json_t *jwk_config(struct afx *f, const char *name, const char *claims)
 static int sign_at(struct afx *f, struct authority *a, const char *prov, const char *cn,
 		   X509 **leaf, struct error *err)
 {
-	char *tok = afx_sign_token(f, prov, cn, NULL);
-	EVP_PKEY *key = afx_key(AFX_P256);
-	X509_REQ *csr = afx_csr(key, cn, NULL, false);
-	struct sign_request req = {.csr = csr, .ott = tok};
-	struct issued out = {0};
-	int rc = authority_sign(a, &req, &out, err);
-
-	if (leaf != NULL) {
-		*leaf = out.leaf;
-		out.leaf = NULL;
-	}
-	issued_free(&out);
-	X509_REQ_free(csr);
-	EVP_PKEY_free(key);
-	free(tok);
-	return rc;
+	return afx_sign(f, a, prov, cn, NULL, leaf, err);
 }
 
 static const char *prov_id(struct authority *a, const char *name, char buf[37])

@@ -20,24 +20,7 @@
 static int sign_names(struct afx *f, const char *prov, const char *cn, const char *sans,
 		      X509 **leaf, struct error *err)
 {
-	char *tok = afx_sign_token(f, prov, cn, sans);
-	EVP_PKEY *key = afx_key(AFX_P256);
-	X509_REQ *csr = afx_csr(key, cn, sans, false);
-	struct sign_request req = {.csr = csr, .ott = tok};
-	struct issued out = {0};
-	int rc;
-
-	memset(err, 0, sizeof(*err));
-	rc = authority_sign(f->a, &req, &out, err);
-	if (leaf != NULL) {
-		*leaf = out.leaf;
-		out.leaf = NULL;
-	}
-	issued_free(&out);
-	X509_REQ_free(csr);
-	EVP_PKEY_free(key);
-	free(tok);
-	return rc;
+	return afx_sign(f, NULL, prov, cn, sans, leaf, err);
 }
 
 static void expect_refused(int rc, const struct error *err, const char *msg)

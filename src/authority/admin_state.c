@@ -139,22 +139,26 @@ static struct prov_set *prov_set_new(void)
 
 int prov_set_from_config(const struct ca_config *cfg, struct prov_set **out, struct error *err)
 {
-	struct prov_set *s = prov_set_new();
+	struct prov_set *s = xcalloc(1, sizeof(*s));
+	int rc = -1;
 
 	*out = NULL;
-	json_decref(s->configs);
+	s->refs = 1;
 	s->configs = json_incref(cfg->provisioners);
-	if (provisioners_load(s->configs, cfg->claims, &s->provs, err) != 0 ||
-	    policy_new(cfg->policy, &s->authority_policy, err) != 0) {
-		if (err != NULL && cfg->policy != NULL && s->provs.v != NULL)
-			err_wrap(err, "authority.policy");
-		prov_set_free(s);
-		return -1;
+	if (provisioners_load(s->configs, cfg->claims, &s->provs, err) != 0)
+		goto out;
+	if (policy_new(cfg->policy, &s->authority_policy, err) != 0) {
+		err_wrap(err, "authority.policy");
+		goto out;
 	}
 	if (cfg->policy != NULL)
 		s->authority_policy_doc = json_incref(cfg->policy);
 	*out = s;
-	return 0;
+	rc = 0;
+out:
+	if (rc != 0)
+		prov_set_free(s);
+	return rc;
 }
 
 /* The stored version: the "admin_state" record's version, 0 when there is none. */

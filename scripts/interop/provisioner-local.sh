@@ -73,8 +73,12 @@ rm -rf "$d"'
 step "step-ca 0.19 starts, serves them and issues from cicd" \
 	"$here/run-stepca.sh" --tree "$tree" --password-file "$work/password.txt" --bin "$bin" -- \
 	sh -c "$check_stepca" "$sbuild/stride" "$work/cicd.txt"
-step "stride-ca starts on the same ca.json" \
-	"$here/run-stepca.sh" --tree "$tree" --password-file "$work/password.txt" --bin "$bin" \
+# stride-ca keeps no badger database: the same ca.json with its db switched to SQLite.
+cp -r "$tree" "$work/tree-sqlite"
+jq --arg d "$work/tree-sqlite/db" '.db = {"type": "sqlite", "dataSource": $d}' \
+	"$tree/config/ca.json" >"$work/tree-sqlite/config/ca.json"
+step "stride-ca starts on the same provisioners" \
+	"$here/run-stepca.sh" --tree "$work/tree-sqlite" --password-file "$work/password.txt" --bin "$bin" \
 	--server "$sbuild/stride-ca" -- sh -c "$check_stepca" "$sbuild/stride" "$work/cicd.txt"
 
 if [ "$fails" -ne 0 ]; then

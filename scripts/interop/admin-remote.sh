@@ -4,11 +4,14 @@
 # certificate from the provisioner stride added, its claims applied after an update, its tokens
 # refused after removal. Logs in through step-ca's own `Admin JWK` provisioner (made on the first
 # start, its key encrypted with the CA password) as the super admin `step`.
+# With --stride-ca the same steps run against stride-ca on the same tree (its db switched to
+# SQLite), which must answer as step-ca does, except that it serves EAB keys.
 # Not part of CI (needs scripts/interop/build-stepca.sh).
 #
-# Usage: scripts/interop/admin-remote.sh [--bin DIR] [--stride-build DIR]
+# Usage: scripts/interop/admin-remote.sh [--bin DIR] [--stride-build DIR] [--stride-ca]
 #   --bin DIR           step-ca and stepca-init (default /tmp/stride-interop/bin)
-#   --stride-build DIR  stride (default build/ of this repository)
+#   --stride-build DIR  stride and stride-ca (default build/ of this repository)
+#   --stride-ca         run against stride-ca instead of step-ca
 # Exit status 0 only when every step is ok.
 set -euo pipefail
 
@@ -16,12 +19,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 bin="${STRIDE_INTEROP_DIR:-/tmp/stride-interop}/bin"
 sbuild="$repo/build"
+server=step-ca
 if [ "${1:-}" != --inner ]; then
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--bin) bin="$2"; shift 2 ;;
 		--stride-build) sbuild="$2"; shift 2 ;;
-		-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+		--stride-ca) server=stride-ca; shift ;;
+		-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
 		*) echo "admin-remote: unknown option $1" >&2; exit 2 ;;
 		esac
 	done
@@ -34,15 +39,25 @@ if [ "${1:-}" != --inner ]; then
 	"$bin/stepca-init" --dir "$work/tree" --password-file "$work/password.txt" --name "Stride Interop" \
 		--dns localhost,127.0.0.1 --address "127.0.0.1:9000" --provisioner admin@example.com \
 		>"$work/init.log" 2>&1 || { cat "$work/init.log" >&2; exit 1; }
-	jq '.authority.enableAdmin = true' "$work/tree/config/ca.json" >"$work/ca.json"
+	# No provisioners in ca.json: step-ca 0.19 ignores them with enableAdmin and newest step-ca
+	# (and stride-ca) import them; without any, both make the provisioner "Admin JWK".
+	filter='.authority.enableAdmin = true | .authority.provisioners = []'
+	args=(--bin "$bin")
+	if [ "$server" = stride-ca ]; then
+		mkdir -p "$work/tree/db-sqlite"
+		filter="$filter | .db = {\"type\": \"sqlite\", \"dataSource\": \"$work/tree/db-sqlite\"}"
+		args+=(--server "$sbuild/stride-ca")
+	fi
+	jq "$filter" "$work/tree/config/ca.json" >"$work/ca.json"
 	mv "$work/ca.json" "$work/tree/config/ca.json"
-	# run-stepca.sh starts step-ca, sets STEPCA_*, runs this script again for the steps.
-	exec "$here/run-stepca.sh" --tree "$work/tree" --password-file "$work/password.txt" --bin "$bin" \
-		-- "$0" --inner "$sbuild" "$work"
+	# run-stepca.sh starts the server, sets STEPCA_*, runs this script again for the steps.
+	exec "$here/run-stepca.sh" --tree "$work/tree" --password-file "$work/password.txt" "${args[@]}" \
+		-- "$0" --inner "$sbuild" "$work" "$server"
 fi
 
 sbuild="$2"
 work="$3"
+server="$4"
 fails=0
 step() { # description command...: runs the command, prints ok/FAIL
 	local what=$1
@@ -70,15 +85,14 @@ ADMIN=(--admin-subject step --admin-provisioner "Admin JWK" --admin-password-fil
 names() { curl -fsS --cacert "$STEPCA_ROOT" "$STEPCA_URL/provisioners" | jq -c '[.provisioners[].name]'; }
 printf 'cicd-password\n' >"$work/cicd.txt"
 
-# step-ca 0.19 ignores ca.json's provisioners once enableAdmin is on: only its Admin JWK.
-same "step-ca serves only its Admin JWK" '["Admin JWK"]' "$(names)"
+same "$server serves only its Admin JWK" '["Admin JWK"]' "$(names)"
 step "ca admin list" S ca admin list "${ADMIN[@]}"
 same "admin list: step's super admin" $'SUBJECT\tPROVISIONER\tTYPE\nstep\tAdmin JWK (JWK)\tSUPER_ADMIN' \
 	"$(grep -v -e '^No admin credentials' -e '^✔ Provisioner' "$work/out")"
 
 step "ca provisioner add cicd (remote)" S ca provisioner add cicd --create \
 	--password-file "$work/cicd.txt" --x509-default-dur 1h "${ADMIN[@]}"
-same "step-ca serves cicd at once" '["Admin JWK","cicd"]' "$(names)"
+same "$server serves cicd at once" '["Admin JWK","cicd"]' "$(names)"
 same "cicd's claims as stride sent them" '"1h0m0s"' \
 	"$(curl -fsS --cacert "$STEPCA_ROOT" "$STEPCA_URL/provisioners" |
 		jq -c '.provisioners[] | select(.name == "cicd") | .claims.defaultTLSCertDuration')"
@@ -125,18 +139,24 @@ same "bob is an admin" "ADMIN" "$(S ca admin list "${ADMIN[@]}" 2>/dev/null |
 step "ca admin remove bob" S ca admin remove bob@example.com "${ADMIN[@]}"
 
 step "ca provisioner remove cicd" S ca provisioner remove cicd "${ADMIN[@]}"
-same "step-ca no longer serves cicd" '["Admin JWK"]' "$(names)"
+same "$server no longer serves cicd" '["Admin JWK"]' "$(names)"
 fails_with "cicd's tokens are refused" "provisioner" cert svc3.example.com
 
-# What OSS step-ca 0.19 does not have: EAB keys answer 501, the policy routes do not exist.
 step "ca provisioner add acme --type ACME (remote)" S ca provisioner add acme --type ACME --require-eab \
 	"${ADMIN[@]}"
-same "step-ca serves acme" '["Admin JWK","acme"]' "$(names)"
-fails_with "ca acme eab list: 501 from step-ca" "only available in Certificate Manager" \
-	S ca acme eab list acme "${ADMIN[@]}"
+same "$server serves acme" '["Admin JWK","acme"]' "$(names)"
+if [ "$server" = step-ca ]; then
+	# OSS step-ca 0.19 has no EAB keys: 501.
+	fails_with "ca acme eab list: 501 from step-ca" "only available in Certificate Manager" \
+		S ca acme eab list acme "${ADMIN[@]}"
+else
+	step "ca acme eab add" S ca acme eab add acme ref-1 "${ADMIN[@]}"
+	step "ca acme eab list" S ca acme eab list acme "${ADMIN[@]}"
+	same "the key is listed, with its reference last" 1 "$(grep -c ' ref-1 *$' "$work/out")"
+fi
 
 if [ "$fails" -ne 0 ]; then
-	echo "admin-remote: $fails step(s) failed"
+	echo "admin-remote ($server): $fails step(s) failed"
 	exit 1
 fi
-echo "admin-remote: ok"
+echo "admin-remote ($server): ok"

@@ -456,7 +456,50 @@ int admin_policy_set(struct authority *a, const char *scope, const json_t *polic
 struct bootstrap {
 	const json_t *provisioners;
 	const char *subject;
+	const char *admin_jwk_password; /* NULL: no Admin JWK can be made */
 };
+
+/* Stores one ca.json provisioner object under a new id (id, 37 bytes). */
+static int insert_provisioner(struct store_txn *t, const json_t *item, int64_t now, char *id,
+			      struct error *err)
+{
+	json_t *v;
+
+	if (key_random_uuid4(id, err) != 0)
+		return -1;
+	v = provisioner_value(item, now, NULL);
+	txn_json(t, STORE_REC_INSERT, ADMIN_COL_PROVISIONERS, id, v);
+	json_decref(v);
+	return 0;
+}
+
+/* step-ca's first provisioner when there is no JWK one to hold the super admin: "Admin JWK",
+ * its key encrypted with the CA's password, certificates of five minutes by default. */
+static int insert_admin_jwk(struct store_txn *t, const char *password, int64_t now, char *id,
+			    struct error *err)
+{
+	json_t *prov;
+	int rc;
+
+	if (password == NULL)
+		return err_set(err, ERR_INVALID,
+			       "remote administration needs a JWK provisioner for the first super "
+			       "admin, or the CA's password (--password-file) to create the "
+			       "provisioner \"%s\"",
+			       ADMIN_JWK_NAME);
+	prov = provisioner_jwk_create(ADMIN_JWK_NAME, password, err);
+	if (prov == NULL)
+		return -1;
+	json_object_set_new(prov, "claims", json_pack("{s:s}", "defaultTLSCertDuration", "5m"));
+	rc = insert_provisioner(t, prov, now, id, err);
+	json_decref(prov);
+	if (rc == 0)
+		log_msg(LOG_INFO,
+			"remote administration: created the provisioner \"Admin JWK\"; its "
+			"password is the CA's",
+			NULL);
+	return rc;
+}
 
 static int first_state(struct authority *a, const struct prov_set *cur, struct store_txn *t,
 		       void *arg, struct error *err)
@@ -475,22 +518,18 @@ static int first_state(struct authority *a, const struct prov_set *cur, struct s
 	provisioners_free(&all);
 	json_array_foreach(b->provisioners, i, item)
 	{
-		char id[37];
 		const char *type = json_string_value(json_object_get(item, "type"));
-		json_t *v;
+		char id[37];
 
-		if (key_random_uuid4(id, err) != 0)
+		/* a nanosecond apart: listed in ca.json's order */
+		if (insert_provisioner(t, item, now + (int64_t)i, id, err) != 0)
 			return -1;
-		v = provisioner_value(item, now, NULL);
-		txn_json(t, STORE_REC_INSERT, ADMIN_COL_PROVISIONERS, id, v);
-		json_decref(v);
 		if (admin_prov[0] == '\0' && type != NULL && strcasecmp(type, "JWK") == 0)
 			memcpy(admin_prov, id, sizeof(id));
 	}
-	if (admin_prov[0] == '\0')
-		return err_set(err, ERR_INVALID,
-			       "remote administration needs a JWK provisioner for the first super "
-			       "admin");
+	if (admin_prov[0] == '\0' &&
+	    insert_admin_jwk(t, b->admin_jwk_password, now + (int64_t)i, admin_prov, err) != 0)
+		return -1;
 	{
 		char id[37];
 		json_t *v;
@@ -504,11 +543,12 @@ static int first_state(struct authority *a, const struct prov_set *cur, struct s
 	return 0;
 }
 
-int authority_admin_bootstrap(struct authority *a, const json_t *provisioners,
-			      const char *admin_subject, bool *done, struct error *err)
+int admin_bootstrap(struct authority *a, const json_t *provisioners, const char *admin_subject,
+		    const char *admin_jwk_password, bool *done, struct error *err)
 {
 	struct bootstrap b = {.provisioners = provisioners,
-			      .subject = admin_subject != NULL ? admin_subject : "step"};
+			      .subject = admin_subject != NULL ? admin_subject : "step",
+			      .admin_jwk_password = admin_jwk_password};
 	int64_t version = 0;
 	struct store_txn *t;
 	int rc;
@@ -516,8 +556,8 @@ int authority_admin_bootstrap(struct authority *a, const json_t *provisioners,
 	*done = false;
 	if (a->store == NULL)
 		return err_set(err, ERR_INVALID, "remote administration needs a database");
-	if (json_array_size(provisioners) == 0)
-		return 0; /* nothing to import */
+	if (json_array_size(provisioners) == 0 && admin_jwk_password == NULL)
+		return 0; /* nothing to import, no Admin JWK can be made (ca init, eab) */
 	if (admin_stored_version(a, &version, err) != 0)
 		return -1;
 	if (version != 0)
@@ -531,4 +571,10 @@ int authority_admin_bootstrap(struct authority *a, const json_t *provisioners,
 	*done = rc == 0 && !t->record_conflict; /* a conflict: another instance won */
 	store_txn_free(t);
 	return rc;
+}
+
+int authority_admin_bootstrap(struct authority *a, const json_t *provisioners,
+			      const char *admin_subject, bool *done, struct error *err)
+{
+	return admin_bootstrap(a, provisioners, admin_subject, NULL, done, err);
 }

@@ -236,28 +236,48 @@ static json_t *meta_of(const json_t *configs, const json_t *meta, const json_t *
 	return NULL;
 }
 
-/* The stored provisioners: their ca.json objects into s->configs, then the provisioners, then
- * each one's id, creation time and policy. */
+/* Creation order, then id: the order in which step-ca lists provisioners added while it runs
+ * (and ca.json's order for those imported on the first start). */
+static int by_creation(const void *x, const void *y)
+{
+	const json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+	int64_t ca = json_int_member(a, "createdAt"), cb = json_int_member(b, "createdAt");
+
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(a, "id")),
+		      json_string_value(json_object_get(b, "id")));
+}
+
+/* The stored provisioners in creation order: their ca.json objects into s->configs, then the
+ * provisioners, then each one's id, creation time and policy. */
 static int load_provisioners(struct authority *a, struct prov_set *s, struct error *err)
 {
 	struct store_record *recs = NULL;
-	size_t n = 0;
+	size_t n = 0, kept = 0;
 	json_t *meta = json_array(); /* the record of each s->configs entry */
+	json_t **sorted = NULL;
 	int rc = -1;
 
 	if (list_all(a, ADMIN_COL_PROVISIONERS, &recs, &n, err) != 0)
 		goto out;
+	sorted = xcalloc(n + 1, sizeof(*sorted));
 	for (size_t i = 0; i < n; i++) {
 		json_t *v = record_json(&recs[i]);
-		json_t *cfg = json_object_get(v, "provisioner");
 
-		if (json_is_object(cfg)) {
-			json_array_append(s->configs, cfg);
+		if (json_is_object(json_object_get(v, "provisioner"))) {
 			json_object_set_new(v, "id", json_string(recs[i].id));
-			json_array_append(meta, v);
+			sorted[kept++] = v;
+		} else {
+			json_decref(v);
 		}
-		json_decref(v);
 	}
+	qsort(sorted, kept, sizeof(*sorted), by_creation);
+	for (size_t i = 0; i < kept; i++) {
+		json_array_append(s->configs, json_object_get(sorted[i], "provisioner"));
+		json_array_append_new(meta, sorted[i]);
+	}
+	free(sorted);
 	if (provisioners_load(s->configs, a->cfg->claims, &s->provs, err) != 0)
 		goto out;
 	for (size_t i = 0; i < s->provs.n; i++) {
@@ -437,7 +457,8 @@ static void *refresher_main(void *arg)
 
 /* Loads the first snapshot: ca.json's, or with remote administration the stored one (importing
  * ca.json's provisioners into an empty database first). */
-int admin_state_start(struct authority *a, bool background, struct error *err)
+int admin_state_start(struct authority *a, bool background, const char *ca_password,
+		      struct error *err)
 {
 	struct prov_set *s = NULL;
 	pthread_condattr_t ca;
@@ -456,9 +477,9 @@ int admin_state_start(struct authority *a, bool background, struct error *err)
 	a->current = s;
 	if (!authority_admin_enabled(a))
 		return 0;
-	if (authority_admin_bootstrap(a, a->cfg->provisioners, NULL, &imported, err) != 0)
+	if (admin_bootstrap(a, a->cfg->provisioners, NULL, ca_password, &imported, err) != 0)
 		return -1;
-	if (imported)
+	if (imported && json_array_size(a->cfg->provisioners) > 0)
 		log_msg(LOG_INFO,
 			"remote administration: the provisioners of ca.json were imported into the "
 			"database; they can now be removed from ca.json",

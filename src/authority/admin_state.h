@@ -129,9 +129,17 @@ void admin_entry_free(struct admin_entry *e);
 int prov_set_from_config(const struct ca_config *cfg, struct prov_set **out, struct error *err);
 /* The stored version (0: no administration state stored yet). */
 int admin_stored_version(struct authority *a, int64_t *version, struct error *err);
+#define ADMIN_JWK_NAME "Admin JWK"
+
 /* Sets up a->current (and, with remote administration, imports ca.json into an empty database
- * and, when background, starts the thread that follows changes made elsewhere). */
-int admin_state_start(struct authority *a, bool background, struct error *err);
+ * and, when background, starts the thread that follows changes made elsewhere). ca_password
+ * (may be NULL) encrypts the key of the "Admin JWK" provisioner made when ca.json has no JWK
+ * provisioner to hold the first super admin, as step-ca does. */
+int admin_state_start(struct authority *a, bool background, const char *ca_password,
+		      struct error *err);
+/* authority_admin_bootstrap, with the CA password for an "Admin JWK" provisioner. */
+int admin_bootstrap(struct authority *a, const json_t *provisioners, const char *admin_subject,
+		    const char *admin_jwk_password, bool *done, struct error *err);
 /* Stops the thread and drops the current snapshot; safe when never started. */
 void admin_state_stop(struct authority *a);
 

@@ -160,13 +160,13 @@ int authority_new(struct ca_config *cfg, const char *key_password, struct store 
 		  struct authority **out, struct error *err)
 {
 	struct authority *a = xcalloc(1, sizeof(*a));
+	const char *password = key_password != NULL ? key_password : cfg->password;
 
 	a->cfg = cfg;
 	a->start_sec = (int64_t)time(NULL);
 	a->store = store;
-	if (load_certificates(a, err) != 0 ||
-	    load_signer(a, key_password != NULL ? key_password : cfg->password, err) != 0 ||
-	    admin_state_start(a, true, err) != 0)
+	if (load_certificates(a, err) != 0 || load_signer(a, password, err) != 0 ||
+	    admin_state_start(a, true, password, err) != 0)
 		goto fail;
 	a->tls_options = build_tls_options(&cfg->tls);
 	if (precompute_json(a, err) != 0)
@@ -191,7 +191,7 @@ int authority_new_admin(struct ca_config *cfg, struct store *store, struct autho
 	a->cfg = cfg;
 	a->start_sec = (int64_t)time(NULL);
 	a->store = store;
-	if (admin_state_start(a, false, err) != 0) {
+	if (admin_state_start(a, false, NULL, err) != 0) {
 		a->cfg = NULL; /* the caller keeps cfg and store on failure */
 		a->store = NULL;
 		authority_free(a);

@@ -57,6 +57,10 @@ int authority_new_admin(struct ca_config *cfg, struct store *store, struct autho
 int authority_admin_bootstrap(struct authority *a, const json_t *provisioners,
 			      const char *admin_subject, bool *done, struct error *err);
 
+/* A new JWK provisioner as ca.json holds it: a fresh P-256 key, its public JWK and the private
+ * JWK encrypted with password (step's encryptedKey). New reference, NULL on error. */
+json_t *provisioner_jwk_create(const char *name, const char *password, struct error *err);
+
 /* Whether ca.json has a "db" (false: the in-memory store; step-ca serves no ACME then). */
 bool authority_has_db(const struct authority *a);
 /* How many provisioners of type ACME ca.json has. */

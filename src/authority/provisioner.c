@@ -5,7 +5,10 @@
 #include "authority/internal.h"
 #include "crypto/x509build.h"
 #include "base/b64.h"
+#include "base/password.h"
 #include "crypto/cert.h"
+#include "crypto/key.h"
+#include "jose/jwe.h"
 #include "jose/jwk.h"
 
 struct type_info {
@@ -361,4 +364,39 @@ const struct provisioner *provisioners_by_name(const struct provisioners *ps, co
 		if (strcmp(ps->v[i].name, name) == 0)
 			return &ps->v[i];
 	return NULL;
+}
+
+json_t *provisioner_jwk_create(const char *name, const char *password, struct error *err)
+{
+	struct key_spec spec = {.kty = KEY_KTY_EC, .nid = NID_X9_62_prime256v1};
+	EVP_PKEY *key = NULL;
+	json_t *pub = NULL, *priv = NULL, *prov = NULL;
+	char *priv_text = NULL, *jwe = NULL;
+
+	if (key_generate(&spec, &key, err) != 0)
+		goto out;
+	pub = jwk_from_pkey(key, false, err);
+	priv = jwk_from_pkey(key, true, err);
+	if (pub == NULL || priv == NULL)
+		goto out;
+	priv_text = json_dumps(priv, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (priv_text == NULL) {
+		err_set(err, ERR_INTERNAL, "cannot encode the provisioner key");
+		goto out;
+	}
+	if (jwe_encrypt_password((const uint8_t *)priv_text, strlen(priv_text), password,
+				 JWE_P2C_DEFAULT, "jwk+json", &jwe, err) != 0)
+		goto out;
+	prov = json_pack("{s:s, s:s, s:O, s:s}", "type", "JWK", "name", name, "key", pub,
+			 "encryptedKey", jwe);
+	if (prov == NULL)
+		err_set(err, ERR_INTERNAL, "cannot build the provisioner");
+out:
+	if (priv_text != NULL)
+		password_free(priv_text);
+	json_decref(priv); /* holds "d"; jansson frees it, we cannot wipe its copy */
+	json_decref(pub);
+	free(jwe);
+	EVP_PKEY_free(key);
+	return prov;
 }

@@ -148,39 +148,6 @@ out:
 	return rc;
 }
 
-/* The first JWK provisioner: a fresh P-256 key, public JWK plus the private JWK encrypted
- * with the provisioner password (step's encryptedKey). New reference. */
-static json_t *make_provisioner(const struct pki_params *p, struct error *err)
-{
-	struct key_spec spec = {.kty = KEY_KTY_EC, .nid = NID_X9_62_prime256v1};
-	const char *pw = p->provisioner_password != NULL ? p->provisioner_password : p->password;
-	EVP_PKEY *key = NULL;
-	json_t *pub = NULL, *priv = NULL, *prov = NULL;
-	char *priv_text = NULL, *jwe = NULL;
-
-	if (key_generate(&spec, &key, err) != 0)
-		goto out;
-	pub = jwk_from_pkey(key, false, err);
-	priv = jwk_from_pkey(key, true, err);
-	if (pub == NULL || priv == NULL)
-		goto out;
-	priv_text = json_dumps(priv, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (priv_text == NULL ||
-	    jwe_encrypt_password((const uint8_t *)priv_text, strlen(priv_text), pw, JWE_P2C_DEFAULT,
-				 "jwk+json", &jwe, err) != 0)
-		goto out;
-	prov = json_pack("{s:s, s:s, s:O, s:s}", "type", "JWK", "name", p->provisioner, "key", pub,
-			 "encryptedKey", jwe);
-out:
-	if (priv_text != NULL)
-		password_free(priv_text);
-	json_decref(priv); /* holds "d"; jansson frees it, we cannot wipe its copy */
-	json_decref(pub);
-	free(jwe);
-	EVP_PKEY_free(key);
-	return prov;
-}
-
 static json_t *default_tls(void)
 {
 	return json_pack("{s:[s,s], s:f, s:f, s:b}", "cipherSuites",
@@ -199,7 +166,9 @@ static int write_ca_json(const struct pki_params *p, const struct pki_result *r,
 	bool pg = p->db_type != NULL && strcmp(p->db_type, "sqlite") != 0;
 	int rc;
 
-	prov = make_provisioner(p, err);
+	prov = provisioner_jwk_create(
+	    p->provisioner, p->provisioner_password != NULL ? p->provisioner_password : p->password,
+	    err);
 	if (prov == NULL) {
 		json_decref(dns);
 		return -1;

@@ -229,7 +229,7 @@ cert() {
 # edit_ca_json JQ_FILTER: rewrites ca.json with jq (tab indented like init writes it).
 edit_ca_json() {
 	local f="$STRIDEPATH/config/ca.json"
-	jq --tab "$1" "$f" >"$f.new" && mv "$f.new" "$f"
+	jq --tab "$@" "$f" >"$f.new" && mv "$f.new" "$f"
 }
 
 # start_ca: starts stride-ca in the background and waits until /health answers.

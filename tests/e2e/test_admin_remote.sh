@@ -232,5 +232,26 @@ expect_eq "ca.json has it" "JWK" \
 	"$(jq -r '.authority.provisioners[] | select(.name == "local-team") | .type' \
 		"$STRIDEPATH/config/ca.json")"
 
+# --- no JWK provisioner to hold the first super admin: step-ca's "Admin JWK" -----------------------
+if [[ $STRIDE_TEST_DB != postgresql ]]; then
+	stop_ca
+	mkdir -p "$WORK/db-adminjwk"
+	check "ca.json: enableAdmin, an ACME provisioner only, an empty database" edit_ca_json \
+		--arg d "$WORK/db-adminjwk" '.authority.enableAdmin = true | .db.dataSource = $d |
+			.authority.provisioners = [{"type": "ACME", "name": "acme"}]'
+	check "stride-ca starts" start_ca
+	expect_contains "it says it made Admin JWK" 'created the provisioner \"Admin JWK\"' \
+		"$(cat "$WORK/ca.log")"
+	expect_eq "/provisioners: acme and Admin JWK" '["ACME acme","JWK Admin JWK"]' \
+		"$(curl_ca /provisioners | jq -c '[.provisioners[] | "\(.type) \(.name)"] | sort')"
+	expect_eq "Admin JWK makes five-minute certificates" '{"defaultTLSCertDuration":"5m"}' \
+		"$(curl_ca /provisioners | jq -c '.provisioners[] | select(.name == "Admin JWK") | .claims')"
+	JWK_ADMIN=(--admin-subject step --admin-provisioner "Admin JWK" --admin-password-file "$WORK/password")
+	check "ca admin list, logged in through Admin JWK with the CA password" \
+		timeout 60 "$STRIDE_BIN" ca admin list "${JWK_ADMIN[@]}" --ca-url "$CA_URL"
+	expect_eq "step is its super admin" $'SUBJECT\tPROVISIONER\tTYPE\nstep\tAdmin JWK (JWK)\tSUPER_ADMIN' \
+		"$(cat "$WORK/last.out")"
+fi
+
 stop_ca
 finish

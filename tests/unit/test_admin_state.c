@@ -13,7 +13,10 @@
 #include "authority/admin_state.h"
 #include "authority_fixture.h"
 #include "config/linkedca.h"
+#include "base/password.h"
 #include "crypto/cert.h"
+#include "jose/jwe.h"
+#include "store/store.h"
 
 #define ADMIN_ON "{\"enableAdmin\":true}"
 /* The fixture opens its own SQLite store; ca.json only has to say that there is a database. */
@@ -72,6 +75,10 @@ static void test_first_start_imports_ca_json(void **state)
 	assert_int_equal(s->version, 1);
 	assert_int_equal(s->provs.n, 6);
 	for (size_t i = 0; i < s->provs.n; i++) {
+		/* in ca.json's order */
+		assert_string_equal(s->provs.v[i].name,
+				    json_string_value(json_object_get(
+					json_array_get(f->a->cfg->provisioners, i), "name")));
 		assert_non_null(s->provs.v[i].id);
 		assert_int_equal(strlen(s->provs.v[i].id), 36);
 		assert_true(s->provs.v[i].created_at_ns > 0);
@@ -306,6 +313,98 @@ static void test_without_admin(void **state)
 	afx_free(f);
 }
 
+/* The records of a collection as JSON, in id order (a new array). */
+static json_t *stored(struct authority *a, const char *collection)
+{
+	struct store_record *v = NULL;
+	struct error err = {0};
+	json_t *out = json_array();
+	size_t n = 0;
+
+	assert_int_equal(
+	    a->store->ops->record_list(a->store, collection, NULL, NULL, 100, &v, &n, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		json_t *doc = json_loadb((const char *)v[i].value, v[i].value_len, 0, NULL);
+
+		assert_non_null(doc);
+		json_object_set_new(doc, "id", json_string(v[i].id));
+		json_array_append_new(out, doc);
+	}
+	store_records_free(v, n);
+	return out;
+}
+
+/* No JWK provisioner to hold the first super admin: step-ca's "Admin JWK", its key encrypted
+ * with the CA's password, when that password is known; a clear error when it is not. */
+static void test_admin_jwk_when_no_jwk(void **state)
+{
+	struct afx *f = afx_new_doc(NULL, WITH_DB); /* a store, its administration state empty */
+	json_t *acme_only = json_loads("[{\"type\":\"ACME\",\"name\":\"acme\"}]", 0, NULL);
+	json_t *none = json_array(), *provs, *admins, *jwk = NULL, *item;
+	struct error err = {0};
+	bool done = true;
+	uint8_t *plain = NULL;
+	size_t i, len = 0;
+	(void)state;
+
+	/* ca init and eab --offline pass no password: an empty list is nothing to store */
+	assert_int_equal(admin_bootstrap(f->a, none, NULL, NULL, &done, &err), 0);
+	assert_false(done);
+	expect_err(admin_bootstrap(f->a, acme_only, NULL, NULL, &done, &err), &err, ERR_INVALID,
+		   "remote administration needs a JWK provisioner for the first super admin, or "
+		   "the CA's password (--password-file) to create the provisioner \"Admin JWK\"");
+	assert_int_equal(json_array_size(stored(f->a, ADMIN_COL_PROVISIONERS)), 0);
+
+	assert_int_equal(admin_bootstrap(f->a, acme_only, NULL, "ca-password", &done, &err), 0);
+	assert_true(done);
+	provs = stored(f->a, ADMIN_COL_PROVISIONERS);
+	assert_int_equal(json_array_size(provs), 2);
+	json_array_foreach(provs, i, item)
+	{
+		json_t *p = json_object_get(item, "provisioner");
+
+		if (strcmp(json_string_value(json_object_get(p, "name")), "Admin JWK") == 0)
+			jwk = item;
+	}
+	assert_non_null(jwk);
+	item = json_object_get(jwk, "provisioner");
+	assert_string_equal(json_string_value(json_object_get(item, "type")), "JWK");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(item, "claims"),
+							      "defaultTLSCertDuration")),
+			    "5m");
+	/* its private key opens with the CA's password and is the pair of its public key */
+	assert_int_equal(
+	    jwe_decrypt_password(json_string_value(json_object_get(item, "encryptedKey")),
+				 "ca-password", &plain, &len, &err),
+	    0);
+	{
+		json_t *priv = json_loadb((const char *)plain, len, 0, NULL);
+
+		assert_string_equal(
+		    json_string_value(json_object_get(priv, "x")),
+		    json_string_value(json_object_get(json_object_get(item, "key"), "x")));
+		assert_non_null(json_object_get(priv, "d"));
+		json_decref(priv);
+	}
+	password_free((char *)plain);
+	/* step is its super admin */
+	admins = stored(f->a, ADMIN_COL_ADMINS);
+	assert_int_equal(json_array_size(admins), 1);
+	item = json_array_get(admins, 0);
+	assert_string_equal(json_string_value(json_object_get(item, "subject")), "step");
+	assert_int_equal(json_integer_value(json_object_get(item, "type")), LINKEDCA_SUPER_ADMIN);
+	assert_string_equal(json_string_value(json_object_get(item, "provisionerId")),
+			    json_string_value(json_object_get(jwk, "id")));
+	/* stored once: a later start changes nothing */
+	assert_int_equal(admin_bootstrap(f->a, acme_only, NULL, "ca-password", &done, &err), 0);
+	assert_false(done);
+	json_decref(admins);
+	json_decref(provs);
+	json_decref(none);
+	json_decref(acme_only);
+	afx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_policy_set),
 	    cmocka_unit_test(test_snapshot_outlives_change),
 	    cmocka_unit_test(test_without_admin),
+	    cmocka_unit_test(test_admin_jwk_when_no_jwk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

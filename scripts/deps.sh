@@ -9,7 +9,7 @@ packages=(
 	libcurl4-openssl-dev libcmocka-dev libpq-dev
 	openssl curl jq sqlite3 postgresql procps bc faketime bsdutils util-linux
 	knot knot-dnsutils bind9-dnsutils
-	certbot lego uacme haproxy python3
+	certbot lego uacme haproxy python3 openssh-client openssh-server
 )
 
 missing=()

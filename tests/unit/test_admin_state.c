@@ -353,7 +353,9 @@ static void test_admin_jwk_when_no_jwk(void **state)
 	expect_err(admin_bootstrap(f->a, acme_only, NULL, NULL, &done, &err), &err, ERR_INVALID,
 		   "remote administration needs a JWK provisioner for the first super admin, or "
 		   "the CA's password (--password-file) to create the provisioner \"Admin JWK\"");
-	assert_int_equal(json_array_size(stored(f->a, ADMIN_COL_PROVISIONERS)), 0);
+	provs = stored(f->a, ADMIN_COL_PROVISIONERS);
+	assert_int_equal(json_array_size(provs), 0);
+	json_decref(provs);
 
 	assert_int_equal(admin_bootstrap(f->a, acme_only, NULL, "ca-password", &done, &err), 0);
 	assert_true(done);

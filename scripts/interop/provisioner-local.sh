@@ -35,13 +35,8 @@ printf 'cicd-password\n' >"$work/cicd.txt"
 	--dns localhost,127.0.0.1 --address "127.0.0.1:9000" --provisioner admin@example.com \
 	>"$work/init.log" 2>&1 || { cat "$work/init.log" >&2; exit 1; }
 
-fails=0
-step() { # description command...: runs the command, prints ok/FAIL
-	local what=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then echo "ok   $what"; else
-		echo "FAIL $what"; sed 's/^/     /' "$work/out"; fails=$((fails + 1)); fi
-}
+# shellcheck source=scripts/interop/steps.sh
+. "$here/steps.sh"
 
 # Local mode: nothing listens at the CA URL (port 1), so ca.json is edited.
 S() {

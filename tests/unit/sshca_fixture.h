@@ -1,0 +1,65 @@
+/* sshca_fixture.h - the SSH engine over the authority fixture (authority_fixture.h): SSH CA keys
+ * in a scratch directory (the host key encrypted with SHX_HOST_PASSWORD, the user key with the
+ * intermediate's password SHX_CA_PASSWORD), the provisioners ssh@test (JWK, enableSSHCA) and
+ * sshpop (SSHPOP), requests run to their answer, and SSH tokens.
+ */
+#ifndef STRIDE_TESTS_SSHCA_FIXTURE_H
+#define STRIDE_TESTS_SSHCA_FIXTURE_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "authority_fixture.h"
+#include "ssh/ssh.h"
+#include "sshca/sshca.h"
+
+#define SHX_JWK		  "ssh@test"
+#define SHX_HOST_PASSWORD "host-password"
+#define SHX_CA_PASSWORD	  "ca-password"
+
+struct shx {
+	struct afx *f;
+	struct sshca *s;
+	char dir[64];
+	EVP_PKEY *host_ca, *user_ca; /* the CA keys */
+	struct ssh_pubkey host_pub, user_pub;
+};
+
+/* A CA with an SSH engine: ssh_patch (may be NULL) merged into the "ssh" object ({} for none:
+ * "-" gives no "ssh" object), authority_patch into "authority", extra provisioners after
+ * ssh@test and sshpop. Aborts the test on failure. */
+struct shx *shx_new(const char *ssh_patch, const char *authority_patch, const char *extra);
+void shx_free(struct shx *x);
+
+/* An answer: status, content type, body (NUL-terminated). */
+struct shx_resp {
+	int status;
+	char *content_type;
+	char *body;
+	size_t len;
+};
+void shx_resp_free(struct shx_resp *r);
+/* Runs one request to its answer. */
+void shx_call(struct shx *x, const char *method, const char *path, const char *body,
+	      struct shx_resp *out);
+/* The same, the body JSON-decoded (an object), and the status checked. New reference. */
+json_t *shx_json(struct shx *x, const char *method, const char *path, const char *body,
+		 int want_status);
+
+/* An SSH sign token of prov for sub with the step claim step_json ("null": none) and audience
+ * path aud_path (NULL: /1.0/ssh/sign). malloc'd. */
+char *shx_token(struct shx *x, const char *prov, const char *sub, const char *step_json,
+		const char *aud_path);
+/* An SSHPOP token for cert (its key signs: key), subject sub, audience path aud_path. */
+char *shx_pop_token(const struct ssh_cert *cert, EVP_PKEY *key, const char *sub,
+		    const char *aud_path);
+/* Standard base64 of the wire form of key's public half (malloc'd). */
+char *shx_pub_b64(EVP_PKEY *key);
+/* Parses the base64 certificate of member name of doc into *c; asserts success. */
+void shx_cert(const json_t *doc, const char *name, struct ssh_cert *c);
+/* A P-256 key. */
+EVP_PKEY *shx_p256(void);
+
+#endif

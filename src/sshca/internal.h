@@ -118,6 +118,8 @@ int sshca_check_cert(const struct authority *a, const struct claims *cl, const s
  * serial is set, then checks it (sshca_check_cert). */
 int sshca_sign_cert(const struct sshca *s, const struct claims *cl, struct ssh_cert *c,
 		    struct error *err);
+/* An X.509 certificate and its chain as PEM strings, leaf first (identityCrt). New reference. */
+json_t *sshca_chain_json(const struct issued *id);
 /* A random non-zero certificate serial. */
 int sshca_random_serial(uint64_t *out, struct error *err);
 /* Adds to *t (created if NULL) the records of a new certificate c by provisioner prov_name: its

@@ -134,12 +134,19 @@ static void done(void *arg, struct sshca_response *resp)
 void shx_call(struct shx *x, const char *method, const char *path, const char *body,
 	      struct shx_resp *out)
 {
+	shx_call_peer(x, method, path, body, NULL, out);
+}
+
+void shx_call_peer(struct shx *x, const char *method, const char *path, const char *body,
+		   X509 *peer, struct shx_resp *out)
+{
 	struct waiter w = {.out = out};
 	struct sshca_request req = {
 	    .method = method,
 	    .path = path,
 	    .body = (const uint8_t *)(body != NULL ? body : ""),
 	    .body_len = body != NULL ? strlen(body) : 0,
+	    .peer = peer,
 	};
 
 	memset(out, 0, sizeof(*out));
@@ -234,4 +241,95 @@ void shx_cert(const json_t *doc, const char *name, struct ssh_cert *c)
 	if (ssh_cert_parse(raw, n, c, &err) != 0)
 		fail_msg("%s: %s", name, err.msg);
 	free(raw);
+}
+
+int64_t shx_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* The body of POST /ssh/sign for key (base64) and token, with extra members (JSON, may be
+ * NULL). malloc'd. */
+char *shx_sign_body(const char *key, const char *ott, const char *extra)
+{
+	json_t *b = json_pack("{s:s, s:s}", "publicKey", key, "ott", ott);
+	char *s;
+
+	if (extra != NULL)
+		afx_patch(b, extra);
+	s = json_dumps(b, JSON_COMPACT);
+	json_decref(b);
+	return s;
+}
+
+/* POST /ssh/sign with a fresh token of prov; returns the answer. */
+void shx_sign(struct shx *x, const char *prov, const char *sub, const char *step, const char *key,
+	      const char *extra, struct shx_resp *r)
+{
+	char *tok = shx_token(x, prov, sub, step, NULL), *body = shx_sign_body(key, tok, extra);
+
+	shx_call(x, "POST", "/ssh/sign", body, r);
+	free(body);
+	free(tok);
+}
+
+/* A host certificate for key from ssh@test; *c filled. */
+void shx_host_cert(struct shx *x, EVP_PKEY *key, struct ssh_cert *c)
+{
+	char *b = shx_pub_b64(key), *tok, *body;
+	json_t *doc;
+
+	tok = shx_token(x, SHX_JWK, "web1.example.com",
+			"{\"ssh\":{\"certType\":\"host\",\"principals\":[\"web1.example.com\","
+			"\"localhost\"]}}",
+			NULL);
+	body = shx_sign_body(b, tok, NULL);
+	doc = shx_json(x, "POST", "/ssh/sign", body, 201);
+	shx_cert(doc, "crt", c);
+	json_decref(doc);
+	free(body);
+	free(tok);
+	free(b);
+}
+
+/* Checks what every certificate of ours has: signed by ca, a nonce of 32 characters, a serial. */
+void shx_check_signed(const struct ssh_cert *c, const struct ssh_pubkey *ca)
+{
+	assert_true(ssh_pubkey_equal(&c->signature_key, ca));
+	assert_int_equal(ssh_cert_verify(c, NULL), 0);
+	assert_int_equal(c->nonce_len, 32);
+	assert_true(c->serial != 0);
+}
+
+/* POST path with {"ott":token} (and more members, may be NULL); the answer's status and body. */
+void shx_post_ott(struct shx *x, const char *path, char *token, const char *more,
+		  struct shx_resp *r)
+{
+	char *body = xasprintf("{\"ott\":\"%s\"%s%s}", token, more != NULL ? "," : "",
+			       more != NULL ? more : "");
+
+	shx_call(x, "POST", path, body, r);
+	free(body);
+	free(token);
+}
+
+void shx_expect(const char *row, const struct shx_resp *r, int status, const char *body)
+{
+	if (r->status != status || (body != NULL && strcmp(r->body, body) != 0))
+		afx_fail("%s: got %d %s, want %d %s", row, r->status, r->body, status,
+			 body != NULL ? body : "");
+}
+
+/* A certificate of key signed by the CA key ca outside the engine (its validity as given). */
+void shx_forge(EVP_PKEY *ca, EVP_PKEY *key, enum ssh_cert_type type, uint64_t after,
+	       uint64_t before, struct ssh_cert *c)
+{
+	assert_int_equal(ssh_pubkey_from_evp(key, &c->key, NULL), 0);
+	c->type = type;
+	c->serial = 4242;
+	c->key_id = xstrdup("forged");
+	strv_push(&c->principals, "forged.example.com");
+	c->valid_after = after;
+	c->valid_before = before;
+	assert_int_equal(ssh_cert_sign(c, ca, NULL), 0);
 }

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +45,9 @@ void shx_resp_free(struct shx_resp *r);
 /* Runs one request to its answer. */
 void shx_call(struct shx *x, const char *method, const char *path, const char *body,
 	      struct shx_resp *out);
+/* The same from an mTLS client presenting peer (may be NULL). */
+void shx_call_peer(struct shx *x, const char *method, const char *path, const char *body,
+		   X509 *peer, struct shx_resp *out);
 /* The same, the body JSON-decoded (an object), and the status checked. New reference. */
 json_t *shx_json(struct shx *x, const char *method, const char *path, const char *body,
 		 int want_status);
@@ -61,5 +65,27 @@ char *shx_pub_b64(EVP_PKEY *key);
 void shx_cert(const json_t *doc, const char *name, struct ssh_cert *c);
 /* A P-256 key. */
 EVP_PKEY *shx_p256(void);
+
+/* The time now in Unix seconds. */
+int64_t shx_now(void);
+/* The body of POST /ssh/sign for key (base64) and token, with extra members (JSON, may be
+ * NULL). malloc'd. */
+char *shx_sign_body(const char *key, const char *ott, const char *extra);
+/* POST /ssh/sign with a fresh token of prov for sub with the step claim step. */
+void shx_sign(struct shx *x, const char *prov, const char *sub, const char *step, const char *key,
+	      const char *extra, struct shx_resp *r);
+/* A host certificate (web1.example.com, localhost) for key from ssh@test; *c filled. */
+void shx_host_cert(struct shx *x, EVP_PKEY *key, struct ssh_cert *c);
+/* Checks what every certificate of ours has: signed by ca, a nonce of 32 characters, a serial. */
+void shx_check_signed(const struct ssh_cert *c, const struct ssh_pubkey *ca);
+/* POST path with {"ott":token} (token freed) and more members (may be NULL). */
+void shx_post_ott(struct shx *x, const char *path, char *token, const char *more,
+		  struct shx_resp *r);
+/* Checks an answer's status and (body not NULL) its exact body; afx_fail naming row. */
+void shx_expect(const char *row, const struct shx_resp *r, int status, const char *body);
+/* A certificate of key signed by the CA key ca outside the engine (serial 4242, key id
+ * "forged", principal forged.example.com, the validity given). */
+void shx_forge(EVP_PKEY *ca, EVP_PKEY *key, enum ssh_cert_type type, uint64_t after,
+	       uint64_t before, struct ssh_cert *c);
 
 #endif

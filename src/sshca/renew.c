@@ -21,6 +21,9 @@ int sshca_is_revoked(struct sshca *s, const char *serial, bool *revoked, struct 
 	struct store_record r = {0};
 	int rc;
 
+	*revoked = false;
+	if (!authority_has_db(s->a)) /* nothing can be revoked without a database */
+		return 0;
 	rc = s->a->store->ops->record_get(s->a->store, SSHCA_COL_REVOKED, serial, revoked, &r, err);
 	store_record_free(&r);
 	return rc;
@@ -168,7 +171,7 @@ static int renew(struct sshca_call *c, const char *ott, const struct ssh_pubkey 
 			goto out;
 		c->identity = true;
 	}
-	sshca_txn_cert(t, &cert, g.prov->name);
+	sshca_txn_cert(c->s, t, &cert, g.prov->name);
 	c->status = 201;
 	c->answer = json_pack("{s:o}", "crt", cert_json(&cert));
 	if (id.leaf != NULL)
@@ -425,7 +428,7 @@ static int krl_build(struct sshca *s, uint64_t version, uint8_t **out, size_t *l
 	size_t ncas = 0;
 	int rc = -1;
 
-	for (;;) {
+	while (authority_has_db(s->a)) { /* without a database nothing is revoked */
 		struct store_record *page = NULL;
 
 		if (s->a->store->ops->record_list(s->a->store, SSHCA_COL_REVOKED, NULL, after,

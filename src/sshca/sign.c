@@ -341,7 +341,8 @@ int sshca_sign_cert(const struct sshca *s, const struct claims *cl, struct ssh_c
 	return sshca_check_cert(s->a, cl, c, err);
 }
 
-void sshca_txn_cert(struct store_txn **t, const struct ssh_cert *c, const char *prov_name)
+void sshca_txn_cert(const struct sshca *s, struct store_txn **t, const struct ssh_cert *c,
+		    const char *prov_name)
 {
 	char id[24];
 	char *b64 = b64_encode(c->blob, c->blob_len), *text;
@@ -349,6 +350,11 @@ void sshca_txn_cert(struct store_txn **t, const struct ssh_cert *c, const char *
 	json_t *doc;
 	struct store_record rec = {.collection = SSHCA_COL_CERTS, .id = id};
 
+	if (!authority_has_db(s->a)) { /* step-ca without a database keeps no records */
+		free(b64);
+		json_decref(principals);
+		return;
+	}
 	if (*t == NULL)
 		*t = store_txn_new();
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)c->serial);
@@ -534,9 +540,9 @@ static int sign(struct sshca_call *c, const struct sign_body *b, struct store_tx
 		c->identity = true;
 	}
 	/* stored only when the whole request succeeds */
-	sshca_txn_cert(t, &cert, g.prov->name);
+	sshca_txn_cert(c->s, t, &cert, g.prov->name);
 	if (add.blob != NULL)
-		sshca_txn_cert(t, &add, g.prov->name);
+		sshca_txn_cert(c->s, t, &add, g.prov->name);
 	doc = json_object();
 	json_object_set_new(doc, "crt", b64_json(cert.blob, cert.blob_len));
 	if (add.blob != NULL)

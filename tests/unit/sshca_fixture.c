@@ -41,6 +41,12 @@ static char *write_key(const char *dir, const char *name, EVP_PKEY *key, const c
 
 struct shx *shx_new(const char *ssh_patch, const char *authority_patch, const char *extra)
 {
+	return shx_new_db(ssh_patch, authority_patch, extra, true);
+}
+
+struct shx *shx_new_db(const char *ssh_patch, const char *authority_patch, const char *extra,
+		       bool db)
+{
 	struct shx *x = xcalloc(1, sizeof(*x));
 	char *host, *user, *doc, *provs;
 	struct sshca_options o = {.host_password = SHX_HOST_PASSWORD,
@@ -56,7 +62,9 @@ struct shx *shx_new(const char *ssh_patch, const char *authority_patch, const ch
 	assert_int_equal(ssh_pubkey_from_evp(x->user_ca, &x->user_pub, NULL), 0);
 	host = write_key(x->dir, "ssh_host_ca_key", x->host_ca, SHX_HOST_PASSWORD);
 	user = write_key(x->dir, "ssh_user_ca_key", x->user_ca, SHX_CA_PASSWORD);
-	patch = json_object();
+	/* the fixture opens its SQLite store itself; "db" says the CA has one (authority_has_db) */
+	patch = db ? json_pack("{s:{s:s, s:s}}", "db", "type", "sqlite", "dataSource", "unused")
+		   : json_object();
 	if (ssh_patch == NULL || strcmp(ssh_patch, "-") != 0) {
 		ssh = json_pack("{s:s, s:s}", "hostKey", host, "userKey", user);
 		if (ssh_patch != NULL)

@@ -32,6 +32,9 @@ struct shx {
  * "-" gives no "ssh" object), authority_patch into "authority", extra provisioners after
  * ssh@test and sshpop. Aborts the test on failure. */
 struct shx *shx_new(const char *ssh_patch, const char *authority_patch, const char *extra);
+/* The same; db false: ca.json says the CA has no database (step-ca keeps no records then). */
+struct shx *shx_new_db(const char *ssh_patch, const char *authority_patch, const char *extra,
+		       bool db);
 void shx_free(struct shx *x);
 
 /* An answer: status, content type, body (NUL-terminated). */

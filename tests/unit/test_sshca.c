@@ -527,6 +527,33 @@ static void test_no_ssh(void **state)
 	shx_free(x);
 }
 
+/* Without a database (ca.json has no "db"): certificates are signed but nothing is recorded,
+ * and what needs the records answers as step-ca 0.19 does then. */
+static void test_no_db(void **state)
+{
+	struct shx *x = shx_new_db(NULL, NULL, NULL, false);
+	EVP_PKEY *key = shx_p256();
+	struct ssh_cert c = {0};
+	struct shx_resp r;
+	(void)state;
+
+	shx_host_cert(x, key, &c);
+	shx_call(x, "POST", "/ssh/check-host", "{\"type\":\"host\",\"principal\":\"localhost\"}",
+		 &r);
+	shx_expect("check-host", &r, 501, "{\"status\":501,\"message\":\"" AFX_GENERIC_501 "\"}\n");
+	shx_resp_free(&r);
+	shx_call(x, "GET", "/ssh/hosts", NULL, &r);
+	shx_expect("hosts", &r, 500, NULL);
+	shx_resp_free(&r);
+	shx_call(x, "GET", "/ssh/krl", NULL, &r);
+	shx_expect("krl", &r, 200, NULL);
+	shx_resp_free(&r);
+	afx_done();
+	ssh_cert_clear(&c);
+	EVP_PKEY_free(key);
+	shx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +567,7 @@ int main(void)
 	    cmocka_unit_test(test_config),
 	    cmocka_unit_test(test_routes),
 	    cmocka_unit_test(test_no_ssh),
+	    cmocka_unit_test(test_no_db),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

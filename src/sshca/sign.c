@@ -282,7 +282,6 @@ static int set_validity(const struct authority *a, const struct token_grant *g,
 		va -= backdate;
 	c->valid_after = va;
 	c->valid_before = vb;
-	(void)now;
 	return 0;
 }
 

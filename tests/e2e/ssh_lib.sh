@@ -75,6 +75,20 @@ ssh_login() {
 		-o ConnectTimeout=10 "$user@$host" "$@"
 }
 
+# expect_refused DESCRIPTION COMMAND...: passes when ssh (the command) fails with status 255
+# and "Permission denied".
+expect_refused() {
+	local what=$1 rc
+	shift
+	"$@" >"$WORK/last.out" 2>"$WORK/last.err"
+	rc=$?
+	if ((rc == 255)) && grep -q "Permission denied" "$WORK/last.err"; then
+		pass "$what"
+	else
+		fail "$what (exit $rc): $(head -c 600 "$WORK/last.err")"
+	fi
+}
+
 # cert_field FILE FIELD: a field of `ssh-keygen -L` ("Key ID", "Serial", ...) in UTC.
 cert_field() {
 	TZ=UTC ssh-keygen -L -f "$1" | sed -n "s/^ *$2: //p"

@@ -125,9 +125,9 @@ expect_eq "login with the user certificate" "stride-ok" \
 	"$(ssh_login "$S/root" "$S/root-cert.pub" root "$KH" localhost echo stride-ok 2>"$WORK/ssh.err")"
 expect_contains "sshd accepted the certificate" "ID root@example.com (serial $(cert_field "$S/root-cert.pub" Serial))" \
 	"$(cat "$S/sshd.log")"
-check_fails "a principal outside the certificate is refused" \
+expect_refused "a principal outside the certificate is refused" \
 	ssh_login "$S/root" "$S/root-cert.pub" nobody "$KH" localhost true
-check_fails "alice's certificate does not log in as root" \
+expect_refused "alice's certificate does not log in as root" \
 	ssh_login "$S/alice" "$S/alice-cert.pub" root "$KH" localhost true
 expect_contains "sshd: not a listed principal" "not a listed principal" "$(cat "$S/sshd.log")"
 
@@ -137,7 +137,7 @@ expect_eq "ssh revoke" "SSH Certificate with Serial Number $SERIAL has been revo
 	"$(timeout 30 "$STRIDE_BIN" ssh revoke "$SERIAL" "${PPW[@]}" 2>&1 | tail -n1)"
 check "ssh config --host refreshes the KRL" timeout 20 "$STRIDE_BIN" ssh config --host \
 	--set SSHDir="$S" --set Certificate=host-cert.pub --set Key=host
-check_fails "the revoked certificate is refused by sshd" \
+expect_refused "the revoked certificate is refused by sshd" \
 	ssh_login "$S/root" "$S/root-cert.pub" root "$KH" localhost true
 expect_contains "sshd: revoked" "revoked" "$(cat "$S/sshd.log")"
 

@@ -49,6 +49,18 @@ expect_eq "ca.json templates" \
 		"$STRIDEPATH/config/ca.json")"
 expect_eq "template files" "6" "$(ls "$STRIDEPATH/templates/ssh" | wc -l)"
 
+# With --remote-management the SSHPOP provisioner goes to the database like the JWK one.
+RM="$WORK/rm"
+check "ca init --ssh --remote-management" env STRIDEPATH="$RM" "$STRIDE_BIN" ca init --ssh \
+	--remote-management --name "Stride RM" --dns localhost --address 127.0.0.1:1 \
+	--provisioner "$PROVISIONER" --password-file "$WORK/password"
+expect_eq "stored provisioners" \
+	'{"type":"JWK","name":"admin@example.com","claims":{"enableSSHCA":true}} {"type":"SSHPOP","name":"sshpop","claims":{"enableSSHCA":true}}' \
+	"$(sqlite3 "$RM/db/stride.db" "SELECT value FROM records WHERE collection = 'admin_provisioners'" |
+		jq -s -c 'map(.provisioner | {type, name, claims}) | sort_by(.type) | .[]' | paste -sd' ')"
+expect_eq "ca.json: ssh, no provisioners" "true 0" \
+	"$(jq -r '"\(.ssh != null) \(.authority.provisioners // [] | length)"' "$RM/config/ca.json")"
+
 # Short host certificates for the expired-SSHPOP case below.
 edit_ca_json '.authority.provisioners[0].claims.minHostSSHCertDuration = "1s"'
 check "stride-ca starts with the SSH CA" start_ca

@@ -151,6 +151,10 @@ void admin_state_stop(struct authority *a);
  * allowed"). */
 int policy_enforce_names(const struct prov_set *s, const struct provisioner *p, const char *cn,
 			 const struct names *sans, struct error *err);
+/* The principals of an SSH certificate (host or user) about to be made by p (may be NULL):
+ * the provisioner's ssh policy, then the authority's; a refusal as policy_enforce_names. */
+int policy_enforce_ssh(const struct prov_set *s, const struct provisioner *p, bool host,
+		       const struct strv *principals, struct error *err);
 /* The same for the names of an existing certificate (renew, rekey). */
 int policy_enforce_cert(const struct prov_set *s, const struct provisioner *p, X509 *cert,
 			struct error *err);

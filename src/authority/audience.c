@@ -90,6 +90,9 @@ static bool path_in(const struct url_parts *u, const char *const *paths)
 static const char *const sign_paths[] = {"/1.0/sign", "/sign", "/1.0/ssh/sign", "/ssh/sign", NULL};
 static const char *const renew_paths[] = {"/1.0/renew", "/renew", NULL};
 static const char *const revoke_paths[] = {"/1.0/revoke", "/revoke", NULL};
+static const char *const ssh_renew_paths[] = {"/1.0/ssh/renew", "/ssh/renew", NULL};
+static const char *const ssh_rekey_paths[] = {"/1.0/ssh/rekey", "/ssh/rekey", NULL};
+static const char *const ssh_revoke_paths[] = {"/1.0/ssh/revoke", "/ssh/revoke", NULL};
 
 static const char *const *op_paths(enum token_op op)
 {
@@ -101,6 +104,12 @@ static const char *const *op_paths(enum token_op op)
 		return renew_paths;
 	case OP_REVOKE:
 		return revoke_paths;
+	case OP_SSH_RENEW:
+		return ssh_renew_paths;
+	case OP_SSH_REKEY:
+		return ssh_rekey_paths;
+	case OP_SSH_REVOKE:
+		return ssh_revoke_paths;
 	}
 	return sign_paths;
 }
@@ -133,7 +142,10 @@ bool audience_matches_any(const struct authority *a, const struct strv *token_au
 {
 	return audience_matches(a, token_aud, OP_SIGN, fragment) ||
 	       audience_matches(a, token_aud, OP_RENEW, fragment) ||
-	       audience_matches(a, token_aud, OP_REVOKE, fragment);
+	       audience_matches(a, token_aud, OP_REVOKE, fragment) ||
+	       audience_matches(a, token_aud, OP_SSH_RENEW, fragment) ||
+	       audience_matches(a, token_aud, OP_SSH_REKEY, fragment) ||
+	       audience_matches(a, token_aud, OP_SSH_REVOKE, fragment);
 }
 
 int audience_from_claims(const json_t *payload, struct strv *out, struct error *err)

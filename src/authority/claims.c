@@ -7,6 +7,12 @@
 #define DEFAULT_MIN_TLS	    (5 * NS_PER_MIN)
 #define DEFAULT_MAX_TLS	    (24 * NS_PER_HOUR)
 #define DEFAULT_DEFAULT_TLS (24 * NS_PER_HOUR)
+/* step-ca's SSH defaults (provisioners-and-policy.md §3) */
+#define DEFAULT_MIN_SSH		 (5 * NS_PER_MIN)
+#define DEFAULT_MAX_USER_SSH	 (24 * NS_PER_HOUR)
+#define DEFAULT_DEFAULT_USER_SSH (16 * NS_PER_HOUR)
+#define DEFAULT_MAX_HOST_SSH	 (720 * NS_PER_HOUR)
+#define DEFAULT_DEFAULT_HOST_SSH (720 * NS_PER_HOUR)
 
 /* Reads an optional duration claim: *set is false when the claim is absent or null. */
 static int claim_duration(const json_t *claims, const char *name, int64_t *out, bool *set,
@@ -82,6 +88,50 @@ static int check_order(const char *big_name, int64_t big, const char *small_name
 		       small_name, duration_format(small, s, sizeof(s)));
 }
 
+/* One min/max/default triple: each resolved on its own, then a provisioner default outside the
+ * inherited bounds widens them (step's rule, for the TLS and the SSH triples alike). */
+static int resolve_triple(const json_t *prov, const json_t *global, const char *const names[3],
+			  const int64_t builtin[3], int64_t out[3], struct error *err)
+{
+	bool min_set, max_set, def_set;
+
+	if (resolve_duration(prov, global, names[0], builtin[0], &out[0], &min_set, err) != 0 ||
+	    resolve_duration(prov, global, names[1], builtin[1], &out[1], &max_set, err) != 0 ||
+	    resolve_duration(prov, global, names[2], builtin[2], &out[2], &def_set, err) != 0)
+		return -1;
+	if (def_set && !min_set && out[2] < out[0])
+		out[0] = out[2];
+	if (def_set && !max_set && out[2] > out[1])
+		out[1] = out[2];
+	return 0;
+}
+
+/* The user and host SSH durations (step-ca validates only the TLS ones). */
+static int resolve_ssh(const json_t *prov, const json_t *global, struct claims *out,
+		       struct error *err)
+{
+	static const char *const user[3] = {"minUserSSHCertDuration", "maxUserSSHCertDuration",
+					    "defaultUserSSHCertDuration"};
+	static const char *const host[3] = {"minHostSSHCertDuration", "maxHostSSHCertDuration",
+					    "defaultHostSSHCertDuration"};
+	static const int64_t user_def[3] = {DEFAULT_MIN_SSH, DEFAULT_MAX_USER_SSH,
+					    DEFAULT_DEFAULT_USER_SSH};
+	static const int64_t host_def[3] = {DEFAULT_MIN_SSH, DEFAULT_MAX_HOST_SSH,
+					    DEFAULT_DEFAULT_HOST_SSH};
+	int64_t u[3], h[3];
+
+	if (resolve_triple(prov, global, user, user_def, u, err) != 0 ||
+	    resolve_triple(prov, global, host, host_def, h, err) != 0)
+		return -1;
+	out->min_user_ssh_ns = u[0];
+	out->max_user_ssh_ns = u[1];
+	out->default_user_ssh_ns = u[2];
+	out->min_host_ssh_ns = h[0];
+	out->max_host_ssh_ns = h[1];
+	out->default_host_ssh_ns = h[2];
+	return 0;
+}
+
 int claims_resolve(const json_t *prov_claims, const json_t *global_claims, struct claims *out,
 		   struct error *err)
 {
@@ -124,7 +174,9 @@ int claims_resolve(const json_t *prov_claims, const json_t *global_claims, struc
 			 err) != 0 ||
 	    resolve_bool(prov_claims, global_claims, "allowRenewalAfterExpiry",
 			 &out->allow_renewal_after_expiry, err) != 0 ||
-	    resolve_bool(prov_claims, global_claims, "enableSSHCA", &out->enable_ssh_ca, err) != 0)
+	    resolve_bool(prov_claims, global_claims, "enableSSHCA", &out->enable_ssh_ca, err) !=
+		0 ||
+	    resolve_ssh(prov_claims, global_claims, out, err) != 0)
 		return -1;
 	return 0;
 }

@@ -35,6 +35,14 @@ struct claims {
 	bool disable_renewal;
 	bool allow_renewal_after_expiry;
 	bool enable_ssh_ca;
+	/* SSH certificate durations (user and host triples, step-ca's defaults 5m/24h/16h and
+	 * 5m/720h/720h) */
+	int64_t min_user_ssh_ns;
+	int64_t max_user_ssh_ns;
+	int64_t default_user_ssh_ns;
+	int64_t min_host_ssh_ns;
+	int64_t max_host_ssh_ns;
+	int64_t default_host_ssh_ns;
 };
 
 /* Resolves a provisioner's "claims" object (may be NULL) over the global one (may be NULL). */
@@ -119,7 +127,15 @@ int prov_type_code(enum prov_type type);
 
 /* --- audience.c ------------------------------------------------------- */
 
-enum token_op { OP_SIGN, OP_REVOKE, OP_RENEW, OP_SSH_SIGN };
+enum token_op {
+	OP_SIGN,
+	OP_REVOKE,
+	OP_RENEW,
+	OP_SSH_SIGN,
+	OP_SSH_RENEW,
+	OP_SSH_REKEY,
+	OP_SSH_REVOKE
+};
 
 /* True when any audience of the token matches any audience the CA accepts for op, comparing
  * literally or with the ports removed; fragment (may be NULL) is appended to every URL. */
@@ -133,6 +149,19 @@ int audience_from_claims(const json_t *payload, struct strv *out, struct error *
 
 /* --- token.c ---------------------------------------------------------- */
 
+struct ssh_cert;
+struct ssh_pubkey;
+
+/* The `step.ssh` claim of an SSH sign token (tokens.md §2): what the certificate may be. */
+struct token_ssh {
+	bool present;
+	char *cert_type;	/* "", "user" or "host" */
+	char *key_id;		/* "" when unset */
+	struct strv principals; /* empty when null or absent */
+	char *valid_after;	/* time-or-duration strings, "" when unset */
+	char *valid_before;
+};
+
 /* What an authorised provisioner token grants. */
 struct token_grant {
 	const struct provisioner *prov; /* in set */
@@ -144,6 +173,8 @@ struct token_grant {
 					 * once the replay check passed, even on failure */
 	int64_t x5c_not_before;		/* X5C: the new certificate must lie within the */
 	int64_t x5c_not_after;		/* token certificate's validity; 0 when not X5C */
+	struct token_ssh ssh;		/* OP_SSH_SIGN: the step.ssh claim */
+	struct ssh_cert *sshpop;	/* SSHPOP: the certificate of the sshpop header (owned) */
 };
 void token_grant_free(struct token_grant *g);
 
@@ -154,6 +185,49 @@ void token_grant_free(struct token_grant *g);
  * caller records it as used whatever the outcome (token_grant_free frees it). */
 int token_authorize(struct authority *a, const char *token, enum token_op op,
 		    struct token_grant *out, struct error *err);
+
+/* The CA keys an SSHPOP certificate may be signed by: the SSH CA's user (for user certificates)
+ * and host (for host certificates) keys with the non-federated ssh.keys (tokens.md §6.4). */
+struct sshpop_trust {
+	const struct ssh_pubkey *user;
+	size_t n_user;
+	const struct ssh_pubkey *host;
+	size_t n_host;
+};
+/* What token_authorize_ex does beyond token_authorize. */
+struct token_options {
+	bool skip_replay;		   /* the token was authorised once already in this request
+					    * (the identity certificate of /ssh/sign) */
+	const struct sshpop_trust *sshpop; /* SSHPOP tokens are refused when NULL */
+};
+/* token_authorize with options (NULL: none). For OP_SSH_SIGN a JWK or X5C provisioner must have
+ * enableSSHCA and the token the step.ssh claim (401s, generic to the client); an SSHPOP token's
+ * certificate must be valid now (except for OP_SSH_RENEW), signed by a key of o->sshpop, and
+ * have signed the token; it is returned in out->sshpop. */
+int token_authorize_ex(struct authority *a, const char *token, enum token_op op,
+		       const struct token_options *o, struct token_grant *out, struct error *err);
+
+/* The claims every provisioner token must carry: iss = the provisioner, times, audience for op
+ * (with fragment, the provisioner's token id for X5C and SSHPOP, appended), a subject. */
+int token_check_common_claims(const struct authority *a, const struct provisioner *p,
+			      const struct jws *jws, const struct strv *aud, enum token_op op,
+			      const char *fragment, struct error *err);
+
+/* --- token_ssh.c: the SSH parts of tokens ---------------------------------------------- */
+
+/* Reads the step.ssh claim of an SSH sign token of p (JWK or X5C) into *out: absent -> 401
+ * "<jwk|x5c> token must be an SSH provisioning token"; members of the wrong type or times that
+ * do not parse -> 401 (as step-ca's claims decoder); a certType other than "", user, host -> 400
+ * "unknown certificate type '<t>'" (public). */
+int token_ssh_parse(const struct jws *jws, const struct provisioner *p, struct token_ssh *out,
+		    struct error *err);
+/* Frees what s owns and zeroes it. */
+void token_ssh_free(struct token_ssh *s);
+/* The SSHPOP provisioner's checks (tokens.md §6.4, steps 1 to 5); g->sshpop gets the
+ * certificate. */
+int sshpop_authorize(const struct authority *a, const struct provisioner *p, const struct jws *jws,
+		     const struct strv *aud, enum token_op op, const struct sshpop_trust *trust,
+		     struct token_grant *g, struct error *err);
 
 /* The replay check: refuses (ERR_UNAUTHORIZED used_msg) a token whose key (its jti, or the
  * SHA-256 of its signed header and payload) is recorded as used, and a token whose jti is not
@@ -169,6 +243,12 @@ int check_replay(struct authority *a, const struct jws *jws, const char *used_ms
  * signature check. NULL csr -> 400 "missing csr". */
 int request_csr_check(X509_REQ *csr, const char *bad_signature, struct error *err);
 
+/* The identity certificate of POST /ssh/sign (ssh.md §4.3): the SSH sign token ott authorised
+ * again for X.509 signing (no replay check: the SSH flow recorded it), csr checked as /sign
+ * checks it, the validity [nb, na] (the SSH certificate's) checked against the claims, the
+ * names against the policies; the leaf is added to *txn (created if NULL). */
+int sign_identity(struct authority *a, const char *ott, X509_REQ *csr, int64_t nb, int64_t na,
+		  struct issued *out, struct store_txn **txn, struct error *err);
 /* Whether a validity [nb, na] suits claims c (min and max durations, the max plus the backdate):
  * 403 with step-ca's message otherwise. */
 int validity_check_claims(const struct authority *a, const struct claims *c, int64_t nb, int64_t na,

@@ -71,3 +71,15 @@ int policy_enforce_identifier(const struct prov_set *s, const struct provisioner
 		return -1;
 	return 0;
 }
+
+int policy_enforce_ssh(const struct prov_set *s, const struct provisioner *p, bool host,
+		       const struct strv *principals, struct error *err)
+{
+	if (p != NULL && p->policy != NULL &&
+	    policy_check_ssh(p->policy, host, principals, err) != 0)
+		return refused(err);
+	if (s->authority_policy != NULL &&
+	    policy_check_ssh(s->authority_policy, host, principals, err) != 0)
+		return refused(err);
+	return 0;
+}

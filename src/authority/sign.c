@@ -316,25 +316,17 @@ X509_NAME *build_subject(const struct authority *a, const char *cn)
 	return name;
 }
 
-int sign_prepare(struct authority *a, const struct sign_request *req, struct issued *out,
-		 struct store_txn **txn, struct error *err)
+/* Issues the leaf of grant g for key with the token's names and validity v, adds it to *txn
+ * and fills out. */
+static int issue_leaf(struct authority *a, const struct token_grant *g, EVP_PKEY *key,
+		      const struct names *token_names, const struct validity *v, struct issued *out,
+		      struct store_txn **txn, struct error *err)
 {
-	struct token_grant g = {0};
-	struct names token_names = {0};
-	struct validity v = {0};
-	X509_NAME *subject = NULL;
+	X509_NAME *subject = build_subject(a, g->subject);
 	X509 *leaf = NULL;
 	char *serial = NULL;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	*txn = NULL;
-	if (token_authorize(a, req->ott, OP_SIGN, &g, err) != 0 ||
-	    check_request(req->csr, err) != 0 || check_csr(req->csr, &g, &token_names, err) != 0 ||
-	    resolve_validity(a, &g, req, &v, err) != 0 ||
-	    policy_enforce_names(g.set, g.prov, g.subject, &token_names, err) != 0)
-		goto out;
-	subject = build_subject(a, g.subject);
 	if (subject == NULL) {
 		err_public(err, ERR_FORBIDDEN, "error creating certificate: invalid subject");
 		goto out;
@@ -342,35 +334,79 @@ int sign_prepare(struct authority *a, const struct sign_request *req, struct iss
 	{
 		struct leaf_spec spec = {
 		    .subject = subject,
-		    .sans = &token_names,
-		    .public_key = X509_REQ_get0_pubkey(req->csr),
-		    .not_before_ns = v.not_before,
-		    .not_after_ns = v.not_after,
+		    .sans = token_names,
+		    .public_key = key,
+		    .not_before_ns = v->not_before,
+		    .not_after_ns = v->not_after,
 		    .server_auth = true,
 		    .client_auth = true,
-		    .prov_type = prov_type_code(g.prov->type),
-		    .prov_name = g.prov->name,
-		    .prov_cred_id = g.prov->kid != NULL ? g.prov->kid : "",
+		    .prov_type = prov_type_code(g->prov->type),
+		    .prov_name = g->prov->name,
+		    .prov_cred_id = g->prov->kid != NULL ? g->prov->kid : "",
 		};
 		if (x509_issue_leaf(&spec, a->issuer, a->signer, &leaf, err) != 0)
 			goto out;
 	}
 	serial = cert_serial_decimal(leaf);
-	if (txn_add_leaf(txn, g.prov, leaf, serial, NULL, NULL, err) != 0)
+	if (txn_add_leaf(txn, g->prov, leaf, serial, NULL, NULL, err) != 0)
 		goto out;
 	out->leaf = leaf;
 	out->chain = a->intermediates;
 	out->serial = serial;
-	out->subject = xstrdup(g.subject);
-	out->provisioner = xstrdup(g.prov->name);
+	out->subject = xstrdup(g->subject);
+	out->provisioner = xstrdup(g->prov->name);
 	leaf = NULL;
 	serial = NULL;
 	rc = 0;
 out:
-	txn_add_token(txn, g.token_id, req->ott);
 	X509_free(leaf);
 	free(serial);
 	X509_NAME_free(subject);
+	return rc;
+}
+
+int sign_prepare(struct authority *a, const struct sign_request *req, struct issued *out,
+		 struct store_txn **txn, struct error *err)
+{
+	struct token_grant g = {0};
+	struct names token_names = {0};
+	struct validity v = {0};
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	*txn = NULL;
+	if (token_authorize(a, req->ott, OP_SIGN, &g, err) != 0 ||
+	    check_request(req->csr, err) != 0 || check_csr(req->csr, &g, &token_names, err) != 0 ||
+	    resolve_validity(a, &g, req, &v, err) != 0 ||
+	    policy_enforce_names(g.set, g.prov, g.subject, &token_names, err) != 0 ||
+	    issue_leaf(a, &g, X509_REQ_get0_pubkey(req->csr), &token_names, &v, out, txn, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	txn_add_token(txn, g.token_id, req->ott);
+	names_free(&token_names);
+	token_grant_free(&g);
+	return rc;
+}
+
+int sign_identity(struct authority *a, const char *ott, X509_REQ *csr, int64_t nb, int64_t na,
+		  struct issued *out, struct store_txn **txn, struct error *err)
+{
+	struct token_options o = {.skip_replay = true};
+	struct token_grant g = {0};
+	struct names token_names = {0};
+	struct validity v = {.not_before = nb, .not_after = na};
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (token_authorize_ex(a, ott, OP_SIGN, &o, &g, err) != 0 || check_request(csr, err) != 0 ||
+	    check_csr(csr, &g, &token_names, err) != 0 || check_x5c_window(&g, nb, na, err) != 0 ||
+	    validity_check_claims(a, &g.prov->claims, nb, na, err) != 0 ||
+	    policy_enforce_names(g.set, g.prov, g.subject, &token_names, err) != 0 ||
+	    issue_leaf(a, &g, X509_REQ_get0_pubkey(csr), &token_names, &v, out, txn, err) != 0)
+		goto out;
+	rc = 0;
+out:
 	names_free(&token_names);
 	token_grant_free(&g);
 	return rc;

@@ -13,6 +13,7 @@
 #include "authority/internal.h"
 #include "base/duration.h"
 #include "crypto/cert.h"
+#include "ssh/ssh.h"
 #include "store/store.h"
 
 void token_grant_free(struct token_grant *g)
@@ -23,6 +24,11 @@ void token_grant_free(struct token_grant *g)
 	strv_free(&g->sans);
 	free(g->cnf_fingerprint);
 	free(g->token_id);
+	token_ssh_free(&g->ssh);
+	if (g->sshpop != NULL) {
+		ssh_cert_clear(g->sshpop);
+		free(g->sshpop);
+	}
 	prov_set_put(g->set);
 	memset(g, 0, sizeof(*g));
 }
@@ -164,11 +170,9 @@ static int check_time_claims(const struct jws *jws, struct error *err)
 	return 0;
 }
 
-/* The claims every provisioner token must carry: iss = the provisioner, times, audience (with
- * the provisioner's fragment for X5C), a subject. */
-static int check_common_claims(const struct authority *a, const struct provisioner *p,
-			       const struct jws *jws, const struct strv *aud, enum token_op op,
-			       const char *fragment, struct error *err)
+int token_check_common_claims(const struct authority *a, const struct provisioner *p,
+			      const struct jws *jws, const struct strv *aud, enum token_op op,
+			      const char *fragment, struct error *err)
 {
 	const char *iss = jwt_claim_str(jws, "iss");
 	const char *sub = jwt_claim_str(jws, "sub");
@@ -190,7 +194,7 @@ static int jwk_authorize(const struct authority *a, const struct provisioner *p,
 {
 	if (jws_verify(jws, p->jwk_key, err) != 0)
 		return err_wrap(err, "error parsing token");
-	return check_common_claims(a, p, jws, aud, op, NULL, err);
+	return token_check_common_claims(a, p, jws, aud, op, NULL, err);
 }
 
 /* X5C: the x5c chain verifies to the provisioner's roots now, its leaf signed the token. */
@@ -210,7 +214,7 @@ static int x5c_authorize(const struct authority *a, const struct provisioner *p,
 		err_wrap(err, "error parsing token");
 		goto out;
 	}
-	if (check_common_claims(a, p, jws, aud, op, p->token_id, err) != 0)
+	if (token_check_common_claims(a, p, jws, aud, op, p->token_id, err) != 0)
 		goto out;
 	g->x5c_not_before = cert_not_before_ns(leaf);
 	g->x5c_not_after = cert_not_after_ns(leaf);
@@ -251,15 +255,60 @@ static int fill_grant(const struct jws *jws, struct token_grant *g, struct error
 	return 0;
 }
 
+/* The provisioner's own checks of the token for op. */
+static int provisioner_authorize(struct authority *a, const struct provisioner *p,
+				 const struct jws *jws, const struct strv *aud, enum token_op op,
+				 const struct token_options *o, struct token_grant *g,
+				 struct error *err)
+{
+	bool ssh_pop_op = op == OP_SSH_RENEW || op == OP_SSH_REKEY || op == OP_SSH_REVOKE;
+
+	if (p->type == PROV_SSHPOP) {
+		if (!ssh_pop_op || o->sshpop == NULL)
+			return err_set(err, ERR_UNAUTHORIZED,
+				       "sshpop provisioner \"%s\" cannot authorize this operation",
+				       p->name);
+		return sshpop_authorize(a, p, jws, aud, op, o->sshpop, g, err);
+	}
+	if (p->type != PROV_JWK && p->type != PROV_X5C)
+		return err_set(err, ERR_UNAUTHORIZED,
+			       "%s provisioner \"%s\" cannot authorize tokens yet", p->type_name,
+			       p->name);
+	/* step-ca: JWK and X5C renew or rekey no SSH certificate (SSHPOP does) */
+	if (op == OP_SSH_RENEW || op == OP_SSH_REKEY)
+		return err_set(err, ERR_UNAUTHORIZED, "%s provisioner \"%s\" cannot authorize %s",
+			       p->type_name, p->name,
+			       op == OP_SSH_RENEW ? "ssh renewals" : "ssh rekeys");
+	/* step-ca checks enableSSHCA before the token's signature */
+	if (op == OP_SSH_SIGN && !p->claims.enable_ssh_ca)
+		return err_set(err, ERR_UNAUTHORIZED, "sshCA is disabled for %s provisioner '%s'",
+			       p->type == PROV_JWK ? "jwk" : "x5c", p->name);
+	if (p->type == PROV_JWK ? jwk_authorize(a, p, jws, aud, op, err)
+				: x5c_authorize(a, p, jws, aud, op, g, err))
+		return -1;
+	if (op == OP_SSH_SIGN && token_ssh_parse(jws, p, &g->ssh, err) != 0)
+		return -1;
+	return 0;
+}
+
 int token_authorize(struct authority *a, const char *token, enum token_op op,
 		    struct token_grant *out, struct error *err)
 {
+	return token_authorize_ex(a, token, op, NULL, out, err);
+}
+
+int token_authorize_ex(struct authority *a, const char *token, enum token_op op,
+		       const struct token_options *o, struct token_grant *out, struct error *err)
+{
+	static const struct token_options none = {0};
 	struct jws jws = {0};
 	struct strv aud = {0};
 	const struct provisioner *p = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	if (o == NULL)
+		o = &none;
 	if (jws_parse(token, strlen(token), &jws, err) != 0) {
 		err_wrap(err, "error parsing token");
 		err_reclassify(err, ERR_UNAUTHORIZED, false);
@@ -273,13 +322,10 @@ int token_authorize(struct authority *a, const char *token, enum token_op op,
 		goto out;
 	}
 	if (check_issued_after_start(a, &jws, err) != 0 ||
-	    check_replay(a, &jws, "token already used", &out->token_id, err) != 0)
+	    (!o->skip_replay &&
+	     check_replay(a, &jws, "token already used", &out->token_id, err) != 0))
 		goto out;
-	if (p->type == PROV_JWK	  ? jwk_authorize(a, p, &jws, &aud, op, err)
-	    : p->type == PROV_X5C ? x5c_authorize(a, p, &jws, &aud, op, out, err)
-				  : err_set(err, ERR_UNAUTHORIZED,
-					    "%s provisioner \"%s\" cannot authorize tokens yet",
-					    p->type_name, p->name))
+	if (provisioner_authorize(a, p, &jws, &aud, op, o, out, err) != 0)
 		goto out;
 	if (fill_grant(&jws, out, err) != 0)
 		goto out;

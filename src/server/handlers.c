@@ -185,6 +185,7 @@ static const handler_fn handlers[ROUTE_COUNT] = {
     [ROUTE_KYMA_RENEWALS] = handle_kyma_renewal,
     [ROUTE_ACME] = handle_acme,
     [ROUTE_ADMIN] = handle_admin,
+    [ROUTE_SSH] = handle_ssh,
 };
 
 static enum http_method method_of(enum evhttp_cmd_type t)
@@ -299,6 +300,7 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 	    .req = req,
 	    .a = w->srv->a,
 	    .acme = w->srv->acme,
+	    .ssh = w->srv->ssh,
 	    .w = w,
 	    .method = method_of(evhttp_request_get_command(req)),
 	    .close = w->draining,

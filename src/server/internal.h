@@ -71,6 +71,7 @@ struct worker {
 struct server {
 	struct authority *a;
 	struct acme *acme; /* NULL: no ACME (no database or no ACME provisioner) */
+	struct sshca *ssh; /* NULL: no SSH CA (ca.json has no "ssh") */
 	struct tls_state tls;
 	char *bound_address;
 	int port;
@@ -90,6 +91,7 @@ struct request_ctx {
 	struct evhttp_request *req;
 	struct authority *a;
 	struct acme *acme; /* may be NULL */
+	struct sshca *ssh; /* may be NULL */
 	struct worker *w;  /* may be NULL in tests */
 	enum http_method method;
 	bool head;	  /* answer without a body */
@@ -214,5 +216,7 @@ void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m);
 void handle_acme(struct request_ctx *rc, const struct route_match *m);
 /* Everything under /admin and /1.0/admin (src/admin/). */
 void handle_admin(struct request_ctx *rc, const struct route_match *m);
+/* Everything under /ssh/ and /1.0/ssh/ (src/sshca/), with the verified mTLS peer. */
+void handle_ssh(struct request_ctx *rc, const struct route_match *m);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "acme/acme.h"
+#include "sshca/sshca.h"
 #include "authority/authority.h"
 #include "base/buf.h"
 #include "base/file.h"
@@ -46,6 +47,10 @@ static const char usage[] =
     "  --resolver <host:port> the DNS server for every ACME lookup (default: the system's)\n"
     "  --acme-http-port <n>   the port where http-01 challenges are checked (default 80)\n"
     "  --acme-tls-port <n>    the port where tls-alpn-01 challenges are checked (default 443)\n"
+    "  --ssh-host-password-file <file>  the password of ca.json's ssh.hostKey (default: the\n"
+    "                         intermediate's)\n"
+    "  --ssh-user-password-file <file>  the password of ca.json's ssh.userKey (default: the\n"
+    "                         intermediate's)\n"
     "  --insecure             accepted for step-ca's command lines (it requires it with the\n"
     "                         two port flags)\n"
     "  --help, -h             this help\n"
@@ -58,8 +63,8 @@ static const struct {
 	const char *name;
 	bool value;
 } unsupported[] = {
-    {"ssh-host-password-file", true}, {"ssh-user-password-file", true},
-    {"issuer-password-file", true},   {"token", true},
+    {"issuer-password-file", true},
+    {"token", true},
     {"acme-strict-fqdn", false},
 };
 
@@ -71,6 +76,8 @@ struct options {
 	const char *resolver;
 	const char *acme_http_port;
 	const char *acme_tls_port;
+	const char *ssh_host_password_file;
+	const char *ssh_user_password_file;
 	bool insecure;
 	bool quiet;
 	bool help;
@@ -155,13 +162,16 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 					       "flag '--%s' is not supported yet",
 					       unsupported[k].name);
 		{
-			const char **slot = IS("password-file")	   ? &o->password_file
-					    : IS("pidfile")	   ? &o->pidfile
-					    : IS("context")	   ? &o->context
-					    : IS("resolver")	   ? &o->resolver
-					    : IS("acme-http-port") ? &o->acme_http_port
-					    : IS("acme-tls-port")  ? &o->acme_tls_port
-								   : NULL;
+			const char **slot =
+			    IS("password-file")		   ? &o->password_file
+			    : IS("pidfile")		   ? &o->pidfile
+			    : IS("context")		   ? &o->context
+			    : IS("resolver")		   ? &o->resolver
+			    : IS("acme-http-port")	   ? &o->acme_http_port
+			    : IS("acme-tls-port")	   ? &o->acme_tls_port
+			    : IS("ssh-host-password-file") ? &o->ssh_host_password_file
+			    : IS("ssh-user-password-file") ? &o->ssh_user_password_file
+							   : NULL;
 			if (slot == NULL)
 				return err_set(err, ERR_INVALID,
 					       "flag provided but not defined: %s", arg);
@@ -185,7 +195,8 @@ static char *base_url(const char *host, int port)
 			 port);
 }
 
-static void print_startup(const struct options *o, struct authority *a, struct server *srv)
+static void print_startup(const struct options *o, struct authority *a, const struct sshca *ssh,
+			  struct server *srv)
 {
 	const struct ca_config *cfg = authority_config(a);
 	STACK_OF(X509) *roots = authority_roots(a);
@@ -212,6 +223,15 @@ static void print_startup(const struct options *o, struct authority *a, struct s
 		char fp[65];
 		if (cert_fingerprint(sk_X509_value(roots, i), fp, NULL) == 0)
 			startup(o, "X.509 Root Fingerprint: %s", fp);
+	}
+	{
+		char *lines = sshca_startup_lines(ssh), *save = NULL;
+
+		/* step-ca prints each with the key line's own newline: an empty line follows */
+		for (char *l = lines != NULL ? strtok_r(lines, "\n", &save) : NULL; l != NULL;
+		     l = strtok_r(NULL, "\n", &save))
+			startup(o, "%s\n", l);
+		free(lines);
 	}
 	startup(o, "Serving HTTPS on %s ...", server_bound_address(srv));
 	free(url);
@@ -254,6 +274,35 @@ static int start_acme(const struct options *o, struct authority *a, struct acme 
 	return acme_new(a, &ao, out, err);
 }
 
+/* The SSH CA of ca.json's "ssh" (*out NULL without one): the keys' passwords from their flags,
+ * else the intermediate's (ca_password, else --password-file's, else ca.json's). */
+static int start_ssh(const struct options *o, struct authority *a, const char *ca_password,
+		     struct sshca **out, struct error *err)
+{
+	char *host = NULL, *user = NULL, *ca = NULL;
+	struct sshca_options so = {0};
+	int rc = -1;
+
+	if ((o->ssh_host_password_file != NULL &&
+	     password_read_file(o->ssh_host_password_file, &host, err) != 0) ||
+	    (o->ssh_user_password_file != NULL &&
+	     password_read_file(o->ssh_user_password_file, &user, err) != 0) ||
+	    (ca_password == NULL && o->password_file != NULL &&
+	     password_read_file(o->password_file, &ca, err) != 0))
+		goto out;
+	so.host_password = host;
+	so.user_password = user;
+	so.ca_password = ca_password != NULL ? ca_password
+			 : ca != NULL	     ? ca
+					     : authority_config(a)->password;
+	rc = sshca_new(a, &so, out, err);
+out:
+	password_free(host);
+	password_free(user);
+	password_free(ca);
+	return rc;
+}
+
 /* The three lines step prints when it cannot open the configuration. */
 static bool config_readable(const char *path)
 {
@@ -276,6 +325,7 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	struct server_options sopts = {0};
 	struct acme *acme = NULL;
+	struct sshca *ssh = NULL;
 	char *config_path = NULL;
 	char *password = NULL;
 	bool pidfile_written = false;
@@ -325,6 +375,8 @@ int main(int argc, char **argv)
 		goto fail;
 	cfg = NULL; /* owned by the authority now */
 	store = NULL;
+	if (start_ssh(&o, a, password, &ssh, &err) != 0)
+		goto fail;
 	password_free(password);
 	password = NULL;
 	/* With remote administration an ACME provisioner may be added at any time. */
@@ -333,9 +385,10 @@ int main(int argc, char **argv)
 	    start_acme(&o, a, &acme, &err) != 0)
 		goto fail;
 	sopts.acme = acme;
+	sopts.ssh = ssh;
 	if (server_new(a, &sopts, &srv, &err) != 0)
 		goto fail;
-	print_startup(&o, a, srv);
+	print_startup(&o, a, ssh, srv);
 	if (o.pidfile != NULL) {
 		if (write_pidfile(o.pidfile, &err) != 0)
 			goto fail;
@@ -352,6 +405,7 @@ out:
 		unlink(o.pidfile);
 	server_free(srv);
 	acme_free(acme);
+	sshca_free(ssh);
 	authority_free(a);
 	store_close(store);
 	ca_config_free(cfg);

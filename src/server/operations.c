@@ -23,6 +23,7 @@
 #include "crypto/cert.h"
 #include "acme/acme.h"
 #include "admin/admin.h"
+#include "sshca/sshca.h"
 #include "server/decode.h"
 #include "server/internal.h"
 #include "server/respond.h"
@@ -210,6 +211,18 @@ static void respond_admin(struct request_ctx *rc, struct admin_response *r)
 	respond_raw(rc, r->status, r->content_type, r->body != NULL ? r->body : "", r->body_len);
 }
 
+/* Sends the SSH engine's answer; its error goes to the request log. */
+static void respond_ssh(struct request_ctx *rc, struct sshca_response *r)
+{
+	if (r->status == 404 && r->content_type != NULL &&
+	    str_has_prefix(r->content_type, "text/plain"))
+		evhttp_add_header(evhttp_request_get_output_headers(rc->req),
+				  "X-Content-Type-Options", "nosniff");
+	rc->error = r->error;
+	r->error = NULL;
+	respond_raw(rc, r->status, r->content_type, r->body != NULL ? r->body : "", r->body_len);
+}
+
 /* ---- requests that wait for the authority ---------------------------------------------------
  *
  * sign, renew, rekey, revoke and the Kyma renewal end when the authority's done callback runs,
@@ -250,6 +263,9 @@ struct pending {
 	/* admin API: copies of what the engine reads (the token is wiped), and its answer */
 	char *admin_path, *admin_query, *admin_auth;
 	struct admin_response *admin;
+	/* SSH: copies of what the engine reads, and its answer */
+	char *ssh_path, *ssh_query;
+	struct sshca_response *ssh;
 	/* without a worker (tests): the handler waits for done */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -287,9 +303,9 @@ static void pending_free(struct pending *p)
 	}
 	issued_free(&p->out);
 	free(p->serial);
-	if (p->route == ROUTE_ACME || p->route == ROUTE_ADMIN)
-		free(p->body); /* a copy (handle_acme, handle_admin); the others point into the
-				* request */
+	if (p->route == ROUTE_ACME || p->route == ROUTE_ADMIN || p->route == ROUTE_SSH)
+		free(p->body); /* a copy (handle_acme, handle_admin, handle_ssh); the others point
+				* into the request */
 	free(p->admin_path);
 	free(p->admin_query);
 	if (p->admin_auth != NULL) {
@@ -298,6 +314,10 @@ static void pending_free(struct pending *p)
 	}
 	admin_response_free(p->admin);
 	free(p->admin);
+	free(p->ssh_path);
+	free(p->ssh_query);
+	sshca_response_free(p->ssh);
+	free(p->ssh);
 	free(p->acme_path);
 	free(p->acme_host);
 	free(p->acme_content_type);
@@ -327,6 +347,8 @@ static void pending_answer(struct pending *p)
 		respond_acme(rc, p->acme);
 	} else if (p->route == ROUTE_ADMIN) {
 		respond_admin(rc, p->admin);
+	} else if (p->route == ROUTE_SSH) {
+		respond_ssh(rc, p->ssh);
 	} else if (p->op_rc != 0 && p->route == ROUTE_KYMA_RENEWALS) {
 		respond_kyma_error(rc, &p->err);
 	} else if (p->op_rc != 0) {
@@ -681,6 +703,51 @@ void handle_admin(struct request_ctx *rc, const struct route_match *m)
 		    .body_len = p->body_len,
 		};
 		admin_handle(rc->a, &req, admin_done, p);
+	}
+	pending_returned(rc, p);
+}
+
+static void ssh_done(void *arg, struct sshca_response *resp)
+{
+	struct pending *p = arg;
+
+	p->ssh = resp;
+	pending_done(p);
+}
+
+void handle_ssh(struct request_ctx *rc, const struct route_match *m)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rc->req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	STACK_OF(X509) *chain = NULL;
+	X509 *peer = peer_certificate(rc, &chain);
+	struct pending *p;
+	size_t len;
+	uint8_t *data = request_body(rc, &len);
+	(void)m;
+
+	p = pending_new(rc, ROUTE_SSH);
+	p->ssh_path = xstrdup(path != NULL ? path : "");
+	p->ssh_query = query != NULL ? xstrdup(query) : NULL;
+	pending_keep_peer(p, peer, NULL);
+	if (len > 0) {
+		/* a copy: the engine may still read it after the client has gone */
+		p->body = xmalloc(len);
+		memcpy(p->body, data, len);
+		p->body_len = len;
+		secure_wipe(data, len); /* the body may hold a token */
+	}
+	{
+		struct sshca_request req = {
+		    .method = http_method_name(rc->method),
+		    .path = p->ssh_path,
+		    .query = p->ssh_query,
+		    .body = p->body,
+		    .body_len = p->body_len,
+		    .peer = p->peer,
+		};
+		sshca_handle(rc->ssh, &req, ssh_done, p);
 	}
 	pending_returned(rc, p);
 }

@@ -1,9 +1,9 @@
 /* respond.h - HTTP responses of stride-ca: step's error body and message rules.
  *
- * The mapping from a struct error to a status and a client-visible message
- * lives in one function (http_error_map) so step-ca's rules for error statuses
- * and messages are applied the same way everywhere and can be unit-tested without a
- * network. The senders take a request context (server/internal.h).
+ * The mapping from a struct error to a status and a client-visible message is
+ * base/http_error.h's (http_error_map), so that step-ca's rules for error statuses and
+ * messages are applied the same way everywhere. The senders take a request context
+ * (server/internal.h).
  */
 #ifndef STRIDE_SERVER_RESPOND_H
 #define STRIDE_SERVER_RESPOND_H
@@ -12,19 +12,9 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/http_error.h" /* http_error_map, http_error_body, ... */
 
 struct request_ctx;
-
-/* Maps an error to its HTTP status and writes the message a client may read (at most n bytes,
- * NUL included) into msg: exposed 400/403 texts are wrapped in step's sentences, exposed
- * 401/404 texts are shown as they are, everything else gets step's generic text. */
-int http_error_map(const struct error *err, char *msg, size_t n);
-/* step's generic message for a status ("The request could not be completed; ..."). */
-void http_generic_message(int status, char *out, size_t n);
-/* The error body {"status":N,"message":"..."} plus "\n"; malloc'd, caller frees. */
-char *http_error_body(int status, const char *message);
-/* The reason phrase of a status ("Created"); "Unknown" for codes we never send. */
-const char *http_reason(int status);
 
 /* Sends body (len bytes) with status and content_type (NULL = no Content-Type). For HEAD the
  * headers (including Content-Length) are sent without the body. */

@@ -7,6 +7,7 @@
 
 #include "acme/acme.h"
 #include "admin/admin.h"
+#include "sshca/sshca.h"
 #include "base/str.h"
 #include "base/url.h"
 
@@ -56,6 +57,7 @@ static const char *const route_names[ROUTE_COUNT] = {
     [ROUTE_KYMA_RENEWALS] = "kyma-renewals",
     [ROUTE_ACME] = "acme",
     [ROUTE_ADMIN] = "admin",
+    [ROUTE_SSH] = "ssh",
 };
 
 static const struct {
@@ -195,6 +197,13 @@ void router_match(enum http_method method, const char *target, size_t len, struc
 	if (admin_path_is_admin(path, plen)) {
 		m->status = ROUTE_FOUND;
 		m->id = ROUTE_ADMIN;
+		m->head = method == HTTP_HEAD;
+		return;
+	}
+	/* /ssh/...: the SSH engine routes by method and path itself (step-ca's SSH routes) */
+	if (sshca_path_is_ssh(path, plen)) {
+		m->status = ROUTE_FOUND;
+		m->id = ROUTE_SSH;
 		m->head = method == HTTP_HEAD;
 		return;
 	}

@@ -43,6 +43,7 @@ enum route_id {
 	ROUTE_KYMA_RENEWALS,
 	ROUTE_ACME,  /* anything under /acme/ or /2.0/acme/ (src/acme/) */
 	ROUTE_ADMIN, /* /admin, anything under /admin/ or /1.0/admin/ (src/admin/) */
+	ROUTE_SSH,   /* anything under /ssh/ or /1.0/ssh/ (src/sshca/) */
 	ROUTE_COUNT
 };
 

@@ -1,4 +1,4 @@
-/* sshca.h - step-ca's SSH certificate authority (the /ssh/* API) on top of the authority.
+/* sshca.h - step-ca's SSH certificate authority (the /ssh/... API) on top of the authority.
  *
  * Like the ACME and admin engines, the SSH engine is part of the authority layer and knows
  * nothing of HTTP connections: stride-ca's server turns a request under /ssh (or /1.0/ssh) into
@@ -29,12 +29,15 @@ struct authority;
 struct sshca;
 
 /* The store collections of the SSH CA (record ids are decimal serials unless said). */
-#define SSHCA_COL_CERTS	  "ssh_certs"	/* serial -> {"type","keyId","principals",
-					 * "validBefore","provisioner","crt"} */
-#define SSHCA_COL_REVOKED "ssh_revoked" /* serial -> {"type","reasonCode","reason",
-					 * "revokedAt","provisioner"} */
-#define SSHCA_COL_HOSTS	  "ssh_hosts"	/* lower-cased host principal -> {"serial",
-					 * "validBefore"} (for /ssh/check-host, /ssh/hosts) */
+#define SSHCA_COL_CERTS                                                                            \
+	"ssh_certs" /* serial -> {"type","keyId","principals",                                     \
+		     * "validBefore","provisioner","crt"} */
+#define SSHCA_COL_REVOKED                                                                          \
+	"ssh_revoked" /* serial -> {"type","reasonCode","reason",                                  \
+		       * "revokedAt","provisioner"} */
+#define SSHCA_COL_HOSTS                                                                            \
+	"ssh_hosts" /* lower-cased host principal -> {"serial",                                    \
+		     * "validBefore"} (for /ssh/check-host, /ssh/hosts) */
 
 /* The CA keys and passwords, as stride-ca's flags give them (borrowed for the call). */
 struct sshca_options {
@@ -43,16 +46,18 @@ struct sshca_options {
 	const char *ca_password;   /* the intermediate's password, tried when the above is NULL */
 };
 
-/* Loads ca.json's "ssh" object of a's configuration: the host and user CA keys (either may be
- * absent; at least one must be present), the federated and extra keys, the add-user settings
- * and the bastion. *out is NULL (and 0 returned) when ca.json has no "ssh" object. Errors name
- * the file and the problem ("error reading ssh hostKey <path>: ..."). *out owned by the caller
- * (sshca_free). */
+/* Loads ca.json's "ssh" object of a's configuration: the host and user CA keys (either or both
+ * may be absent), the federated and extra keys, the add-user settings and the bastion. Without
+ * an "ssh" object (or without keys) the engine still serves what step-ca serves then: /ssh/revoke,
+ * /ssh/check-host and /ssh/hosts work on the store, the routes that sign answer 501 and the
+ * others 404. Errors name the file and the problem ("error reading ssh hostKey <path>: ...").
+ * *out owned by the caller (sshca_free). */
 int sshca_new(struct authority *a, const struct sshca_options *opts, struct sshca **out,
 	      struct error *err);
 void sshca_free(struct sshca *s);
-/* The start-up lines step-ca prints: "SSH Host CA Key: <type> <base64>" and "SSH User CA Key:
- * ...", for the keys that are present; malloc'd, NULL when neither is. */
+/* The start-up lines step-ca prints, separated by "\n": "SSH Host CA Key is <type> <base64>" and
+ * "SSH User CA Key: <type> <base64>" (step-ca's wording), for the keys that are present
+ * (step-ca follows each with an empty line); malloc'd, NULL when neither is. */
 char *sshca_startup_lines(const struct sshca *s);
 
 /* One HTTP request under /ssh, as the server read it. Everything is borrowed and must stay
@@ -63,7 +68,7 @@ struct sshca_request {
 	const char *query;  /* the raw query without '?', or NULL */
 	const uint8_t *body;
 	size_t body_len;
-	X509 *peer; /* the client's TLS certificate, verified against the roots, or NULL */
+	X509 *peer;	    /* the client's TLS certificate, verified against the roots, or NULL */
 	const char *client; /* the client's address for logs, or NULL */
 };
 
@@ -84,11 +89,9 @@ typedef void (*sshca_done_fn)(void *arg, struct sshca_response *resp);
 /* Whether path (raw, without query) is under /ssh/ or /1.0/ssh/. */
 bool sshca_path_is_ssh(const char *path, size_t len);
 
-/* Serves one /ssh request. s NULL (ca.json has no "ssh") answers as step-ca without an SSH CA
- * does: 501 {"status":501,"message":"not implemented"} for the routes that need the keys. The
- * work runs on the authority's threads when its store waits on the network, else on the
- * caller's. */
-void sshca_handle(struct sshca *s, const struct sshca_request *req, sshca_done_fn done,
-		  void *arg);
+/* Serves one /ssh request. s NULL answers as step-ca without SSH keys does, without the store:
+ * 501 (step-ca's generic text) for the routes that sign, 404 for the others. The work runs on
+ * the authority's threads when its store waits on the network, else on the caller's. */
+void sshca_handle(struct sshca *s, const struct sshca_request *req, sshca_done_fn done, void *arg);
 
 #endif

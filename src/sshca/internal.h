@@ -1,0 +1,161 @@
+/* internal.h - what the files of the SSH engine share (src/sshca only).
+ *
+ * One request is one struct sshca_call: engine.c routes it and hands it to its handler (sign.c,
+ * renew.c, info.c, config_tpl.c), which completes it with sshca_reply_* exactly once, either
+ * at once or after committing what it wrote (sshca_commit).
+ */
+#ifndef STRIDE_SSHCA_INTERNAL_H
+#define STRIDE_SSHCA_INTERNAL_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "authority/internal.h"
+#include "base/error.h"
+#include "ssh/ssh.h"
+#include "sshca/sshca.h"
+
+/* The largest request body the engine reads (the server's maxBodyBytes applies first). */
+#define SSHCA_BODY_MAX (1024 * 1024)
+/* The add-user defaults of step-ca (ssh.md §4.2). */
+#define SSHCA_ADD_USER_PRINCIPAL "provisioner"
+#define SSHCA_ADD_USER_COMMAND	 "sudo useradd -m <principal>; nc -q0 localhost 22"
+/* A KRL served from the cache is rebuilt when older than this (another instance on the same
+ * database may have revoked meanwhile); a revocation here rebuilds it at once. */
+#define SSHCA_KRL_MAX_AGE_NS (60 * NS_PER_SEC)
+/* Host principals listed by GET /ssh/hosts at most. */
+#define SSHCA_HOSTS_MAX 10000
+
+/* step-ca's message for any body its JSON decoder refuses. */
+#define SSHCA_DECODE_ERROR "error decoding json"
+/* step-ca's message when neither CA key is configured (a 501, generic to the client). */
+#define SSHCA_NOT_ENABLED "ssh certificate flows are not enabled"
+
+/* The text of a route that does not exist (Go's router). */
+#define SSHCA_NOT_FOUND_TEXT "404 page not found\n"
+
+struct sshca {
+	struct authority *a;
+	bool configured;    /* ca.json has an "ssh" object */
+	EVP_PKEY *host_key; /* the host CA's signer, or NULL */
+	EVP_PKEY *user_key; /* the user CA's signer, or NULL */
+	/* current keys first, then ssh.keys: federated false (roots, SSHPOP issuers) or true */
+	struct ssh_pubkey *user_roots, *host_roots, *user_fed, *host_fed;
+	size_t n_user_roots, n_host_roots, n_user_fed, n_host_fed;
+	struct sshpop_trust trust; /* points into user_roots / host_roots */
+	char *add_user_principal;
+	char *add_user_command;
+	json_t *bastion; /* ssh.bastion, or NULL */
+	/* the KRL of GET /ssh/krl and the host configuration, cached */
+	pthread_mutex_t krl_lock;
+	uint8_t *krl;
+	size_t krl_len;
+	int64_t krl_built_ns; /* 0: to be built */
+	uint64_t krl_version;
+};
+
+struct sshca_call {
+	struct pool_job job; /* first: the pool runs the call */
+	struct sshca *s;
+	struct authority *a;
+	struct sshca_request req; /* borrowed, see sshca.h */
+	sshca_done_fn done;
+	void *arg;
+	struct sshca_response resp;
+	void (*handler)(struct sshca_call *c);
+	/* the outcome, sent once what the call wrote is durable (sshca_finish) */
+	bool failed;
+	struct error err; /* when failed */
+	int status;	  /* else: the answer */
+	json_t *answer;
+	bool identity;	    /* the writes hold an X.509 certificate: settled as an issuance */
+	char conflict[256]; /* a record conflict is this public 400 ("" -> a 500) */
+	bool revoked;	    /* the writes revoke: the KRL is rebuilt once they are durable */
+	void *scratch;	    /* the handler's state across the commit, freed by scratch_free */
+	void (*scratch_free)(void *p);
+};
+
+/* --- engine.c ------------------------------------------------------------------------ */
+
+/* Answers with a JSON document (consumed) and "\n" (Go's encoder). Ends the call. */
+void sshca_reply_json(struct sshca_call *c, int status, json_t *doc);
+/* Answers with raw bytes (copied). Ends the call. */
+void sshca_reply_raw(struct sshca_call *c, int status, const char *content_type, const void *body,
+		     size_t len);
+/* Answers step-ca's error body {"status","message"} for err. Ends the call. */
+void sshca_reply_error(struct sshca_call *c, const struct error *err);
+/* Reads the request body as a JSON object (Go's decoder: what follows the first value is
+ * ignored, null is an empty object): anything else is 400 SSHCA_DECODE_ERROR. *out new
+ * reference. */
+int sshca_body_json(const struct sshca_call *c, json_t **out, struct error *err);
+/* Commits t (the call's writes; NULL: nothing to write), then answers the call's outcome
+ * (c->failed and c->err, else c->status and c->answer), unless the commit failed or found the
+ * token used meanwhile. Ends the call. */
+void sshca_finish(struct sshca_call *c, struct store_txn *t);
+/* Records a failure as the call's outcome (for sshca_finish); returns -1. */
+int sshca_fail(struct sshca_call *c, const struct error *err);
+
+/* --- keys.c: ca.json's "ssh" ---------------------------------------------------------------- */
+
+/* The signer of a certificate type, or NULL when that CA key is absent. */
+EVP_PKEY *sshca_signer(const struct sshca *s, enum ssh_cert_type type);
+/* Whether the engine has a CA key (else step-ca's "not enabled" answers). */
+bool sshca_has_keys(const struct sshca *s);
+
+/* --- sign.c: POST /ssh/sign ----------------------------------------------------------------- */
+
+void sshca_sign(struct sshca_call *c);
+/* The validity and key checks of a certificate about to be signed (step-ca's validators after
+ * signing, in their order): the key (ssh_pubkey_check_allowed), the validity against the
+ * claims c of its type (min; max plus backdate), the default fields. Public errors. */
+int sshca_check_cert(const struct authority *a, const struct claims *cl, const struct ssh_cert *c,
+		     struct error *err);
+/* Signs c with the CA key of its type (501 when that key is absent) after a random non-zero
+ * serial is set, then checks it (sshca_check_cert). */
+int sshca_sign_cert(const struct sshca *s, const struct claims *cl, struct ssh_cert *c,
+		    struct error *err);
+/* A random non-zero certificate serial. */
+int sshca_random_serial(uint64_t *out, struct error *err);
+/* Adds to *t (created if NULL) the records of a new certificate c by provisioner prov_name: its
+ * ssh_certs record and, for a host certificate, its principals in ssh_hosts. */
+void sshca_txn_cert(struct store_txn **t, const struct ssh_cert *c, const char *prov_name);
+/* A public key of a request body member (standard base64 of the wire form): 400 "<what>" on
+ * anything that does not parse. */
+int sshca_body_key(const json_t *body, const char *name, const char *what, struct ssh_pubkey *out,
+		   struct error *err);
+
+/* --- renew.c: POST /ssh/renew, /ssh/rekey, /ssh/revoke, GET /ssh/krl ------------------------ */
+
+void sshca_renew(struct sshca_call *c);
+void sshca_rekey(struct sshca_call *c);
+void sshca_revoke(struct sshca_call *c);
+void sshca_krl(struct sshca_call *c);
+/* The current KRL (cached; rebuilt when invalidated or stale): *out malloc'd. */
+int sshca_krl_get(struct sshca *s, uint8_t **out, size_t *len, struct error *err);
+/* Whether the serial (decimal) is in ssh_revoked. */
+int sshca_is_revoked(struct sshca *s, const char *serial, bool *revoked, struct error *err);
+
+/* --- info.c: GET /ssh/roots, /ssh/federation, POST /ssh/check-host, GET /ssh/hosts,
+ * POST /ssh/bastion ------------------------------------------------------------------------- */
+
+void sshca_roots(struct sshca_call *c);
+void sshca_federation(struct sshca_call *c);
+void sshca_check_host(struct sshca_call *c);
+void sshca_hosts(struct sshca_call *c);
+void sshca_bastion(struct sshca_call *c);
+
+/* --- config_tpl.c: POST /ssh/config -------------------------------------------------------- */
+
+void sshca_config(struct sshca_call *c);
+/* The default templates of step-ca for type ("user" or "host") rendered with data (the request's
+ * "data" object, may be NULL) and the CA's keys: {"userTemplates":[...]} or
+ * {"hostTemplates":[...]}; the host output also installs the KRL (krl, n). 400 for a missing
+ * required variable. *out new reference. */
+int sshca_config_render(const struct sshca *s, const char *type, const json_t *data,
+			const uint8_t *krl, size_t krl_len, json_t **out, struct error *err);
+
+#endif

@@ -170,8 +170,15 @@ static char *read_text(const char *path)
 	return s;
 }
 
-/* Writes one rendered template as its type says (step's Output.Write). */
-static int write_template(const char *type, const char *path, const char *content,
+/* A rendered template: its content (binary for files: the KRL) and length. */
+struct rendered {
+	char *data; /* NUL-terminated as well */
+	size_t len;
+};
+
+/* Writes one rendered template as its type says (step's Output.Write): a directory, a whole
+ * file (any bytes), a line put first or a snippet between markers (text only). */
+static int write_template(const char *type, const char *path, const struct rendered *r,
 			  struct error *err)
 {
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), *old = NULL, *text = NULL;
@@ -187,15 +194,19 @@ static int write_template(const char *type, const char *path, const char *conten
 	if (slash != NULL && slash != dir && file_mkdir_p(dir, 0700, err) != 0)
 		goto out;
 	if (strcmp(type, "file") == 0) {
-		rc = file_write_atomic(path, content, strlen(content), 0600, err);
+		rc = file_write_atomic(path, r->data, r->len, 0600, err);
+		goto out;
+	}
+	if (memchr(r->data, '\0', r->len) != NULL) {
+		err_set(err, ERR_INVALID, "the CA's template for %s is not text", path);
 		goto out;
 	}
 	old = read_text(path);
 	if (strcmp(type, "prepend-line") == 0) {
-		text = ssh_prepend_line(old, content);
+		text = ssh_prepend_line(old, r->data);
 	} else { /* "snippet", and step's default for unknown types */
 		time_format_rfc3339(time_now_ns() / 1000000000 * 1000000000, ts, sizeof(ts));
-		text = ssh_snippet_merge(old, content, ts);
+		text = ssh_snippet_merge(old, r->data, ts);
 	}
 	rc = file_write_atomic(path, text, strlen(text), 0600, err);
 out:
@@ -205,23 +216,52 @@ out:
 	return rc;
 }
 
-/* Decodes a template's content (base64) into a string. */
-static int template_content(const json_t *t, char **out, struct error *err)
+/* Decodes a template's content (base64). */
+static int template_content(const json_t *t, struct rendered *out, struct error *err)
 {
 	const char *b64 = json_string_value(json_object_get(t, "content"));
 	uint8_t *raw = NULL;
 	size_t len = 0;
 
 	if (b64 == NULL || b64_decode(b64, strlen(b64), false, &raw, &len, NULL) != 0 ||
-	    len > TEMPLATE_MAX || memchr(raw, '\0', len) != NULL) {
+	    len > TEMPLATE_MAX) {
 		free(raw);
 		return err_set(err, ERR_INVALID, "the CA's answer has an invalid template");
 	}
-	*out = xmalloc(len + 1);
-	memcpy(*out, raw, len);
-	(*out)[len] = '\0';
+	out->data = xmalloc(len + 1);
+	memcpy(out->data, raw, len);
+	out->data[len] = '\0';
+	out->len = len;
 	free(raw);
 	return 0;
+}
+
+/* Writes (or with --dry-run prints) one template of the answer. */
+static int apply_one(struct cli_ctx *ctx, const json_t *t, const char *home, const char *cwd,
+		     const char *spath, const char *base, struct error *err)
+{
+	const char *type = json_string_value(json_object_get(t, "type"));
+	const char *p = json_string_value(json_object_get(t, "path"));
+	struct rendered r = {0};
+	char *abs;
+	int rc = -1;
+
+	if (p == NULL)
+		return err_set(err, ERR_INVALID, "the CA's answer has an invalid template");
+	if (template_content(t, &r, err) != 0)
+		return -1;
+	abs = ssh_template_path(p, home, cwd, spath, base);
+	if (flag_bool(ctx, "dry-run")) {
+		printf("%s\n", abs);
+		fwrite(r.data, 1, r.len, stdout);
+		printf("\n");
+		rc = 0;
+	} else if ((rc = write_template(type != NULL ? type : "snippet", abs, &r, err)) == 0) {
+		ui_info("✔ %s", abs);
+	}
+	free(r.data);
+	free(abs);
+	return rc;
 }
 
 /* Writes (or with --dry-run prints) each template of the answer. */
@@ -239,23 +279,7 @@ static int apply_templates(struct cli_ctx *ctx, const json_t *list, struct error
 		strcpy(cwd, ".");
 	json_array_foreach(list, i, t)
 	{
-		const char *type = json_string_value(json_object_get(t, "type"));
-		const char *p = json_string_value(json_object_get(t, "path"));
-		char *content = NULL, *abs;
-		int wrc;
-		if (p == NULL || template_content(t, &content, err) != 0)
-			goto out;
-		abs = ssh_template_path(p, home != NULL ? home : "", cwd, spath, base);
-		if (flag_bool(ctx, "dry-run")) {
-			printf("%s\n%s\n", abs, content);
-			wrc = 0;
-		} else if ((wrc = write_template(type != NULL ? type : "snippet", abs, content,
-						 err)) == 0) {
-			ui_info("✔ %s", abs);
-		}
-		free(content);
-		free(abs);
-		if (wrc != 0)
+		if (apply_one(ctx, t, home != NULL ? home : "", cwd, spath, base, err) != 0)
 			goto out;
 	}
 	rc = 0;

@@ -15,7 +15,8 @@ ssh_tools_present() {
 }
 
 # start_sshd DIR [CONFIG_FILE...]: sshd with the base settings below, then the given files'
-# lines appended (the configuration `stride ssh config --host` wrote). Logs to DIR/sshd.log.
+# lines appended (the configuration `stride ssh config --host` wrote), in DIR/sshd_run_config.
+# Logs to DIR/sshd.log.
 start_sshd() {
 	local dir=$1 f
 	shift
@@ -33,14 +34,14 @@ start_sshd() {
 		echo "StrictModes no"
 		echo "LogLevel VERBOSE"
 		for f in "$@"; do cat "$f"; done
-	} >"$dir/sshd_config"
+	} >"$dir/sshd_run_config"
 	mkdir -p /run/sshd
-	/usr/sbin/sshd -t -f "$dir/sshd_config" 2>"$dir/sshd-t.err" || {
+	/usr/sbin/sshd -t -f "$dir/sshd_run_config" 2>"$dir/sshd-t.err" || {
 		echo "sshd -t: $(cat "$dir/sshd-t.err")" >&2
 		return 1
 	}
 	rm -f "$dir/sshd.pid"
-	/usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log" || return 1
+	/usr/sbin/sshd -f "$dir/sshd_run_config" -E "$dir/sshd.log" || return 1
 	for _ in $(seq 1 100); do
 		if [[ -s $dir/sshd.pid ]]; then
 			SSHD_PID=$(cat "$dir/sshd.pid")

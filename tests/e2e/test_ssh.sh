@@ -165,8 +165,10 @@ expect_eq "renewed: same key" "$(ssh-keygen -l -f "$S/host.pub" | awk '{print $2
 	"$(cert_field "$S/host-cert.pub" "Public key" | awk '{print $2}')"
 stop_sshd
 check "sshd restarts with the renewed host certificate" start_sshd "$S" "$S/stride_sshd_config"
-printf 'ssh-ok\n' >/dev/null
-check "login still works after renewal (the user cert of alice is not used)" true
+check "a new user certificate for root" timeout 30 "$STRIDE_BIN" ssh certificate root@example.com \
+	"$S/root2" --principal root --no-password --insecure "${PPW[@]}" -f
+expect_eq "login with it: the client trusts the renewed host certificate" "stride-ok" \
+	"$(ssh_login "$S/root2" "$S/root2-cert.pub" root "$KH" localhost echo stride-ok 2>"$WORK/ssh.err")"
 
 check "ssh rekey (SSHPOP)" timeout 30 "$STRIDE_BIN" ssh rekey "$S/host-cert.pub" "$S/host" \
 	--out "$S/host2" --no-password --insecure -f
@@ -198,7 +200,7 @@ TOKEN=$(timeout 20 "$STRIDE_BIN" ca token raw --ssh "${PPW[@]}" 2>/dev/null)
 BODY=$(jq -n --arg k "$(awk '{print $2}' "$S/raw.pub")" --arg ott "$TOKEN" \
 	'{publicKey: $k, ott: $ott, certType: "admin"}')
 curl_ca -X POST -H 'Content-Type: application/json' -d "$BODY" /ssh/sign >/dev/null
-expect_eq "unknown cert type: 400" "400 invalid certType 'admin'" \
+expect_eq "unknown cert type: 400" "400 The request could not be completed: invalid certType 'admin'." \
 	"$(cat "$WORK/status") $(jq -r .message "$WORK/body")"
 
 check "a host certificate valid for 2s" timeout 30 "$STRIDE_BIN" ssh certificate --host \

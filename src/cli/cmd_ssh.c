@@ -108,7 +108,7 @@ static int check_flags(struct cli_ctx *ctx, struct error *err)
 			       "flag '--add-user' is incompatible with more than one principal");
 	if (flag_str(ctx, "token") != NULL && flag_bool(ctx, "offline"))
 		return cli_err_incompatible(err, "token", "offline");
-	return 0;
+	return ssh_cli_no_offline(ctx, err);
 }
 
 /* A new key pair of --kty/--curve/--size. */

@@ -113,7 +113,7 @@ static int renew_run(struct cli_ctx *ctx, struct error *err)
 	json_t *body = NULL;
 	int rc = -1;
 
-	if (ssh_cli_read_cert(cert_file, &old, err) != 0)
+	if (ssh_cli_no_offline(ctx, err) != 0 || ssh_cli_read_cert(cert_file, &old, err) != 0)
 		goto out;
 	serial = serial_of(&old);
 	if (sshpop_token(ctx, TOKEN_KIND_SSH_RENEW, serial, cert_file, key_file,
@@ -211,7 +211,7 @@ static int rekey_run(struct cli_ctx *ctx, struct error *err)
 		cli_err_requires(err, "no-password", "insecure");
 		goto out;
 	}
-	if (ssh_cli_read_cert(cert_file, &old, err) != 0)
+	if (ssh_cli_no_offline(ctx, err) != 0 || ssh_cli_read_cert(cert_file, &old, err) != 0)
 		goto out;
 	serial = serial_of(&old);
 	if (sshpop_token(ctx, TOKEN_KIND_SSH_REKEY, serial, cert_file, key_file, NULL, &token,
@@ -285,7 +285,8 @@ static int revoke_run(struct cli_ctx *ctx, struct error *err)
 	json_t *body = NULL, *resp = NULL;
 	int code = 0, rc = -1;
 
-	if (cli_revoke_reason_code(flag_str(ctx, "reasonCode"), &code, err) != 0 ||
+	if (ssh_cli_no_offline(ctx, err) != 0 ||
+	    cli_revoke_reason_code(flag_str(ctx, "reasonCode"), &code, err) != 0 ||
 	    revoke_serial(ctx, &serial, err) != 0)
 		goto out;
 	if (flag_str(ctx, "token") != NULL)

@@ -174,6 +174,14 @@ char *ssh_cli_pubkey_file_line(const struct ssh_pubkey *k, const char *comment)
 	return s;
 }
 
+int ssh_cli_no_offline(const struct cli_ctx *ctx, struct error *err)
+{
+	if (flag_defined(ctx, "offline") && flag_bool(ctx, "offline"))
+		return err_set(err, ERR_NOT_IMPLEMENTED,
+			       "flag '--offline' is not supported by the ssh commands yet");
+	return 0;
+}
+
 int ssh_cli_client(struct cli_ctx *ctx, const char *token, bool name_ca, struct ca_client **out,
 		   struct error *err)
 {

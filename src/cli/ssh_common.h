@@ -43,6 +43,10 @@ int ssh_cli_cert_from_answer(const json_t *resp, const char *member, struct ssh_
 char *ssh_cli_cert_file_line(const struct ssh_cert *c, const char *comment);
 char *ssh_cli_pubkey_file_line(const struct ssh_pubkey *k, const char *comment);
 
+/* --offline is refused by the ssh commands: "flag '--offline' is not supported by the ssh
+ * commands yet" (before any token is made). */
+int ssh_cli_no_offline(const struct cli_ctx *ctx, struct error *err);
+
 /* Connects to the CA (--ca-url and --root, or the CA the token names) and names it with
  * "✔ CA: <url>" when name_ca; the client is owned by ctx's backend. --offline -> "flag
  * '--offline' is not supported by the ssh commands yet". */

@@ -116,6 +116,16 @@ expect_eq "default principals" "alicesmith Alice.Smith Alice.Smith@example.com" 
 expect_eq "ssh reads the encrypted key" "$(awk '{print $1, $2}' "$S/alice.pub")" \
 	"$(ssh-keygen -y -P key-password -f "$S/alice")"
 
+check "user certificate with --add-user" timeout 30 "$STRIDE_BIN" ssh certificate \
+	bob@example.com "$S/bob" --add-user --no-password --insecure "${PPW[@]}" -f
+expect_eq "add-user files" "bob bob-cert.pub bob-provisioner bob-provisioner-cert.pub bob-provisioner.pub bob.pub" \
+	"$(cd "$S" && ls bob* | paste -sd' ')"
+expect_eq "add-user certificate" '"bob-provisioner" provisioner' \
+	"$(cert_field "$S/bob-provisioner-cert.pub" "Key ID") $(cert_list "$S/bob-provisioner-cert.pub" Principals)"
+expect_eq "add-user force-command" "force-command sudo useradd -m bob; nc -q0 localhost 22" \
+	"$(cert_list "$S/bob-provisioner-cert.pub" "Critical Options")"
+expect_eq "add-user comment" "bob-provisioner" "$(awk '{print $3}' "$S/bob-provisioner-cert.pub")"
+
 # --- sshd with the host configuration from stride ssh config --host ---------------------------
 check "ssh config --host" timeout 20 "$STRIDE_BIN" ssh config --host --set SSHDir="$S" \
 	--set Certificate=host-cert.pub --set Key=host

@@ -299,6 +299,11 @@ int verify_header_chain(STACK_OF(X509) * chain, X509_STORE *trust, int64_t at_ns
  * new certificate is added to *txn (created if NULL) for the caller to commit. */
 int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct issued *out,
 		      struct store_txn **txn, struct error *err);
+/* renew_certificate with the successor's validity length_ns long (0: the old one's length), as
+ * /ssh/renew and /ssh/rekey renew the mTLS client's certificate with the new SSH certificate's
+ * validity. */
+int renew_certificate_length(struct authority *a, X509 *old, EVP_PKEY *new_key, int64_t length_ns,
+			     struct issued *out, struct store_txn **txn, struct error *err);
 
 /* --- the operations: their work before the commit ----------------------------------------- */
 

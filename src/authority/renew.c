@@ -285,11 +285,18 @@ static int peer_leaf(struct authority *a, const struct renew_request *req, X509 
 int renew_certificate(struct authority *a, X509 *old, EVP_PKEY *new_key, struct issued *out,
 		      struct store_txn **txn, struct error *err)
 {
+	return renew_certificate_length(a, old, new_key, 0, out, txn, err);
+}
+
+int renew_certificate_length(struct authority *a, X509 *old, EVP_PKEY *new_key, int64_t length_ns,
+			     struct issued *out, struct store_txn **txn, struct error *err)
+{
 	const struct provisioner *p = NULL;
 	struct prov_set *set = prov_set_get(a);
 	char *old_serial = cert_serial_decimal(old);
 	int64_t nb = time_now_ns() / NS_PER_SEC * NS_PER_SEC - a->cfg->backdate_ns;
-	int64_t length = cert_not_after_ns(old) - cert_not_before_ns(old);
+	int64_t length =
+	    length_ns > 0 ? length_ns : cert_not_after_ns(old) - cert_not_before_ns(old);
 	X509 *leaf = NULL;
 	int rc = -1;
 

@@ -12,6 +12,7 @@
 
 #include "base/http_error.h"
 #include "base/str.h"
+#include "policy/policy.h"
 #include "sshca/internal.h"
 #include "store/store.h"
 
@@ -160,7 +161,12 @@ void sshca_reply_error(struct sshca_call *c, const struct error *err)
 {
 	char msg[ERR_MSG_MAX + 128];
 	int status = http_error_map(err, msg, sizeof(msg));
-	char *body = go_escape(http_error_body(status, msg));
+	char *body;
+
+	/* a policy refusal carries step-ca's whole sentence already (its message as is) */
+	if (status == 403 && err->expose && str_has_prefix(err->msg, POLICY_FORBIDDEN_PREFIX))
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+	body = go_escape(http_error_body(status, msg));
 
 	free(c->resp.error);
 	c->resp.error = xasprintf("%s: %s", err_kind_name(err->kind), err->msg);

@@ -91,6 +91,10 @@ void sshca_check_host(struct sshca_call *c)
 		err_public(&err, ERR_INVALID, "missing or empty principal");
 		goto fail;
 	}
+	if (!authority_has_db(c->a)) { /* step-ca without a database */
+		err_set(&err, ERR_NOT_IMPLEMENTED, "isSSHHost is not implemented");
+		goto fail;
+	}
 	key = str_lower(xstrdup(principal));
 	if (strlen(key) <= STORE_RECORD_ID_MAX &&
 	    c->a->store->ops->record_get(c->a->store, SSHCA_COL_HOSTS, key, &found, &r, &err) != 0)
@@ -114,6 +118,10 @@ void sshca_hosts(struct sshca_call *c)
 	char *after = NULL;
 	size_t n = 0, total = 0;
 
+	if (!authority_has_db(c->a)) { /* step-ca without a database: a 500 */
+		err_set(&err, ERR_INTERNAL, "getSSHHostPrincipals is not implemented");
+		goto fail;
+	}
 	do {
 		struct store_record *page = NULL;
 

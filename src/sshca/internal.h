@@ -118,11 +118,15 @@ int sshca_check_cert(const struct authority *a, const struct claims *cl, const s
  * serial is set, then checks it (sshca_check_cert). */
 int sshca_sign_cert(const struct sshca *s, const struct claims *cl, struct ssh_cert *c,
 		    struct error *err);
+/* An X.509 certificate and its chain as PEM strings, leaf first (identityCrt). New reference. */
+json_t *sshca_chain_json(const struct issued *id);
 /* A random non-zero certificate serial. */
 int sshca_random_serial(uint64_t *out, struct error *err);
 /* Adds to *t (created if NULL) the records of a new certificate c by provisioner prov_name: its
- * ssh_certs record and, for a host certificate, its principals in ssh_hosts. */
-void sshca_txn_cert(struct store_txn **t, const struct ssh_cert *c, const char *prov_name);
+ * ssh_certs record and, for a host certificate, its principals in ssh_hosts. Nothing without a
+ * database (as step-ca). */
+void sshca_txn_cert(const struct sshca *s, struct store_txn **t, const struct ssh_cert *c,
+		    const char *prov_name);
 /* A public key of a request body member (standard base64 of the wire form): 400 "<what>" on
  * anything that does not parse. */
 int sshca_body_key(const json_t *body, const char *name, const char *what, struct ssh_pubkey *out,

@@ -21,6 +21,9 @@ int sshca_is_revoked(struct sshca *s, const char *serial, bool *revoked, struct 
 	struct store_record r = {0};
 	int rc;
 
+	*revoked = false;
+	if (!authority_has_db(s->a)) /* nothing can be revoked without a database */
+		return 0;
 	rc = s->a->store->ops->record_get(s->a->store, SSHCA_COL_REVOKED, serial, revoked, &r, err);
 	store_record_free(&r);
 	return rc;
@@ -131,6 +134,7 @@ static int renew(struct sshca_call *c, const char *ott, const struct ssh_pubkey 
 	enum token_op op = key == NULL ? OP_SSH_RENEW : OP_SSH_REKEY;
 	struct token_grant g = {0};
 	struct ssh_cert cert = {0};
+	struct issued id = {0};
 	int rc = -1;
 
 	if (!sshca_has_keys(c->s)) {
@@ -158,11 +162,23 @@ static int renew(struct sshca_call *c, const char *ott, const struct ssh_pubkey 
 	} else if (sshca_sign_cert(c->s, &g.prov->claims, &cert, err) != 0) {
 		goto out;
 	}
-	sshca_txn_cert(t, &cert, g.prov->name);
+	/* over mTLS the client's certificate is renewed too, with the new validity (step-ca) */
+	if (c->req.peer != NULL) {
+		if (renew_certificate_length(c->a, c->req.peer, NULL,
+					     (int64_t)(cert.valid_before - cert.valid_after) *
+						 NS_PER_SEC,
+					     &id, t, err) != 0)
+			goto out;
+		c->identity = true;
+	}
+	sshca_txn_cert(c->s, t, &cert, g.prov->name);
 	c->status = 201;
 	c->answer = json_pack("{s:o}", "crt", cert_json(&cert));
+	if (id.leaf != NULL)
+		json_object_set_new(c->answer, "identityCrt", sshca_chain_json(&id));
 	rc = 0;
 out:
+	issued_free(&id);
 	txn_add_token(t, g.token_id, ott);
 	ssh_cert_clear(&cert);
 	token_grant_free(&g);
@@ -412,7 +428,7 @@ static int krl_build(struct sshca *s, uint64_t version, uint8_t **out, size_t *l
 	size_t ncas = 0;
 	int rc = -1;
 
-	for (;;) {
+	while (authority_has_db(s->a)) { /* without a database nothing is revoked */
 		struct store_record *page = NULL;
 
 		if (s->a->store->ops->record_list(s->a->store, SSHCA_COL_REVOKED, NULL, after,

@@ -341,7 +341,8 @@ int sshca_sign_cert(const struct sshca *s, const struct claims *cl, struct ssh_c
 	return sshca_check_cert(s->a, cl, c, err);
 }
 
-void sshca_txn_cert(struct store_txn **t, const struct ssh_cert *c, const char *prov_name)
+void sshca_txn_cert(const struct sshca *s, struct store_txn **t, const struct ssh_cert *c,
+		    const char *prov_name)
 {
 	char id[24];
 	char *b64 = b64_encode(c->blob, c->blob_len), *text;
@@ -349,6 +350,11 @@ void sshca_txn_cert(struct store_txn **t, const struct ssh_cert *c, const char *
 	json_t *doc;
 	struct store_record rec = {.collection = SSHCA_COL_CERTS, .id = id};
 
+	if (!authority_has_db(s->a)) { /* step-ca without a database keeps no records */
+		free(b64);
+		json_decref(principals);
+		return;
+	}
 	if (*t == NULL)
 		*t = store_txn_new();
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)c->serial);
@@ -403,19 +409,14 @@ static void from_token(const struct token_grant *g, const struct ssh_pubkey *key
 }
 
 /* step-ca's IsValidForAddUser: a user certificate with one principal, or two of which the
- * second is an e-mail address. */
+ * second holds an '@' (an e-mail address, as OIDC adds it). */
 static bool valid_for_add_user(const struct ssh_cert *c)
 {
-	const char *at;
-
 	if (c->type != SSH_CERT_USER)
 		return false;
 	if (c->principals.n == 1)
 		return true;
-	if (c->principals.n != 2)
-		return false;
-	at = strchr(c->principals.v[1], '@');
-	return at != NULL && at > c->principals.v[1];
+	return c->principals.n == 2 && strchr(c->principals.v[1], '@') != NULL;
 }
 
 /* s with every pat replaced by with; malloc'd. */
@@ -479,8 +480,7 @@ static json_t *b64_json(const uint8_t *data, size_t n)
 	return v;
 }
 
-/* The identity certificate's chain as PEM strings, leaf first. */
-static json_t *identity_json(const struct issued *id)
+json_t *sshca_chain_json(const struct issued *id)
 {
 	json_t *list = json_array();
 	char *pem = NULL;
@@ -529,12 +529,9 @@ static int sign(struct sshca_call *c, const struct sign_body *b, struct store_tx
 		0 ||
 	    sshca_sign_cert(c->s, &g.prov->claims, &cert, err) != 0)
 		goto out;
-	sshca_txn_cert(t, &cert, g.prov->name);
-	if (b->add_user_key.type != SSH_KEY_UNKNOWN && valid_for_add_user(&cert)) {
-		if (add_user_cert(c->s, &cert, &b->add_user_key, &add, err) != 0)
-			goto out;
-		sshca_txn_cert(t, &add, g.prov->name);
-	}
+	if (b->add_user_key.type != SSH_KEY_UNKNOWN && valid_for_add_user(&cert) &&
+	    add_user_cert(c->s, &cert, &b->add_user_key, &add, err) != 0)
+		goto out;
 	if (b->identity_csr != NULL) {
 		if (sign_identity(c->a, b->ott, b->identity_csr,
 				  (int64_t)cert.valid_after * NS_PER_SEC,
@@ -542,12 +539,16 @@ static int sign(struct sshca_call *c, const struct sign_body *b, struct store_tx
 			goto out;
 		c->identity = true;
 	}
+	/* stored only when the whole request succeeds */
+	sshca_txn_cert(c->s, t, &cert, g.prov->name);
+	if (add.blob != NULL)
+		sshca_txn_cert(c->s, t, &add, g.prov->name);
 	doc = json_object();
 	json_object_set_new(doc, "crt", b64_json(cert.blob, cert.blob_len));
 	if (add.blob != NULL)
 		json_object_set_new(doc, "addUserCrt", b64_json(add.blob, add.blob_len));
 	if (id.leaf != NULL)
-		json_object_set_new(doc, "identityCrt", identity_json(&id));
+		json_object_set_new(doc, "identityCrt", sshca_chain_json(&id));
 	c->status = 201;
 	c->answer = doc;
 	rc = 0;

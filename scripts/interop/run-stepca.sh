@@ -11,6 +11,7 @@
 #   --bin DIR        where the binaries are (default /tmp/stride-interop/bin)
 #   --server BIN     run BIN instead of BINDIR/step-ca with the same command line
 #                    (e.g. stride-ca, whose CLI mirrors step-ca's)
+#   --ssh            make the fresh tree with SSH host and user CA keys (step ca init --ssh)
 # Without --tree/--testdata a fresh tree is made with stepca-init
 # (password "password", provisioner admin@example.com, dns localhost,127.0.0.1).
 # With a command, runs it with STEPCA_URL, STEPCA_FINGERPRINT, STEPCA_TREE,
@@ -22,7 +23,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 base="${STRIDE_INTEROP_DIR:-/tmp/stride-interop}"
 bin="$base/bin"
-tree_src="" testdata=0 port="" passfile="" server=""
+tree_src="" testdata=0 port="" passfile="" server="" ssh_flag=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--tree) tree_src="$2"; shift 2 ;;
@@ -31,8 +32,9 @@ while [ $# -gt 0 ]; do
 	--port) port="$2"; shift 2 ;;
 	--bin) bin="$2"; shift 2 ;;
 	--server) server="$2"; shift 2 ;;
+	--ssh) ssh_flag="--ssh"; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "run-stepca: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -81,7 +83,7 @@ else
 	[ -n "$passfile" ] || { printf 'password\n' >"$work/password.txt"; passfile="$work/password.txt"; }
 	"$bin/stepca-init" --dir "$tree" --password-file "$passfile" --name "Stride Interop" \
 		--dns localhost,127.0.0.1 --address "127.0.0.1:$port" \
-		--provisioner admin@example.com >"$work/init.log" 2>&1 ||
+		--provisioner admin@example.com $ssh_flag >"$work/init.log" 2>&1 ||
 		{ cat "$work/init.log" >&2; exit 1; }
 fi
 

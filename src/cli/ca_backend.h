@@ -24,6 +24,7 @@
 struct cli_ctx;
 struct ca_backend;
 struct acme_eab_key;
+struct ca_client;
 
 /* Where provisioner tokens get their provisioners and audience. */
 struct ca_token_source {
@@ -45,6 +46,10 @@ struct ca_revoke_request {
 	int reason_code;
 	const char *reason; /* NULL = "" */
 };
+
+/* step's --reasonCode (NULL = 0): a number from 0 to 10 or a name such as KeyCompromise (case
+ * and spaces ignored), with step's messages. Defined in cmd_revoke.c. */
+int cli_revoke_reason_code(const char *v, int *out, struct error *err);
 
 /* The implementation's operations (see the ca_backend_* functions for their contracts). */
 struct ca_backend_ops {
@@ -97,6 +102,10 @@ bool ca_backend_remote(const struct ca_backend *be);
  * names, its root pinned by the token's "sha" claim; offline the authority of --ca-config
  * (the intermediate key's password from --password-file, ca.json or a prompt). */
 int ca_backend_connect(struct ca_backend *be, const char *token, struct error *err);
+/* The HTTPS client of an online backend once connected, else NULL (offline, or not
+ * connected yet): for the calls that have no operation here (the /ssh/... routes). Owned by
+ * the backend. */
+struct ca_client *ca_backend_client(struct ca_backend *be);
 /* The CA URL once connected (https://host[:port]; offline https://<dnsNames[0]>), else NULL. */
 const char *ca_backend_url(const struct ca_backend *be);
 

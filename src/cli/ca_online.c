@@ -485,3 +485,10 @@ struct ca_backend *ca_backend_online(const struct cli_ctx *ctx)
 	be->state = xcalloc(1, sizeof(struct online));
 	return be;
 }
+
+struct ca_client *ca_backend_client(struct ca_backend *be)
+{
+	if (be == NULL || be->ops != &online_ops || !be->connected)
+		return NULL;
+	return client_of(be);
+}

@@ -133,7 +133,13 @@ static const struct flag_def init_flags[] = {
      .placeholder = "name",
      .opts = INIT_ONLY,
      .help = "The authority of the new context (default: the context name)."},
-    {.name = "ssh", .type = FLAG_BOOL, .opts = INIT_ONLY, .help = "Not supported yet."},
+    {.name = "ssh",
+     .type = FLAG_BOOL,
+     .opts = INIT_ONLY,
+     .help = "Create an SSH CA too: host and user CA keys (secrets/ssh_host_ca_key, "
+	     "secrets/ssh_user_ca_key, encrypted with the CA password; their public keys in "
+	     "certs/), the \"ssh\" and \"templates\" objects of ca.json, SSH certificates "
+	     "enabled on the first provisioner and an SSHPOP provisioner named sshpop."},
     {.name = "acme",
      .type = FLAG_BOOL,
      .opts = INIT_ONLY,
@@ -211,7 +217,7 @@ static int check_db_flags(struct cli_ctx *ctx, struct error *err)
 
 static int check_flags(struct cli_ctx *ctx, struct error *err)
 {
-	static const char *const bools[] = {"ssh", "helm", NULL};
+	static const char *const bools[] = {"helm", NULL};
 	static const char *const strs[] = {"ra", "kms", "issuer", NULL};
 	const char *dt = flag_str(ctx, "deployment-type");
 
@@ -378,8 +384,16 @@ static void print_result(const struct pki_result *r, const struct pki_params *p)
 	ui_status("Root fingerprint", "%s", r->fingerprint);
 	ui_status("Intermediate certificate", "%s", r->intermediate_crt);
 	ui_status("Intermediate private key", "%s", r->intermediate_key);
+	if (p->ssh) {
+		ui_status("SSH user public key", "%s", r->ssh_user_pub);
+		ui_status("SSH user private key", "%s", r->ssh_user_key);
+		ui_status("SSH host public key", "%s", r->ssh_host_pub);
+		ui_status("SSH host private key", "%s", r->ssh_host_key);
+	}
 	if (!pki_only) {
 		ui_status("Database folder", "%s", r->db_dir);
+		if (p->ssh)
+			ui_status("Templates folder", "%s", r->templates_dir);
 		ui_status("Default configuration", "%s", r->defaults_json);
 		ui_status("Certificate Authority configuration", "%s", r->ca_json);
 		if (p->remote_management) {
@@ -475,10 +489,13 @@ static int init_run(struct cli_ctx *ctx, struct error *err)
 	p.ca_url = flag_str(ctx, "with-ca-url");
 	p.remote_management = flag_bool(ctx, "remote-management");
 	p.admin_subject = flag_str(ctx, "admin-subject");
+	p.ssh = flag_bool(ctx, "ssh");
 	if (pki_init(&p, &r, err) != 0)
 		goto out;
 	ui_info("Generating root certificate... done!");
-	ui_info("Generating intermediate certificate... done!\n");
+	ui_info("Generating intermediate certificate... done!%s", p.ssh ? "" : "\n");
+	if (p.ssh)
+		ui_info("Generating user and host SSH certificate signing keys... done!\n");
 	print_result(&r, &p);
 	rc = 0;
 out:

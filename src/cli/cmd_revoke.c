@@ -62,7 +62,7 @@ static const struct flag_def revoke_flags[] = {
 
 /* --- reason codes and serial numbers ---------------------------------------------------------- */
 
-static int parse_reason_code(const char *v, int *out, struct error *err)
+int cli_revoke_reason_code(const char *v, int *out, struct error *err)
 {
 	static const struct {
 		const char *name;
@@ -298,7 +298,7 @@ static int revoke_run(struct cli_ctx *ctx, struct error *err)
 	int rc = -1;
 
 	if (check_flags(ctx, err) != 0 ||
-	    parse_reason_code(flag_str(ctx, "reasonCode"), &r.reason_code, err) != 0)
+	    cli_revoke_reason_code(flag_str(ctx, "reasonCode"), &r.reason_code, err) != 0)
 		return -1;
 	r.reason = flag_str(ctx, "reason");
 	if ((flag_str(ctx, "cert") != NULL ? from_certificate : from_serial)(ctx, &r, err) != 0)

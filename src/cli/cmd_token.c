@@ -3,11 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
+#include "base/b64.h"
 #include "base/file.h"
 #include "base/password.h"
 #include "cli/command.h"
+#include "cli/ssh_common.h"
 #include "cli/token_flow.h"
 #include "cli/ui.h"
+#include "client/ssh_token.h"
 #include "client/token.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
@@ -46,12 +51,16 @@ static const struct flag_def token_flags[] = {
      .help = "Create a token for a revoke request; the subject is the serial number."},
     {.name = "renew",
      .type = FLAG_BOOL,
-     .help = "Create a token for a renew request (needs --x5c-cert and --x5c-key)."},
+     .help = "Create a token for a renew request (needs --x5c-cert and --x5c-key; with --ssh "
+	     "an SSHPOP token for /ssh/renew, needs --sshpop-cert and --sshpop-key)."},
     {.name = "rekey",
      .type = FLAG_BOOL,
      .help = "Create a token for a rekey request (without --ssh this is a sign token, as "
 	     "in step)."},
-    {.name = "ssh", .type = FLAG_BOOL, .help = "Create a token for an SSH certificate."},
+    {.name = "ssh",
+     .type = FLAG_BOOL,
+     .help = "Create a token for an SSH certificate: the subject is its key ID; with --revoke "
+	     "the subject is the SSH serial number."},
     {.name = "host", .type = FLAG_BOOL, .help = "Create a token for an SSH host certificate."},
     {.name = "principal",
      .short_name = 'n',
@@ -72,12 +81,13 @@ static const struct flag_def token_flags[] = {
      .help = "Use the x5cInsecure header instead of x5c."},
     {.name = "sshpop-cert",
      .type = FLAG_STRING,
-     .placeholder = "chain",
-     .help = "SSH certificate to put in the sshpop header."},
+     .placeholder = "file",
+     .help = "SSH certificate (a -cert.pub file) to put in the sshpop header: only SSHPOP "
+	     "provisioners are offered."},
     {.name = "sshpop-key",
      .type = FLAG_STRING,
      .placeholder = "file",
-     .help = "Private key of the --sshpop-cert certificate."},
+     .help = "Private key of the --sshpop-cert certificate, used to sign the token."},
     {.name = "k8ssa-token-path",
      .type = FLAG_STRING,
      .placeholder = "file",
@@ -124,27 +134,47 @@ static int check_token_flags(struct cli_ctx *ctx, struct error *err)
 	if (flag_bool(ctx, "offline") &&
 	    (flag_list(ctx, "set")->n > 0 || flag_str(ctx, "set-file") != NULL))
 		return cli_err_incompatible(err, "offline", "set");
-	if (flag_bool(ctx, "ssh"))
-		return err_set(err, ERR_NOT_IMPLEMENTED, "SSH certificates are not supported yet");
 	if (flag_str(ctx, "kms") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--kms' is not supported yet");
 	if (flag_list(ctx, "set")->n > 0 || flag_str(ctx, "set-file") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED,
 			       "custom template data (--set, --set-file) is not supported yet");
-	if (flag_str(ctx, "sshpop-cert") != NULL || flag_str(ctx, "k8ssa-token-path") != NULL)
+	if (flag_str(ctx, "k8ssa-token-path") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED,
-			       "SSHPOP and K8sSA provisioners are not supported yet");
+			       "K8sSA provisioners are not supported yet");
+	if (flag_str(ctx, "sshpop-key") != NULL && flag_str(ctx, "sshpop-cert") == NULL)
+		return cli_err_requires(err, "sshpop-key", "sshpop-cert");
+	if (flag_bool(ctx, "ssh") && !flag_bool(ctx, "revoke") &&
+	    (flag_bool(ctx, "renew") || flag_bool(ctx, "rekey")) &&
+	    flag_str(ctx, "sshpop-cert") == NULL)
+		return cli_err_required(ctx, err, "sshpop-cert");
 	return 0;
 }
 
-/* --cnf-file: the fingerprint of the CSR in the file. */
-static int cnf_from_file(const char *path, char **out, struct error *err)
+/* --cnf-file with --ssh: base64url of the SHA-256 of the public key's wire form. */
+static int cnf_from_ssh_key(const char *path, char **out, struct error *err)
+{
+	struct ssh_pubkey k = {0};
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	if (ssh_cli_read_pubkey(path, &k, err) != 0)
+		return -1;
+	SHA256(k.blob, k.blob_len, md);
+	*out = b64url_encode(md, sizeof(md));
+	ssh_pubkey_clear(&k);
+	return 0;
+}
+
+/* --cnf-file: the fingerprint of the CSR in the file (of the SSH public key with --ssh). */
+static int cnf_from_file(struct cli_ctx *ctx, const char *path, char **out, struct error *err)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
 	X509_REQ *csr = NULL;
 	int rc = -1;
 
+	if (flag_bool(ctx, "ssh"))
+		return cnf_from_ssh_key(path, out, err);
 	if (file_read(path, 1024 * 1024, &data, &len, err) != 0)
 		return -1;
 	if (csr_parse(data, len, &csr, err) != 0) {
@@ -197,31 +227,69 @@ out:
 	return rc;
 }
 
+/* The kind of token the flags ask for (step's precedence: revoke > renew > rekey > sign). */
+static enum token_kind token_kind_of(struct cli_ctx *ctx)
+{
+	if (!flag_bool(ctx, "ssh"))
+		return flag_bool(ctx, "revoke") ? TOKEN_KIND_REVOKE : TOKEN_KIND_SIGN;
+	if (flag_bool(ctx, "revoke"))
+		return TOKEN_KIND_SSH_REVOKE;
+	if (flag_bool(ctx, "renew"))
+		return TOKEN_KIND_SSH_RENEW;
+	if (flag_bool(ctx, "rekey"))
+		return TOKEN_KIND_SSH_REKEY;
+	return TOKEN_KIND_SSH_SIGN;
+}
+
+/* A provisioner token: X.509 sign or revoke, SSH sign (the "step" claim) or SSH
+ * revoke/renew/rekey. */
+static int provisioner_token(struct cli_ctx *ctx, const char *subject, char **token,
+			     struct error *err)
+{
+	struct token_request req = {
+	    .kind = token_kind_of(ctx),
+	    .subject = subject,
+	    .sans = flag_list(ctx, "san"),
+	    .not_before = flag_str(ctx, "not-before"),
+	    .not_after = flag_str(ctx, "not-after"),
+	    .sshpop_cert = flag_str(ctx, "sshpop-cert"),
+	    .sshpop_key = flag_str(ctx, "sshpop-key"),
+	    .sshpop_password_file = flag_str(ctx, "password-file"),
+	};
+	json_t *step = NULL;
+	char *cnf = NULL;
+	int rc = -1;
+
+	if (flag_str(ctx, "cnf-file") != NULL &&
+	    cnf_from_file(ctx, flag_str(ctx, "cnf-file"), &cnf, err) != 0)
+		goto out;
+	req.cnf = cnf != NULL ? cnf : flag_str(ctx, "cnf");
+	if (req.kind == TOKEN_KIND_SSH_SIGN) {
+		step = ssh_step_claim(flag_bool(ctx, "host"), subject, flag_list(ctx, "principal"),
+				      flag_str(ctx, "cert-not-before"),
+				      flag_str(ctx, "cert-not-after"));
+		req.step = step;
+	}
+	rc = token_flow_create(ctx, &req, token, err);
+out:
+	json_decref(step);
+	free(cnf);
+	return rc;
+}
+
 static int token_run(struct cli_ctx *ctx, struct error *err)
 {
 	const char *subject = cli_arg(ctx, 0), *out_file = flag_str(ctx, "output-file");
-	char *token = NULL, *cnf = NULL;
+	char *token = NULL;
 	int rc = -1;
 
 	if (check_token_flags(ctx, err) != 0)
 		return -1;
-	if (flag_bool(ctx, "renew")) {
+	if (flag_bool(ctx, "renew") && !flag_bool(ctx, "ssh")) {
 		if (renew_token(ctx, subject, &token, err) != 0)
 			goto out;
-	} else {
-		struct token_request req = {
-		    .kind = flag_bool(ctx, "revoke") ? TOKEN_KIND_REVOKE : TOKEN_KIND_SIGN,
-		    .subject = subject,
-		    .sans = flag_list(ctx, "san"),
-		    .not_before = flag_str(ctx, "not-before"),
-		    .not_after = flag_str(ctx, "not-after"),
-		};
-		if (flag_str(ctx, "cnf-file") != NULL &&
-		    cnf_from_file(flag_str(ctx, "cnf-file"), &cnf, err) != 0)
-			goto out;
-		req.cnf = cnf != NULL ? cnf : flag_str(ctx, "cnf");
-		if (token_flow_create(ctx, &req, &token, err) != 0)
-			goto out;
+	} else if (provisioner_token(ctx, subject, &token, err) != 0) {
+		goto out;
 	}
 	if (out_file != NULL) {
 		char *line = xasprintf("%s\n", token);
@@ -233,7 +301,6 @@ static int token_run(struct cli_ctx *ctx, struct error *err)
 	}
 out:
 	password_free(token);
-	free(cnf);
 	return rc;
 }
 
@@ -246,6 +313,12 @@ const struct command cmd_ca_token = {
 	"certificate for <subject> (the Common Name, DNS name or IP address the CA will\n"
 	"set), a revocation (--revoke, the subject is the serial number) or a renewal\n"
 	"(--renew with --x5c-cert and --x5c-key).\n\n"
+	"With --ssh the token authorizes an SSH certificate whose key ID is <subject>\n"
+	"(a host certificate with --host) for the --principal names (none: the CA uses\n"
+	"[<subject>]) and the --cert-not-before/--cert-not-after validity; with --revoke\n"
+	"an SSH revocation of serial <subject>. --sshpop-cert and --sshpop-key make an\n"
+	"SSHPOP token, signed with the key of an SSH certificate the CA issued, as\n"
+	"'stride ssh renew', 'rekey' and 'revoke' use.\n\n"
 	"Without --san the token authorizes exactly [<subject>]; with --san it authorizes\n"
 	"exactly the given names, and the certificate request must match them 1:1.\n\n"
 	"The provisioner's encrypted key is downloaded from the CA and decrypted with\n"

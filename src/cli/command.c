@@ -85,7 +85,7 @@ static const struct command cmd_ca = {
 };
 
 static const struct command *const root_subcommands[] = {
-    &cmd_ca, &cmd_version, &cmd_path, &cmd_help, NULL,
+    &cmd_ca, &cmd_ssh_group, &cmd_version, &cmd_path, &cmd_help, NULL,
 };
 
 const struct command cli_root_command = {
@@ -682,7 +682,8 @@ static int run_leaf(const struct command *cmd, const char *path, int argc, char 
 	rc = 0;
 	goto out;
 fail:
-	ui_print_error(&err);
+	if (err.kind != ERR_NONE || err.msg[0] != '\0') /* else a silent exit 1 */
+		ui_print_error(&err);
 out:
 	cli_ctx_free(&ctx);
 	return rc;

@@ -35,7 +35,8 @@
  * defaults.json of the context selected by --context > built-in default). A handler
  * returns 0, or -1 with err filled; cli_main prints err->msg on stderr (plus
  * "Re-run with STRIDEDEBUG=1 for more info." when err->status is set: a CA error) and
- * exits 1.
+ * exits 1. A handler that returns -1 with err left clear (ERR_NONE, no message) exits 1
+ * without a message (step's os.Exit(1) of `ssh check-host`).
  *
  * Output conventions (step's): primary data on stdout; messages, "✔ Name: value"
  * status lines (ui_status) and prompts on stderr/the terminal. Files are written with
@@ -147,22 +148,31 @@ struct cli_ctx {
 extern const struct command cli_root_command;
 
 /* Commands defined in src/cli/cmd_*.c and listed in the tree of command.c. */
-extern const struct command cmd_ca_bootstrap;	/* cmd_bootstrap.c */
-extern const struct command cmd_ca_health;	/* cmd_health.c */
-extern const struct command cmd_ca_root;	/* cmd_root.c */
-extern const struct command cmd_ca_roots;	/* cmd_root.c */
-extern const struct command cmd_ca_federation;	/* cmd_root.c */
-extern const struct command cmd_ca_provisioner; /* cmd_provisioner.c (group) */
-extern const struct command cmd_ca_init;	/* cmd_init.c */
-extern const struct command cmd_ca_token;	/* cmd_token.c */
-extern const struct command cmd_ca_certificate; /* cmd_certificate.c */
-extern const struct command cmd_ca_sign;	/* cmd_sign.c */
-extern const struct command cmd_ca_renew;	/* cmd_renew.c */
-extern const struct command cmd_ca_rekey;	/* cmd_rekey.c */
-extern const struct command cmd_ca_revoke;	/* cmd_revoke.c */
-extern const struct command cmd_ca_acme;	/* cmd_acme.c (group) */
-extern const struct command cmd_ca_admin;	/* cmd_admin.c (group) */
-extern const struct command cmd_ca_policy;	/* cmd_policy.c (group) */
+extern const struct command cmd_ca_bootstrap;	 /* cmd_bootstrap.c */
+extern const struct command cmd_ca_health;	 /* cmd_health.c */
+extern const struct command cmd_ca_root;	 /* cmd_root.c */
+extern const struct command cmd_ca_roots;	 /* cmd_root.c */
+extern const struct command cmd_ca_federation;	 /* cmd_root.c */
+extern const struct command cmd_ca_provisioner;	 /* cmd_provisioner.c (group) */
+extern const struct command cmd_ca_init;	 /* cmd_init.c */
+extern const struct command cmd_ca_token;	 /* cmd_token.c */
+extern const struct command cmd_ca_certificate;	 /* cmd_certificate.c */
+extern const struct command cmd_ca_sign;	 /* cmd_sign.c */
+extern const struct command cmd_ca_renew;	 /* cmd_renew.c */
+extern const struct command cmd_ca_rekey;	 /* cmd_rekey.c */
+extern const struct command cmd_ca_revoke;	 /* cmd_revoke.c */
+extern const struct command cmd_ca_acme;	 /* cmd_acme.c (group) */
+extern const struct command cmd_ca_admin;	 /* cmd_admin.c (group) */
+extern const struct command cmd_ca_policy;	 /* cmd_policy.c (group) */
+extern const struct command cmd_ssh_group;	 /* cmd_ssh.c (group) */
+extern const struct command cmd_ssh_certificate; /* cmd_ssh.c */
+extern const struct command cmd_ssh_renew;	 /* cmd_ssh_pop.c */
+extern const struct command cmd_ssh_rekey;	 /* cmd_ssh_pop.c */
+extern const struct command cmd_ssh_revoke;	 /* cmd_ssh_pop.c */
+extern const struct command cmd_ssh_config;	 /* cmd_ssh_config.c */
+extern const struct command cmd_ssh_check_host;	 /* cmd_ssh_config.c */
+extern const struct command cmd_ssh_hosts;	 /* cmd_ssh_config.c */
+extern const struct command cmd_ssh_inspect;	 /* cmd_ssh_inspect.c */
 
 /* Runs stride with argv (argv[0] = program name); returns the exit status (0, 1). */
 int cli_main(int argc, char **argv);

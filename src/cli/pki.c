@@ -31,6 +31,11 @@ void pki_result_free(struct pki_result *r)
 	free(r->defaults_json);
 	free(r->ca_json);
 	free(r->ca_url);
+	free(r->ssh_host_key);
+	free(r->ssh_host_pub);
+	free(r->ssh_user_key);
+	free(r->ssh_user_pub);
+	free(r->templates_dir);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -175,10 +180,12 @@ static int write_ca_json(const struct pki_params *p, const struct pki_result *r,
 	}
 	for (size_t i = 0; i < p->dns->n; i++)
 		json_array_append_new(dns, json_string(p->dns->v[i]));
-	doc = json_pack("{s:s, s:n, s:s, s:s, s:s, s:s, s:o, s:{s:s}}", "root", r->root_crt,
+	doc = json_pack("{s:s, s:n, s:s, s:s, s:s, s:s, s:o}", "root", r->root_crt,
 			"federatedRoots", "crt", r->intermediate_crt, "key", r->intermediate_key,
-			"address", p->address, "insecureAddress", "", "dnsNames", dns, "logger",
-			"format", "json");
+			"address", p->address, "insecureAddress", "", "dnsNames", dns);
+	if (p->ssh)
+		json_object_set_new(doc, "ssh", pki_ssh_config(r));
+	json_object_set_new(doc, "logger", json_pack("{s:s}", "format", "json"));
 	if (!p->no_db) {
 		json_t *db;
 		db_file = p->db_source != NULL ? xstrdup(p->db_source)
@@ -190,12 +197,18 @@ static int write_ca_json(const struct pki_params *p, const struct pki_result *r,
 			json_object_set_new(db, "database", json_string(p->db_name));
 		json_object_set_new(doc, "db", db);
 	}
+	if (p->ssh) /* step's init: the first provisioner may sign SSH certificates */
+		json_object_set_new(prov, "claims", json_pack("{s:b}", "enableSSHCA", 1));
 	provs = json_pack("[o]", prov);
 	if (p->acme) {
 		/* step's init: "acme", or "acme-1" when the first provisioner has that name */
 		const char *name = strcmp(p->provisioner, "acme") == 0 ? "acme-1" : "acme";
 		json_array_append_new(provs, json_pack("{s:s, s:s}", "type", "ACME", "name", name));
 	}
+	if (p->ssh)
+		json_array_append_new(provs,
+				      json_pack("{s:s, s:s, s:{s:b}}", "type", "SSHPOP", "name",
+						"sshpop", "claims", "enableSSHCA", 1));
 	*provs_out = json_incref(provs);
 	if (p->remote_management) { /* step: the provisioners live in the database */
 		json_object_set_new(doc, "authority", json_pack("{s:b}", "enableAdmin", 1));
@@ -204,6 +217,8 @@ static int write_ca_json(const struct pki_params *p, const struct pki_result *r,
 		json_object_set_new(doc, "authority", json_pack("{s:o}", "provisioners", provs));
 	}
 	json_object_set_new(doc, "tls", default_tls());
+	if (p->ssh)
+		json_object_set_new(doc, "templates", pki_ssh_templates());
 	/* A PostgreSQL URL may carry a password: only the CA's user may read it. */
 	rc = config_write_json(r->ca_json, doc, 1, pg ? 0600 : 0644, err);
 	json_decref(doc);
@@ -293,8 +308,12 @@ int pki_init(const struct pki_params *p, struct pki_result *r, struct error *err
 	    p->ca_url != NULL ? xstrdup(p->ca_url) : pki_default_ca_url(p->dns->v[0], p->address);
 	if (make_dirs(base, err) != 0 || make_ca_certs(p, r, err) != 0)
 		goto out;
+	if (p->ssh && pki_ssh_keys(base, p->password, r, err) != 0)
+		goto out;
 	if (!p->pki_only &&
 	    (write_ca_json(p, r, &provs, err) != 0 || write_defaults_json(r, err) != 0))
+		goto out;
+	if (!p->pki_only && p->ssh && pki_ssh_write_templates(r, err) != 0)
 		goto out;
 	if (!p->pki_only && p->remote_management && bootstrap_admin(p, r, provs, err) != 0)
 		goto out;

@@ -2,6 +2,7 @@
 #ifndef STRIDE_CLI_PKI_H
 #define STRIDE_CLI_PKI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "base/error.h"
@@ -31,12 +32,17 @@ struct pki_params {
 					   * provisioners in the database, not in ca.json */
 	const char *admin_subject;	  /* --admin-subject: the first super admin ("step" when
 					   * NULL) */
+	bool ssh;			  /* --ssh: SSH host and user CA keys, "ssh" and
+					   * "templates" in ca.json, enableSSHCA on the JWK
+					   * provisioner and an SSHPOP provisioner "sshpop" */
 };
 
 /* What was written, for the messages `ca init` prints. All strings malloc'd. */
 struct pki_result {
 	char *root_crt, *root_key, *intermediate_crt, *intermediate_key;
 	char *db_dir, *defaults_json, *ca_json;
+	char *ssh_host_key, *ssh_host_pub, *ssh_user_key, *ssh_user_pub; /* with --ssh */
+	char *templates_dir;						 /* with --ssh */
 	char fingerprint[65];
 	char *ca_url;
 	bool root_key_written; /* false with --root/--key */
@@ -51,5 +57,17 @@ int pki_init(const struct pki_params *p, struct pki_result *out, struct error *e
 /* The ca-url `ca init` derives: https://<dns[0]>[:port], port omitted when 443, IPv6 in
  * brackets; malloc'd. */
 char *pki_default_ca_url(const char *dns0, const char *address);
+
+/* For pki.c (pki_ssh.c): the SSH part of the tree. */
+/* Generates the host and user CA keys (EC P-256): secrets/ssh_{host,user}_ca_key encrypted
+ * with password, certs/ssh_{host,user}_ca_key.pub one authorized_keys line each; sets the
+ * ssh_* paths and templates_dir of r. */
+int pki_ssh_keys(const char *base, const char *password, struct pki_result *r, struct error *err);
+/* ca.json's "ssh" object: {"hostKey", "userKey"}. New reference. */
+json_t *pki_ssh_config(const struct pki_result *r);
+/* ca.json's "templates" object: the default user and host SSH templates. New reference. */
+json_t *pki_ssh_templates(void);
+/* Writes the template files under templates_dir/ssh/ (mode 0644). */
+int pki_ssh_write_templates(const struct pki_result *r, struct error *err);
 
 #endif

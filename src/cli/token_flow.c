@@ -7,8 +7,10 @@
 #include "base/file.h"
 #include "base/password.h"
 #include "cli/ca_backend.h"
+#include "cli/ssh_common.h"
 #include "cli/token_flow.h"
 #include "cli/ui.h"
+#include "client/ssh_token.h"
 #include "client/token.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
@@ -29,24 +31,32 @@ static const char *prov_kid(const json_t *p)
 	return json_string_value(json_object_get(json_object_get(p, "key"), "kid"));
 }
 
-/* With --x5c-cert only X5C provisioners are offered; without, none of the types that need
- * their own credential flags (x5c, sshpop, ...). */
-static bool type_usable(const char *type, bool x5c)
+/* Which provisioners a request may use: those of its credential flags, else the others. */
+enum flow_mode { FLOW_DEFAULT, FLOW_X5C, FLOW_SSHPOP };
+
+/* With --x5c-cert only X5C provisioners are offered, with an SSHPOP certificate only SSHPOP
+ * ones; otherwise none of the types that need their own credential flags. */
+static bool type_usable(const char *type, enum flow_mode mode)
 {
 	static const char *const skip[] = {"X5C", "SSHPOP", "K8sSA", "Nebula", NULL};
 
-	if (x5c)
+	if (mode == FLOW_X5C)
 		return str_eq_nocase(type, "X5C");
+	if (mode == FLOW_SSHPOP)
+		return str_eq_nocase(type, "SSHPOP");
 	for (size_t i = 0; skip[i] != NULL; i++)
 		if (str_eq_nocase(type, skip[i]))
 			return false;
 	return true;
 }
 
-/* True when the command was given --x5c-cert (X5C token flow). */
-static bool x5c_flow(struct cli_ctx *ctx)
+static enum flow_mode flow_mode(struct cli_ctx *ctx, const struct token_request *req)
 {
-	return flag_defined(ctx, "x5c-cert") && flag_str(ctx, "x5c-cert") != NULL;
+	if (req->sshpop_cert != NULL)
+		return FLOW_SSHPOP;
+	if (flag_defined(ctx, "x5c-cert") && flag_str(ctx, "x5c-cert") != NULL)
+		return FLOW_X5C;
+	return FLOW_DEFAULT;
 }
 
 static char *prov_label(const json_t *p)
@@ -62,8 +72,8 @@ static char *prov_label(const json_t *p)
 }
 
 /* Applies --kid and --provisioner and picks one provisioner (a prompt when several remain). */
-static int choose_provisioner(struct cli_ctx *ctx, const json_t *all, const json_t **out,
-			      struct error *err)
+static int choose_provisioner(struct cli_ctx *ctx, enum flow_mode mode, const json_t *all,
+			      const json_t **out, struct error *err)
 {
 	const char *kid = flag_str(ctx, "kid"), *name = flag_str(ctx, "provisioner");
 	const json_t *cand[256];
@@ -75,7 +85,7 @@ static int choose_provisioner(struct cli_ctx *ctx, const json_t *all, const json
 	json_array_foreach(all, i, p)
 	{
 		const char *type = pstr(p, "type");
-		if (type == NULL || pstr(p, "name") == NULL || !type_usable(type, x5c_flow(ctx)))
+		if (type == NULL || pstr(p, "name") == NULL || !type_usable(type, mode))
 			continue;
 		if (kid != NULL && (prov_kid(p) == NULL || strcmp(prov_kid(p), kid) != 0) &&
 		    (pstr(p, "clientID") == NULL || strcmp(pstr(p, "clientID"), kid) != 0))
@@ -109,7 +119,8 @@ static int choose_provisioner(struct cli_ctx *ctx, const json_t *all, const json
 }
 
 /* Decrypts a provisioner JWE with the password file or up to three prompts. */
-static int decrypt_jwe(struct cli_ctx *ctx, const char *jwe, EVP_PKEY **key, struct error *err)
+static int decrypt_jwe(struct cli_ctx *ctx, const char *jwe, bool own_flag_only, EVP_PKEY **key,
+		       struct error *err)
 {
 	const char *pwfile = flag_str(ctx, "provisioner-password-file");
 	char *pw = NULL;
@@ -118,7 +129,7 @@ static int decrypt_jwe(struct cli_ctx *ctx, const char *jwe, EVP_PKEY **key, str
 	json_t *jwk = NULL;
 	int rc = -1;
 
-	if (pwfile == NULL)
+	if (pwfile == NULL && !own_flag_only)
 		pwfile = flag_str(ctx, "password-file");
 	for (int attempt = 0; attempt < PASSWORD_ATTEMPTS; attempt++) {
 		if (pwfile != NULL ? password_read_file(pwfile, &pw, err)
@@ -194,7 +205,8 @@ static int x5c_credentials(struct cli_ctx *ctx, STACK_OF(X509) * *chain, EVP_PKE
 	return 0;
 }
 
-static int provisioner_key(struct cli_ctx *ctx, const json_t *p, EVP_PKEY **key, struct error *err)
+static int provisioner_key(struct cli_ctx *ctx, const json_t *p, bool own_flag_only, EVP_PKEY **key,
+			   struct error *err)
 {
 	char *jwe = NULL;
 	int rc;
@@ -203,7 +215,7 @@ static int provisioner_key(struct cli_ctx *ctx, const json_t *p, EVP_PKEY **key,
 		return load_key_file(ctx, flag_str(ctx, "key"), key, err);
 	if (ca_backend_provisioner_key(ctx->ca, p, &jwe, err) != 0)
 		return -1;
-	rc = decrypt_jwe(ctx, jwe, key, err);
+	rc = decrypt_jwe(ctx, jwe, own_flag_only, key, err);
 	free(jwe);
 	return rc;
 }
@@ -220,6 +232,80 @@ static char *header_kid(const json_t *p, EVP_PKEY *key)
 	return xstrdup(thumb);
 }
 
+/* The audience path of a kind: the source's sign/revoke paths, the SSH ones next to them
+ * ("/1.0/sign" -> "/1.0/ssh/sign", "/sign" -> "/ssh/sign"). malloc'd. */
+static char *kind_path(const struct ca_token_source *s, enum token_kind k)
+{
+	static const char *const ssh_op[] = {
+	    [TOKEN_KIND_SSH_SIGN] = "sign",
+	    [TOKEN_KIND_SSH_REVOKE] = "revoke",
+	    [TOKEN_KIND_SSH_RENEW] = "renew",
+	    [TOKEN_KIND_SSH_REKEY] = "rekey",
+	};
+	size_t n = strlen(s->sign_path);
+
+	if (k == TOKEN_KIND_SIGN)
+		return xstrdup(s->sign_path);
+	if (k == TOKEN_KIND_REVOKE)
+		return xstrdup(s->revoke_path);
+	if (str_has_suffix(s->sign_path, "/sign"))
+		n -= strlen("/sign");
+	return xasprintf("%.*s/ssh/%s", (int)n, s->sign_path, ssh_op[k]);
+}
+
+/* SSHPOP: the token is signed with the key of the SSH certificate it carries. */
+static int sshpop_token(const struct token_request *req, const json_t *p, const char *aud,
+			int64_t nbf, int64_t exp, const char *sha, char **token, struct error *err)
+{
+	struct ssh_cert cert = {0};
+	EVP_PKEY *key = NULL;
+	int rc = -1;
+
+	if (req->sshpop_key == NULL)
+		return cli_err_requires(err, "sshpop-cert", "sshpop-key");
+	if (ssh_cli_read_cert(req->sshpop_cert, &cert, err) != 0 ||
+	    ssh_cli_read_key_of(req->sshpop_key, req->sshpop_password_file, &cert.key, &key, err) !=
+		0)
+		goto out;
+	{
+		struct sshpop_params sp = {
+		    .issuer = pstr(p, "name"),
+		    .subject = req->subject,
+		    .audience = aud,
+		    .not_before_sec = nbf,
+		    .not_after_sec = exp,
+		    .root_sha = sha,
+		    .cert = cert.blob,
+		    .cert_len = cert.blob_len,
+		};
+		rc = token_build_sshpop(key, &sp, token, err);
+	}
+out:
+	EVP_PKEY_free(key);
+	ssh_cert_clear(&cert);
+	return rc;
+}
+
+/* The key that signs the token of provisioner p (X5C: with its chain), and the fragment its
+ * audience carries. */
+static int signing_key(struct cli_ctx *ctx, const struct token_request *req, const json_t *p,
+		       EVP_PKEY **key, STACK_OF(X509) * *x5c, char **fragment, struct error *err)
+{
+	const char *type = pstr(p, "type");
+
+	if (str_eq_nocase(type, "ACME") || str_eq_nocase(type, "SCEP"))
+		return err_set(err, ERR_INVALID,
+			       "stride %s provisioners do not support token auth flows", type);
+	if (str_eq_nocase(type, "X5C")) {
+		*fragment = xasprintf("#x5c/%s", pstr(p, "name"));
+		return x5c_credentials(ctx, x5c, key, err);
+	}
+	if (!str_eq_nocase(type, "JWK"))
+		return err_set(err, ERR_NOT_IMPLEMENTED, "%s provisioners are not supported yet",
+			       type);
+	return provisioner_key(ctx, p, req->provisioner_password_only, key, err);
+}
+
 int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char **token,
 		      struct error *err)
 {
@@ -228,36 +314,26 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 	const json_t *p = NULL;
 	EVP_PKEY *key = NULL;
 	STACK_OF(X509) *x5c = NULL;
-	char *aud = NULL, *kid = NULL, *fragment = NULL;
+	char *aud = NULL, *kid = NULL, *fragment = NULL, *path = NULL;
+	enum flow_mode mode = flow_mode(ctx, req);
 	int64_t nbf, exp;
 	int rc = -1;
 
-	if (token_window(req->not_before, req->not_after, time(NULL), &nbf, &exp, err) != 0)
+	if (token_window(req->not_before, req->not_after, time(NULL), &nbf, &exp, err) != 0 ||
+	    ca_backend_token_source(ctx->ca, &s, err) != 0 ||
+	    choose_provisioner(ctx, mode, s.provisioners, &p, err) != 0)
 		goto out;
-	if (ca_backend_token_source(ctx->ca, &s, err) != 0)
-		goto out;
-	if (choose_provisioner(ctx, s.provisioners, &p, err) != 0)
-		goto out;
-	if (str_eq_nocase(pstr(p, "type"), "ACME") || str_eq_nocase(pstr(p, "type"), "SCEP")) {
-		err_set(err, ERR_INVALID, "stride %s provisioners do not support token auth flows",
-			pstr(p, "type"));
-		goto out;
-	}
-	if (str_eq_nocase(pstr(p, "type"), "X5C")) {
-		if (x5c_credentials(ctx, &x5c, &key, err) != 0)
-			goto out;
-		fragment = xasprintf("#x5c/%s", pstr(p, "name"));
-	} else if (!str_eq_nocase(pstr(p, "type"), "JWK")) {
-		err_set(err, ERR_NOT_IMPLEMENTED, "%s provisioners are not supported yet",
-			pstr(p, "type"));
-		goto out;
-	} else if (provisioner_key(ctx, p, &key, err) != 0) {
+	path = kind_path(&s, req->kind);
+	if (mode == FLOW_SSHPOP) {
+		aud = xasprintf("%s%s#sshpop/%s", s.audience_base, path, pstr(p, "name"));
+		rc = sshpop_token(req, p, aud, nbf, exp, s.sha[0] != '\0' ? s.sha : NULL, token,
+				  err);
 		goto out;
 	}
+	if (signing_key(ctx, req, p, &key, &x5c, &fragment, err) != 0)
+		goto out;
 	kid = x5c != NULL ? header_kid(NULL, key) : header_kid(p, key);
-	aud = xasprintf("%s%s%s", s.audience_base,
-			req->kind == TOKEN_KIND_REVOKE ? s.revoke_path : s.sign_path,
-			fragment != NULL ? fragment : "");
+	aud = xasprintf("%s%s%s", s.audience_base, path, fragment != NULL ? fragment : "");
 	if (req->kind == TOKEN_KIND_SIGN && (req->sans == NULL || req->sans->n == 0))
 		strv_push(&default_sans, req->subject);
 	{
@@ -265,15 +341,16 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 		    .issuer = pstr(p, "name"),
 		    .kid = kid,
 		    .subject = req->subject,
-		    .sans = req->kind == TOKEN_KIND_REVOKE ? NULL
-			    : default_sans.n > 0	   ? &default_sans
-							   : req->sans,
+		    .sans = req->kind != TOKEN_KIND_SIGN ? NULL
+			    : default_sans.n > 0	 ? &default_sans
+							 : req->sans,
 		    .audience = aud,
 		    .not_before_sec = nbf,
 		    .not_after_sec = exp,
 		    .root_sha = s.sha[0] != '\0' ? s.sha : NULL,
 		    .cnf = req->cnf,
 		    .x5c = x5c,
+		    .step = req->kind == TOKEN_KIND_SSH_SIGN ? req->step : NULL,
 		};
 		rc = token_build(key, &tp, token, err);
 	}
@@ -283,6 +360,7 @@ out:
 	free(aud);
 	free(kid);
 	free(fragment);
+	free(path);
 	strv_free(&default_sans);
 	ca_token_source_free(&s);
 	return rc;

@@ -5,6 +5,7 @@
 #ifndef STRIDE_CLIENT_TOKEN_H
 #define STRIDE_CLIENT_TOKEN_H
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdint.h>
@@ -25,10 +26,11 @@ struct token_params {
 	const char *root_sha;	 /* "sha" claim: root fingerprint, or NULL */
 	const char *cnf;	 /* cnf x5rt#S256 value, or NULL */
 	STACK_OF(X509) * x5c;	 /* X5C tokens: the chain for the "x5c" header, or NULL */
+	const json_t *step;	 /* SSH sign tokens: the "step" claim (borrowed), or NULL */
 };
 
 /* Signs a provisioner token: header {alg, kid, typ:"JWT"[, x5c]}, claims aud, exp, iat, iss, jti
- * (64 random hex), nbf, sans, sha, sub, cnf. *out malloc'd; the caller wipes and frees it. */
+ * (64 random hex), nbf, sans, sha, step, sub, cnf. *out malloc'd; the caller wipes and frees it. */
 int token_build(EVP_PKEY *key, const struct token_params *p, char **out, struct error *err);
 
 /* Signs an x5cInsecure renew token (step's) with the key of the chain's leaf: header

@@ -26,9 +26,9 @@ check_fails "--root without --key" init "$WORK/a" --name A --dns localhost --add
 expect_eq "--root message" "flag '--root' requires the '--key' flag" "$(cat "$WORK/last.err")"
 check_fails "--pki with --no-db" init "$WORK/a" --pki --no-db --name A --dns localhost \
 	--address :1 --provisioner p --password-file "$WORK/password"
-check_fails "unsupported --ssh is refused, not ignored" init "$WORK/a" --ssh --name A \
+check_fails "unsupported --helm is refused, not ignored" init "$WORK/a" --helm --name A \
 	--dns localhost --address :1 --provisioner p --password-file "$WORK/password"
-expect_contains "--ssh message" "not supported yet" "$(cat "$WORK/last.err")"
+expect_eq "--helm message" "flag '--helm' is not supported yet" "$(cat "$WORK/last.err")"
 [[ ! -e $WORK/a/config/ca.json ]] && pass "failed runs wrote no configuration" || fail "failed runs wrote ca.json"
 
 # Interactive: answers typed on a pseudo-terminal (script(1) allocates one).

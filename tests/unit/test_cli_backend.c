@@ -18,9 +18,13 @@
 #include "cli/issue.h"
 #include "cli/renew_common.h"
 #include "cli/token_flow.h"
+#include "client/ssh_token.h"
+#include "base/b64.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
 #include "crypto/key.h"
+#include "jose/jws.h"
+#include "ssh/ssh.h"
 
 static const struct flag_def offline_flags[] = {
     TOKEN_FLOW_FLAGS,
@@ -134,8 +138,9 @@ static int fake_token_source(struct ca_backend *be, struct ca_token_source *out,
 {
 	(void)err;
 	fake_of(be)->sources++;
-	out->provisioners = json_pack("[{s:s, s:s, s:{s:s}}]", "type", "JWK", "name", "fakeprov",
-				      "key", "kid", "kid-1");
+	out->provisioners =
+	    json_pack("[{s:s, s:s, s:{s:s}}, {s:s, s:s}]", "type", "JWK", "name", "fakeprov", "key",
+		      "kid", "kid-1", "type", "SSHPOP", "name", "sshpop");
 	out->audience_base = xstrdup("https://fake.example:8443");
 	out->sign_path = "/fake/sign";
 	out->revoke_path = "/fake/revoke";
@@ -495,6 +500,153 @@ static void test_token_flow(void **state)
 	fake_free(&f);
 }
 
+/* A JWS's claims and header, parsed without verification. */
+static void parse_token(const char *token, struct jws *out)
+{
+	assert_int_equal(jws_parse(token, strlen(token), out, NULL), 0);
+}
+
+/* Writes text to a new temporary file; path is the mkstemp template. */
+static void write_tmp(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(file_write_atomic(path, text, strlen(text), 0600, NULL), 0);
+}
+
+/* A host certificate for key, serial 4242, signed by a new CA key; its -cert.pub line. */
+static char *host_cert_line(EVP_PKEY *key, uint8_t **blob, size_t *blob_len)
+{
+	struct ssh_cert c = {0};
+	EVP_PKEY *ca = new_key();
+	char *line, *text;
+
+	assert_int_equal(ssh_pubkey_from_evp(key, &c.key, NULL), 0);
+	c.serial = 4242;
+	c.type = SSH_CERT_HOST;
+	c.key_id = xstrdup("h.test");
+	strv_push(&c.principals, "h.test");
+	c.valid_after = 1;
+	c.valid_before = UINT64_MAX;
+	assert_int_equal(ssh_cert_sign(&c, ca, NULL), 0);
+	*blob = xmalloc(c.blob_len);
+	memcpy(*blob, c.blob, c.blob_len);
+	*blob_len = c.blob_len;
+	line = ssh_cert_line(&c, "h.test");
+	text = xasprintf("%s\n", line);
+	free(line);
+	ssh_cert_clear(&c);
+	EVP_PKEY_free(ca);
+	return text;
+}
+
+/* SSH kinds: the audiences next to the source's paths, the "step" claim without "sans", and
+ * SSHPOP tokens signed with the certificate's key (only SSHPOP provisioners offered). */
+static void test_token_flow_ssh(void **state)
+{
+	struct cli_ctx ctx;
+	struct fake f = {0};
+	struct jws jws = {0};
+	struct error err = {0};
+	char kpath[] = "/tmp/stride-backend-key.XXXXXX", cpath[] = "/tmp/stride-sshpop-crt.XXXXXX";
+	char hpath[] = "/tmp/stride-sshpop-key.XXXXXX", opath[] = "/tmp/stride-sshpop-other.XXXXXX";
+	EVP_PKEY *key = new_key(), *host = new_key(), *other = new_key();
+	char *pem = NULL, *token = NULL, *crt, *b64;
+	uint8_t *blob = NULL;
+	size_t blob_len = 0;
+	json_t *step = ssh_step_claim(true, "h.test", NULL, "-5m", "1h");
+
+	(void)state;
+	assert_int_equal(key_private_to_pem(key, NULL, &pem, NULL), 0);
+	write_tmp(kpath, pem);
+	free(pem);
+	ctx_for(&ctx, &offline_cmd, "--key", kpath, NULL);
+	use_fake(&ctx, &f);
+	{
+		struct token_request req = {
+		    .kind = TOKEN_KIND_SSH_SIGN, .subject = "h.test", .step = step};
+		assert_int_equal(token_flow_create(&ctx, &req, &token, NULL), 0);
+	}
+	parse_token(token, &jws);
+	assert_string_equal(jwt_claim_str(&jws, "aud"), "https://fake.example:8443/fake/ssh/sign");
+	assert_string_equal(jwt_claim_str(&jws, "iss"), "fakeprov");
+	assert_string_equal(jwt_claim_str(&jws, "sub"), "h.test");
+	assert_null(json_object_get(jws.payload, "sans"));
+	assert_true(json_equal(json_object_get(jws.payload, "step"), step));
+	jws_free(&jws);
+	free(token);
+	{
+		struct token_request req = {.kind = TOKEN_KIND_SSH_REVOKE, .subject = "4242"};
+		assert_int_equal(token_flow_create(&ctx, &req, &token, NULL), 0);
+	}
+	parse_token(token, &jws);
+	assert_string_equal(jwt_claim_str(&jws, "aud"),
+			    "https://fake.example:8443/fake/ssh/revoke");
+	assert_string_equal(jwt_claim_str(&jws, "sub"), "4242");
+	assert_null(json_object_get(jws.payload, "sans"));
+	assert_null(json_object_get(jws.payload, "step"));
+	jws_free(&jws);
+	free(token);
+
+	/* SSHPOP: the certificate in the header, its key signs, the SSHPOP provisioner issues */
+	crt = host_cert_line(host, &blob, &blob_len);
+	write_tmp(cpath, crt);
+	assert_int_equal(ssh_private_to_openssh(host, "h.test", &pem, NULL), 0);
+	write_tmp(hpath, pem);
+	free(pem);
+	{
+		struct token_request req = {.kind = TOKEN_KIND_SSH_RENEW,
+					    .subject = "4242",
+					    .sshpop_cert = cpath,
+					    .sshpop_key = hpath};
+		assert_int_equal(token_flow_create(&ctx, &req, &token, &err), 0);
+	}
+	parse_token(token, &jws);
+	assert_int_equal(jws_verify(&jws, host, NULL), 0);
+	b64 = b64_encode(blob, blob_len);
+	assert_string_equal(json_string_value(json_object_get(jws.header, "sshpop")), b64);
+	assert_string_equal(jwt_claim_str(&jws, "iss"), "sshpop");
+	assert_string_equal(jwt_claim_str(&jws, "sub"), "4242");
+	assert_string_equal(jwt_claim_str(&jws, "aud"),
+			    "https://fake.example:8443/fake/ssh/renew#sshpop/sshpop");
+	assert_string_equal(jwt_claim_str(&jws, "sha"),
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	jws_free(&jws);
+	free(token);
+
+	/* a key that is not the certificate's */
+	assert_int_equal(key_private_to_pem(other, NULL, &pem, NULL), 0);
+	write_tmp(opath, pem);
+	free(pem);
+	{
+		struct token_request req = {.kind = TOKEN_KIND_SSH_REKEY,
+					    .subject = "4242",
+					    .sshpop_cert = cpath,
+					    .sshpop_key = opath};
+		assert_int_equal(token_flow_create(&ctx, &req, &token, &err), -1);
+	}
+	{
+		char *want = xasprintf("the key %s does not match the certificate", opath);
+		assert_string_equal(err.msg, want);
+		free(want);
+	}
+	cli_ctx_free(&ctx);
+	unlink(kpath);
+	unlink(cpath);
+	unlink(hpath);
+	unlink(opath);
+	free(crt);
+	free(b64);
+	free(blob);
+	json_decref(step);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(host);
+	EVP_PKEY_free(other);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +657,7 @@ int main(void)
 	    cmocka_unit_test(test_renew_expired_uses_token),
 	    cmocka_unit_test(test_rekey_and_wrong_key),
 	    cmocka_unit_test(test_token_flow),
+	    cmocka_unit_test(test_token_flow_ssh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,7 @@
 // Usage:
 //
 //	stepca-init --dir DIR --password-file FILE [--name N] [--dns a,b] \
-//	    [--address host:port] [--provisioner NAME] [--no-db]
+//	    [--address host:port] [--provisioner NAME] [--no-db] [--ssh]
 package main
 
 import (
@@ -30,6 +30,7 @@ func main() {
 	prov := flag.String("provisioner", "admin@example.com", "name of the JWK provisioner")
 	passFile := flag.String("password-file", "", "file with the password for keys and provisioner (required)")
 	noDB := flag.Bool("no-db", false, "remove the db section from ca.json")
+	withSSH := flag.Bool("ssh", false, "also create the SSH host and user CA keys (as step ca init --ssh)")
 	flag.Parse()
 	if *dir == "" || *passFile == "" {
 		fmt.Fprintln(os.Stderr, "stepca-init: --dir and --password-file are required")
@@ -60,12 +61,18 @@ func main() {
 	if *noDB {
 		opts = append(opts, pki.WithNoDB())
 	}
+	if *withSSH {
+		opts = append(opts, pki.WithSSH())
+	}
 	p, err := pki.New(apiv1.Options{Type: apiv1.SoftCAS, IsCreator: true}, opts...)
 	check(err, "pki.New")
 	check(p.GenerateKeyPairs(pass), "provisioner key")
 	root, err := p.GenerateRootCertificate(*name, *name, *name, pass)
 	check(err, "root")
 	check(p.GenerateIntermediateCertificate(*name, *name, *name, root, pass), "intermediate")
+	if *withSSH {
+		check(p.GenerateSSHSigningKeys(pass), "ssh keys")
+	}
 	var cfgOpts []pki.ConfigOption
 	if *noDB {
 		cfgOpts = append(cfgOpts, func(c *config.Config) error { c.DB = nil; return nil })

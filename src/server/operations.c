@@ -257,14 +257,12 @@ struct pending {
 	struct error err;
 	struct issued out;
 	char *serial; /* /revoke */
-	/* ACME: copies of what the engine reads, and its answer */
-	char *acme_path, *acme_host, *acme_content_type;
+	/* the engines (ACME, admin API, SSH): copies of what they read (pending_for_engine), the
+	 * headers some of them read (the admin token is wiped), and their answers */
+	char *engine_path, *engine_query;
+	char *acme_host, *acme_content_type, *admin_auth;
 	struct acme_response *acme;
-	/* admin API: copies of what the engine reads (the token is wiped), and its answer */
-	char *admin_path, *admin_query, *admin_auth;
 	struct admin_response *admin;
-	/* SSH: copies of what the engine reads, and its answer */
-	char *ssh_path, *ssh_query;
 	struct sshca_response *ssh;
 	/* without a worker (tests): the handler waits for done */
 	pthread_mutex_t lock;
@@ -306,19 +304,16 @@ static void pending_free(struct pending *p)
 	if (p->route == ROUTE_ACME || p->route == ROUTE_ADMIN || p->route == ROUTE_SSH)
 		free(p->body); /* a copy (handle_acme, handle_admin, handle_ssh); the others point
 				* into the request */
-	free(p->admin_path);
-	free(p->admin_query);
+	free(p->engine_path);
+	free(p->engine_query);
 	if (p->admin_auth != NULL) {
 		secure_wipe(p->admin_auth, strlen(p->admin_auth));
 		free(p->admin_auth);
 	}
 	admin_response_free(p->admin);
 	free(p->admin);
-	free(p->ssh_path);
-	free(p->ssh_query);
 	sshca_response_free(p->ssh);
 	free(p->ssh);
-	free(p->acme_path);
 	free(p->acme_host);
 	free(p->acme_content_type);
 	acme_response_free(p->acme);
@@ -625,36 +620,47 @@ static char *header_copy(struct evhttp_request *req, const char *name)
 	return v != NULL ? xstrdup(v) : NULL;
 }
 
-void handle_acme(struct request_ctx *rc, const struct route_match *m)
+/* A pending request for an engine, with copies of its path ("" when absent), query and body:
+ * the engine may still read them after the client has gone. */
+static struct pending *pending_for_engine(struct request_ctx *rc, enum route_id route)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rc->req);
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	struct pending *p;
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	struct pending *p = pending_new(rc, route);
 	size_t len;
 	uint8_t *data = request_body(rc, &len);
-	(void)m;
 
-	if (rc->acme == NULL || path == NULL) {
-		/* no database or no ACME provisioner: not mounted, as in step-ca */
-		respond_raw(rc, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);
-		return;
-	}
-	p = pending_new(rc, ROUTE_ACME);
-	p->acme_path = xstrdup(path);
-	p->acme_host = header_copy(rc->req, "Host");
-	p->acme_content_type = header_copy(rc->req, "Content-Type");
+	p->engine_path = xstrdup(path != NULL ? path : "");
+	p->engine_query = query != NULL ? xstrdup(query) : NULL;
 	if (len > 0) {
-		/* a copy: the engine may still read it after the client has gone */
 		p->body = xmalloc(len);
 		memcpy(p->body, data, len);
 		p->body_len = len;
 	}
+	return p;
+}
+
+void handle_acme(struct request_ctx *rc, const struct route_match *m)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rc->req);
+	struct pending *p;
+	(void)m;
+
+	if (rc->acme == NULL || uri == NULL || evhttp_uri_get_path(uri) == NULL) {
+		/* no database or no ACME provisioner: not mounted, as in step-ca */
+		respond_raw(rc, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);
+		return;
+	}
+	p = pending_for_engine(rc, ROUTE_ACME);
+	p->acme_host = header_copy(rc->req, "Host");
+	p->acme_content_type = header_copy(rc->req, "Content-Type");
 	{
 		struct acme_request req = {
 		    .method = rc->method == HTTP_POST ? ACME_POST
 			      : rc->head	      ? ACME_HEAD
 						      : ACME_GET,
-		    .path = p->acme_path,
+		    .path = p->engine_path,
 		    .host = p->acme_host,
 		    .content_type = p->acme_content_type,
 		    .body = p->body,
@@ -675,29 +681,15 @@ static void admin_done(void *arg, struct admin_response *resp)
 
 void handle_admin(struct request_ctx *rc, const struct route_match *m)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rc->req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	struct pending *p;
-	size_t len;
-	uint8_t *data = request_body(rc, &len);
+	struct pending *p = pending_for_engine(rc, ROUTE_ADMIN);
 	(void)m;
 
-	p = pending_new(rc, ROUTE_ADMIN);
-	p->admin_path = xstrdup(path != NULL ? path : "");
-	p->admin_query = query != NULL ? xstrdup(query) : NULL;
 	p->admin_auth = header_copy(rc->req, "Authorization");
-	if (len > 0) {
-		/* a copy: the engine may still read it after the client has gone */
-		p->body = xmalloc(len);
-		memcpy(p->body, data, len);
-		p->body_len = len;
-	}
 	{
 		struct admin_request req = {
 		    .method = http_method_name(rc->method),
-		    .path = p->admin_path,
-		    .query = p->admin_query,
+		    .path = p->engine_path,
+		    .query = p->engine_query,
 		    .authorization = p->admin_auth,
 		    .body = p->body,
 		    .body_len = p->body_len,
@@ -717,32 +709,20 @@ static void ssh_done(void *arg, struct sshca_response *resp)
 
 void handle_ssh(struct request_ctx *rc, const struct route_match *m)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rc->req);
-	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	STACK_OF(X509) *chain = NULL;
 	X509 *peer = peer_certificate(rc, &chain);
-	struct pending *p;
+	struct pending *p = pending_for_engine(rc, ROUTE_SSH);
 	size_t len;
 	uint8_t *data = request_body(rc, &len);
 	(void)m;
 
-	p = pending_new(rc, ROUTE_SSH);
-	p->ssh_path = xstrdup(path != NULL ? path : "");
-	p->ssh_query = query != NULL ? xstrdup(query) : NULL;
 	pending_keep_peer(p, peer, NULL);
-	if (len > 0) {
-		/* a copy: the engine may still read it after the client has gone */
-		p->body = xmalloc(len);
-		memcpy(p->body, data, len);
-		p->body_len = len;
-		secure_wipe(data, len); /* the body may hold a token */
-	}
+	secure_wipe(data, len); /* the body may hold a token; p has a copy */
 	{
 		struct sshca_request req = {
 		    .method = http_method_name(rc->method),
-		    .path = p->ssh_path,
-		    .query = p->ssh_query,
+		    .path = p->engine_path,
+		    .query = p->engine_query,
 		    .body = p->body,
 		    .body_len = p->body_len,
 		    .peer = p->peer,

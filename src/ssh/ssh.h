@@ -19,10 +19,10 @@
 #include "base/str.h"
 
 /* Bounds of what is parsed (a certificate of step-ca is well under 2 KiB). */
-#define SSH_MAX_BLOB	   (64 * 1024) /* a key or certificate blob */
-#define SSH_MAX_PRINCIPALS 256
-#define SSH_MAX_OPTIONS	   64	       /* critical options, and extensions, each */
-#define SSH_FINGERPRINT_MAX 64	       /* "SHA256:" + 43 base64 characters + NUL, rounded up */
+#define SSH_MAX_BLOB	    (64 * 1024) /* a key or certificate blob */
+#define SSH_MAX_PRINCIPALS  256
+#define SSH_MAX_OPTIONS	    64 /* critical options, and extensions, each */
+#define SSH_FINGERPRINT_MAX 64 /* "SHA256:" + 43 base64 characters + NUL, rounded up */
 
 enum ssh_key_type {
 	SSH_KEY_UNKNOWN = 0,
@@ -162,7 +162,8 @@ int ssh_private_parse(const uint8_t *data, size_t len, const char *password, EVP
  * malloc'd, wipe it (password_free). EC, Ed25519 and RSA keys. */
 int ssh_private_to_openssh(EVP_PKEY *key, const char *comment, char **pem, struct error *err);
 
-/* --- key revocation lists (PROTOCOL.krl) ------------------------------------------------------- */
+/* --- key revocation lists (PROTOCOL.krl) -------------------------------------------------------
+ */
 
 /* The revoked serials of the certificates one CA key signed. */
 struct ssh_krl_ca {

@@ -87,9 +87,12 @@ int http_error_map(const struct error *err, char *msg, size_t n)
 			snprintf(msg, n, "The request could not be completed: %s.", err->msg);
 			return status;
 		case 403:
-			snprintf(msg, n,
-				 "The request was forbidden by the certificate authority: %s.",
-				 err->msg);
+			/* a policy refusal carries the whole sentence already, without the period
+			 * (step-ca's policy errors) */
+			if (str_has_prefix(err->msg, HTTP_FORBIDDEN_PREFIX))
+				snprintf(msg, n, "%s", err->msg);
+			else
+				snprintf(msg, n, HTTP_FORBIDDEN_PREFIX "%s.", err->msg);
 			return status;
 		case 401:
 		case 404:

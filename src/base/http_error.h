@@ -12,6 +12,9 @@
 
 #include "base/error.h"
 
+/* step-ca's sentence before the text of an exposed 403. */
+#define HTTP_FORBIDDEN_PREFIX "The request was forbidden by the certificate authority: "
+
 /* Maps an error to its HTTP status and writes the message a client may read (at most n bytes,
  * NUL included) into msg: exposed 400/403 texts are wrapped in step's sentences, exposed
  * 401/404 texts are shown as they are, everything else gets step's generic text. */

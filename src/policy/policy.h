@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "base/error.h"
+#include "base/http_error.h"
 #include "base/str.h"
 
 struct policy;
@@ -72,7 +73,7 @@ struct policy_x509_names {
  * match, SSH principals of the wrong kind, an SSH engine of the other certificate type only) are
  * internal errors in step-ca: status 500 with POLICY_X509_ERROR_MESSAGE (X.509) or
  * POLICY_SSH_ERROR_MESSAGE (SSH). */
-#define POLICY_FORBIDDEN_PREFIX	  "The request was forbidden by the certificate authority: "
+#define POLICY_FORBIDDEN_PREFIX	  HTTP_FORBIDDEN_PREFIX
 #define POLICY_X509_ERROR_MESSAGE "error creating certificate"
 #define POLICY_SSH_ERROR_MESSAGE  "authority.SignSSH: error creating ssh certificate"
 

@@ -163,9 +163,6 @@ void sshca_reply_error(struct sshca_call *c, const struct error *err)
 	int status = http_error_map(err, msg, sizeof(msg));
 	char *body;
 
-	/* a policy refusal carries step-ca's whole sentence already (its message as is) */
-	if (status == 403 && err->expose && str_has_prefix(err->msg, POLICY_FORBIDDEN_PREFIX))
-		snprintf(msg, sizeof(msg), "%s", err->msg);
 	body = go_escape(http_error_body(status, msg));
 
 	free(c->resp.error);

@@ -265,6 +265,13 @@ static void test_error_mapping_exposed(void **state)
 		     403,
 		     "The request was forbidden by the certificate authority: certificate request "
 		     "does not contain the valid DNS names - got [a], want [b].");
+	/* a policy refusal carries step-ca's whole sentence already: sent as it is */
+	expect_error(ERR_FORBIDDEN, true, 0,
+		     "The request was forbidden by the certificate authority: dns name \"x\" not "
+		     "allowed",
+		     403,
+		     "The request was forbidden by the certificate authority: dns name \"x\" not "
+		     "allowed");
 	expect_error(ERR_UNAUTHORIZED, true, 0,
 		     "provisioner \"p\" is disabled due to an initialization error", 401,
 		     "provisioner \"p\" is disabled due to an initialization error");

@@ -194,7 +194,7 @@ static int reload_locked(struct server *s, const char *path, struct ca_config **
 		goto out;
 	config_diff(started, running, next, authority_admin_enabled(s->a), &r->sections, &d);
 	if (s->acme == NULL && authority_has_db(s->a) && d.provisioners &&
-	    has_acme(next->provisioners))
+	    !has_acme(running->provisioners) && has_acme(next->provisioners))
 		strv_push(&d.restart, "authority.provisioners (a new ACME provisioner)");
 	/* everything is built and checked before anything is applied */
 	if (authority_update_prepare(s->a, next, &u, err) != 0)

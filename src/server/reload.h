@@ -52,7 +52,7 @@ typedef int (*server_reload_fn)(void *ctx, const struct server_reload_event *ev,
 /* Adds a hook, run at every phase of every reload in the order of registration, on the thread
  * that reloads (the server's main loop; never a worker's). section (copied; may be NULL) is the
  * top-level ca.json member the hook applies live ("crl", "ocsp"): its changes are then not
- * reported as needing a restart. Call before server_run. */
+ * reported as needing a restart. Any thread, at any time: it takes part from the next reload. */
 void server_reload_register(struct server *s, const char *section, server_reload_fn fn, void *ctx);
 /* Reloads ca.json now, as SIGHUP does (logged the same way): 0 when the file was applied (maybe
  * partly: members that need a restart), -1 with err when it was refused (nothing changed).

@@ -118,6 +118,7 @@ struct bufferevent *conn_new_bev(struct event_base *base, void *arg)
 	struct worker *w = arg;
 	SSL_CTX *ctx = tls_state_acquire(&w->srv->tls);
 	SSL *ssl = ctx != NULL ? SSL_new(ctx) : NULL;
+	const struct ca_limits *limits;
 	struct bufferevent *bev;
 	struct conn *c;
 
@@ -151,10 +152,10 @@ struct bufferevent *conn_new_bev(struct event_base *base, void *arg)
 	/* While evhttp writes a response it keeps reading, into an unbounded buffer: a client that
 	 * pipelines without reading would grow it until the write deadline. Reading pauses once a
 	 * connection buffers one maximal request (a whole chunk of a chunked body must fit). */
-	bufferevent_setwatermark(bev, EV_READ, 0,
-				 (size_t)(server_limits(w->srv)->max_body_bytes +
-					  server_limits(w->srv)->max_header_bytes +
-					  READ_SLACK_BYTES));
+	limits = server_limits(w->srv);
+	bufferevent_setwatermark(
+	    bev, EV_READ, 0,
+	    (size_t)(limits->max_body_bytes + limits->max_header_bytes + READ_SLACK_BYTES));
 	return bev;
 }
 

@@ -223,6 +223,39 @@ static void test_authority_update_claims(void **state)
 	afx_free(f);
 }
 
+/* With remote administration the provisioners stay the database's (ca.json's list is ignored)
+ * and are rebuilt with the new authority claims; a later refresh keeps them. */
+static void test_authority_update_admin(void **state)
+{
+	struct afx *f = afx_new_doc("{\"enableAdmin\":true}",
+				    "{\"db\":{\"type\":\"sqlite\",\"dataSource\":\"fixture\"}}");
+	struct ca_config *next = config(
+	    f,
+	    "{\"authority\":{\"claims\":{\"defaultTLSCertDuration\":\"3h\"},\"provisioners\":[]}}");
+	struct authority_update *u = NULL;
+	struct error err = {0};
+	struct prov_set *s;
+	X509 *leaf = NULL;
+	(void)state;
+
+	assert_int_equal(authority_update_prepare(f->a, next, &u, &err), 0);
+	ca_config_free(next);
+	authority_update_apply(f->a, u);
+	assert_int_equal(prov_set_refresh(f->a, &err), 0);
+	s = prov_set_get(f->a);
+	assert_int_equal(s->version, 1);
+	assert_int_equal(s->claims_gen, 1);
+	assert_int_equal(s->provs.n, 6);
+	assert_string_equal(s->provs.v[0].name, AFX_JWK);
+	assert_int_equal(s->provs.v[0].claims.default_tls_ns, 3 * 3600 * AFX_SEC);
+	prov_set_put(s);
+	assert_int_equal(afx_sign(f, NULL, AFX_JWK, "a.example.com", NULL, &leaf, &err), 0);
+	assert_int_equal(cert_not_after_ns(leaf) - cert_not_before_ns(leaf),
+			 (3 * 60 + 1) * 60 * AFX_SEC);
+	X509_free(leaf);
+	afx_free(f);
+}
+
 /* An invalid provisioner or claims: refused with start-up's message, nothing changes. */
 static void test_authority_update_refused(void **state)
 {
@@ -382,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_diff_three_files),
 	    cmocka_unit_test(test_authority_update),
 	    cmocka_unit_test(test_authority_update_claims),
+	    cmocka_unit_test(test_authority_update_admin),
 	    cmocka_unit_test(test_authority_update_refused),
 	    cmocka_unit_test(test_server_reload),
 	};

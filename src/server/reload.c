@@ -146,9 +146,10 @@ static void install_limits(struct server *s, struct ca_limits *l)
 	}
 	if (atomic_load(&s->closing))
 		return;
+	/* the events exist from server_new on (a loop not running yet runs them when it starts),
+	 * and the bases are locked: safe from this thread */
 	for (int i = 0; i < s->nworkers; i++)
-		if (s->workers[i].started)
-			event_active(s->workers[i].limits_ev, EV_READ, 0);
+		event_active(s->workers[i].limits_ev, EV_READ, 0);
 }
 
 /* What was applied, for the log line: "provisioners, claims, tls" or "nothing". */

@@ -117,6 +117,7 @@ static int check_provisioner(struct authority *a, const struct prov_set *cur, co
 	struct policy *pol = NULL;
 	struct error lerr = {0};
 	int rc = -1;
+	(void)a; /* the authority claims are cur's */
 
 	if (name == NULL || name[0] == '\0')
 		return err_public(err, ERR_INVALID, "provisioner name cannot be empty");
@@ -127,7 +128,7 @@ static int check_provisioner(struct authority *a, const struct prov_set *cur, co
 					  "provisioner with name %s already exists", name);
 	}
 	list = json_pack("[O]", config);
-	if (provisioners_load(list, a->cfg->claims, &one, &lerr) != 0 || one.n != 1) {
+	if (provisioners_load(list, cur->claims, &one, &lerr) != 0 || one.n != 1) {
 		err_public(err, ERR_INVALID,
 			   "error validating configuration for provisioner \"%s\": %s", name,
 			   one.n != 1 && lerr.msg[0] == '\0' ? "unknown type" : lerr.msg);

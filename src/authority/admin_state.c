@@ -63,6 +63,7 @@ static void prov_set_free(struct prov_set *s)
 		policy_free(s->acme_policies[i].policy);
 	}
 	free(s->acme_policies);
+	json_decref(s->claims);
 	free(s);
 }
 
@@ -84,6 +85,14 @@ void prov_set_put(struct prov_set *s)
 		prov_set_free(s);
 }
 
+/* Whether snapshot old is at least as new as s: a stored version at least as new, and claims
+ * from the same reload of ca.json or a later one. */
+static bool at_least_as_new(const struct prov_set *old, const struct prov_set *s)
+{
+	return old->version > s->version ||
+	       (old->version == s->version && old->claims_gen >= s->claims_gen);
+}
+
 /* Makes s (whose reference passes to the authority) current unless the current one is at
  * least as new (two threads loading the same change). */
 static void publish(struct authority *a, struct prov_set *s)
@@ -92,7 +101,7 @@ static void publish(struct authority *a, struct prov_set *s)
 
 	pthread_mutex_lock(&a->set_lock);
 	old = a->current;
-	if (old != NULL && old->version >= s->version) {
+	if (old != NULL && at_least_as_new(old, s)) {
 		pthread_mutex_unlock(&a->set_lock);
 		prov_set_put(s);
 		return;
@@ -144,6 +153,7 @@ int prov_set_from_config(const struct ca_config *cfg, struct prov_set **out, str
 
 	*out = NULL;
 	s->refs = 1;
+	s->claims = json_incref(cfg->claims);
 	s->configs = json_incref(cfg->provisioners);
 	if (provisioners_load(s->configs, cfg->claims, &s->provs, err) != 0)
 		goto out;
@@ -250,7 +260,8 @@ static int by_creation(const void *x, const void *y)
 }
 
 /* The stored provisioners in creation order: their ca.json objects into s->configs, then the
- * provisioners, then each one's id, creation time and policy. */
+ * provisioners (with the authority claims s->claims), then each one's id, creation time and
+ * policy. */
 static int load_provisioners(struct authority *a, struct prov_set *s, struct error *err)
 {
 	struct store_record *recs = NULL;
@@ -278,7 +289,7 @@ static int load_provisioners(struct authority *a, struct prov_set *s, struct err
 		json_array_append_new(meta, sorted[i]);
 	}
 	free(sorted);
-	if (provisioners_load(s->configs, a->cfg->claims, &s->provs, err) != 0)
+	if (provisioners_load(s->configs, s->claims, &s->provs, err) != 0)
 		goto out;
 	for (size_t i = 0; i < s->provs.n; i++) {
 		struct provisioner *p = &s->provs.v[i];
@@ -369,14 +380,18 @@ out:
 }
 
 /* Loads the stored state at one version: the version is read before and after, and the load
- * is repeated when a change happened in between. */
-static int load_stored(struct authority *a, struct prov_set **out, struct error *err)
+ * is repeated when a change happened in between. The provisioners are built with claims
+ * (borrowed, may be NULL) from reload gen of ca.json. */
+static int load_stored(struct authority *a, json_t *claims, uint64_t gen, struct prov_set **out,
+		       struct error *err)
 {
 	*out = NULL;
 	for (int attempt = 0; attempt < 5; attempt++) {
 		struct prov_set *s = prov_set_new();
 		int64_t after = 0;
 
+		s->claims = json_incref(claims);
+		s->claims_gen = gen;
 		if (admin_stored_version(a, &s->version, err) != 0 ||
 		    load_provisioners(a, s, err) != 0 || load_admins(a, s, err) != 0 ||
 		    load_policies(a, s, err) != 0 || admin_stored_version(a, &after, err) != 0) {
@@ -392,33 +407,76 @@ static int load_stored(struct authority *a, struct prov_set **out, struct error 
 	return err_set(err, ERR_UNAVAILABLE, "the administration state keeps changing");
 }
 
+/* The current snapshot's version and claims generation against the authority's (the latest
+ * reload of ca.json); *claims a new reference to the authority claims. */
+static void current_state(struct authority *a, int64_t *version, uint64_t *cur_gen, uint64_t *gen,
+			  json_t **claims)
+{
+	pthread_mutex_lock(&a->set_lock);
+	*version = a->current->version;
+	*cur_gen = a->current->claims_gen;
+	*gen = a->claims_gen;
+	*claims = json_incref(a->claims);
+	pthread_mutex_unlock(&a->set_lock);
+}
+
 int prov_set_refresh(struct authority *a, struct error *err)
 {
-	struct prov_set *cur, *s = NULL;
-	int64_t version = 0;
+	struct prov_set *s = NULL;
+	int64_t version = 0, cur_version;
+	uint64_t cur_gen, gen;
+	json_t *claims = NULL;
 	bool stale;
+	int rc = -1;
 
 	if (!authority_admin_enabled(a))
 		return 0;
 	if (admin_stored_version(a, &version, err) != 0)
 		return -1;
-	cur = prov_set_get(a);
-	stale = version != cur->version;
-	prov_set_put(cur);
-	if (!stale)
+	current_state(a, &cur_version, &cur_gen, &gen, &claims);
+	json_decref(claims);
+	if (version == cur_version && cur_gen == gen)
 		return 0;
 	pthread_mutex_lock(&a->load_lock); /* one load at a time */
-	cur = prov_set_get(a);
-	stale = version > cur->version;
-	prov_set_put(cur);
-	if (stale && load_stored(a, &s, err) != 0) {
-		pthread_mutex_unlock(&a->load_lock);
-		return -1;
-	}
+	current_state(a, &cur_version, &cur_gen, &gen, &claims);
+	stale = version > cur_version || cur_gen != gen;
+	if (stale && load_stored(a, claims, gen, &s, err) != 0)
+		goto out;
 	if (s != NULL)
 		publish(a, s);
+	rc = 0;
+out:
 	pthread_mutex_unlock(&a->load_lock);
-	return 0;
+	json_decref(claims);
+	return rc;
+}
+
+int prov_set_for_reload(struct authority *a, const struct ca_config *cfg, struct prov_set **out,
+			struct error *err)
+{
+	if (!authority_admin_enabled(a))
+		return prov_set_from_config(cfg, out, err);
+	return load_stored(a, cfg->claims, 0, out, err);
+}
+
+void prov_set_install(struct authority *a, struct prov_set *s)
+{
+	struct prov_set *old = NULL;
+
+	pthread_mutex_lock(&a->load_lock); /* no load with the old claims in flight */
+	pthread_mutex_lock(&a->set_lock);
+	json_decref(a->claims);
+	a->claims = json_incref(s->claims);
+	s->claims_gen = ++a->claims_gen;
+	if (a->current->version > s->version) {
+		old = s; /* a newer stored state: reloaded by the next refresh */
+	} else {
+		old = a->current;
+		a->current = s;
+	}
+	pthread_mutex_unlock(&a->set_lock);
+	pthread_mutex_unlock(&a->load_lock);
+	prov_set_put(old);
 }
 
 /* --- the background refresh --------------------------------------------------------------- */
@@ -472,6 +530,7 @@ int admin_state_start(struct authority *a, bool background, const char *ca_passw
 	pthread_cond_init(&a->refresher_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	a->state_started = true;
+	a->claims = json_incref(a->cfg->claims);
 	if (prov_set_from_config(a->cfg, &s, err) != 0)
 		return -1;
 	a->current = s;
@@ -484,7 +543,7 @@ int admin_state_start(struct authority *a, bool background, const char *ca_passw
 			"remote administration: the provisioners of ca.json were imported into the "
 			"database; they can now be removed from ca.json",
 			NULL);
-	if (load_stored(a, &s, err) != 0)
+	if (load_stored(a, a->claims, 0, &s, err) != 0)
 		return -1;
 	pthread_mutex_lock(&a->set_lock);
 	prov_set_put(a->current);
@@ -511,6 +570,8 @@ void admin_state_stop(struct authority *a)
 	}
 	prov_set_put(a->current);
 	a->current = NULL;
+	json_decref(a->claims);
+	a->claims = NULL;
 	pthread_cond_destroy(&a->refresher_cond);
 	pthread_mutex_destroy(&a->refresher_lock);
 	pthread_mutex_destroy(&a->load_lock);

@@ -58,6 +58,8 @@ struct prov_set {
 	struct policy *authority_policy; /* compiled, or NULL (none) */
 	struct acme_policy_entry *acme_policies;
 	size_t n_acme_policies;
+	json_t *claims;	     /* the authority claims provs were built with (a reference, or NULL) */
+	uint64_t claims_gen; /* which reload of ca.json they came from (0: the start) */
 };
 
 /* A new reference to the current snapshot (never NULL). */
@@ -127,6 +129,18 @@ void admin_entry_free(struct admin_entry *e);
 
 /* The snapshot of ca.json's provisioners and authority policy (*out with one reference). */
 int prov_set_from_config(const struct ca_config *cfg, struct prov_set **out, struct error *err);
+/* A snapshot for a reload of ca.json (cfg, borrowed): cfg's provisioners and policy built with
+ * cfg's authority claims, or with remote administration the stored state built with cfg's
+ * claims (a store read). Errors as at start-up. Nothing is published: *out (one reference) is
+ * for prov_set_install or prov_set_put. */
+int prov_set_for_reload(struct authority *a, const struct ca_config *cfg, struct prov_set **out,
+			struct error *err);
+/* Publishes s (made by prov_set_for_reload; its reference passes to the authority) and makes its
+ * claims the authority claims from now on: later loads of the stored state use them. Operations
+ * under way keep the snapshot they hold. With remote administration, when a newer stored state
+ * was published meanwhile, s is dropped and that state is loaded again with the new claims
+ * within a second (the background refresh). */
+void prov_set_install(struct authority *a, struct prov_set *s);
 /* The stored version (0: no administration state stored yet). */
 int admin_stored_version(struct authority *a, int64_t *version, struct error *err);
 #define ADMIN_JWK_NAME "Admin JWK"

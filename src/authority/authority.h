@@ -69,6 +69,21 @@ size_t authority_acme_provisioner_count(struct authority *a);
  * provisioners, admins and policies then live in the store and may change while it runs. */
 bool authority_admin_enabled(const struct authority *a);
 
+/* A reload of ca.json (SIGHUP): what the authority takes from a new configuration, prepared
+ * (validated) first and then applied, so that a file with an error changes nothing. */
+struct authority_update;
+/* Builds cfg's provisioners, claims and policy as authority_new does (with remote
+ * administration: the stored provisioners and policies with cfg's authority claims, a store
+ * read); nothing changes yet. cfg is borrowed (the update keeps what it needs). *out owned by
+ * the caller (authority_update_apply or authority_update_free). */
+int authority_update_prepare(struct authority *a, const struct ca_config *cfg,
+			     struct authority_update **out, struct error *err);
+/* Publishes u (taken): new operations use its provisioners and claims, operations under way
+ * keep the snapshot they started with. The replay state and the store are untouched. */
+void authority_update_apply(struct authority *a, struct authority_update *u);
+/* Frees an update not applied; NULL is a no-op. */
+void authority_update_free(struct authority_update *u);
+
 /* Borrowed views, valid while the authority lives. */
 const struct ca_config *authority_config(const struct authority *a);
 STACK_OF(X509) * authority_roots(const struct authority *a);

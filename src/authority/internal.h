@@ -384,6 +384,9 @@ struct authority {
 	/* the provisioners, admins and policies (admin_state.h, admin_state.c) */
 	pthread_mutex_t set_lock;  /* guards current */
 	struct prov_set *current;  /* the snapshot new operations take */
+	json_t *claims;		   /* authority.claims of the ca.json loaded last (guarded by
+				    * set_lock; a reference, may be NULL) */
+	uint64_t claims_gen;	   /* reloads of ca.json so far (guarded by set_lock) */
 	pthread_mutex_t load_lock; /* one load of the stored state at a time */
 	pthread_mutex_t refresher_lock;
 	pthread_cond_t refresher_cond;

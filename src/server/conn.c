@@ -39,7 +39,7 @@ int64_t server_now_ns(void)
  * connection with no request under way gets at most DRAIN_IDLE_NS more. */
 void conn_enter(struct conn *c, enum conn_phase phase, bool started, int64_t now)
 {
-	const struct ca_limits *l = &c->w->srv->limits;
+	const struct ca_limits *l = server_limits(c->w->srv);
 	int64_t limit = phase == CONN_HANDSHAKE ? l->handshake_timeout_ns
 			: phase == CONN_READ	? l->read_timeout_ns
 			: phase == CONN_WRITE	? l->write_timeout_ns
@@ -81,7 +81,7 @@ static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 		c->next->prev = c->prev;
 	free(c);
 	atomic_fetch_sub(&w->nconns, 1);
-	if (atomic_fetch_sub(&w->srv->nconns, 1) == w->srv->limits.max_connections)
+	if (atomic_fetch_sub(&w->srv->nconns, 1) == server_limits(w->srv)->max_connections)
 		notify_workers(w->srv);
 	worker_update_listener(w);
 }
@@ -118,6 +118,7 @@ struct bufferevent *conn_new_bev(struct event_base *base, void *arg)
 	struct worker *w = arg;
 	SSL_CTX *ctx = tls_state_acquire(&w->srv->tls);
 	SSL *ssl = ctx != NULL ? SSL_new(ctx) : NULL;
+	const struct ca_limits *limits;
 	struct bufferevent *bev;
 	struct conn *c;
 
@@ -136,7 +137,7 @@ struct bufferevent *conn_new_bev(struct event_base *base, void *arg)
 	SSL_set_ex_data(ssl, conn_index, c);
 	conn_enter(c, CONN_HANDSHAKE, false, server_now_ns());
 	atomic_fetch_add(&w->nconns, 1);
-	if (atomic_fetch_add(&w->srv->nconns, 1) + 1 == w->srv->limits.max_connections)
+	if (atomic_fetch_add(&w->srv->nconns, 1) + 1 == server_limits(w->srv)->max_connections)
 		notify_workers(w->srv);
 	worker_update_listener(w);
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
@@ -151,9 +152,10 @@ struct bufferevent *conn_new_bev(struct event_base *base, void *arg)
 	/* While evhttp writes a response it keeps reading, into an unbounded buffer: a client that
 	 * pipelines without reading would grow it until the write deadline. Reading pauses once a
 	 * connection buffers one maximal request (a whole chunk of a chunked body must fit). */
-	bufferevent_setwatermark(bev, EV_READ, 0,
-				 (size_t)(w->srv->limits.max_body_bytes +
-					  w->srv->limits.max_header_bytes + READ_SLACK_BYTES));
+	limits = server_limits(w->srv);
+	bufferevent_setwatermark(
+	    bev, EV_READ, 0,
+	    (size_t)(limits->max_body_bytes + limits->max_header_bytes + READ_SLACK_BYTES));
 	return bev;
 }
 

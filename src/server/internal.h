@@ -60,6 +60,7 @@ struct worker {
 	struct event *check_ev;		   /* periodic check while draining, accept retry */
 	struct event *sweep_ev;		   /* periodic: enforces the connection deadlines */
 	struct event *listen_ev; /* activated by any worker when the connection cap is crossed */
+	struct event *limits_ev; /* activated by a reload: the new limits for new connections */
 	atomic_int nconns;	 /* this worker's connections */
 	bool listening;		 /* listener enabled */
 	bool accept_failed;	 /* accept() failed: listener paused until check_ev */
@@ -81,9 +82,11 @@ struct server {
 	struct event *sig_term, *sig_int, *sig_hup, *renew_ev;
 	struct timeval shutdown_deadline;
 	bool stopping;
-	struct ca_limits limits; /* from ca.json; max_connections lowered to the descriptors */
-	atomic_int nconns;	 /* open connections, all workers */
-	atomic_bool closing;	 /* workers are stopping: no more cross-worker notices */
+	struct ca_limits limits0; /* from ca.json; max_connections lowered to the descriptors */
+	_Atomic(const struct ca_limits *) limits; /* limits0 or a reload's (server_limits) */
+	struct server_reload *reload;		  /* reload.c */
+	atomic_int nconns;			  /* open connections, all workers */
+	atomic_bool closing; /* workers are stopping: no more cross-worker notices */
 };
 
 /* The state of one request while its handler runs. */
@@ -175,6 +178,26 @@ void worker_cleanup(struct worker *w);
 void conn_watch_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
 /* Ends the dropping of c's input after an early 413 (no-op otherwise); the connection goes. */
 void conn_linger_end(struct conn *c);
+
+/* --- reload.c: SIGHUP (reload.h) ---------------------------------------------------------- */
+
+/* The limits in force (immutable: a reload installs new ones and keeps the old ones until
+ * server_free, so that a pointer read once stays valid). */
+static inline const struct ca_limits *server_limits(struct server *s)
+{
+	return atomic_load_explicit(&s->limits, memory_order_acquire);
+}
+/* Sets up the reload state of s with its first limits (s->limits0). */
+void server_reload_init(struct server *s);
+/* Frees it (NULL state is fine). */
+void server_reload_destroy(struct server *s);
+/* Held by a reload from start to end, and by the renewal of the server certificate, so that
+ * the two never interleave. */
+void server_reload_lock(struct server *s);
+void server_reload_unlock(struct server *s);
+/* Worker thread (event callback of limits_ev, arg: the worker): its evhttp takes the current
+ * limits for new connections, and its listener the connection cap. */
+void worker_apply_limits(evutil_socket_t fd, short what, void *arg);
 
 /* --- address.c ------------------------------------------------------------------------- */
 

@@ -27,7 +27,7 @@ void worker_update_listener(struct worker *w)
 {
 	struct evconnlistener *lev = worker_listener(w);
 	bool want = !w->draining && !w->accept_failed &&
-		    atomic_load(&w->srv->nconns) < w->srv->limits.max_connections;
+		    atomic_load(&w->srv->nconns) < server_limits(w->srv)->max_connections;
 
 	if (lev == NULL || want == w->listening)
 		return;

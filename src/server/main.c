@@ -56,7 +56,10 @@ static const char usage[] =
     "  --help, -h             this help\n"
     "  --version, -v          the version\n"
     "\n"
-    "Signals: SIGTERM/SIGINT stop gracefully; SIGHUP is ignored (reload not supported yet).\n";
+    "Signals: SIGTERM/SIGINT stop gracefully. SIGHUP reloads <ca.json> without dropping\n"
+    "connections: provisioners, claims, tls and limits apply to new requests; other changed\n"
+    "fields (address, root, crt, key, db, ...) are logged as needing a restart; a file with\n"
+    "an error is logged and the running configuration is kept.\n";
 
 /* step-ca flags stride-ca knows but does not implement yet; "value" ones take an argument. */
 static const struct {

@@ -42,9 +42,12 @@ static X509 *peer_certificate(struct request_ctx *rc, STACK_OF(X509) * *chain)
 	return peer;
 }
 
-/* The largest body ca.json allows (evhttp refuses larger ones with 413 before a handler runs). */
+/* The largest body ca.json allows (evhttp refuses larger ones with 413 before a handler runs);
+ * the server's limits, which a reload may change. */
 static size_t max_body(const struct request_ctx *rc)
 {
+	if (rc->w != NULL)
+		return (size_t)server_limits(rc->w->srv)->max_body_bytes;
 	return (size_t)authority_config(rc->a)->limits.max_body_bytes;
 }
 

@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "server/internal.h"
+#include "server/reload.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -58,9 +59,11 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 	s->acme = opts != NULL ? opts->acme : NULL;
 	s->ssh = opts != NULL ? opts->ssh : NULL;
 	/* A configuration that did not come from ca_config_parse has no limits: the defaults. */
-	s->limits = cfg->limits;
-	if (s->limits.max_connections <= 0)
-		ca_limits_default(&s->limits);
+	s->limits0 = cfg->limits;
+	if (s->limits0.max_connections <= 0)
+		ca_limits_default(&s->limits0);
+	s->limits0.max_connections = connection_budget(s->limits0.max_connections);
+	server_reload_init(s);
 	atomic_init(&s->nconns, 0);
 	atomic_init(&s->closing, false);
 	if (!conns_ready()) {
@@ -95,7 +98,6 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 	}
 	s->nworkers = thread_count(opts);
 	s->workers = xcalloc((size_t)s->nworkers, sizeof(*s->workers));
-	s->limits.max_connections = connection_budget(s->limits.max_connections);
 	for (int i = 0; i < s->nworkers; i++) {
 		s->workers[i].index = i;
 		if (worker_init(s, &s->workers[i], &ss, sslen, err) != 0)
@@ -141,10 +143,14 @@ static void on_renew(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *s = arg;
 	struct error err = {0};
+	int rc;
 	(void)fd;
 	(void)what;
 
-	if (tls_state_renew(&s->tls, &err) != 0) {
+	server_reload_lock(s);
+	rc = tls_state_renew(&s->tls, &err);
+	server_reload_unlock(s);
+	if (rc != 0) {
 		log_msg(LOG_ERROR, "cannot renew the server certificate", "error", err.msg, NULL);
 		schedule_renewal(s, time_now_ns() + SERVER_RENEW_RETRY_SEC * NS_PER_SEC);
 		return;
@@ -177,8 +183,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
 	(void)what;
-	(void)arg;
-	log_msg(LOG_WARN, "reload not supported yet: SIGHUP ignored", NULL);
+	(void)server_reload(arg, NULL); /* logs the outcome (reload.c) */
 }
 
 /* Asks every running worker to drain, then waits for them up to the shutdown deadline. */
@@ -268,6 +273,7 @@ void server_free(struct server *s)
 	if (s->main_base != NULL)
 		event_base_free(s->main_base);
 	tls_state_destroy(&s->tls);
+	server_reload_destroy(s);
 	free(s->bound_address);
 	free(s);
 }

@@ -44,8 +44,8 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 const char *server_bound_address(const struct server *s);
 /* The port actually bound. */
 int server_bound_port(const struct server *s);
-/* Serves until SIGTERM, SIGINT or server_stop, then stops gracefully; SIGHUP is logged and
- * ignored. */
+/* Serves until SIGTERM, SIGINT or server_stop, then stops gracefully; SIGHUP reloads ca.json
+ * (reload.h). */
 int server_run(struct server *s, struct error *err);
 /* Makes server_run stop gracefully and return, as SIGTERM does; any thread may call it, before
  * or while server_run runs. */

@@ -286,9 +286,10 @@ static int check_ctx_ciphers(SSL_CTX *ctx, struct error *err)
 	return 0;
 }
 
-SSL_CTX *tls_ctx_new(struct authority *a, EVP_PKEY *key, X509 *leaf, struct error *err)
+SSL_CTX *tls_ctx_new(struct authority *a, const struct tls_config *tls, EVP_PKEY *key, X509 *leaf,
+		     struct error *err)
 {
-	const struct ca_config *cfg = authority_config(a);
+	const struct tls_config *cfg_tls = tls != NULL ? tls : &authority_config(a)->tls;
 	STACK_OF(X509) *inter = authority_intermediates(a);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	char *ciphers = NULL;
@@ -306,8 +307,8 @@ SSL_CTX *tls_ctx_new(struct authority *a, EVP_PKEY *key, X509 *leaf, struct erro
 				     SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_CLIENT_RENEGOTIATION |
 				       SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION);
-	if (tls_version_range(&cfg->tls, &min, &max, err) != 0 ||
-	    tls_cipher_list(&cfg->tls.cipher_suites, &ciphers, err) != 0)
+	if (tls_version_range(cfg_tls, &min, &max, err) != 0 ||
+	    tls_cipher_list(&cfg_tls->cipher_suites, &ciphers, err) != 0)
 		goto out;
 	if (SSL_CTX_set_min_proto_version(ctx, min) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, max) != 1) {
@@ -365,51 +366,114 @@ out:
 	return ctx;
 }
 
-/* Mints a certificate and builds its context. */
-static SSL_CTX *mint_ctx(struct authority *a, int64_t *nb, int64_t *na, struct error *err)
+/* Mints a certificate and builds its context with the settings tls; *key and *leaf (the
+ * caller's) are the new certificate and its key. */
+static SSL_CTX *mint_ctx(struct authority *a, const struct tls_config *tls, EVP_PKEY **key,
+			 X509 **leaf, struct error *err)
+{
+	SSL_CTX *ctx = NULL;
+
+	*key = NULL;
+	*leaf = NULL;
+	if (authority_mint_tls_cert(a, key, leaf, err) != 0) {
+		err_wrap(err, "error creating the server certificate");
+		return NULL;
+	}
+	ctx = tls_ctx_new(a, tls, *key, *leaf, err);
+	if (ctx == NULL) {
+		EVP_PKEY_free(*key);
+		X509_free(*leaf);
+		*key = NULL;
+		*leaf = NULL;
+	}
+	return ctx;
+}
+
+/* Makes ctx, key and leaf (taken) current; the old ones are freed (connections made with the
+ * old context hold their own references). */
+static void swap_in(struct tls_state *st, SSL_CTX *ctx, EVP_PKEY *key, X509 *leaf)
+{
+	SSL_CTX *old;
+	EVP_PKEY *old_key;
+	X509 *old_leaf;
+
+	pthread_mutex_lock(&st->mu);
+	old = st->current;
+	old_key = st->key;
+	old_leaf = st->leaf;
+	st->current = ctx;
+	st->key = key;
+	st->leaf = leaf;
+	st->not_before_ns = cert_not_before_ns(leaf);
+	st->not_after_ns = cert_not_after_ns(leaf);
+	pthread_mutex_unlock(&st->mu);
+	SSL_CTX_free(old);
+	EVP_PKEY_free(old_key);
+	X509_free(old_leaf);
+}
+
+int tls_state_init(struct tls_state *st, struct authority *a, struct error *err)
 {
 	EVP_PKEY *key = NULL;
 	X509 *leaf = NULL;
-	SSL_CTX *ctx = NULL;
+	SSL_CTX *ctx;
 
-	if (authority_mint_tls_cert(a, &key, &leaf, err) != 0) {
-		err_wrap(err, "error creating the server certificate");
-		goto out;
-	}
-	ctx = tls_ctx_new(a, key, leaf, err);
-	*nb = cert_not_before_ns(leaf);
-	*na = cert_not_after_ns(leaf);
-out:
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->mu, NULL);
+	st->a = a;
+	ctx = mint_ctx(a, NULL, &key, &leaf, err);
+	if (ctx == NULL)
+		return -1;
+	swap_in(st, ctx, key, leaf);
+	return 0;
+}
+
+int tls_state_renew(struct tls_state *st, struct error *err)
+{
+	const struct tls_config *tls;
+	EVP_PKEY *key = NULL;
+	X509 *leaf = NULL;
+	SSL_CTX *ctx;
+
+	pthread_mutex_lock(&st->mu);
+	tls = st->tls;
+	pthread_mutex_unlock(&st->mu);
+	ctx = mint_ctx(st->a, tls, &key, &leaf, err);
+	if (ctx == NULL)
+		return -1;
+	swap_in(st, ctx, key, leaf);
+	return 0;
+}
+
+SSL_CTX *tls_state_prepare(struct tls_state *st, const struct tls_config *tls, struct error *err)
+{
+	EVP_PKEY *key;
+	X509 *leaf;
+	SSL_CTX *ctx;
+
+	pthread_mutex_lock(&st->mu);
+	key = st->key;
+	leaf = st->leaf;
+	EVP_PKEY_up_ref(key);
+	X509_up_ref(leaf);
+	pthread_mutex_unlock(&st->mu);
+	ctx = tls_ctx_new(st->a, tls, key, leaf, err);
 	EVP_PKEY_free(key);
 	X509_free(leaf);
 	return ctx;
 }
 
-int tls_state_init(struct tls_state *st, struct authority *a, struct error *err)
+void tls_state_install(struct tls_state *st, SSL_CTX *ctx, const struct tls_config *tls)
 {
-	memset(st, 0, sizeof(*st));
-	pthread_mutex_init(&st->mu, NULL);
-	st->a = a;
-	st->current = mint_ctx(a, &st->not_before_ns, &st->not_after_ns, err);
-	return st->current != NULL ? 0 : -1;
-}
-
-int tls_state_renew(struct tls_state *st, struct error *err)
-{
-	int64_t nb = 0, na = 0;
-	SSL_CTX *ctx = mint_ctx(st->a, &nb, &na, err);
 	SSL_CTX *old;
 
-	if (ctx == NULL)
-		return -1;
 	pthread_mutex_lock(&st->mu);
-	old = st->current;
-	st->current = ctx;
-	st->not_before_ns = nb;
-	st->not_after_ns = na;
+	old = ctx != NULL ? st->current : NULL;
+	if (ctx != NULL)
+		st->current = ctx;
+	st->tls = tls;
 	pthread_mutex_unlock(&st->mu);
 	SSL_CTX_free(old); /* connections made with it hold their own references */
-	return 0;
 }
 
 int64_t tls_state_renew_at(struct tls_state *st)
@@ -441,6 +505,10 @@ void tls_state_destroy(struct tls_state *st)
 		return;
 	SSL_CTX_free(st->current);
 	st->current = NULL;
+	EVP_PKEY_free(st->key);
+	X509_free(st->leaf);
+	st->key = NULL;
+	st->leaf = NULL;
 	pthread_mutex_destroy(&st->mu);
 	st->a = NULL;
 }

@@ -24,7 +24,11 @@ struct tls_state {
 	SSL_CTX *current;      /* guarded by mu */
 	int64_t not_before_ns; /* of the current certificate */
 	int64_t not_after_ns;
-	struct authority *a; /* borrowed */
+	struct authority *a;	      /* borrowed */
+	EVP_PKEY *key;		      /* the current certificate's key and the certificate */
+	X509 *leaf;		      /* (guarded by mu) */
+	const struct tls_config *tls; /* the settings of new contexts (guarded by mu; borrowed,
+				       * NULL: the authority's configuration) */
 };
 
 /* The OpenSSL name of a Go/IANA TLS <= 1.2 cipher suite name ("ECDHE-ECDSA-AES128-GCM-SHA256");
@@ -45,13 +49,21 @@ int tls_version_from_config(double v);
  * stride-ca refuses to start) and for min > max. */
 int tls_version_range(const struct tls_config *tls, int *min, int *max, struct error *err);
 
-/* Builds a server SSL_CTX from the authority's configuration with this key and leaf (the
- * intermediates are sent after it); client certificates are requested and verified if given.
- * Returns a new SSL_CTX (SSL_CTX_free) or NULL with err set. */
-SSL_CTX *tls_ctx_new(struct authority *a, EVP_PKEY *key, X509 *leaf, struct error *err);
+/* Builds a server SSL_CTX with the settings tls (NULL: the authority's configuration's) and this
+ * key and leaf (the intermediates are sent after it); client certificates are requested and
+ * verified if given. Returns a new SSL_CTX (SSL_CTX_free) or NULL with err set. */
+SSL_CTX *tls_ctx_new(struct authority *a, const struct tls_config *tls, EVP_PKEY *key, X509 *leaf,
+		     struct error *err);
 
 /* Mints the first server certificate and builds its SSL_CTX. */
 int tls_state_init(struct tls_state *st, struct authority *a, struct error *err);
+/* A reload (not concurrently with tls_state_renew: the caller serialises them): a new SSL_CTX
+ * with the settings tls and the current certificate, or NULL with err (invalid settings). */
+SSL_CTX *tls_state_prepare(struct tls_state *st, const struct tls_config *tls, struct error *err);
+/* Swaps ctx (from tls_state_prepare; taken; NULL: the context stays) in for new connections,
+ * with tls (borrowed; must outlive the state or the next install) as the settings of later
+ * renewals. Connections made with the old context keep it. */
+void tls_state_install(struct tls_state *st, SSL_CTX *ctx, const struct tls_config *tls);
 /* Mints a new certificate and swaps a new SSL_CTX in for new connections. */
 int tls_state_renew(struct tls_state *st, struct error *err);
 /* When the current certificate should be renewed (2/3 of its life), ns since the epoch. */

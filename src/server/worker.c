@@ -69,7 +69,8 @@ static void worker_drain(evutil_socket_t fd, short what, void *arg)
 /* Frees what a worker owns; its thread has ended (or never started). */
 void worker_cleanup(struct worker *w)
 {
-	struct event **evs[] = {&w->drain_ev, &w->check_ev, &w->sweep_ev, &w->listen_ev};
+	struct event **evs[] = {&w->drain_ev, &w->check_ev, &w->sweep_ev, &w->listen_ev,
+				&w->limits_ev};
 
 	w->bound = NULL;
 	if (w->http != NULL)
@@ -127,13 +128,30 @@ static struct timeval backstop_timeout(const struct ca_limits *l)
 	return tv;
 }
 
-static void worker_setup_http(struct worker *w, const struct ca_limits *l)
+/* The limits evhttp applies itself (to the connections it accepts afterwards). */
+static void worker_set_limits(struct worker *w, const struct ca_limits *l)
 {
 	struct timeval backstop = backstop_timeout(l);
 
 	evhttp_set_timeout_tv(w->http, &backstop);
 	evhttp_set_max_body_size(w->http, (ev_ssize_t)l->max_body_bytes);
 	evhttp_set_max_headers_size(w->http, (ev_ssize_t)l->max_header_bytes);
+}
+
+void worker_apply_limits(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	(void)fd;
+	(void)what;
+
+	if (w->http != NULL)
+		worker_set_limits(w, server_limits(w->srv));
+	worker_update_listener(w);
+}
+
+static void worker_setup_http(struct worker *w, const struct ca_limits *l)
+{
+	worker_set_limits(w, l);
 	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 						EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 						EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
@@ -171,13 +189,14 @@ int worker_init(struct server *s, struct worker *w, const struct sockaddr_storag
 	w->http = w->base != NULL ? evhttp_new(w->base) : NULL;
 	if (w->http == NULL)
 		return err_set(err, ERR_INTERNAL, "cannot create the HTTP server");
-	worker_setup_http(w, &s->limits);
+	worker_setup_http(w, server_limits(s));
 	w->drain_ev = event_new(w->base, -1, 0, worker_drain, w);
 	w->check_ev = event_new(w->base, -1, 0, worker_check, w);
 	w->sweep_ev = event_new(w->base, -1, EV_PERSIST, worker_sweep, w);
 	w->listen_ev = event_new(w->base, -1, 0, worker_listen, w);
+	w->limits_ev = event_new(w->base, -1, 0, worker_apply_limits, w);
 	if (w->drain_ev == NULL || w->check_ev == NULL || w->sweep_ev == NULL ||
-	    w->listen_ev == NULL || event_add(w->sweep_ev, &sweep) != 0)
+	    w->listen_ev == NULL || w->limits_ev == NULL || event_add(w->sweep_ev, &sweep) != 0)
 		return err_set(err, ERR_INTERNAL, "cannot create the worker events");
 	return listener_open(w, ss, sslen, err);
 }

@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "server/internal.h"
+#include "server/notify.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -207,6 +208,15 @@ static void stop_workers(struct server *s)
 	}
 }
 
+/* READY=1 to systemd: every listener is bound (server_new) and the workers run. */
+static void notify_serving(const struct server *s)
+{
+	char status[256];
+
+	snprintf(status, sizeof(status), "Serving HTTPS on %s", s->bound_address);
+	notify_ready(status);
+}
+
 int server_run(struct server *s, struct error *err)
 {
 	sigset_t block, old;
@@ -242,7 +252,9 @@ int server_run(struct server *s, struct error *err)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
+	notify_serving(s);
 	event_base_dispatch(s->main_base);
+	notify_stopping("Shutting down");
 	stop_workers(s);
 	return 0;
 }

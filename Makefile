@@ -27,7 +27,7 @@ install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 # Removes what `make install` with the same PREFIX and DESTDIR installed.
-uninstall: build
+uninstall:
 	@tmp=$$(mktemp -d) && DESTDIR="$$tmp" cmake --install $(BUILD) --prefix "$(PREFIX)" >/dev/null && \
 	(cd "$$tmp" && find . -type f) | sed 's|^\.||' | while read -r f; do \
 		rm -fv "$(DESTDIR)$$f"; done; rm -rf "$$tmp"

@@ -4,7 +4,8 @@
  * step's exit statuses: 0 the certificate needs renewal, 1 it does not, 2 the file does not
  * exist, 255 any other error. The default threshold is 66% of the validity period used;
  * --expires-in takes a percentage ("75%") or a Go duration ("1h15m": renew when the
- * certificate expires within it). Only the leaf is checked unless --bundle is given.
+ * certificate expires within it). Only the leaf is checked unless --bundle is given. An
+ * https:// URL checks the chain a server presents (cli/peer_certs.h).
  */
 #include <errno.h>
 #include <openssl/x509.h>
@@ -16,6 +17,7 @@
 #include "base/duration.h"
 #include "base/str.h"
 #include "cli/command.h"
+#include "cli/peer_certs.h"
 #include "crypto/cert.h"
 
 #define NEEDS_RENEWAL_DEFAULT_PERCENT 66 /* step's default threshold */
@@ -35,6 +37,17 @@ static const struct flag_def needs_renewal_flags[] = {
      .type = FLAG_BOOL,
      .help = "Check every certificate of the file in the order they appear, not only the "
 	     "leaf: the first one that is due makes the command succeed."},
+    {.name = "roots",
+     .type = FLAG_STRING,
+     .placeholder = "root-bundle",
+     .help = "The root certificates that verify a server's certificate (with https://...): "
+	     "a PEM file, a comma-separated list of PEM files, or a directory whose every PEM "
+	     "file is read. Default: the system's trust store."},
+    {.name = "servername",
+     .type = FLAG_STRING,
+     .placeholder = "name",
+     .help = "The name sent as SNI to the server and checked in its certificate (with "
+	     "https://...); default: the URL's host."},
     {.name = "verbose",
      .short_name = 'v',
      .type = FLAG_BOOL,
@@ -99,21 +112,21 @@ static int needs_renewal_run(struct cli_ctx *ctx, struct error *err)
 	ctx->exit_status = EXIT_OTHER;
 	if (cli_check_args(ctx, 1, 1, err) != 0)
 		goto out;
-	if (strstr(file, "://") != NULL) {
-		err_set(err, ERR_NOT_IMPLEMENTED,
-			"checking the certificate of a server (%s) is not supported yet", file);
-		goto out;
-	}
-	if (stat(file, &st) != 0) {
+	if (peer_is_url(file)) {
+		if (parse_threshold(ctx, &is_percent, &percent, &duration, err) != 0 ||
+		    peer_chain(file, flag_str(ctx, "roots"), flag_str(ctx, "servername"), &chain,
+			       err) != 0)
+			goto out;
+	} else if (stat(file, &st) != 0) {
 		if (errno == ENOENT)
 			ctx->exit_status = EXIT_NO_FILE;
 		err_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "stat %s: %s", file,
 			strerror(errno));
 		goto out;
-	}
-	if (parse_threshold(ctx, &is_percent, &percent, &duration, err) != 0 ||
-	    cert_load_chain_file(file, &chain, err) != 0)
+	} else if (parse_threshold(ctx, &is_percent, &percent, &duration, err) != 0 ||
+		   cert_load_chain_file(file, &chain, err) != 0) {
 		goto out;
+	}
 	for (int i = 0; i < sk_X509_num(chain) && !due; i++) {
 		due = is_due(sk_X509_value(chain, i), now, is_percent, percent, duration);
 		if (!flag_bool(ctx, "bundle"))
@@ -136,12 +149,14 @@ out:
 static const struct command cmd_certificate_needs_renewal = {
     .name = "needs-renewal",
     .summary = "check if a certificate needs to be renewed",
-    .args = "<crt-file>",
+    .args = "<crt-file|https://host[:port]>",
     .description =
 	"Exits with status 0 when the certificate needs to be renewed, and 1 when it is within\n"
 	"its validity bounds and does not. By default a certificate needs renewal once it has\n"
 	"used 66% of its validity period; --expires-in changes the threshold. Only the leaf\n"
-	"(the first certificate of the file) is checked unless --bundle is given.\n"
+	"(the first certificate of the file) is checked unless --bundle is given. With an\n"
+	"https:// URL instead of a file, the chain the server presents is checked (verified\n"
+	"with --roots, or the system's trust store).\n"
 	"\n"
 	"Exit statuses, as step's: 0 the certificate needs renewal, 1 it does not, 2 the file\n"
 	"does not exist, 255 any other error. The stride-renew@.service unit runs it as its\n"

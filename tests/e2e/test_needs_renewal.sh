@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `stride certificate needs-renewal`, the ExecCondition= of stride-renew@.service, with step's
 # exit statuses: 0 due, 1 not due, 2 no such file, 255 any other error. Certificates of 30
-# days made by openssl now, 29 days ago (one day left) and 31 days ago (expired).
+# days made by openssl now, 29 days ago (one day left) and 31 days ago (expired); then the
+# chain a server presents (https://), stride-ca's own.
 source "$(dirname "$0")/lib.sh"
 
 command -v faketime >/dev/null || {
@@ -69,4 +70,24 @@ expect_eq "--expires-in 101%: the message" \
 	"$(cat "$WORK/err")"
 expect_eq "no argument: 255" "255" "$(status)"
 expect_eq "two arguments: 255" "255" "$(status fresh.crt nearly.crt)"
+
+# A server's certificate: stride-ca's TLS certificate (fresh, at most a year).
+check "ca init" init_ca
+check "stride-ca starts" start_ca
+ROOT="$STRIDEPATH/certs/root_ca.crt"
+URL="https://127.0.0.1:$PORT"
+expect_eq "server: not due (1)" "1" "$(status "$URL" --roots "$ROOT")"
+expect_eq "server: --expires-in 8760h is due (0)" "0" \
+	"$(status "$URL/health" --roots "$ROOT" --expires-in 8760h)"
+expect_eq "server: --roots as a directory, --servername" "1" \
+	"$(status "$URL" --roots "$STRIDEPATH/certs" --servername localhost --bundle)"
+expect_eq "server: --roots as a list" "0 certificate needs renewal" \
+	"$(status "https://localhost:$PORT" --roots "$WORK/fresh.crt,$ROOT" --expires-in 8760h -v) $(cat "$WORK/out")"
+expect_eq "server: an untrusted certificate is an error (255)" "255" "$(status "$URL")"
+expect_contains "server: says why" "error connecting to $URL:" "$(cat "$WORK/err")"
+expect_eq "server: the wrong --servername is an error (255)" "255" \
+	"$(status "$URL" --roots "$ROOT" --servername other.example)"
+expect_eq "server: http:// is an error (255)" "255" "$(status "http://127.0.0.1:$PORT")"
+expect_eq "server: http:// says so" "unsupported protocol in 'http://127.0.0.1:$PORT': use https://" \
+	"$(cat "$WORK/err")"
 finish

@@ -73,7 +73,7 @@ while IFS=$'\t' read -r page kind words; do
 		nohelp+="$page (${cmd[*]}) "
 		continue
 	fi
-	while read -r line; do
+	while IFS= read -r line; do
 		[[ $line =~ ^\ {6}(--[a-z0-9-]+) ]] || continue
 		nchecked=$((nchecked + 1))
 		[[ -n ${have["$page ${BASH_REMATCH[1]}"]:-} ]] || missing+="$page: ${BASH_REMATCH[1]} "
@@ -92,7 +92,7 @@ expect_eq "man -l stride-ca.8 has the flags of stride-ca --help" "" "$missing"
 expect_contains "stride-ca(8) NAME" "stride-ca - the stride online certificate authority" "$text"
 text=$(MANWIDTH=200 man -l "$P/share/man/man1/stride-certificate-needs-renewal.1" 2>&1 | col -b)
 expect_contains "man -l needs-renewal: the synopsis" \
-	"stride certificate needs-renewal <crt-file> [--expires-in=percent|duration] [--bundle] [--verbose]" \
+	"stride certificate needs-renewal <crt-file|https://host[:port]> [--expires-in=percent|duration] [--bundle] [--roots=root-bundle] [--servername=name] [--verbose]" \
 	"$text"
 expect_contains "stride(1) lists needs-renewal" "stride certificate needs-renewal" \
 	"$(unroff "$P/share/man/man1/stride.1")"
@@ -113,7 +113,7 @@ expect_eq "stride ca ce<TAB>" "certificate" "$(complete_words stride ca ce)"
 expect_eq "stride ca re<TAB>" "renew rekey revoke" "$(complete_words stride ca re)"
 expect_eq "stride ca provisioner <TAB>" "list jwe-key add update remove webhook" \
 	"$(complete_words stride ca provisioner "")"
-expect_eq "stride certificate needs-renewal --<TAB>" "--expires-in --bundle --verbose --help" \
+expect_eq "stride certificate needs-renewal --<TAB>" "--expires-in --bundle --roots --servername --verbose --help" \
 	"$(complete_words stride certificate needs-renewal --)"
 expect_eq "stride ca renew --ex<TAB>" "--expires-in --exec" "$(complete_words stride ca renew --ex)"
 expect_eq "flags after a positional" "--force" "$(complete_words stride ca renew a.crt --fo)"

@@ -4,8 +4,11 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all build deps run test test-fast test-asan bench fuzz fuzz-smoke format clean tls-check
+.PHONY: all build deps run test test-fast test-asan bench fuzz fuzz-smoke format clean tls-check \
+	install uninstall
 
 all: build
 
@@ -17,6 +20,17 @@ $(BUILD)/Makefile: CMakeLists.txt
 
 build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Binaries, manual pages, bash completion and systemd units under $(DESTDIR)$(PREFIX)
+# (cmake/install.cmake lists the layout).
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# Removes what `make install` with the same PREFIX and DESTDIR installed.
+uninstall:
+	@tmp=$$(mktemp -d) && DESTDIR="$$tmp" cmake --install $(BUILD) --prefix "$(PREFIX)" >/dev/null && \
+	(cd "$$tmp" && find . -type f) | sed 's|^\.||' | while read -r f; do \
+		rm -fv "$(DESTDIR)$$f"; done; rm -rf "$$tmp"
 
 # Install what is missing, build, create a demo CA on first use and serve it.
 run: deps build

@@ -10,6 +10,7 @@ packages=(
 	openssl curl jq sqlite3 postgresql procps bc faketime bsdutils util-linux
 	knot knot-dnsutils bind9-dnsutils
 	certbot lego uacme haproxy python3 openssh-client openssh-server
+	systemd groff-base man-db bsdextrautils
 )
 
 missing=()

@@ -85,7 +85,7 @@ static const struct command cmd_ca = {
 };
 
 static const struct command *const root_subcommands[] = {
-    &cmd_ca, &cmd_ssh_group, &cmd_version, &cmd_path, &cmd_help, NULL,
+    &cmd_ca, &cmd_ssh_group, &cmd_cert_group, &cmd_version, &cmd_path, &cmd_help, NULL,
 };
 
 const struct command cli_root_command = {
@@ -684,6 +684,8 @@ static int run_leaf(const struct command *cmd, const char *path, int argc, char 
 fail:
 	if (err.kind != ERR_NONE || err.msg[0] != '\0') /* else a silent exit 1 */
 		ui_print_error(&err);
+	if (ctx.exit_status != 0)
+		rc = ctx.exit_status;
 out:
 	cli_ctx_free(&ctx);
 	return rc;

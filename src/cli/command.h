@@ -90,6 +90,8 @@ struct cli_ctx {
 	bool resolved;	       /* env/defaults/built-ins applied */
 	struct ca_backend *ca; /* the CA end the flags select (cli/ca_backend.h), set when
 				* resolved; owned */
+	int exit_status;       /* when run fails: the exit status (0 = the usual 1); step's
+				* `certificate needs-renewal` exits 2 and 255 */
 };
 
 /* Flags most commands share (use in flag tables). */
@@ -173,6 +175,7 @@ extern const struct command cmd_ssh_config;	 /* cmd_ssh_config.c */
 extern const struct command cmd_ssh_check_host;	 /* cmd_ssh_config.c */
 extern const struct command cmd_ssh_hosts;	 /* cmd_ssh_config.c */
 extern const struct command cmd_ssh_inspect;	 /* cmd_ssh_inspect.c */
+extern const struct command cmd_cert_group;	 /* cmd_needs_renewal.c (group) */
 
 /* Runs stride with argv (argv[0] = program name); returns the exit status (0, 1). */
 int cli_main(int argc, char **argv);

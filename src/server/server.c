@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "server/internal.h"
+#include "server/notify.h"
 #include "server/reload.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -179,12 +180,6 @@ void server_stop(struct server *s)
 	event_base_loopexit(s->main_base, NULL);
 }
 
-static void on_hup(evutil_socket_t sig, short what, void *arg)
-{
-	(void)sig;
-	(void)what;
-	(void)server_reload(arg, NULL); /* logs the outcome (reload.c) */
-}
 
 /* Asks every running worker to drain, then waits for them up to the shutdown deadline. */
 static void stop_workers(struct server *s)
@@ -210,6 +205,25 @@ static void stop_workers(struct server *s)
 		}
 		w->started = false;
 	}
+}
+
+/* READY=1 to systemd: every listener is bound (server_new) and the workers run. */
+static void notify_serving(const struct server *s)
+{
+	char status[256];
+
+	snprintf(status, sizeof(status), "Serving HTTPS on %s", s->bound_address);
+	notify_ready(status);
+}
+
+/* SIGHUP: systemd sees the unit "reloading" until the new (or kept) configuration serves. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	notify_reloading();
+	(void)server_reload(arg, NULL); /* logs the outcome (reload.c) */
+	notify_serving(arg);
 }
 
 int server_run(struct server *s, struct error *err)
@@ -247,7 +261,9 @@ int server_run(struct server *s, struct error *err)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
+	notify_serving(s);
 	event_base_dispatch(s->main_base);
+	notify_stopping("Shutting down");
 	stop_workers(s);
 	return 0;
 }

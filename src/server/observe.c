@@ -131,6 +131,10 @@ static void observe_operation(struct request_ctx *rc)
 	    .request_id = rc->request_id,
 	};
 
+	/* a success that names no certificate issued or revoked nothing (an ACME finalize of an
+	 * order finalized before answers the order again) */
+	if (rc->status < 400 && (rc->serial == NULL || rc->serial[0] == '\0'))
+		return;
 	client_text(rc, client, sizeof(client));
 	audit_write(&r);
 	if (rc->status >= 400)

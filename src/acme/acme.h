@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/str.h"
 
 struct authority;
 struct acme;
@@ -70,6 +71,9 @@ struct acme_response {
 	char *error;	   /* the problem's detail, or NULL */
 	char *serial;	   /* a certificate issued or revoked */
 	char *provisioner; /* the ACME provisioner's name */
+	/* for the audit record of a finalize */
+	char *subject;	  /* the certificate's CN */
+	struct strv sans; /* its SANs */
 };
 void acme_response_free(struct acme_response *r);
 

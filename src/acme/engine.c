@@ -58,6 +58,8 @@ void acme_response_free(struct acme_response *r)
 	free(r->error);
 	free(r->serial);
 	free(r->provisioner);
+	free(r->subject);
+	strv_free(&r->sans);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -10,6 +10,7 @@
 #include "base/b64.h"
 #include "base/buf.h"
 #include "base/duration.h"
+#include "base/metrics.h"
 #include "base/str.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
@@ -194,6 +195,21 @@ static const char *subject_cn(const struct names *names)
 	return NULL;
 }
 
+/* The subject and SANs of the new certificate, for the audit record. */
+static void audit_names(struct acme_call *c, X509 *leaf)
+{
+	struct names n = {0};
+	const struct strv *lists[4] = {&n.dns, &n.ip, &n.email, &n.uri};
+
+	if (leaf != NULL && cert_names(leaf, &n, NULL) == 0) {
+		c->resp.subject = xstrdup(n.cn);
+		for (int l = 0; l < 4; l++)
+			for (size_t i = 0; i < lists[l]->n; i++)
+				strv_push(&c->resp.sans, lists[l]->v[i]);
+	}
+	names_free(&n);
+}
+
 static void finalized(struct acme_call *c, struct store_txn *t)
 {
 	struct finalize_state *f = c->scratch;
@@ -210,6 +226,8 @@ static void finalized(struct acme_call *c, struct store_txn *t)
 		return;
 	}
 	c->resp.serial = xstrdup(f->out.serial);
+	audit_names(c, f->out.leaf);
+	metrics_acme_order(METRICS_ORDER_VALID);
 	acme_order_reply(c, 200, c->path.id1, f->order, "valid", false);
 }
 

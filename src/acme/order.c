@@ -13,6 +13,7 @@
 #include "authority/admin_state.h"
 #include "base/b64.h"
 #include "base/duration.h"
+#include "base/metrics.h"
 #include "base/str.h"
 #include "crypto/csr.h"
 #include "store/store.h"
@@ -337,6 +338,7 @@ static void order_created(struct acme_call *c, struct store_txn *t)
 		acme_retry(c); /* an ID collided: new ones */
 		return;
 	}
+	metrics_acme_order(METRICS_ORDER_PENDING);
 	acme_order_reply(c, 201, o->id, o->rec, "pending", false);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "authority/internal.h"
+#include "base/metrics.h"
 #include "crypto/cert.h"
 #include "store/store.h"
 
@@ -84,8 +85,10 @@ int issuance_settle(const struct store_txn *t, int rc, struct error *err)
 			*err = t->err;
 		return -1;
 	}
-	if (t->token_reused)
+	if (t->token_reused) {
+		metrics_token_replay();
 		return err_set(err, ERR_UNAUTHORIZED, "token already used");
+	}
 	return refused_by_commit(t, err);
 }
 
@@ -98,8 +101,10 @@ int revocation_settle(const struct store_txn *t, const char *serial, int rc, str
 			*err = t->err;
 		return -1;
 	}
-	if (t->token_reused)
+	if (t->token_reused) {
+		metrics_token_replay();
 		return err_set(err, ERR_UNAUTHORIZED, "token already used");
+	}
 	if (t->already_revoked)
 		return err_public(err, ERR_CONFLICT,
 				  "certificate with serial number '%s' is already revoked", serial);

@@ -12,6 +12,7 @@
 #include "authority/admin_state.h"
 #include "authority/internal.h"
 #include "base/duration.h"
+#include "base/metrics.h"
 #include "crypto/cert.h"
 #include "ssh/ssh.h"
 #include "store/store.h"
@@ -142,6 +143,7 @@ int check_replay(struct authority *a, const struct jws *jws, const char *used_ms
 	}
 	if (used) {
 		free(key);
+		metrics_token_replay();
 		return err_set(err, ERR_UNAUTHORIZED, "%s", used_msg);
 	}
 	*key_out = key;

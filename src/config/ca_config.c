@@ -529,6 +529,30 @@ static int validate(struct ca_config *cfg, struct error *err)
 	return 0;
 }
 
+/* metricsAddress (newest step-ca) and stride's own {"audit":{"path":...}}. */
+static int parse_metrics_audit(struct ca_config *cfg, struct error *err)
+{
+	json_t *audit;
+
+	if (get_string(cfg->path, cfg->doc, "metricsAddress", "metricsAddress",
+		       &cfg->metrics_address, err) != 0 ||
+	    get_object(cfg->path, cfg->doc, "audit", "audit", &audit, err) != 0 ||
+	    get_string(cfg->path, audit, "path", "audit.path", &cfg->audit_path, err) != 0)
+		return -1;
+	if (is_empty(cfg->metrics_address)) {
+		free(cfg->metrics_address);
+		cfg->metrics_address = NULL;
+	} else if (!config_valid_host_port(cfg->metrics_address)) {
+		return parse_error(cfg->path, err, ERR_INVALID, "invalid metricsAddress %s",
+				   cfg->metrics_address);
+	}
+	if (is_empty(cfg->audit_path)) {
+		free(cfg->audit_path);
+		cfg->audit_path = NULL;
+	}
+	return 0;
+}
+
 int ca_config_parse(const char *text, size_t len, const char *path, struct ca_config **out,
 		    struct error *err)
 {
@@ -556,6 +580,8 @@ int ca_config_parse(const char *text, size_t len, const char *path, struct ca_co
 	if (parse_top(cfg, err) != 0 || parse_db_and_logger(cfg, err) != 0 ||
 	    validate(cfg, err) != 0 || parse_tls(cfg, err) != 0 || parse_authority(cfg, err) != 0 ||
 	    parse_limits(cfg, err) != 0)
+		goto out;
+	if (parse_metrics_audit(cfg, err) != 0)
 		goto out;
 	*out = cfg;
 	cfg = NULL;
@@ -598,6 +624,8 @@ void ca_config_free(struct ca_config *cfg)
 	password_free(cfg->password);
 	free(cfg->address);
 	free(cfg->insecure_address);
+	free(cfg->metrics_address);
+	free(cfg->audit_path);
 	strv_free(&cfg->dns_names);
 	free(cfg->common_name);
 	free(cfg->db_type);

@@ -74,6 +74,8 @@ struct ca_config {
 	bool disable_issued_at_check;
 	struct tls_config tls;
 	struct ca_limits limits; /* defaults applied */
+	char *metrics_address;	 /* "metricsAddress": Prometheus listener, NULL when absent */
+	char *audit_path;	 /* stride's "audit": {"path"}: the audit file, NULL: the log */
 };
 
 /* Reads and validates ca.json (errors carry the path and the field: "error parsing <path>:

@@ -20,6 +20,7 @@
 
 #include "base/duration.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/str.h"
 #include "server/internal.h"
 
@@ -81,6 +82,7 @@ static void conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 		c->next->prev = c->prev;
 	free(c);
 	atomic_fetch_sub(&w->nconns, 1);
+	metrics_connection(-1);
 	if (atomic_fetch_sub(&w->srv->nconns, 1) == server_limits(w->srv)->max_connections)
 		notify_workers(w->srv);
 	worker_update_listener(w);
@@ -137,6 +139,7 @@ struct bufferevent *conn_new_bev(struct event_base *base, void *arg)
 	SSL_set_ex_data(ssl, conn_index, c);
 	conn_enter(c, CONN_HANDSHAKE, false, server_now_ns());
 	atomic_fetch_add(&w->nconns, 1);
+	metrics_connection(1);
 	if (atomic_fetch_add(&w->srv->nconns, 1) + 1 == server_limits(w->srv)->max_connections)
 		notify_workers(w->srv);
 	worker_update_listener(w);

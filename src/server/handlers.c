@@ -305,12 +305,15 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 	    .method = method_of(evhttp_request_get_command(req)),
 	    .close = w->draining,
 	    .start_ns = time_now_ns(),
+	    .route = ROUTE_COUNT,
 	};
 
 	if (uri == NULL)
 		uri = "";
 	set_request_id(&rc);
 	router_match(rc.method, uri, strlen(uri), &m);
+	if (m.status != ROUTE_NOT_FOUND)
+		rc.route = (int)m.id;
 	switch (m.status) {
 	case ROUTE_FOUND:
 		rc.head = m.head;
@@ -342,6 +345,8 @@ void request_finish(struct request_ctx *rc)
 	if (rc->status == 0) /* a handler that forgot to answer is our bug, not the client's */
 		respond_status(rc, 500);
 	log_request(rc, uri != NULL ? uri : "", rc->start_ns);
+	observe_request(rc);
+	strv_free(&rc->sans);
 	free(rc->error);
 	free(rc->serial);
 	free(rc->subject);

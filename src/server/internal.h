@@ -18,6 +18,7 @@
 #include "authority/authority.h"
 #include "base/duration.h"
 #include "base/error.h"
+#include "base/str.h"
 #include "server/router.h"
 #include "server/tls.h"
 
@@ -113,6 +114,10 @@ struct request_ctx {
 	char *serial;
 	char *subject;
 	char *provisioner;
+	/* for the metrics and the audit record (observe.c) */
+	int route;	      /* enum route_id, ROUTE_COUNT when the target matched no route */
+	const char *audit_op; /* the audited operation (AUDIT_*), or NULL */
+	struct strv sans;     /* the SANs of what was issued */
 };
 
 /* While a worker drains, a connection without a request under way gets this much more. */
@@ -241,5 +246,32 @@ void handle_acme(struct request_ctx *rc, const struct route_match *m);
 void handle_admin(struct request_ctx *rc, const struct route_match *m);
 /* Everything under /ssh/ and /1.0/ssh/ (src/sshca/), with the verified mTLS peer. */
 void handle_ssh(struct request_ctx *rc, const struct route_match *m);
+
+/* --- observe.c: metrics and audit records ---------------------------------------------- */
+
+/* The operations of the audit records. */
+#define AUDIT_X509_SIGN	    "x509.sign"
+#define AUDIT_X509_RENEW    "x509.renew"
+#define AUDIT_X509_REKEY    "x509.rekey"
+#define AUDIT_X509_REVOKE   "x509.revoke"
+#define AUDIT_KYMA_RENEW    "kyma.renew"
+#define AUDIT_ACME_FINALIZE "acme.finalize"
+#define AUDIT_ACME_REVOKE   "acme.revoke"
+#define AUDIT_SSH_SIGN	    "ssh.sign"
+#define AUDIT_SSH_RENEW	    "ssh.renew"
+#define AUDIT_SSH_REKEY	    "ssh.rekey"
+#define AUDIT_SSH_REVOKE    "ssh.revoke"
+
+/* Names the routes of the metrics (once; observe_request does it too). */
+void observe_init(void);
+/* At the end of a request: counts it and, for an audited operation, writes its audit record and
+ * counts what it issued or revoked. */
+void observe_request(struct request_ctx *rc);
+/* Appends the SANs of cert (DNS names, IPs, emails, URIs) to out. */
+void observe_sans(X509 *cert, struct strv *out);
+/* The audited operation of an engine's request (ACME finalize and revoke-cert, SSH sign, renew,
+ * rekey, revoke), or NULL. */
+const char *observe_engine_operation(enum route_id route, enum http_method method,
+				     const char *path);
 
 #endif

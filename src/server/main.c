@@ -13,6 +13,7 @@
 #include "acme/acme.h"
 #include "sshca/sshca.h"
 #include "authority/authority.h"
+#include "base/audit.h"
 #include "base/buf.h"
 #include "base/file.h"
 #include "base/log.h"
@@ -22,6 +23,7 @@
 #include "config/defaults.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
+#include "server/metrics_http.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -326,6 +328,7 @@ int main(int argc, char **argv)
 	struct store_config db;
 	struct authority *a = NULL;
 	struct server *srv = NULL;
+	struct metrics_http *metrics = NULL;
 	struct server_options sopts = {0};
 	struct acme *acme = NULL;
 	struct sshca *ssh = NULL;
@@ -391,6 +394,10 @@ int main(int argc, char **argv)
 	sopts.ssh = ssh;
 	if (server_new(a, &sopts, &srv, &err) != 0)
 		goto fail;
+	if (audit_open(authority_config(a)->audit_path, &err) != 0 ||
+	    (authority_config(a)->metrics_address != NULL &&
+	     metrics_http_start(authority_config(a)->metrics_address, &metrics, &err) != 0))
+		goto fail;
 	print_startup(&o, a, ssh, srv);
 	if (o.pidfile != NULL) {
 		if (write_pidfile(o.pidfile, &err) != 0)
@@ -406,7 +413,9 @@ fail:
 out:
 	if (pidfile_written)
 		unlink(o.pidfile);
+	metrics_http_free(metrics);
 	server_free(srv);
+	audit_close();
 	acme_free(acme);
 	sshca_free(ssh);
 	authority_free(a);

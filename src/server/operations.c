@@ -117,6 +117,7 @@ static void respond_issued(struct request_ctx *rc, const struct issued *out)
 	rc->serial = xstrdup(out->serial != NULL ? out->serial : "");
 	rc->subject = xstrdup(out->subject != NULL ? out->subject : "");
 	rc->provisioner = xstrdup(out->provisioner != NULL ? out->provisioner : "");
+	observe_sans(out->leaf, &rc->sans);
 	body = sign_response_body(rc, out, &err);
 	if (body == NULL) {
 		respond_error(rc, &err);
@@ -197,6 +198,10 @@ static void respond_acme(struct request_ctx *rc, struct acme_response *r)
 	r->serial = NULL;
 	rc->provisioner = r->provisioner;
 	r->provisioner = NULL;
+	rc->subject = r->subject;
+	r->subject = NULL;
+	rc->sans = r->sans;
+	memset(&r->sans, 0, sizeof(r->sans));
 	if (rc->serial != NULL && rc->subject == NULL)
 		rc->subject = xstrdup("");
 	respond_raw(rc, r->status, r->content_type, r->body != NULL ? r->body : "", r->body_len);
@@ -223,6 +228,11 @@ static void respond_ssh(struct request_ctx *rc, struct sshca_response *r)
 				  "X-Content-Type-Options", "nosniff");
 	rc->error = r->error;
 	r->error = NULL;
+	rc->serial = r->audit.serial;
+	rc->subject = r->audit.subject;
+	rc->provisioner = r->audit.provisioner;
+	rc->sans = r->audit.sans;
+	memset(&r->audit, 0, sizeof(r->audit));
 	respond_raw(rc, r->status, r->content_type, r->body != NULL ? r->body : "", r->body_len);
 }
 
@@ -341,6 +351,8 @@ static void pending_answer(struct pending *p)
 
 	if (p->body_len > 0)
 		secure_wipe(p->body, p->body_len); /* before the answer, which may free it */
+	if (p->route == ROUTE_ACME || p->route == ROUTE_SSH)
+		rc->audit_op = observe_engine_operation(p->route, rc->method, p->engine_path);
 	if (p->route == ROUTE_ACME) {
 		respond_acme(rc, p->acme);
 	} else if (p->route == ROUTE_ADMIN) {
@@ -350,6 +362,8 @@ static void pending_answer(struct pending *p)
 	} else if (p->op_rc != 0 && p->route == ROUTE_KYMA_RENEWALS) {
 		respond_kyma_error(rc, &p->err);
 	} else if (p->op_rc != 0) {
+		if (p->route == ROUTE_REVOKE && p->revoke.serial != NULL)
+			rc->serial = xstrdup(p->revoke.serial); /* for the audit record */
 		respond_error(rc, &p->err);
 	} else if (p->route == ROUTE_REVOKE) {
 		rc->serial = p->serial;
@@ -358,6 +372,8 @@ static void pending_answer(struct pending *p)
 	} else if (p->route == ROUTE_KYMA_RENEWALS) {
 		rc->serial = xstrdup(p->out.serial);
 		rc->subject = xstrdup(p->out.subject);
+		rc->provisioner = xstrdup(p->out.provisioner != NULL ? p->out.provisioner : "");
+		observe_sans(p->out.leaf, &rc->sans);
 		doc = kyma_response(&p->out, &p->err);
 		if (doc == NULL) {
 			respond_kyma_error(rc, &p->err);
@@ -462,6 +478,7 @@ void handle_sign(struct request_ctx *rc, const struct route_match *m)
 	struct sign_body body = {0};
 	(void)m;
 
+	rc->audit_op = AUDIT_X509_SIGN;
 	if (sign_body_parse(data, len, max_body(rc), &body, &err) != 0) {
 		respond_error(rc, &err);
 		if (len > 0)
@@ -496,6 +513,7 @@ void handle_renew(struct request_ctx *rc, const struct route_match *m)
 	struct pending *p;
 	(void)m;
 
+	rc->audit_op = AUDIT_X509_RENEW;
 	rc->renews_peer = peer != NULL; /* a Bearer token leaves the connection as it was */
 	p = pending_new(rc, ROUTE_RENEW);
 	pending_keep_peer(p, peer, chain);
@@ -521,6 +539,7 @@ void handle_rekey(struct request_ctx *rc, const struct route_match *m)
 	uint8_t *data = request_body(rc, &len);
 	(void)m;
 
+	rc->audit_op = AUDIT_X509_REKEY;
 	if (peer == NULL) {
 		err_public(&err, ERR_INVALID, "missing client certificate");
 		respond_error(rc, &err);
@@ -553,6 +572,7 @@ void handle_revoke(struct request_ctx *rc, const struct route_match *m)
 	uint8_t *data = request_body(rc, &len);
 	(void)m;
 
+	rc->audit_op = AUDIT_X509_REVOKE;
 	if (revoke_body_parse(data, len, max_body(rc), &body, &err) != 0) {
 		respond_error(rc, &err);
 		if (len > 0)
@@ -591,6 +611,7 @@ void handle_kyma_renewal(struct request_ctx *rc, const struct route_match *m)
 	uint8_t *data = request_body(rc, &len);
 	(void)m;
 
+	rc->audit_op = AUDIT_KYMA_RENEW;
 	if (peer == NULL) {
 		err_public(&err, ERR_UNAUTHORIZED, "Client certificate required.");
 		respond_kyma_error(rc, &err);

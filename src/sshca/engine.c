@@ -47,6 +47,7 @@ void sshca_response_free(struct sshca_response *r)
 	free(r->content_type);
 	free(r->body);
 	free(r->error);
+	audit_item_free(&r->audit);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -127,6 +127,8 @@ int sshca_random_serial(uint64_t *out, struct error *err);
  * database (as step-ca). */
 void sshca_txn_cert(const struct sshca *s, struct store_txn **t, const struct ssh_cert *c,
 		    const char *prov_name);
+/* Notes cert (issued by provisioner prov_name) in the call's answer for the audit record. */
+void sshca_audit_cert(struct sshca_call *c, const struct ssh_cert *cert, const char *prov_name);
 /* A public key of a request body member (standard base64 of the wire form): 400 "<what>" on
  * anything that does not parse. */
 int sshca_body_key(const json_t *body, const char *name, const char *what, struct ssh_pubkey *out,

@@ -172,6 +172,7 @@ static int renew(struct sshca_call *c, const char *ott, const struct ssh_pubkey 
 		c->identity = true;
 	}
 	sshca_txn_cert(c->s, t, &cert, g.prov->name);
+	sshca_audit_cert(c, &cert, g.prov->name);
 	c->status = 201;
 	c->answer = json_pack("{s:o}", "crt", cert_json(&cert));
 	if (id.leaf != NULL)
@@ -361,6 +362,9 @@ static int revoke(struct sshca_call *c, const struct revoke_body *b, struct stor
 		store_txn_record(*t, STORE_REC_INSERT, &rec);
 	}
 	c->revoked = true;
+	audit_item_free(&c->resp.audit);
+	c->resp.audit.serial = xstrdup(b->serial);
+	c->resp.audit.provisioner = xstrdup(g.prov->name);
 	c->status = 200;
 	c->answer = json_pack("{s:s}", "status", "ok");
 	rc = 0;

@@ -340,6 +340,16 @@ int sshca_sign_cert(const struct sshca *s, const struct claims *cl, struct ssh_c
 	return sshca_check_cert(s->a, cl, c, err);
 }
 
+void sshca_audit_cert(struct sshca_call *c, const struct ssh_cert *cert, const char *prov_name)
+{
+	audit_item_free(&c->resp.audit);
+	c->resp.audit.serial = xasprintf("%llu", (unsigned long long)cert->serial);
+	c->resp.audit.subject = xstrdup(cert->key_id != NULL ? cert->key_id : "");
+	c->resp.audit.provisioner = xstrdup(prov_name != NULL ? prov_name : "");
+	for (size_t i = 0; i < cert->principals.n; i++)
+		strv_push(&c->resp.audit.sans, cert->principals.v[i]);
+}
+
 void sshca_txn_cert(const struct sshca *s, struct store_txn **t, const struct ssh_cert *c,
 		    const char *prov_name)
 {
@@ -540,6 +550,7 @@ static int sign(struct sshca_call *c, const struct sign_body *b, struct store_tx
 	}
 	/* stored only when the whole request succeeds */
 	sshca_txn_cert(c->s, t, &cert, g.prov->name);
+	sshca_audit_cert(c, &cert, g.prov->name);
 	if (add.blob != NULL)
 		sshca_txn_cert(c->s, t, &add, g.prov->name);
 	doc = json_object();

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/audit.h"
 #include "base/error.h"
 
 struct authority;
@@ -78,7 +79,8 @@ struct sshca_response {
 	char *content_type; /* NULL: no body */
 	char *body;
 	size_t body_len;
-	char *error; /* for the request log: the error's message, or NULL */
+	char *error;		 /* for the request log: the error's message, or NULL */
+	struct audit_item audit; /* sign, renew, rekey, revoke: what was issued or revoked */
 };
 void sshca_response_free(struct sshca_response *r);
 

@@ -18,6 +18,8 @@ struct store_committer {
 	 * store_batch_done. Runs on the committer thread only. */
 	void (*commit)(void *ctx, struct store_txn *batch);
 	void *ctx;
+	int metrics_store;    /* enum metrics_store: the label of its commits in the metrics (set
+			       * by the back end before store_committer_start, which keeps it) */
 	pthread_mutex_t lock; /* guards the queue and stopping */
 	pthread_cond_t cond;
 	struct store_txn *head, *tail;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/duration.h"
+#include "base/metrics.h"
 #include "base/str.h"
 
 /* Parameter types (pg_type OIDs) of the statements that do not use all their parameters. */
@@ -392,5 +393,6 @@ void pg_submit(struct store *st, struct store_txn *t)
 
 int pg_start_committer(struct pg_store *s, struct error *err)
 {
+	s->committer.metrics_store = METRICS_STORE_POSTGRES;
 	return store_committer_start(&s->committer, commit_batch, s, err);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/duration.h"
+#include "base/metrics.h"
 #include "base/str.h"
 #include "store/sqlite_int.h"
 
@@ -452,6 +453,7 @@ int store_sqlite_open(const char *path, struct store **out, struct error *err)
 	    sq_prepare_all(s, s->rdb, rstmts, R_COUNT, s->r, err) != 0 ||
 	    sq_prepare_all(s, s->rdb, sq_record_rstmts, RR_COUNT, s->rr, err) != 0)
 		goto out;
+	s->committer.metrics_store = METRICS_STORE_SQLITE;
 	if (store_committer_start(&s->committer, commit_batch, s, err) != 0)
 		goto out;
 	*out = &s->base;

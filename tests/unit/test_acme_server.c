@@ -32,7 +32,9 @@
 
 #include "acme/acme.h"
 #include "authority_fixture.h"
+#include "base/audit.h"
 #include "base/b64.h"
+#include "base/file.h"
 #include "base/str.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
@@ -1184,6 +1186,7 @@ static void test_http01_finalize_certificate(void **state)
 	struct acct v;
 	EVP_PKEY *key = afx_key(AFX_P256);
 	char *loc, *pending_loc, *csr, *extra, *cert_url, *again, *url, *sans;
+	char audit_dir[] = "/tmp/stride-acme-audit-XXXXXX", audit_path[128];
 	json_t *order, *doc;
 	struct call c;
 	X509 *leaf;
@@ -1216,6 +1219,9 @@ static void test_http01_finalize_certificate(void **state)
 	sfx_call_free(&c);
 
 	/* a CSR with a name more than the order's */
+	assert_non_null(mkdtemp(audit_dir));
+	snprintf(audit_path, sizeof(audit_path), "%s/audit.log", audit_dir);
+	assert_int_equal(audit_open(audit_path, NULL), 0);
 	url = xasprintf("%s/finalize", loc);
 	extra = csr_payload(key, "localhost", "127.0.0.1,extra.example.com");
 	expect_problem(
@@ -1229,6 +1235,7 @@ static void test_http01_finalize_certificate(void **state)
 	again = finalize_ok(t, &v, loc, extra);
 	assert_string_equal(again, cert_url);
 	free(again);
+	audit_close();
 	doc = get_json(t, &v, loc, NULL);
 	assert_string_equal(str_of(doc, "status"), "valid");
 	assert_string_equal(str_of(doc, "certificate"), cert_url);
@@ -1238,6 +1245,31 @@ static void test_http01_finalize_certificate(void **state)
 	sans = afx_ext_text(leaf, NID_subject_alt_name);
 	assert_string_equal(sans, "DNS:localhost, IP Address:127.0.0.1");
 	assert_true(EVP_PKEY_eq(X509_get0_pubkey(leaf), key) == 1);
+	/* the audit records: the refused finalize, the issuance; the second finalize issued
+	 * nothing */
+	{
+		uint8_t *text = NULL;
+		size_t len = 0;
+		char *serial = cert_serial_decimal(leaf), *line2, *want;
+
+		assert_int_equal(file_read(audit_path, 1u << 20, &text, &len, NULL), 0);
+		assert_non_null(strstr((char *)text,
+				       "\"operation\":\"acme.finalize\",\"result\":"
+				       "\"error\",\"status\":400,\"message\":\"the csr's names"));
+		line2 = strchr((char *)text, '\n') + 1;
+		want =
+		    xasprintf("\"operation\":\"acme.finalize\",\"result\":\"ok\",\"status\":200,"
+			      "\"serial\":\"%s\",\"subject\":\"localhost\",\"sans\":[\"localhost\","
+			      "\"127.0.0.1\"],\"provisioner\":\"acme\",\"client\":\"127.0.0.1:",
+			      serial);
+		assert_non_null(strstr(line2, want));
+		assert_string_equal(strchr(line2, '\n'), "\n"); /* two lines */
+		free(want);
+		free(serial);
+		free(text);
+		unlink(audit_path);
+		rmdir(audit_dir);
+	}
 	/* the certificate is the account's only */
 	{
 		struct acct other;

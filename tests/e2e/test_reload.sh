@@ -52,6 +52,8 @@ keepalive_get() {
 }
 
 check "ca init" init_ca
+# the held connection must outlive the idle timeout between its requests (slow builds)
+edit_ca_json '.limits = {idleTimeout: "5m"}'
 check "start" start_ca
 cd "$WORK" || exit 1
 

@@ -24,6 +24,7 @@
 #include "crypto/cert.h"
 #include "crypto/key.h"
 #include "server/metrics_http.h"
+#include "server/reload.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -319,6 +320,20 @@ static bool config_readable(const char *path)
 	return true;
 }
 
+/* Reload hook: a SIGHUP opens the audit file again at its path (after logrotate moved it).
+ * A changed audit.path is not applied live (no section registered): it needs a restart. */
+static int reopen_audit_on_reload(void *ctx, const struct server_reload_event *ev,
+				  struct error *err)
+{
+	struct error e = {0};
+
+	(void)ctx;
+	(void)err;
+	if (ev->phase == SERVER_RELOAD_BEGIN && audit_reopen(&e) != 0)
+		log_msg(LOG_ERROR, "reload: the audit file stays as it was", "error", e.msg, NULL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -398,6 +413,7 @@ int main(int argc, char **argv)
 	    (authority_config(a)->metrics_address != NULL &&
 	     metrics_http_start(authority_config(a)->metrics_address, &metrics, &err) != 0))
 		goto fail;
+	server_reload_register(srv, NULL, reopen_audit_on_reload, NULL);
 	print_startup(&o, a, ssh, srv);
 	if (o.pidfile != NULL) {
 		if (write_pidfile(o.pidfile, &err) != 0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # stride-ca under a Type=notify service manager: a datagram socket (an abstract name, as
 # systemd's NOTIFY_SOCKET may be) stands in for systemd. READY=1 arrives once /health answers,
-# with a STATUS= naming the address; SIGTERM sends STOPPING=1 and the server exits 0.
+# with a STATUS= naming the address; SIGHUP sends RELOADING=1 and READY=1 again; SIGTERM sends
+# STOPPING=1 and the server exits 0.
 source "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || {
@@ -60,6 +61,16 @@ fi
 expect_eq "READY=1 comes with the status" "READY=1|STATUS=Serving HTTPS on 127.0.0.1:$PORT" \
 	"$(grep -m1 '^READY=1' "$OUT")"
 expect_eq "one notification while serving" "1" "$(grep -vc '^BOUND$' "$OUT")"
+
+# SIGHUP: RELOADING=1 (with the monotonic time systemd asks for), then READY=1 again.
+kill -HUP "$CA_PID"
+for _ in $(seq 1 200); do
+	(($(grep -c '^READY=1' "$OUT") >= 2)) && break
+	sleep 0.05
+done
+expect_eq "SIGHUP: RELOADING=1, then READY=1" \
+	"RELOADING=1|MONOTONIC_USEC=N READY=1|STATUS=Serving HTTPS on 127.0.0.1:$PORT" \
+	"$(grep -vE '^BOUND$' "$OUT" | tail -n 2 | sed -E 's/MONOTONIC_USEC=[0-9]+/MONOTONIC_USEC=N/' | tr '\n' ' ' | sed 's/ $//')"
 
 kill -TERM "$CA_PID"
 wait "$CA_PID"

@@ -15,6 +15,7 @@
 #include "base/duration.h"
 #include "base/error.h"
 #include "base/str.h"
+#include "config/crl_config.h"
 #include "config/json_write.h" /* config_write_json, which writes ca.json */
 
 #define CA_CONFIG_MAX_SIZE (4u * 1024u * 1024u)
@@ -74,6 +75,7 @@ struct ca_config {
 	bool disable_issued_at_check;
 	struct tls_config tls;
 	struct ca_limits limits; /* defaults applied */
+	struct crl_config crl;	 /* "crl" (crl_config.h) */
 };
 
 /* Reads and validates ca.json (errors carry the path and the field: "error parsing <path>:

@@ -22,6 +22,9 @@ crl_number() { echo $((16#$(openssl crl -inform DER -in "$1" -noout -crlnumber |
 check "stride-ca starts (no crl)" start_ca
 expect_eq "GET /crl while disabled" "$NOT_FOUND" "$(curl_ca /crl)"
 expect_eq "status 404" "404" "$(cat "$WORK/status")"
+check "a certificate without a CRL" cert z
+expect_eq "no CRL distribution point while disabled" "" \
+	"$(openssl x509 -in z.crt -noout -text | grep -c 'CRL Distribution' | grep -v '^0$')"
 stop_ca
 
 # --- enabled ---------------------------------------------------------------------------------------
@@ -95,6 +98,37 @@ N3=$(crl_number crl3.der)
 ((N3 > N2)) && pass "the CRL number grew across the restart ($N2 -> $N3)" || fail "the CRL number went from $N2 to $N3 across the restart"
 expect_contains "the revocation is still listed" "Serial Number: $(openssl x509 -in a.crt -noout -serial | cut -d= -f2)" \
 	"$(openssl crl -inform DER -in crl3.der -noout -text)"
+
+# --- PostgreSQL: a revocation at one instance is in the CRL another serves ---------------------------
+if [[ $STRIDE_TEST_DB == postgresql ]]; then
+	P2=$(free_port)
+	jq --tab --arg a "127.0.0.1:$P2" '.address = $a | del(.insecureAddress)' \
+		"$STRIDEPATH/config/ca.json" >"$STRIDEPATH/config/ca-2.json"
+	"$STRIDE_CA_BIN" --password-file "$WORK/password" "$STRIDEPATH/config/ca-2.json" >>"$WORK/ca-2.log" 2>&1 &
+	PID2=$!
+	for _ in $(seq 1 100); do
+		curl -s --cacert "$ROOT" "https://127.0.0.1:$P2/health" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	curl -s -o b0.der --cacert "$ROOT" "https://127.0.0.1:$P2/crl"
+	NB0=$(crl_number b0.der)
+	check "stride ca revoke b at the first instance" "$STRIDE_BIN" ca revoke "$(dec_serial b.crt)" "${PPW[@]}"
+	# the second instance reads the stored CRL every second: wait for it (bounded)
+	for _ in $(seq 1 50); do
+		curl -s -o b1.der --cacert "$ROOT" "https://127.0.0.1:$P2/crl"
+		openssl crl -inform DER -in b1.der -noout -text | grep -q "Serial Number: $(openssl x509 -in b.crt -noout -serial | cut -d= -f2)" && break
+		sleep 0.2
+	done
+	expect_contains "the second instance's CRL lists b" "Serial Number: $(openssl x509 -in b.crt -noout -serial | cut -d= -f2)" \
+		"$(openssl crl -inform DER -in b1.der -noout -text)"
+	NB1=$(crl_number b1.der)
+	((NB1 > NB0)) && pass "with a higher number ($NB0 -> $NB1)" || fail "the number went from $NB0 to $NB1"
+	openssl crl -inform DER -in b1.der -out b1.pem
+	check_fails "verify -crl_check of b with the second instance's CRL" openssl verify -crl_check -CAfile chain.pem -CRLfile b1.pem b.crt
+	kill -TERM "$PID2"
+	wait "$PID2"
+	expect_eq "the second instance exits cleanly" "0" "$?"
+fi
 stop_ca
 
 # --- without "db": refused, as step-ca ---------------------------------------------------------------

@@ -133,6 +133,6 @@ stop_ca
 
 # --- without "db": refused, as step-ca ---------------------------------------------------------------
 edit_ca_json 'del(.db)'
-check_fails "stride-ca without a database" "$STRIDE_CA_BIN" --password-file "$WORK/password" "$STRIDEPATH/config/ca.json"
+check_fails "stride-ca without a database" timeout 20 "$STRIDE_CA_BIN" --password-file "$WORK/password" "$STRIDEPATH/config/ca.json"
 expect_contains "step-ca's reason" "CRL Generation requested, but database does not support CRL generation" "$(cat "$WORK/last.err" "$WORK/last.out")"
 finish

@@ -131,6 +131,13 @@ if [[ $STRIDE_TEST_DB == postgresql ]]; then
 fi
 stop_ca
 
+# --- ca.json writers keep the crl object ----------------------------------------------------------
+CRL_BEFORE=$(jq -c .crl "$STRIDEPATH/config/ca.json")
+check "provisioner add" "$STRIDE_BIN" ca provisioner add x5c --type x5c --x5c-roots "$ROOT"
+check "provisioner update" "$STRIDE_BIN" ca provisioner update x5c --x509-default-dur 2h
+check "provisioner remove" "$STRIDE_BIN" ca provisioner remove x5c
+expect_eq "the crl object is kept" "$CRL_BEFORE" "$(jq -c .crl "$STRIDEPATH/config/ca.json")"
+
 # --- without "db": refused, as step-ca ---------------------------------------------------------------
 edit_ca_json 'del(.db)'
 check_fails "stride-ca without a database" timeout 20 "$STRIDE_CA_BIN" --password-file "$WORK/password" "$STRIDEPATH/config/ca.json"

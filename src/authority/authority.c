@@ -174,6 +174,8 @@ int authority_new(struct ca_config *cfg, const char *key_password, struct store 
 	if (store != NULL && store->remote &&
 	    pool_new(pool_default_threads(), POOL_MAX_QUEUED, &a->pool, err) != 0)
 		goto fail;
+	if (cfg->crl.enabled && cfg->crl.distribution_point && cfg->dns_names.n > 0)
+		a->crl_dp_url = crl_config_url(&cfg->crl, cfg->dns_names.v[0]);
 	*out = a;
 	return 0;
 fail:
@@ -232,6 +234,7 @@ void authority_free(struct authority *a)
 		free(*p);
 	free(a->intermediates_json);
 	free(a->tls_options_json);
+	free(a->crl_dp_url);
 	free(a->fingerprints);
 	X509_STORE_free(a->trust);
 	sk_X509_pop_free(a->roots, X509_free);

@@ -392,8 +392,11 @@ struct authority {
 	pthread_cond_t refresher_cond;
 	pthread_t refresher;
 	bool refresher_started, refresher_stop, state_started;
-	int64_t start_sec; /* process start, truncated to seconds */
-	struct pool *pool; /* runs the operations when store->remote, else NULL */
+	int64_t start_sec;	 /* process start, truncated to seconds */
+	struct pool *pool;	 /* runs the operations when store->remote, else NULL */
+	struct crl_service *crl; /* crl.h: set by crl_service_start, owned by the store */
+	char *crl_dp_url; /* the CRL Distribution Point of issued leaves (crl.distributionPoint),
+			   * or NULL */
 };
 
 #endif

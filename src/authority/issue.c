@@ -46,6 +46,7 @@ int issue_for_names(struct authority *a, const struct prov_set *set, const struc
 		    .prov_name = prov->name,
 		    .prov_cred_id = "",
 		};
+		spec.crl_url = a->crl_dp_url;
 		if (x509_issue_leaf(&spec, a->issuer, a->signer, &leaf, err) != 0)
 			goto out;
 	}

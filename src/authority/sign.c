@@ -344,6 +344,7 @@ static int issue_leaf(struct authority *a, const struct token_grant *g, EVP_PKEY
 		    .prov_name = g->prov->name,
 		    .prov_cred_id = g->prov->kid != NULL ? g->prov->kid : "",
 		};
+		spec.crl_url = a->crl_dp_url;
 		if (x509_issue_leaf(&spec, a->issuer, a->signer, &leaf, err) != 0)
 			goto out;
 	}

@@ -15,6 +15,7 @@
 #include "base/duration.h"
 #include "base/error.h"
 #include "base/str.h"
+#include "config/crl_config.h"
 #include "config/json_write.h" /* config_write_json, which writes ca.json */
 
 #define CA_CONFIG_MAX_SIZE (4u * 1024u * 1024u)
@@ -76,6 +77,7 @@ struct ca_config {
 	struct ca_limits limits; /* defaults applied */
 	char *metrics_address;	 /* "metricsAddress": Prometheus listener, NULL when absent */
 	char *audit_path;	 /* stride's "audit": {"path"}: the audit file, NULL: the log */
+	struct crl_config crl;	 /* "crl" (crl_config.h) */
 };
 
 /* Reads and validates ca.json (errors carry the path and the field: "error parsing <path>:

@@ -27,6 +27,16 @@ static int file_sign_cert(struct signer *s, X509 *cert, struct error *err)
 	return 0;
 }
 
+static int file_sign_crl(struct signer *s, X509_CRL *crl, struct error *err)
+{
+	struct file_signer *fs = (struct file_signer *)s;
+
+	INVARIANT(crl != NULL && fs->key != NULL);
+	if (X509_CRL_sign(crl, fs->key, fs->md) <= 0)
+		return err_openssl(err, ERR_CRYPTO, "error signing the CRL");
+	return 0;
+}
+
 static EVP_PKEY *file_public_key(struct signer *s)
 {
 	return ((struct file_signer *)s)->key;
@@ -42,6 +52,7 @@ static void file_free(struct signer *s)
 
 static const struct signer_ops file_signer_ops = {
     .sign_cert = file_sign_cert,
+    .sign_crl = file_sign_crl,
     .public_key = file_public_key,
     .free = file_free,
 };

@@ -18,6 +18,8 @@ struct signer;
 struct signer_ops {
 	/* Signs a finished certificate body with the default digest for the key type. */
 	int (*sign_cert)(struct signer *s, X509 *cert, struct error *err);
+	/* Signs a finished CRL body (X.509 v2 CRL) with the default digest for the key type. */
+	int (*sign_crl)(struct signer *s, X509_CRL *crl, struct error *err);
 	/* The public key (borrowed, valid while the signer lives). */
 	EVP_PKEY *(*public_key)(struct signer *s);
 	void (*free)(struct signer *s);
@@ -35,6 +37,12 @@ static inline int signer_sign_cert(struct signer *s, X509 *cert, struct error *e
 {
 	INVARIANT(s != NULL && s->ops != NULL && s->ops->sign_cert != NULL);
 	return s->ops->sign_cert(s, cert, err);
+}
+/* Signs crl with s (signer_ops.sign_crl). s must not be NULL (an invariant: aborts). */
+static inline int signer_sign_crl(struct signer *s, X509_CRL *crl, struct error *err)
+{
+	INVARIANT(s != NULL && s->ops != NULL && s->ops->sign_crl != NULL);
+	return s->ops->sign_crl(s, crl, err);
 }
 /* The public key of s (signer_ops.public_key). s must not be NULL (an invariant: aborts). */
 static inline EVP_PKEY *signer_public_key(struct signer *s)

@@ -6,6 +6,8 @@
  */
 #include "crypto/x509build.h"
 
+#include "crypto/crl.h"
+
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/rand.h>
@@ -131,6 +133,18 @@ static void provisioner_der(int type, const char *name, const char *cred, struct
 	dbuf_free(&seq);
 }
 
+/* The CRL Distribution Points extension of a leaf (crl.h). */
+static int add_crl_dp(X509 *x, const char *url, struct error *err)
+{
+	X509_EXTENSION *ext = crl_distribution_point_ext(url, err);
+	int ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
+
+	X509_EXTENSION_free(ext);
+	if (!ok && ext != NULL)
+		return err_openssl(err, ERR_CRYPTO, "error adding the CRL distribution points");
+	return ok ? 0 : -1;
+}
+
 int x509_issue_leaf(const struct leaf_spec *spec, X509 *issuer_cert, struct signer *signer,
 		    X509 **out, struct error *err)
 {
@@ -187,6 +201,8 @@ int x509_issue_leaf(const struct leaf_spec *spec, X509 *issuer_cert, struct sign
 		if (crypto_add_ext(x, NID_undef, provisioner_oid(), 0, der.p, der.n, err) != 0)
 			goto out;
 	}
+	if (spec->crl_url != NULL && add_crl_dp(x, spec->crl_url, err) != 0)
+		goto out;
 	if (signer_sign_cert(signer, x, err) != 0)
 		goto out;
 	*out = x;

@@ -43,6 +43,9 @@ struct leaf_spec {
 	int prov_type;
 	const char *prov_name;
 	const char *prov_cred_id;
+	/* a CRL Distribution Points extension with this URL (stride's crl.distributionPoint), or
+	 * NULL for none */
+	const char *crl_url;
 };
 
 /* Issues a leaf signed by issuer_cert/signer: random positive serial < 2^128, SKI, AKI =

@@ -183,6 +183,7 @@ static const handler_fn handlers[ROUTE_COUNT] = {
     [ROUTE_REKEY] = handle_rekey,
     [ROUTE_REVOKE] = handle_revoke,
     [ROUTE_KYMA_RENEWALS] = handle_kyma_renewal,
+    [ROUTE_CRL] = handle_crl,
     [ROUTE_ACME] = handle_acme,
     [ROUTE_ADMIN] = handle_admin,
     [ROUTE_SSH] = handle_ssh,
@@ -312,6 +313,8 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 		uri = "";
 	set_request_id(&rc);
 	router_match(rc.method, uri, strlen(uri), &m);
+	if (w->plain && !m.insecure)
+		m.status = ROUTE_NOT_FOUND; /* the plain listener serves only its routes */
 	if (m.status != ROUTE_NOT_FOUND)
 		rc.route = (int)m.id;
 	switch (m.status) {

@@ -68,6 +68,7 @@ struct worker {
 	bool draining;
 	struct conn *conns;  /* list of open connections (worker thread only) */
 	atomic_int deferred; /* requests whose answer waits for the authority (handlers.c) */
+	bool plain;	     /* the plain-HTTP insecureAddress listener (insecure.c), not TLS */
 };
 
 struct server {
@@ -231,6 +232,20 @@ SSL *request_ssl(struct evhttp_request *req);
 void server_handle_request(struct evhttp_request *req, void *arg);
 /* After the answer: logs the request and frees what its context owns. */
 void request_finish(struct request_ctx *rc);
+
+/* --- insecure.c: the plain-HTTP listener of insecureAddress ----------------------------- */
+
+/* Whether stride-ca listens on insecureAddress: it is set and a feature served there is on
+ * (the CRL). */
+bool insecure_listener_wanted(const struct ca_config *cfg);
+/* Adds the plain-HTTP worker on insecureAddress to s (after its TLS workers) when
+ * insecure_listener_wanted; it serves only the routes marked insecure, 404 for the rest. */
+int insecure_listener_add(struct server *s, struct error *err);
+
+/* --- crl_handler.c ---------------------------------------------------------------------- */
+
+/* GET /crl and /1.0/crl (http-api.md §3.11): DER, or PEM with ?pem. */
+void handle_crl(struct request_ctx *rc, const struct route_match *m);
 
 /* --- operations.c: the endpoints that make the authority write ----------------------------- */
 

@@ -13,6 +13,7 @@
 #include "acme/acme.h"
 #include "sshca/sshca.h"
 #include "authority/authority.h"
+#include "authority/crl.h"
 #include "base/audit.h"
 #include "base/buf.h"
 #include "base/file.h"
@@ -347,6 +348,7 @@ int main(int argc, char **argv)
 	struct server_options sopts = {0};
 	struct acme *acme = NULL;
 	struct sshca *ssh = NULL;
+	struct crl_service *crl = NULL; /* owned by the store */
 	char *config_path = NULL;
 	char *password = NULL;
 	bool pidfile_written = false;
@@ -392,10 +394,14 @@ int main(int argc, char **argv)
 	db = (struct store_config){cfg->db_type, cfg->db_data_source, cfg->db_database};
 	if (cfg->has_db ? store_open(&db, &store, &err) != 0 : store_open_memory(&store, &err) != 0)
 		goto fail;
+	if (crl_service_wrap(cfg, &store, &crl, &err) != 0)
+		goto fail;
 	if (authority_new(cfg, password, store, &a, &err) != 0)
 		goto fail;
 	cfg = NULL; /* owned by the authority now */
 	store = NULL;
+	if (crl != NULL && crl_service_start(crl, a, &err) != 0)
+		goto fail;
 	if (start_ssh(&o, a, password, &ssh, &err) != 0)
 		goto fail;
 	password_free(password);

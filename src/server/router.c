@@ -18,6 +18,8 @@ struct route {
 	unsigned methods;
 	enum route_id id;
 	bool versioned; /* also answered under /1.0 */
+	bool insecure;	/* also served on the plain-HTTP insecureAddress listener (insecure.c);
+			 * everything else is 404 there */
 };
 
 static const struct route routes[] = {
@@ -37,6 +39,7 @@ static const struct route routes[] = {
     {"/rekey", HTTP_POST, ROUTE_REKEY, true},
     {"/revoke", HTTP_POST, ROUTE_REVOKE, true},
     {"/v1/applications/certificates/renewals", HTTP_POST, ROUTE_KYMA_RENEWALS, false},
+    {"/crl", M_GET, ROUTE_CRL, true, true},
 };
 
 static const char *const route_names[ROUTE_COUNT] = {
@@ -55,6 +58,7 @@ static const char *const route_names[ROUTE_COUNT] = {
     [ROUTE_REKEY] = "rekey",
     [ROUTE_REVOKE] = "revoke",
     [ROUTE_KYMA_RENEWALS] = "kyma-renewals",
+    [ROUTE_CRL] = "crl",
     [ROUTE_ACME] = "acme",
     [ROUTE_ADMIN] = "admin",
     [ROUTE_SSH] = "ssh",
@@ -217,6 +221,7 @@ void router_match(enum http_method method, const char *target, size_t len, struc
 			m->param[0] = '\0';
 			continue;
 		}
+		m->insecure = r->insecure;
 		if (r->methods & (unsigned)method) {
 			m->status = ROUTE_FOUND;
 			m->id = r->id;

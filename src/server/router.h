@@ -41,6 +41,7 @@ enum route_id {
 	ROUTE_REKEY,
 	ROUTE_REVOKE,
 	ROUTE_KYMA_RENEWALS,
+	ROUTE_CRL,
 	ROUTE_ACME,  /* anything under /acme/ or /2.0/acme/ (src/acme/) */
 	ROUTE_ADMIN, /* /admin, anything under /admin/ or /1.0/admin/ (src/admin/) */
 	ROUTE_SSH,   /* anything under /ssh/ or /1.0/ssh/ (src/sshca/) */
@@ -59,7 +60,8 @@ enum route_status {
 struct route_match {
 	enum route_status status;
 	enum route_id id;
-	bool head; /* a HEAD request served by a GET route, without a body */
+	bool head;     /* a HEAD request served by a GET route, without a body */
+	bool insecure; /* the path's route is also served on the plain-HTTP insecureAddress */
 	char
 	    param[ROUTE_PARAM_MAX + 1]; /* the decoded path parameter, "" when the route has none */
 	char allow[64];			/* for ROUTE_BAD_METHOD: the Allow header ("GET, HEAD") */

@@ -98,12 +98,15 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 		goto out;
 	}
 	s->nworkers = thread_count(opts);
-	s->workers = xcalloc((size_t)s->nworkers, sizeof(*s->workers));
+	/* one more slot: the plain-HTTP worker of insecureAddress (insecure.c) */
+	s->workers = xcalloc((size_t)s->nworkers + 1, sizeof(*s->workers));
 	for (int i = 0; i < s->nworkers; i++) {
 		s->workers[i].index = i;
 		if (worker_init(s, &s->workers[i], &ss, sslen, err) != 0)
 			goto out;
 	}
+	if (insecure_listener_add(s, err) != 0)
+		goto out;
 	s->port = address_get_port(&ss);
 	s->bound_address = address_format(&ss, sslen);
 	*out = s;

@@ -159,7 +159,8 @@ static void worker_setup_http(struct worker *w, const struct ca_limits *l)
 	evhttp_set_default_content_type(w->http, NULL);
 	/* No EVHTTP_SERVER_LINGERING_CLOSE: a body over the limit is refused at once, not read
 	 * first (conn_answered). */
-	evhttp_set_bevcb(w->http, conn_new_bev, w);
+	if (!w->plain)
+		evhttp_set_bevcb(w->http, conn_new_bev, w);
 	evhttp_set_gencb(w->http, conn_request, w);
 }
 

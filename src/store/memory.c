@@ -149,6 +149,19 @@ static int mem_record_list(struct store *s, const char *collection, const char *
 	return err_set(err, ERR_NOT_IMPLEMENTED, NEEDS_DB);
 }
 
+/* No revocation is recorded: the list is empty. */
+static int mem_revoked_list(struct store *s, const char *after_serial, size_t limit,
+			    struct store_revoked **out, size_t *n, struct error *err)
+{
+	(void)s;
+	(void)after_serial;
+	(void)limit;
+	(void)err;
+	*out = NULL;
+	*n = 0;
+	return 0;
+}
+
 static void mem_close(struct store *s)
 {
 	struct memory_store *m = (struct memory_store *)s;
@@ -169,6 +182,7 @@ static const struct store_ops memory_ops = {
     .is_revoked = mem_is_revoked,
     .record_get = mem_record_get,
     .record_list = mem_record_list,
+    .revoked_list = mem_revoked_list,
     .close = mem_close,
 };
 

@@ -117,6 +117,9 @@ int pg_record_get(struct store *st, const char *collection, const char *id, bool
 int pg_record_list(struct store *st, const char *collection, const char *owner,
 		   const char *after_id, size_t limit, struct store_record **out, size_t *n,
 		   struct error *err);
+/* store_ops.revoked_list. */
+int pg_revoked_list(struct store *st, const char *after_serial, size_t limit,
+		    struct store_revoked **out, size_t *n, struct error *err);
 
 /* pg_commit.c */
 /* Queues t for the committer thread. */

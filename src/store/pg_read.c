@@ -19,6 +19,7 @@ enum rstmt_id {
 	R_IS_REVOKED,
 	R_RECORD_GET,
 	R_RECORD_LIST,
+	R_REVOKED_LIST,
 	R_COUNT,
 };
 
@@ -40,6 +41,13 @@ const struct pg_stmt pg_read_stmts[R_COUNT] = {
 		       "WHERE collection = $1::text AND ($2::text IS NULL OR owner = $2::text) "
 		       "AND id > $3::text AND " LIVE(4) " ORDER BY id LIMIT $5::bigint",
 		       5},
+    [R_REVOKED_LIST] = {"r_revoked_list", "list revoked certificates",
+			"SELECT r.serial, r.reason_code, r.revoked_at, CASE WHEN r.expires_at <> 0 "
+			"THEN r.expires_at ELSE COALESCE(c.not_after, 0) END "
+			"FROM revoked_x509_certs r LEFT JOIN x509_certs c ON c.serial = r.serial "
+			"WHERE r.serial COLLATE \"C\" > $1::text "
+			"ORDER BY r.serial COLLATE \"C\" LIMIT $2::bigint",
+			2},
 };
 const int pg_read_nstmts = R_COUNT;
 
@@ -220,6 +228,39 @@ int pg_record_list(struct store *st, const char *collection, const char *owner,
 			v[i].collection = xstrdup(collection);
 			v[i].id = value_dup(res, i, 0);
 			copy_record(res, i, 1, &v[i]);
+		}
+		*out = v;
+		*n = (size_t)rows;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int pg_revoked_list(struct store *st, const char *after_serial, size_t limit,
+		    struct store_revoked **out, size_t *n, struct error *err)
+{
+	char lim[24];
+	const char *values[2] = {after_serial != NULL ? after_serial : "", lim};
+	struct store_revoked *v;
+	PGresult *res;
+	int rows;
+
+	*out = NULL;
+	*n = 0;
+	if (limit == 0)
+		return 0;
+	snprintf(lim, sizeof(lim), "%" PRIu64, (uint64_t)(limit > INT64_MAX ? INT64_MAX : limit));
+	res = read_query((struct pg_store *)st, R_REVOKED_LIST, values, err);
+	if (res == NULL)
+		return -1;
+	rows = PQntuples(res);
+	if (rows > 0) {
+		v = xcalloc((size_t)rows, sizeof(*v));
+		for (int i = 0; i < rows; i++) {
+			v[i].serial = value_dup(res, i, 0);
+			v[i].reason_code = (int)strtol(PQgetvalue(res, i, 1), NULL, 10);
+			v[i].revoked_at_ns = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+			v[i].expires_at_ns = strtoll(PQgetvalue(res, i, 3), NULL, 10);
 		}
 		*out = v;
 		*n = (size_t)rows;

@@ -50,6 +50,7 @@ static const struct store_ops pg_ops = {
     .is_revoked = pg_is_revoked,
     .record_get = pg_record_get,
     .record_list = pg_record_list,
+    .revoked_list = pg_revoked_list,
     .close = pg_close,
 };
 

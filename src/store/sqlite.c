@@ -73,6 +73,11 @@ static const struct stmt_def rstmts[R_COUNT] = {
     [R_GET_CERT_PROV] = {"get certificate",
 			 "SELECT prov_name, prov_type FROM x509_certs WHERE serial = ?1"},
     [R_IS_REVOKED] = {"check revocation", "SELECT 1 FROM revoked_x509_certs WHERE serial = ?1"},
+    [R_REVOKED_LIST] = {"list revoked certificates",
+			"SELECT r.serial, r.reason_code, r.revoked_at, CASE WHEN r.expires_at <> 0 "
+			"THEN r.expires_at ELSE COALESCE(c.not_after, 0) END "
+			"FROM revoked_x509_certs r LEFT JOIN x509_certs c ON c.serial = r.serial "
+			"WHERE r.serial > ?1 ORDER BY r.serial LIMIT ?2"},
 };
 
 /* Steps a bound write statement to its end; *changes gets the rows it changed. */
@@ -389,6 +394,55 @@ static int sq_is_revoked(struct store *s, const char *serial, bool *revoked, str
 			   err);
 }
 
+static int sq_revoked_list(struct store *st, const char *after_serial, size_t limit,
+			   struct store_revoked **out, size_t *n, struct error *err)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	sqlite3_stmt *q = s->r[R_REVOKED_LIST];
+	struct store_revoked *v = NULL;
+	size_t cap = 0, count = 0;
+	int rc, ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (limit == 0)
+		return 0;
+	pthread_mutex_lock(&s->rlock);
+	rc = sqlite3_bind_text(q, 1, after_serial != NULL ? after_serial : "", -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(q);
+		if (rc != SQLITE_ROW)
+			break;
+		if (count == cap) {
+			cap = cap > 0 ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[count++] = (struct store_revoked){
+		    .serial = column_dup(q, 0),
+		    .reason_code = sqlite3_column_int(q, 1),
+		    .revoked_at_ns = sqlite3_column_int64(q, 2),
+		    .expires_at_ns = sqlite3_column_int64(q, 3),
+		};
+	}
+	if (rc != SQLITE_DONE) {
+		sq_db_error(s, s->rdb, err, rstmts[R_REVOKED_LIST].name, rc);
+		goto out;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+	count = 0;
+	ret = 0;
+out:
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	pthread_mutex_unlock(&s->rlock);
+	store_revoked_free(v, count);
+	return ret;
+}
+
 static void finalize_all(sqlite3_stmt **v, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -423,6 +477,7 @@ static const struct store_ops sqlite_ops = {
     .is_revoked = sq_is_revoked,
     .record_get = sq_record_get,
     .record_list = sq_record_list,
+    .revoked_list = sq_revoked_list,
     .close = sq_close,
 };
 

@@ -147,6 +147,15 @@ void store_records_free(struct store_record *v, size_t n)
 	free(v);
 }
 
+void store_revoked_free(struct store_revoked *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i].serial);
+	free(v);
+}
+
 int store_record_check(const char *collection, const char *id, struct error *err)
 {
 	size_t n = collection != NULL ? strlen(collection) : 0;

@@ -149,6 +149,19 @@ struct store_txn {
 	struct store_txn *next; /* the back end's queue */
 };
 
+/* A revoked X.509 certificate as read (store_ops.revoked_list): serial malloc'd, freed with
+ * store_revoked_free. */
+struct store_revoked {
+	char *serial; /* decimal */
+	int reason_code;
+	int64_t revoked_at_ns;
+	int64_t expires_at_ns; /* the certificate's notAfter (the revocation's, else the stored
+				* certificate's); 0 when unknown */
+};
+
+/* Frees n revoked entries of v and v. */
+void store_revoked_free(struct store_revoked *v, size_t n);
+
 struct store_ops {
 	/* Whether a token key has been recorded as used (committed). */
 	int (*token_used)(struct store *s, const char *key, bool *used, struct error *err);
@@ -171,6 +184,11 @@ struct store_ops {
 	int (*record_list)(struct store *s, const char *collection, const char *owner,
 			   const char *after_id, size_t limit, struct store_record **out, size_t *n,
 			   struct error *err);
+	/* Lists the revoked X.509 certificates (every revocation: direct, by lineage, by blocked
+	 * key), in serial order (bytes compared as unsigned), serials after after_serial (NULL:
+	 * from the start), at most limit: *out (store_revoked_free; NULL when *n is 0) and *n. */
+	int (*revoked_list)(struct store *s, const char *after_serial, size_t limit,
+			    struct store_revoked **out, size_t *n, struct error *err);
 	/* Commits what is queued, then closes and frees. */
 	void (*close)(struct store *s);
 };

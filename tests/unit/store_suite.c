@@ -210,6 +210,63 @@ static void test_blocked_keys(void **state)
 	store_txn_free(t);
 }
 
+/* revoked_list: every revocation (direct, by lineage), in serial order, with the certificate's
+ * expiry (the revocation's, else the stored certificate's, else 0), paged; on every handle. */
+static void test_revoked_list(void **state)
+{
+	struct store *s = ss_handle(state, 0), *b = ss_handle(state, 1);
+	struct revocation rev = {
+	    .serial = "3", .reason_code = 0, .revoked_at_ns = 7, .token_id = "t"};
+	struct store_revoked *v = NULL;
+	struct error err = {0};
+	bool already = true;
+	size_t n = 9;
+
+	assert_int_equal(s->ops->revoked_list(s, NULL, 10, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	ss_put_child(s, "1", NULL);
+	ss_put_child(s, "2", "1");
+	ss_put_child(s, "3", NULL);
+	ss_put_child(s, "4", NULL);
+	assert_false(ss_revoke(s, "1", false, NULL)); /* and "2", its renewal */
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
+	rev.serial = "99"; /* not stored: no expiry known */
+	rev.reason_code = 5;
+	assert_int_equal(store_revoke(b, &rev, &already, &err), 0);
+
+	assert_int_equal(b->ops->revoked_list(b, NULL, 10, &v, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[0].serial, "1");
+	assert_int_equal(v[0].reason_code, 4);
+	assert_int_equal(v[0].revoked_at_ns, INT64_C(1700000000000000000));
+	assert_int_equal(v[0].expires_at_ns, INT64_C(1900000000000000000));
+	assert_string_equal(v[1].serial, "2");
+	assert_int_equal(v[1].reason_code, 4);
+	assert_int_equal(v[1].revoked_at_ns, INT64_C(1700000000000000000));
+	assert_int_equal(v[1].expires_at_ns, 42);
+	assert_string_equal(v[2].serial, "3");
+	assert_int_equal(v[2].reason_code, 0);
+	assert_int_equal(v[2].revoked_at_ns, 7);
+	assert_int_equal(v[2].expires_at_ns, 42);
+	assert_string_equal(v[3].serial, "99");
+	assert_int_equal(v[3].reason_code, 5);
+	assert_int_equal(v[3].expires_at_ns, 0);
+	store_revoked_free(v, n);
+
+	assert_int_equal(s->ops->revoked_list(s, "1", 2, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].serial, "2");
+	assert_string_equal(v[1].serial, "3");
+	store_revoked_free(v, n);
+	assert_int_equal(s->ops->revoked_list(s, "3", 2, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].serial, "99");
+	store_revoked_free(v, n);
+	assert_int_equal(s->ops->revoked_list(s, "99", 2, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+}
+
 /* Everything committed is there after the handle is closed and another opened; close commits
  * what was submitted before it. */
 static void test_persistence(void **state)
@@ -560,6 +617,8 @@ int store_suite_run(const struct store_suite_backend *b)
 	    cmocka_unit_test_setup_teardown(test_renewal_of_revoked_parent, ss_fixture_setup,
 					    ss_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_blocked_keys, ss_fixture_setup,
+					    ss_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_revoked_list, ss_fixture_setup,
 					    ss_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_persistence, ss_fixture_setup,
 					    ss_fixture_teardown),

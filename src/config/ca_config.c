@@ -555,7 +555,7 @@ int ca_config_parse(const char *text, size_t len, const char *path, struct ca_co
 	}
 	if (parse_top(cfg, err) != 0 || parse_db_and_logger(cfg, err) != 0 ||
 	    validate(cfg, err) != 0 || parse_tls(cfg, err) != 0 || parse_authority(cfg, err) != 0 ||
-	    parse_limits(cfg, err) != 0)
+	    parse_limits(cfg, err) != 0 || ca_config_parse_ocsp(cfg, err) != 0)
 		goto out;
 	*out = cfg;
 	cfg = NULL;
@@ -605,5 +605,7 @@ void ca_config_free(struct ca_config *cfg)
 	free(cfg->db_database);
 	free(cfg->logger_format);
 	strv_free(&cfg->tls.cipher_suites);
+	free(cfg->ocsp.path);
+	free(cfg->ocsp.url);
 	free(cfg);
 }

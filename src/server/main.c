@@ -12,6 +12,8 @@
 
 #include "acme/acme.h"
 #include "sshca/sshca.h"
+#include "ocsp/ocsp.h"
+#include "server/router.h"
 #include "authority/authority.h"
 #include "base/buf.h"
 #include "base/file.h"
@@ -326,6 +328,7 @@ int main(int argc, char **argv)
 	struct server_options sopts = {0};
 	struct acme *acme = NULL;
 	struct sshca *ssh = NULL;
+	struct ocsp_responder *ocsp = NULL;
 	char *config_path = NULL;
 	char *password = NULL;
 	bool pidfile_written = false;
@@ -384,8 +387,16 @@ int main(int argc, char **argv)
 	    (authority_admin_enabled(a) || authority_acme_provisioner_count(a) > 0) &&
 	    start_acme(&o, a, &acme, &err) != 0)
 		goto fail;
+	if (ocsp_responder_new(a, &ocsp, &err) != 0)
+		goto fail;
+	if (ocsp != NULL && router_path_taken(ocsp_responder_path(ocsp))) {
+		err_set(&err, ERR_INVALID, "ocsp.path \"%s\" is a route of stride-ca already",
+			ocsp_responder_path(ocsp));
+		goto fail;
+	}
 	sopts.acme = acme;
 	sopts.ssh = ssh;
+	sopts.ocsp = ocsp;
 	if (server_new(a, &sopts, &srv, &err) != 0)
 		goto fail;
 	print_startup(&o, a, ssh, srv);
@@ -404,6 +415,7 @@ out:
 	if (pidfile_written)
 		unlink(o.pidfile);
 	server_free(srv);
+	ocsp_responder_free(ocsp);
 	acme_free(acme);
 	sshca_free(ssh);
 	authority_free(a);

@@ -57,6 +57,7 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 	s->a = a;
 	s->acme = opts != NULL ? opts->acme : NULL;
 	s->ssh = opts != NULL ? opts->ssh : NULL;
+	s->ocsp = opts != NULL ? opts->ocsp : NULL;
 	/* A configuration that did not come from ca_config_parse has no limits: the defaults. */
 	s->limits = cfg->limits;
 	if (s->limits.max_connections <= 0)

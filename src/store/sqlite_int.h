@@ -34,6 +34,7 @@ enum rstmt_id {
 	R_TOKEN_USED,
 	R_GET_CERT_PROV,
 	R_IS_REVOKED,
+	R_CERT_STATUS,
 	R_COUNT,
 };
 

@@ -67,6 +67,14 @@ static int shim_is_revoked(struct store *s, const char *serial, bool *revoked, s
 	return in->ops->is_revoked(in, serial, revoked, err);
 }
 
+static int shim_cert_status(struct store *s, const char *serial, struct store_cert_status *out,
+			    struct error *err)
+{
+	struct store *in = ((struct shim_store *)s)->inner;
+
+	return in->ops->cert_status(in, serial, out, err);
+}
+
 /* Stops holding and hands what was held to the caller (a list through ->next, in submit
  * order), who forwards each with shim_forward later. */
 static struct store_txn *shim_take(struct shim_store *sh)
@@ -137,6 +145,7 @@ static const struct store_ops shim_ops = {
     .submit = shim_submit,
     .get_cert_provisioner = shim_get_cert_provisioner,
     .is_revoked = shim_is_revoked,
+    .cert_status = shim_cert_status,
     .close = shim_close,
 };
 

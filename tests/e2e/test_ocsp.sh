@@ -20,7 +20,7 @@ dec_serial() { echo "ibase=16; $(openssl x509 -noout -serial -in "$1" | cut -d= 
 ocsp() {
 	local crt=$1
 	shift
-	SSL_CERT_FILE=$ROOT timeout 20 openssl ocsp "$@" -issuer "$INTER" -cert "$crt" -url "$OCSP_URL" \
+	SSL_CERT_FILE=$ROOT timeout 20 openssl ocsp "$@" -issuer "$INTER" -cert "$crt" -url "${ASK_URL:-$OCSP_URL}" \
 		-CAfile "$ROOT" -resp_text >"$WORK/ocsp.out" 2>&1
 }
 ocsp_status() { grep -m1 -E "^$1: " "$WORK/ocsp.out" | sed "s|^$1: ||"; }
@@ -83,6 +83,29 @@ expect_contains "another issuer's key hash: unknown" "Cert Status: unknown" "$(c
 check "openssl ocsp: two certificates at once" ocsp a.crt -issuer "$INTER" -cert b.crt
 expect_eq "a.crt revoked" "revoked" "$(ocsp_status a.crt)"
 expect_eq "b.crt good" "good" "$(ocsp_status b.crt)"
+
+# --- PostgreSQL: another instance on the same database sees a revocation at once ------------------
+if [[ $STRIDE_TEST_DB == postgresql ]]; then
+	P2=$(free_port)
+	jq --tab --arg a "127.0.0.1:$P2" '.address = $a' "$STRIDEPATH/config/ca.json" >"$WORK/ca-2.json"
+	"$STRIDE_CA_BIN" --password-file "$WORK/password" "$WORK/ca-2.json" >>"$WORK/ca-2.log" 2>&1 &
+	PID2=$!
+	for _ in $(seq 1 100); do
+		curl -s --cacert "$ROOT" "https://127.0.0.1:$P2/health" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ocsp2() { ASK_URL="https://127.0.0.1:$P2/ocsp" ocsp "$@"; }
+	check "c" cert c
+	check "instance 2: c good (and cached)" ocsp2 c.crt -no_nonce
+	expect_eq "instance 2: c.crt good" "good" "$(ocsp_status c.crt)"
+	check "revoke c at instance 1" "$STRIDE_BIN" ca revoke "$(dec_serial c.crt)" "${PPW[@]}" --reasonCode superseded
+	check "instance 2: c after the revocation" ocsp2 c.crt -no_nonce
+	expect_eq "instance 2: c.crt revoked at once" "revoked" "$(ocsp_status c.crt)"
+	expect_contains "reason superseded" "Reason: superseded" "$(cat "$WORK/ocsp.out")"
+	kill -TERM "$PID2"
+	wait "$PID2"
+	expect_eq "instance 2 stops cleanly" 0 "$?"
+fi
 
 # --- malformed requests: an OCSP status with HTTP 200, never a 5xx --------------------------------
 code=$(curl -s --cacert "$ROOT" -o bad.der -w '%{http_code}' -H 'Content-Type: application/ocsp-request' \

@@ -67,6 +67,11 @@ void ocsp_handle(struct ocsp_responder *r, const uint8_t *req, size_t len, ocsp_
 /* The same, on the caller's thread (tests, and the local case): always an OCSPResponse. */
 void ocsp_answer(struct ocsp_responder *r, const uint8_t *req, size_t len, uint8_t **der,
 		 size_t *der_len);
+/* The OCSP response stapled to stride-ca's own TLS certificate cert (RFC 6066 §8): good, since
+ * it is minted in memory, never stored and cannot be revoked; cached like any answer. *der
+ * malloc'd. */
+int ocsp_staple(struct ocsp_responder *r, X509 *cert, uint8_t **der, size_t *der_len,
+		struct error *err);
 /* The current delegated signing certificate (a new reference), for tests. */
 X509 *ocsp_responder_cert(struct ocsp_responder *r);
 /* Counters for tests and the bench: answers signed, answers taken from the cache. */

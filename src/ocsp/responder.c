@@ -526,10 +526,11 @@ static void error_answer(int status, uint8_t **der, size_t *der_len)
 	}
 }
 
-void ocsp_answer(struct ocsp_responder *r, const uint8_t *req_der, size_t len, uint8_t **der,
-		 size_t *der_len)
+/* The answer to a parsed request: each CertID's status from the store, or good for every one
+ * when own (a certificate this process minted and keeps in memory, never stored). */
+static void answer_request(struct ocsp_responder *r, OCSP_REQUEST *req, bool own, uint8_t **der,
+			   size_t *der_len)
 {
-	OCSP_REQUEST *req = NULL;
 	struct cert_answer answers[OCSP_MAX_ONEREQS];
 	struct ocsp_signer *s = NULL;
 	struct error err = {0};
@@ -538,19 +539,15 @@ void ocsp_answer(struct ocsp_responder *r, const uint8_t *req_der, size_t len, u
 	uint64_t generation = 0;
 	int64_t now;
 	bool has_nonce, cacheable;
-	int n;
+	int n = OCSP_request_onereq_count(req);
 
-	*der = NULL;
-	*der_len = 0;
-	if (ocsp_request_parse(req_der, len, &req, &err) != 0) {
-		error_answer(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, der, der_len);
-		goto out;
-	}
-	n = OCSP_request_onereq_count(req);
 	for (int i = 0; i < n; i++) {
 		OCSP_CERTID *cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
 
-		if (cert_answer(r, cid, &answers[i], &err) != 0) {
+		if (own) {
+			answers[i] = (struct cert_answer){V_OCSP_CERTSTATUS_GOOD, 0,
+							  OCSP_REVOKED_STATUS_NOSTATUS};
+		} else if (cert_answer(r, cid, &answers[i], &err) != 0) {
 			log_msg(LOG_ERROR, "cannot answer an OCSP request", "error", err.msg, NULL);
 			error_answer(err.kind == ERR_UNAVAILABLE ? OCSP_RESPONSE_STATUS_TRYLATER
 				     : err.kind == ERR_INVALID
@@ -588,8 +585,44 @@ void ocsp_answer(struct ocsp_responder *r, const uint8_t *req_der, size_t len, u
 out:
 	free(key);
 	signer_release(s);
+}
+
+void ocsp_answer(struct ocsp_responder *r, const uint8_t *req_der, size_t len, uint8_t **der,
+		 size_t *der_len)
+{
+	OCSP_REQUEST *req = NULL;
+	struct error err = {0};
+
+	*der = NULL;
+	*der_len = 0;
+	if (ocsp_request_parse(req_der, len, &req, &err) != 0)
+		error_answer(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, der, der_len);
+	else
+		answer_request(r, req, false, der, der_len);
 	OCSP_REQUEST_free(req);
 	ERR_clear_error();
+}
+
+int ocsp_staple(struct ocsp_responder *r, X509 *cert, uint8_t **der, size_t *der_len,
+		struct error *err)
+{
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+	OCSP_CERTID *cid = OCSP_cert_to_id(EVP_sha1(), cert, r->a->issuer);
+	int rc = -1;
+
+	*der = NULL;
+	*der_len = 0;
+	if (req == NULL || cid == NULL || OCSP_request_add0_id(req, cid) == NULL) {
+		OCSP_CERTID_free(cid);
+		err_openssl(err, ERR_CRYPTO, "error building the OCSP staple");
+		goto out;
+	}
+	answer_request(r, req, true, der, der_len);
+	rc = 0;
+out:
+	OCSP_REQUEST_free(req);
+	ERR_clear_error();
+	return rc;
 }
 
 static void call_run(struct pool_job *job)

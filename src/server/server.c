@@ -89,6 +89,9 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 	probe = -1;
 	if (tls_state_init(&s->tls, a, err) != 0)
 		goto out;
+	s->tls.ocsp = s->ocsp; /* its renewals staple too */
+	if (tls_staple_attach(s->tls.current, s->ocsp, err) != 0)
+		goto out;
 	s->main_base = event_base_new();
 	if (s->main_base == NULL) {
 		err_set(err, ERR_INTERNAL, "cannot create the event loop");

@@ -402,6 +402,10 @@ int tls_state_renew(struct tls_state *st, struct error *err)
 
 	if (ctx == NULL)
 		return -1;
+	if (tls_staple_attach(ctx, st->ocsp, err) != 0) {
+		SSL_CTX_free(ctx);
+		return -1;
+	}
 	pthread_mutex_lock(&st->mu);
 	old = st->current;
 	st->current = ctx;

@@ -19,13 +19,21 @@
 #include "base/str.h"
 #include "config/ca_config.h"
 
+struct ocsp_responder;
+
 struct tls_state {
 	pthread_mutex_t mu;
 	SSL_CTX *current;      /* guarded by mu */
 	int64_t not_before_ns; /* of the current certificate */
 	int64_t not_after_ns;
-	struct authority *a; /* borrowed */
+	struct authority *a;	     /* borrowed */
+	struct ocsp_responder *ocsp; /* borrowed, or NULL: staples its answer when set */
 };
+
+struct ocsp_responder;
+/* Makes ctx staple r's OCSP answer for its certificate to the handshakes that ask for it
+ * (ocsp_staple.c); nothing when r is NULL. */
+int tls_staple_attach(SSL_CTX *ctx, struct ocsp_responder *r, struct error *err);
 
 /* The OpenSSL name of a Go/IANA TLS <= 1.2 cipher suite name ("ECDHE-ECDSA-AES128-GCM-SHA256");
  * "" for TLS 1.3 suites (not configurable, as in Go); NULL when the name is unknown. */

@@ -2,7 +2,8 @@
 # The OCSP responder (ca.json "ocsp", RFC 6960) with `openssl ocsp`: good, then revoked after
 # `stride ca revoke`, verified against the root through the delegated signing certificate; the
 # nonce; an unknown serial and a foreign issuer; GET and POST; malformed requests; the AIA
-# OCSP URL in issued certificates; the ocsp object kept by a ca.json writer.
+# OCSP URL in issued certificates; the stapled answer of stride-ca's own certificate (curl
+# --cert-status); the ocsp object kept by a ca.json writer.
 source "$(dirname "$0")/lib.sh"
 
 check "ca init" init_ca
@@ -118,6 +119,14 @@ expect_eq "bad GET escape: HTTP 200" 200 "$code"
 expect_eq "bad GET: malformedRequest (30 03 0a 01 01)" "3003 0a01 01" "$(xxd -p bad2.der | sed 's/\(....\)\(....\)\(..\)/\1 \2 \3/')"
 code=$(curl -s --cacert "$ROOT" -o /dev/null -w '%{http_code}' -X PUT "$OCSP_URL")
 expect_eq "PUT: 405" 405 "$code"
+
+# --- OCSP stapling of stride-ca's own TLS certificate ---------------------------------------------
+check "curl --cert-status: the stapled answer verifies" timeout 20 curl -sf --cert-status \
+	--cacert "$ROOT" "https://127.0.0.1:$PORT/health"
+expect_eq "and the request goes through" '{"status":"ok"}' "$(cat "$WORK/last.out")"
+STAPLE=$(echo | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -status -CAfile "$ROOT" 2>/dev/null)
+expect_contains "s_client -status: a stapled answer" "OCSP Response Status: successful (0x0)" "$STAPLE"
+expect_contains "for the server's certificate: good" "Cert Status: good" "$STAPLE"
 
 # --- a ca.json writer keeps the ocsp object -----------------------------------------------------
 check "provisioner add" "$STRIDE_BIN" ca provisioner add extra --type ACME

@@ -483,6 +483,40 @@ static void test_several_and_errors(void **state)
 	ocsp_responder_free(r);
 }
 
+/* The staple of the server's own certificate (never stored): good, cached. */
+static void test_staple(void **state)
+{
+	struct afx *f = *state;
+	struct ocsp_responder *r = responder(f);
+	EVP_PKEY *key = NULL;
+	X509 *tls = NULL;
+	struct error err = {0};
+	uint8_t *d1, *d2;
+	size_t l1, l2;
+	int status, cs;
+	OCSP_BASICRESP *bs;
+	uint64_t nsigned, ncached;
+
+	assert_int_equal(authority_mint_tls_cert(f->a, &key, &tls, &err), 0);
+	assert_int_equal(ocsp_staple(r, tls, &d1, &l1, &err), 0);
+	assert_int_equal(ocsp_staple(r, tls, &d2, &l2, &err), 0);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(d1, d2, l1);
+	ocsp_responder_counts(r, &nsigned, &ncached);
+	assert_int_equal(nsigned, 1);
+	assert_int_equal(ncached, 1);
+	bs = parse_answer(d1, l1, &status);
+	assert_int_equal(status, OCSP_RESPONSE_STATUS_SUCCESSFUL);
+	cs = OCSP_single_get0_status(OCSP_resp_get0(bs, 0), NULL, NULL, NULL, NULL);
+	assert_int_equal(cs, V_OCSP_CERTSTATUS_GOOD);
+	OCSP_BASICRESP_free(bs);
+	free(d1);
+	free(d2);
+	X509_free(tls);
+	EVP_PKEY_free(key);
+	ocsp_responder_free(r);
+}
+
 /* --- AIA and disabled -------------------------------------------------------------------- */
 
 static void test_aia(void **state)
@@ -555,6 +589,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_revocation_by_another_instance, setup_ocsp,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_several_and_errors, setup_ocsp, teardown),
+	    cmocka_unit_test_setup_teardown(test_staple, setup_ocsp, teardown),
 	    cmocka_unit_test_setup_teardown(test_aia, setup_ocsp, teardown),
 	    cmocka_unit_test(test_disabled),
 	    cmocka_unit_test(test_route),

@@ -32,7 +32,8 @@
 #   BENCH_KEEP=1     keep the temporary CA directory (and the server log)
 #   BENCH_PG=0       skip the PostgreSQL scenarios. Otherwise, after the SQLite ones, the same
 #                    CA is moved onto a database of a throwaway PostgreSQL cluster
-#                    (tests/pg/cluster.sh) and sign c=8 runs against one stride-ca, then
+#                    (tests/pg/cluster.sh) and sign c=8 and ocsp c=8 (the status read on the
+#                    authority's threads) run against one stride-ca, then
 #                    against two on that database (the connections spread over both); the
 #                    table adds the CPU of the postgres processes per issuance
 #   BENCH_PG_REQUESTS  requests of each PostgreSQL scenario (default BENCH_REQUESTS)
@@ -219,7 +220,7 @@ if [[ ${BENCH_PG:-1} != 0 ]] && ((rc != 1)); then
 	pg_base=(--root "$root" --jwk "$WORK/provisioner.jwk" --provisioner "$prov" --kid "$kid"
 		--results-dir "$results" --note "$note; PostgreSQL 'fsync = on' in $pg_dir"
 		--floor-iterations "${BENCH_FLOOR_ITERATIONS:-3000}" --db-pid "$postmaster"
-		--scenario "sign:8:$pg_requests$limit")
+		--scenario "sign:8:$pg_requests$limit" --scenario "ocsp:8:$pg_requests$limit")
 	echo "== stride-bench: PostgreSQL, one stride-ca"
 	"$build/stride-bench" "${pg_base[@]}" --url "${pg_urls[0]}" --server-pid "${pg_instances[0]}" \
 		--label pg || rc=$?

@@ -74,6 +74,9 @@ int ocsp_staple(struct ocsp_responder *r, X509 *cert, uint8_t **der, size_t *der
 		struct error *err);
 /* The current delegated signing certificate (a new reference), for tests. */
 X509 *ocsp_responder_cert(struct ocsp_responder *r);
+/* Makes the next answer renew the signing certificate first, as at two thirds of its life
+ * (tests). */
+void ocsp_responder_renew_soon(struct ocsp_responder *r);
 /* Counters for tests and the bench: answers signed, answers taken from the cache. */
 void ocsp_responder_counts(struct ocsp_responder *r, uint64_t *signed_n, uint64_t *cached_n);
 

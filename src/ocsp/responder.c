@@ -40,7 +40,7 @@ struct issuer_hash {
 struct ocsp_signer {
 	EVP_PKEY *key;
 	X509 *cert;
-	int64_t not_after_ns;
+	int64_t not_before_ns, not_after_ns;
 	atomic_int refs;
 };
 
@@ -135,6 +135,7 @@ static int signer_mint(struct ocsp_responder *r, struct ocsp_signer **out, struc
 		if (x509_issue_leaf(&leaf, a->issuer, a->signer, &s->cert, err) != 0)
 			goto out;
 	}
+	s->not_before_ns = cert_not_before_ns(s->cert);
 	s->not_after_ns = cert_not_after_ns(s->cert);
 	*out = s;
 	s = NULL;
@@ -145,6 +146,13 @@ out:
 	signer_release(s);
 	X509_NAME_free(subject);
 	return rc;
+}
+
+/* Two thirds into the signer's life: an answer signed before then (nextUpdate at most a third
+ * of the life later, ca_config_parse_ocsp) never outlives its signer. */
+static int64_t renew_time(const struct ocsp_signer *s)
+{
+	return s->not_before_ns + (s->not_after_ns - s->not_before_ns) / 3 * 2;
 }
 
 /* The signer to sign with now (a reference), renewed first at two thirds of its life. */
@@ -170,8 +178,7 @@ static struct ocsp_signer *signer_acquire(struct ocsp_responder *r, uint64_t *ge
 			old = r->signer;
 			r->signer = fresh;
 			r->generation++; /* the cached answers go with the old signer */
-			r->renew_at_ns =
-			    now + (fresh->not_after_ns - now + SIGNER_BACKDATE) * 2 / 3;
+			r->renew_at_ns = renew_time(fresh);
 		} else {
 			r->renew_at_ns = now + SIGNER_RETRY;
 		}
@@ -245,8 +252,7 @@ int ocsp_responder_new(struct authority *a, struct ocsp_responder **out, struct 
 	atomic_init(&r->n_cached, 0);
 	if (issuer_hashes(r, err) != 0 || signer_mint(r, &r->signer, err) != 0)
 		goto out;
-	r->renew_at_ns =
-	    time_now_ns() + (r->signer->not_after_ns - time_now_ns() + SIGNER_BACKDATE) * 2 / 3;
+	r->renew_at_ns = renew_time(r->signer);
 	*out = r;
 	r = NULL;
 	rc = 0;
@@ -285,6 +291,13 @@ X509 *ocsp_responder_cert(struct ocsp_responder *r)
 		X509_up_ref(c);
 	signer_release(s);
 	return c;
+}
+
+void ocsp_responder_renew_soon(struct ocsp_responder *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->renew_at_ns = 0;
+	pthread_mutex_unlock(&r->lock);
 }
 
 void ocsp_responder_counts(struct ocsp_responder *r, uint64_t *signed_n, uint64_t *cached_n)

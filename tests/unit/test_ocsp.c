@@ -331,6 +331,34 @@ static void test_signer(void **state)
 	assert_int_equal(life, 24 * 3600 + 60); /* 24h from now, backdated a minute */
 	free(eku);
 	free(ku);
+	{
+		/* renewed at two thirds of its life: a new certificate and key, and the answers the
+		 * old one signed are not served any more */
+		EVP_PKEY *key = afx_key(AFX_P256);
+		X509 *leaf = afx_issue(f, AFX_JWK, "a.example.com", NULL, key);
+		uint8_t *d1, *d2;
+		size_t l1, l2;
+		uint64_t nsigned, ncached;
+		int reason;
+		X509 *c2;
+
+		assert_int_equal(ask(f, r, leaf, EVP_sha1(), false, &reason, &d1, &l1),
+				 V_OCSP_CERTSTATUS_GOOD);
+		ocsp_responder_renew_soon(r);
+		assert_int_equal(ask(f, r, leaf, EVP_sha1(), false, &reason, &d2, &l2),
+				 V_OCSP_CERTSTATUS_GOOD); /* verified with the new signer */
+		ocsp_responder_counts(r, &nsigned, &ncached);
+		assert_int_equal(nsigned, 2);
+		assert_int_equal(ncached, 0);
+		c2 = ocsp_responder_cert(r);
+		assert_int_not_equal(X509_cmp(c, c2), 0);
+		assert_int_not_equal(EVP_PKEY_eq(X509_get0_pubkey(c), X509_get0_pubkey(c2)), 1);
+		free(d1);
+		free(d2);
+		X509_free(c2);
+		X509_free(leaf);
+		EVP_PKEY_free(key);
+	}
 	X509_free(c);
 	ocsp_responder_free(r);
 }

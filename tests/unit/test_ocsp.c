@@ -402,7 +402,8 @@ static void test_good_revoked_unknown(void **state)
 			 V_OCSP_CERTSTATUS_GOOD);
 	assert_int_equal(ask(f, r, leaf, EVP_sha1(), true, &reason, &d3, &l3),
 			 V_OCSP_CERTSTATUS_GOOD);
-	assert_true(l2 != l1 && memcmp(d2, d3, l2) != 0);
+	assert_true(l2 > l1);				  /* with the nonce echoed */
+	assert_true(l2 != l3 || memcmp(d2, d3, l2) != 0); /* signed again */
 	ocsp_responder_counts(r, &nsigned, &ncached);
 	assert_int_equal(nsigned, 4);
 	assert_int_equal(ncached, 1);

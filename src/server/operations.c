@@ -306,8 +306,8 @@ static void pending_free(struct pending *p)
 	free(p->serial);
 	if (p->route == ROUTE_ACME || p->route == ROUTE_ADMIN || p->route == ROUTE_SSH ||
 	    p->route == ROUTE_OCSP)
-		free(p->body); /* a copy (handle_acme, handle_admin, handle_ssh); the others point
-				* into the request */
+		free(p->body); /* a copy (handle_acme, handle_admin, handle_ssh, handle_ocsp); the
+				* others point into the request */
 	free(p->engine_path);
 	free(p->engine_query);
 	free(p->ocsp_der);

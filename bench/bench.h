@@ -24,6 +24,8 @@ enum scen_kind {
 	SCEN_SIGN_NEWCONN, /* POST /1.0/sign, a new TLS connection per request */
 	SCEN_RENEW,	   /* POST /renew over keep-alive mTLS connections */
 	SCEN_ACME,	   /* whole ACME orders (RFC 8555) with http-01, keep-alive */
+	SCEN_OCSP,	   /* POST of one OCSP request (no nonce: the cached answer), keep-alive */
+	SCEN_OCSP_NONCE,   /* the same with a nonce: every answer is signed */
 };
 
 /* ACME: the server's VmRSS is read when this many orders have completed. */
@@ -159,6 +161,10 @@ int prep_sign(const struct bench_ctx *ctx, const char *label, size_t n, bool clo
 void prep_free(struct prepared *p, size_t n);
 /* The POST /renew request (empty body) for this target; malloc'd. */
 char *prep_renew_request(const struct bench_ctx *ctx, size_t *len);
+/* POST /ocsp asking about id's certificate (issuer: its chain's first certificate), with a
+ * nonce when nonce; malloc'd, *len its size. NULL with err on failure. */
+char *prep_ocsp_request(const struct bench_ctx *ctx, const struct identity *id, bool nonce,
+			size_t *len, struct error *err);
 /* Issues n client identities through POST /sign (untimed). */
 int prep_identities(const struct bench_ctx *ctx, const struct target *t, int n,
 		    struct identity **out, struct error *err);

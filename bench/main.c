@@ -44,7 +44,8 @@ static const char usage[] =
     "  --db-pid PID           also measure the CPU of this PostgreSQL postmaster and of its\n"
     "                         children (the backends) per request\n"
     "  --label TEXT           appended to every scenario's name, e.g. \"pg\"\n"
-    "  --scenario SPEC        KIND is sign, renew, sign-newconn or acme; e.g. sign:8:5000\n"
+    "  --scenario SPEC        KIND is sign, renew, sign-newconn, acme, ocsp or ocsp-nonce; e.g. "
+    "sign:8:5000\n"
     "                         or sign:8:100000:30 (stop after 30 s); for acme REQUESTS are\n"
     "                         whole orders. Repeatable; default:\n"
     "                         sign:1:2000 sign:8:5000 sign:32:5000 renew:8:5000\n"
@@ -93,6 +94,10 @@ static int parse_scenario(const char *arg, struct scen_spec *s, struct error *er
 		s->kind = SCEN_SIGN_NEWCONN;
 	else if (strcmp(kind, "acme") == 0)
 		s->kind = SCEN_ACME;
+	else if (strcmp(kind, "ocsp") == 0)
+		s->kind = SCEN_OCSP;
+	else if (strcmp(kind, "ocsp-nonce") == 0)
+		s->kind = SCEN_OCSP_NONCE;
 	else
 		return err_set(err, ERR_INVALID, "unknown scenario kind %s", kind);
 	if (conc < 1 || conc > MAX_CONC || n < 1 || n > 100000000ULL)
@@ -102,10 +107,12 @@ static int parse_scenario(const char *arg, struct scen_spec *s, struct error *er
 	s->requests = (size_t)n;
 	s->seconds = secs;
 	snprintf(s->name, sizeof(s->name), "%s c=%d",
-		 s->kind == SCEN_SIGN	 ? "sign"
-		 : s->kind == SCEN_RENEW ? "renew mTLS"
-		 : s->kind == SCEN_ACME	 ? "acme"
-					 : "sign new-conn",
+		 s->kind == SCEN_SIGN	      ? "sign"
+		 : s->kind == SCEN_RENEW      ? "renew mTLS"
+		 : s->kind == SCEN_ACME	      ? "acme"
+		 : s->kind == SCEN_OCSP	      ? "ocsp"
+		 : s->kind == SCEN_OCSP_NONCE ? "ocsp nonce"
+					      : "sign new-conn",
 		 s->conc);
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* prep.c - everything a request needs, made before the timed phase: keys, CSRs, tokens. */
+#include <openssl/ocsp.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -237,6 +238,42 @@ char *prep_renew_request(const struct bench_ctx *ctx, size_t *len)
 			      ctx->host_header);
 	*len = strlen(req);
 	return req;
+}
+
+char *prep_ocsp_request(const struct bench_ctx *ctx, const struct identity *id, bool nonce,
+			size_t *len, struct error *err)
+{
+	OCSP_REQUEST *req = OCSP_REQUEST_new();
+	OCSP_CERTID *cid = sk_X509_num(id->chain) > 0
+			       ? OCSP_cert_to_id(EVP_sha1(), id->cert, sk_X509_value(id->chain, 0))
+			       : NULL;
+	unsigned char *der = NULL;
+	char *head = NULL, *out = NULL;
+	int n = -1;
+
+	*len = 0;
+	if (req == NULL || cid == NULL || OCSP_request_add0_id(req, cid) == NULL) {
+		OCSP_CERTID_free(cid);
+		err_set(err, ERR_CRYPTO, "cannot build an OCSP request");
+		goto out;
+	}
+	if ((nonce && OCSP_request_add1_nonce(req, NULL, 16) != 1) ||
+	    (n = i2d_OCSP_REQUEST(req, &der)) <= 0) {
+		err_set(err, ERR_CRYPTO, "cannot encode an OCSP request");
+		goto out;
+	}
+	head = xasprintf("POST /ocsp HTTP/1.1\r\nHost: %s\r\nUser-Agent: stride-bench\r\n"
+			 "Content-Type: application/ocsp-request\r\nContent-Length: %d\r\n\r\n",
+			 ctx->host_header, n);
+	*len = strlen(head) + (size_t)n;
+	out = xmalloc(*len);
+	memcpy(out, head, strlen(head));
+	memcpy(out + strlen(head), der, (size_t)n);
+out:
+	free(head);
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+	return out;
 }
 
 int prep_identities(const struct bench_ctx *ctx, const struct target *t, int n,

@@ -39,6 +39,8 @@ static double floor_of(const struct scen_result *r, const struct report *rep)
 				    rep->floor.csr_verify_us + rep->floor.cert_sign_us) /
 				       1e3
 				 : 0;
+	if (r->spec.kind == SCEN_OCSP || r->spec.kind == SCEN_OCSP_NONCE)
+		return rep->floor.ecdsa_sign_us / 1e3; /* an answer signed (the cache saves it) */
 	return r->spec.kind == SCEN_RENEW ? rep->floor.cert_sign_us / 1e3 : rep->floor.floor_ms;
 }
 
@@ -78,10 +80,12 @@ static double cpu_resolution(const struct scen_result *r, const struct report *r
 
 static const char *kind_name(enum scen_kind k)
 {
-	return k == SCEN_SIGN	 ? "sign"
-	       : k == SCEN_RENEW ? "renew"
-	       : k == SCEN_ACME	 ? "acme"
-				 : "sign-newconn";
+	return k == SCEN_SIGN	      ? "sign"
+	       : k == SCEN_RENEW      ? "renew"
+	       : k == SCEN_ACME	      ? "acme"
+	       : k == SCEN_OCSP	      ? "ocsp"
+	       : k == SCEN_OCSP_NONCE ? "ocsp-nonce"
+				      : "sign-newconn";
 }
 
 static void cpu_model(char *out, size_t n)
@@ -197,7 +201,10 @@ void report_print(const struct report *rep)
 		       json_real_value(json_object_get(rep->startup, "max_ms")));
 	for (int i = 0; i < rep->nres; i++) {
 		const struct scen_result *r = &rep->res[i];
-		if (r->spec.kind == SCEN_RENEW)
+		if (r->spec.kind == SCEN_OCSP || r->spec.kind == SCEN_OCSP_NONCE)
+			printf("prepared %-16s one certificate and its OCSP request in %.2f s\n",
+			       r->spec.name, r->prep_wall_s);
+		else if (r->spec.kind == SCEN_RENEW)
 			printf("prepared %-16s %d client certificates in %.2f s\n", r->spec.name,
 			       r->spec.conc, r->prep_wall_s);
 		else if (r->spec.kind == SCEN_ACME)
@@ -400,7 +407,10 @@ static void md_write(FILE *o, const struct report *rep)
 	fprintf(o, "Prepared before each timed phase (not timed):\n\n");
 	for (int i = 0; i < rep->nres; i++) {
 		const struct scen_result *r = &rep->res[i];
-		if (r->spec.kind == SCEN_RENEW)
+		if (r->spec.kind == SCEN_OCSP || r->spec.kind == SCEN_OCSP_NONCE)
+			fprintf(o, "- %s: one certificate and its OCSP request in %.2f s\n",
+				r->spec.name, r->prep_wall_s);
+		else if (r->spec.kind == SCEN_RENEW)
 			fprintf(o, "- %s: %d client certificates issued in %.2f s\n", r->spec.name,
 				r->spec.conc, r->prep_wall_s);
 		else if (r->spec.kind == SCEN_ACME)

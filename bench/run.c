@@ -25,6 +25,7 @@ struct run {
 	char *renew_req;       /* renew scenario: the same request on every connection */
 	size_t renew_len;
 	struct identity *ids;	 /* renew scenario: one per connection */
+	int expect;		 /* the status of a success: 201, 200 for OCSP */
 	struct acme_acct *accts; /* ACME scenario: one account per connection */
 	atomic_size_t orders_done, acme_requests, acme_polls, acme_bad_nonces;
 	size_t n;
@@ -129,6 +130,19 @@ static void acme_one(struct run *r, struct hconn *c, int index, size_t i)
 	mark_rss(r, atomic_fetch_add(&r->orders_done, 1) + 1);
 }
 
+/* Whether an OCSP answer is an OCSPResponse whose responseStatus is successful (0). */
+static bool ocsp_successful(const struct hresp *resp)
+{
+	const uint8_t *b = resp->body;
+	size_t off = 2;
+
+	if (resp->body_len < 8 || b[0] != 0x30)
+		return false;
+	if (b[1] & 0x80)
+		off += b[1] & 0x7f;
+	return off + 3 <= resp->body_len && memcmp(b + off, "\x0a\x01\x00", 3) == 0;
+}
+
 static void *worker(void *arg)
 {
 	struct worker_arg *wa = arg;
@@ -176,7 +190,13 @@ static void *worker(void *arg)
 			continue;
 		}
 		r->lat_ms[i] = (double)(now_ns() - t0) / 1e6;
-		if (resp.status == 201) {
+		if (resp.status == r->expect && r->expect == 200 && !ocsp_successful(&resp)) {
+			r->state[i] = REQ_STATUS;
+			record_error(r, "OCSP answer of %zu bytes is not successful",
+				     resp.body_len);
+		} else if (resp.status == r->expect && r->expect == 200) {
+			r->state[i] = REQ_OK;
+		} else if (resp.status == r->expect) {
 			r->state[i] = REQ_OK;
 			if (sampled(r, i)) {
 				r->bodies[i] = xmalloc(resp.body_len + 1);
@@ -369,11 +389,13 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	res->rss_series = json_array();
 	pthread_mutex_init(&r.mu, NULL);
 	snprintf(label, sizeof(label), "%s%d",
-		 s->kind == SCEN_SIGN	 ? "s"
-		 : s->kind == SCEN_RENEW ? "r"
-		 : s->kind == SCEN_ACME	 ? "a"
-					 : "n",
+		 s->kind == SCEN_SIGN		? "s"
+		 : s->kind == SCEN_RENEW	? "r"
+		 : s->kind == SCEN_ACME		? "a"
+		 : s->kind == SCEN_SIGN_NEWCONN ? "n"
+						: "o",
 		 s->conc);
+	r.expect = s->kind == SCEN_OCSP || s->kind == SCEN_OCSP_NONCE ? 200 : 201;
 
 	/* Untimed preparation. */
 	if (s->kind == SCEN_RENEW) {
@@ -382,6 +404,19 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 			goto out;
 		r.renew_req = prep_renew_request(ctx, &r.renew_len);
 		res->prepared = (size_t)s->conc;
+		res->prep_wall_s = (double)(now_ns() - p0) / 1e9;
+	} else if (s->kind == SCEN_OCSP || s->kind == SCEN_OCSP_NONCE) {
+		/* one certificate, asked about on every connection (no client certificate) */
+		struct identity *id = NULL;
+		int64_t p0 = now_ns();
+		if (prep_identities(ctx, t, 1, &id, err) != 0)
+			goto out;
+		r.renew_req =
+		    prep_ocsp_request(ctx, id, s->kind == SCEN_OCSP_NONCE, &r.renew_len, err);
+		identities_free(id, 1);
+		if (r.renew_req == NULL)
+			goto out;
+		res->prepared = 1;
 		res->prep_wall_s = (double)(now_ns() - p0) / 1e9;
 	} else if (s->kind == SCEN_ACME) {
 		int64_t p0 = now_ns();

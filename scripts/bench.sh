@@ -7,8 +7,10 @@
 # goes to the terminal and, with the raw numbers, to bench/results/.
 #
 # Environment:
-#   BENCH_REQUESTS   requests of sign c=8, sign c=32 and renew c=8 (default 10000); sign c=1
-#                    and sign new-conn c=8 get a third of it
+#   BENCH_REQUESTS   requests of sign c=8, sign c=32, renew c=8 and ocsp c=8 (default 10000);
+#                    sign c=1, sign new-conn c=8 and ocsp-nonce c=8 get a third of it. ocsp
+#                    POSTs one OCSP request without a nonce (the responder's cached answer
+#                    after the status read); ocsp-nonce the same with a nonce (signed each time)
 #   BENCH_SECONDS    stop a scenario after this many seconds even if requests are left
 #                    (default 20; 0 = no limit), so a slow server still finishes in ~2 min
 #   BENCH_SCENARIOS  the whole scenario list instead, e.g. "sign:8:20000 renew:8:20000"
@@ -30,7 +32,8 @@
 #   BENCH_KEEP=1     keep the temporary CA directory (and the server log)
 #   BENCH_PG=0       skip the PostgreSQL scenarios. Otherwise, after the SQLite ones, the same
 #                    CA is moved onto a database of a throwaway PostgreSQL cluster
-#                    (tests/pg/cluster.sh) and sign c=8 runs against one stride-ca, then
+#                    (tests/pg/cluster.sh) and sign c=8 and ocsp c=8 (the status read on the
+#                    authority's threads) run against one stride-ca, then
 #                    against two on that database (the connections spread over both); the
 #                    table adds the CPU of the postgres processes per issuance
 #   BENCH_PG_REQUESTS  requests of each PostgreSQL scenario (default BENCH_REQUESTS)
@@ -47,7 +50,7 @@ limit=""
 if [[ $seconds != 0 ]]; then
 	limit=":$seconds"
 fi
-scenarios=${BENCH_SCENARIOS:-"sign:1:$small$limit sign:8:$requests$limit sign:32:$requests$limit renew:8:$requests$limit sign-newconn:8:$small$limit"}
+scenarios=${BENCH_SCENARIOS:-"sign:1:$small$limit sign:8:$requests$limit sign:32:$requests$limit renew:8:$requests$limit sign-newconn:8:$small$limit ocsp:8:$requests$limit ocsp-nonce:8:$small$limit"}
 acme_seconds=${BENCH_ACME_SECONDS:-50}
 acme_limit=""
 if [[ $acme_seconds != 0 ]]; then
@@ -82,6 +85,8 @@ while [[ $acme_port == "$PORT" ]]; do
 done
 ca_json=$CA_JSON
 root=$ROOT
+# the OCSP responder at /ocsp, for the ocsp scenarios
+jq --tab '.ocsp = {enabled: true}' "$ca_json" >"$ca_json.new" && mv "$ca_json.new" "$ca_json"
 (
 	umask 077
 	jq -r '.authority.provisioners[0].encryptedKey' "$ca_json" |
@@ -215,7 +220,7 @@ if [[ ${BENCH_PG:-1} != 0 ]] && ((rc != 1)); then
 	pg_base=(--root "$root" --jwk "$WORK/provisioner.jwk" --provisioner "$prov" --kid "$kid"
 		--results-dir "$results" --note "$note; PostgreSQL 'fsync = on' in $pg_dir"
 		--floor-iterations "${BENCH_FLOOR_ITERATIONS:-3000}" --db-pid "$postmaster"
-		--scenario "sign:8:$pg_requests$limit")
+		--scenario "sign:8:$pg_requests$limit" --scenario "ocsp:8:$pg_requests$limit")
 	echo "== stride-bench: PostgreSQL, one stride-ca"
 	"$build/stride-bench" "${pg_base[@]}" --url "${pg_urls[0]}" --server-pid "${pg_instances[0]}" \
 		--label pg || rc=$?

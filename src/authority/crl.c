@@ -427,6 +427,12 @@ static int w_is_revoked(struct store *s, const char *serial, bool *revoked, stru
 	return inner_of(s)->ops->is_revoked(inner_of(s), serial, revoked, err);
 }
 
+static int w_cert_status(struct store *s, const char *serial, struct store_cert_status *out,
+			 struct error *err)
+{
+	return inner_of(s)->ops->cert_status(inner_of(s), serial, out, err);
+}
+
 static int w_record_get(struct store *s, const char *collection, const char *id, bool *found,
 			struct store_record *out, struct error *err)
 {
@@ -520,6 +526,7 @@ static const struct store_ops crl_store_ops = {
     .submit = w_submit,
     .get_cert_provisioner = w_get_cert_provisioner,
     .is_revoked = w_is_revoked,
+    .cert_status = w_cert_status,
     .record_get = w_record_get,
     .record_list = w_record_list,
     .revoked_list = w_revoked_list,

@@ -42,6 +42,7 @@ int issue_for_names(struct authority *a, const struct prov_set *set, const struc
 		    .not_after_ns = na,
 		    .server_auth = true,
 		    .client_auth = true,
+		    .ocsp_url = a->cfg->ocsp.url,
 		    .prov_type = prov_type_code(prov->type),
 		    .prov_name = prov->name,
 		    .prov_cred_id = "",

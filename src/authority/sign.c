@@ -340,6 +340,7 @@ static int issue_leaf(struct authority *a, const struct token_grant *g, EVP_PKEY
 		    .not_after_ns = v->not_after,
 		    .server_auth = true,
 		    .client_auth = true,
+		    .ocsp_url = a->cfg->ocsp.url,
 		    .prov_type = prov_type_code(g->prov->type),
 		    .prov_name = g->prov->name,
 		    .prov_cred_id = g->prov->kid != NULL ? g->prov->kid : "",

@@ -579,7 +579,7 @@ int ca_config_parse(const char *text, size_t len, const char *path, struct ca_co
 	}
 	if (parse_top(cfg, err) != 0 || parse_db_and_logger(cfg, err) != 0 ||
 	    validate(cfg, err) != 0 || parse_tls(cfg, err) != 0 || parse_authority(cfg, err) != 0 ||
-	    parse_limits(cfg, err) != 0 ||
+	    parse_limits(cfg, err) != 0 || ca_config_parse_ocsp(cfg, err) != 0 ||
 	    crl_config_parse(cfg->path, cfg->doc, &cfg->crl, err) != 0)
 		goto out;
 	if (parse_metrics_audit(cfg, err) != 0)
@@ -635,5 +635,7 @@ void ca_config_free(struct ca_config *cfg)
 	free(cfg->logger_format);
 	strv_free(&cfg->tls.cipher_suites);
 	crl_config_clear(&cfg->crl);
+	free(cfg->ocsp.path);
+	free(cfg->ocsp.url);
 	free(cfg);
 }

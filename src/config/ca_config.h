@@ -48,6 +48,16 @@ struct ca_limits {
 	int64_t handshake_timeout_ns; /* handshakeTimeout: from accept to the TLS handshake done */
 };
 
+/* stride's own top-level "ocsp" object: the OCSP responder (RFC 6960; step-ca has none).
+ * Parsed and checked by ca_config_parse_ocsp (ocsp_config.c). */
+struct ca_ocsp {
+	bool enabled;		       /* enabled: serve OCSP at path (needs a "db") */
+	char *path;		       /* path: "/ocsp" by default */
+	char *url;		       /* url: the AIA OCSP URL of issued leaves, or NULL (none) */
+	int64_t validity_ns;	       /* validity: nextUpdate - thisUpdate, 1h by default */
+	int64_t responder_validity_ns; /* responderValidity: the delegated signer, 24h */
+};
+
 struct ca_config {
 	json_t *doc;		     /* the whole document (owned) */
 	char *path;		     /* where it was read from */
@@ -78,6 +88,7 @@ struct ca_config {
 	char *metrics_address;	 /* "metricsAddress": Prometheus listener, NULL when absent */
 	char *audit_path;	 /* stride's "audit": {"path"}: the audit file, NULL: the log */
 	struct crl_config crl;	 /* "crl" (crl_config.h) */
+	struct ca_ocsp ocsp;	 /* defaults applied */
 };
 
 /* Reads and validates ca.json (errors carry the path and the field: "error parsing <path>:
@@ -90,6 +101,9 @@ int ca_config_parse(const char *text, size_t len, const char *path, struct ca_co
 void ca_limits_default(struct ca_limits *l);
 /* Frees cfg and its document, wiping the password; NULL is a no-op. */
 void ca_config_free(struct ca_config *cfg);
+/* Reads and checks ca.json's "ocsp" object into cfg->ocsp (defaults when absent); errors are
+ * "error parsing <path>: ocsp...". Called by ca_config_parse. */
+int ca_config_parse_ocsp(struct ca_config *cfg, struct error *err);
 /* True when name is one of the TLS cipher suite names step-ca's ca.json accepts. */
 bool tls_cipher_suite_known(const char *name);
 /* True when addr is "host:port" (host may be empty or a bracketed IPv6) with a numeric port

@@ -27,6 +27,10 @@ static const uint8_t OID_SERVER_AUTH[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
 					  0x05, 0x05, 0x07, 0x03, 0x01};
 static const uint8_t OID_CLIENT_AUTH[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
 					  0x05, 0x05, 0x07, 0x03, 0x02};
+/* id-kp-OCSPSigning and id-ad-ocsp. */
+static const uint8_t OID_OCSP_SIGNING[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
+					   0x05, 0x05, 0x07, 0x03, 0x09};
+static const uint8_t OID_AD_OCSP[] = {0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01};
 
 static pthread_once_t prov_once = PTHREAD_ONCE_INIT;
 static ASN1_OBJECT *prov_obj;
@@ -119,6 +123,23 @@ static int add_aki(X509 *x, X509 *issuer, struct error *err)
 	return rc;
 }
 
+/* authorityInfoAccess { accessMethod id-ad-ocsp, accessLocation uniformResourceIdentifier }. */
+static int add_aia_ocsp(X509 *x, const char *url, struct error *err)
+{
+	struct dbuf ad = {0}, seq = {0}, der = {0};
+	int rc;
+
+	dbuf_put(&ad, OID_AD_OCSP, sizeof(OID_AD_OCSP));
+	dbuf_put_tlv(&ad, 0x86, url, strlen(url));
+	dbuf_put_tlv(&seq, 0x30, ad.p, ad.n);
+	dbuf_put_tlv(&der, 0x30, seq.p, seq.n);
+	rc = crypto_add_ext(x, NID_info_access, NULL, 0, der.p, der.n, err);
+	dbuf_free(&ad);
+	dbuf_free(&seq);
+	dbuf_free(&der);
+	return rc;
+}
+
 /* The value of step's provisioner extension (STEP_PROVISIONER_OID): SEQUENCE { INTEGER type,
  * OCTET STRING name, OCTET STRING credentialID }. */
 static void provisioner_der(int type, const char *name, const char *cred, struct dbuf *out)
@@ -169,18 +190,22 @@ int x509_issue_leaf(const struct leaf_spec *spec, X509 *issuer_cert, struct sign
 	if (crypto_add_ext(x, NID_key_usage, NULL, 1, rsa ? KU_SIG_ENC : KU_SIG, sizeof(KU_SIG),
 			   err) != 0)
 		goto out;
-	if (spec->server_auth || spec->client_auth) {
+	if (spec->server_auth || spec->client_auth || spec->ocsp_signing) {
 		struct dbuf oids = {0};
 		if (spec->server_auth)
 			dbuf_put(&oids, OID_SERVER_AUTH, sizeof(OID_SERVER_AUTH));
 		if (spec->client_auth)
 			dbuf_put(&oids, OID_CLIENT_AUTH, sizeof(OID_CLIENT_AUTH));
+		if (spec->ocsp_signing)
+			dbuf_put(&oids, OID_OCSP_SIGNING, sizeof(OID_OCSP_SIGNING));
 		dbuf_put_tlv(&der, 0x30, oids.p, oids.n);
 		dbuf_free(&oids);
 		if (crypto_add_ext(x, NID_ext_key_usage, NULL, 0, der.p, der.n, err) != 0)
 			goto out;
 	}
 	if (add_ski(x, err) != 0 || add_aki(x, issuer_cert, err) != 0)
+		goto out;
+	if (spec->ocsp_url != NULL && add_aia_ocsp(x, spec->ocsp_url, err) != 0)
 		goto out;
 	if (crypto_san_der(spec->sans, &der, err) != 0)
 		goto out;
@@ -203,6 +228,12 @@ int x509_issue_leaf(const struct leaf_spec *spec, X509 *issuer_cert, struct sign
 	}
 	if (spec->crl_url != NULL && add_crl_dp(x, spec->crl_url, err) != 0)
 		goto out;
+	if (spec->ocsp_signing) {
+		static const uint8_t null_der[] = {0x05, 0x00};
+		if (crypto_add_ext(x, NID_id_pkix_OCSP_noCheck, NULL, 0, null_der, sizeof(null_der),
+				   err) != 0)
+			goto out;
+	}
 	if (signer_sign_cert(signer, x, err) != 0)
 		goto out;
 	*out = x;

@@ -37,8 +37,10 @@ struct leaf_spec {
 	EVP_PKEY *public_key;	  /* borrowed */
 	int64_t not_before_ns;
 	int64_t not_after_ns;
-	bool server_auth; /* EKU serverAuth */
-	bool client_auth; /* EKU clientAuth */
+	bool server_auth;     /* EKU serverAuth */
+	bool client_auth;     /* EKU clientAuth */
+	bool ocsp_signing;    /* EKU OCSPSigning and id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2) */
+	const char *ocsp_url; /* authorityInfoAccess id-ad-ocsp (RFC 5280 §4.2.2.1), or NULL */
 	/* provisioner extension; omitted when prov_name is NULL */
 	int prov_type;
 	const char *prov_name;
@@ -50,7 +52,7 @@ struct leaf_spec {
 
 /* Issues a leaf signed by issuer_cert/signer: random positive serial < 2^128, SKI, AKI =
  * issuer SKI, keyUsage digitalSignature (+keyEncipherment for RSA) critical, the EKUs asked,
- * SANs, provisioner extension. *out owned by the caller. */
+ * AIA (ocsp_url), SANs, provisioner extension, OCSP no-check. *out owned by the caller. */
 int x509_issue_leaf(const struct leaf_spec *spec, X509 *issuer_cert, struct signer *signer,
 		    X509 **out, struct error *err);
 

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "crypto/cert.h"
+#include "ocsp/ocsp.h"
 #include "server/decode.h"
 #include "server/internal.h"
 #include "server/respond.h"
@@ -187,6 +188,7 @@ static const handler_fn handlers[ROUTE_COUNT] = {
     [ROUTE_ACME] = handle_acme,
     [ROUTE_ADMIN] = handle_admin,
     [ROUTE_SSH] = handle_ssh,
+    [ROUTE_OCSP] = handle_ocsp,
 };
 
 static enum http_method method_of(enum evhttp_cmd_type t)
@@ -302,6 +304,7 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 	    .a = w->srv->a,
 	    .acme = w->srv->acme,
 	    .ssh = w->srv->ssh,
+	    .ocsp = w->srv->ocsp,
 	    .w = w,
 	    .method = method_of(evhttp_request_get_command(req)),
 	    .close = w->draining,
@@ -312,7 +315,11 @@ void server_handle_request(struct evhttp_request *req, void *arg)
 	if (uri == NULL)
 		uri = "";
 	set_request_id(&rc);
-	router_match(rc.method, uri, strlen(uri), &m);
+	if (rc.ocsp != NULL &&
+	    router_match_ocsp(ocsp_responder_path(rc.ocsp), rc.method, uri, strlen(uri), &m))
+		m.insecure = true; /* relying parties fetch OCSP over plain HTTP too */
+	else
+		router_match(rc.method, uri, strlen(uri), &m);
 	if (w->plain && !m.insecure)
 		m.status = ROUTE_NOT_FOUND; /* the plain listener serves only its routes */
 	if (m.status != ROUTE_NOT_FOUND)

@@ -73,8 +73,9 @@ struct worker {
 
 struct server {
 	struct authority *a;
-	struct acme *acme; /* NULL: no ACME (no database or no ACME provisioner) */
-	struct sshca *ssh; /* NULL: no SSH CA (ca.json has no "ssh") */
+	struct acme *acme;	     /* NULL: no ACME (no database or no ACME provisioner) */
+	struct sshca *ssh;	     /* NULL: no SSH CA (ca.json has no "ssh") */
+	struct ocsp_responder *ocsp; /* NULL: no OCSP responder (ocsp.enabled false) */
 	struct tls_state tls;
 	char *bound_address;
 	int port;
@@ -95,9 +96,10 @@ struct server {
 struct request_ctx {
 	struct evhttp_request *req;
 	struct authority *a;
-	struct acme *acme; /* may be NULL */
-	struct sshca *ssh; /* may be NULL */
-	struct worker *w;  /* may be NULL in tests */
+	struct acme *acme;	     /* may be NULL */
+	struct sshca *ssh;	     /* may be NULL */
+	struct ocsp_responder *ocsp; /* may be NULL */
+	struct worker *w;	     /* may be NULL in tests */
 	enum http_method method;
 	bool head;	  /* answer without a body */
 	bool close;	  /* ask the client to close the connection, and close it after the answer
@@ -261,6 +263,8 @@ void handle_acme(struct request_ctx *rc, const struct route_match *m);
 void handle_admin(struct request_ctx *rc, const struct route_match *m);
 /* Everything under /ssh/ and /1.0/ssh/ (src/sshca/), with the verified mTLS peer. */
 void handle_ssh(struct request_ctx *rc, const struct route_match *m);
+/* GET and POST at ca.json's ocsp.path (src/ocsp/). */
+void handle_ocsp(struct request_ctx *rc, const struct route_match *m);
 
 /* --- observe.c: metrics and audit records ---------------------------------------------- */
 

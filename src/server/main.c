@@ -12,6 +12,8 @@
 
 #include "acme/acme.h"
 #include "sshca/sshca.h"
+#include "ocsp/ocsp.h"
+#include "server/router.h"
 #include "authority/authority.h"
 #include "authority/crl.h"
 #include "base/audit.h"
@@ -349,6 +351,7 @@ int main(int argc, char **argv)
 	struct acme *acme = NULL;
 	struct sshca *ssh = NULL;
 	struct crl_service *crl = NULL; /* owned by the store */
+	struct ocsp_responder *ocsp = NULL;
 	char *config_path = NULL;
 	char *password = NULL;
 	bool pidfile_written = false;
@@ -411,8 +414,16 @@ int main(int argc, char **argv)
 	    (authority_admin_enabled(a) || authority_acme_provisioner_count(a) > 0) &&
 	    start_acme(&o, a, &acme, &err) != 0)
 		goto fail;
+	if (ocsp_responder_new(a, &ocsp, &err) != 0)
+		goto fail;
+	if (ocsp != NULL && router_path_taken(ocsp_responder_path(ocsp))) {
+		err_set(&err, ERR_INVALID, "ocsp.path \"%s\" is a route of stride-ca already",
+			ocsp_responder_path(ocsp));
+		goto fail;
+	}
 	sopts.acme = acme;
 	sopts.ssh = ssh;
+	sopts.ocsp = ocsp;
 	if (server_new(a, &sopts, &srv, &err) != 0)
 		goto fail;
 	if (audit_open(authority_config(a)->audit_path, &err) != 0 ||
@@ -438,6 +449,7 @@ out:
 	metrics_http_free(metrics);
 	server_free(srv);
 	audit_close();
+	ocsp_responder_free(ocsp);
 	acme_free(acme);
 	sshca_free(ssh);
 	authority_free(a);

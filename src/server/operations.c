@@ -24,6 +24,7 @@
 #include "acme/acme.h"
 #include "admin/admin.h"
 #include "sshca/sshca.h"
+#include "ocsp/ocsp.h"
 #include "server/decode.h"
 #include "server/internal.h"
 #include "server/respond.h"
@@ -277,6 +278,8 @@ struct pending {
 	struct acme_response *acme;
 	struct admin_response *admin;
 	struct sshca_response *ssh;
+	uint8_t *ocsp_der; /* the OCSPResponse */
+	size_t ocsp_len;
 	/* without a worker (tests): the handler waits for done */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -314,11 +317,13 @@ static void pending_free(struct pending *p)
 	}
 	issued_free(&p->out);
 	free(p->serial);
-	if (p->route == ROUTE_ACME || p->route == ROUTE_ADMIN || p->route == ROUTE_SSH)
-		free(p->body); /* a copy (handle_acme, handle_admin, handle_ssh); the others point
-				* into the request */
+	if (p->route == ROUTE_ACME || p->route == ROUTE_ADMIN || p->route == ROUTE_SSH ||
+	    p->route == ROUTE_OCSP)
+		free(p->body); /* a copy (handle_acme, handle_admin, handle_ssh, handle_ocsp); the
+				* others point into the request */
 	free(p->engine_path);
 	free(p->engine_query);
+	free(p->ocsp_der);
 	if (p->admin_auth != NULL) {
 		secure_wipe(p->admin_auth, strlen(p->admin_auth));
 		free(p->admin_auth);
@@ -359,6 +364,8 @@ static void pending_answer(struct pending *p)
 		respond_admin(rc, p->admin);
 	} else if (p->route == ROUTE_SSH) {
 		respond_ssh(rc, p->ssh);
+	} else if (p->route == ROUTE_OCSP) {
+		respond_raw(rc, 200, "application/ocsp-response", p->ocsp_der, p->ocsp_len);
 	} else if (p->op_rc != 0 && p->route == ROUTE_KYMA_RENEWALS) {
 		respond_kyma_error(rc, &p->err);
 	} else if (p->op_rc != 0) {
@@ -753,5 +760,46 @@ void handle_ssh(struct request_ctx *rc, const struct route_match *m)
 		};
 		sshca_handle(rc->ssh, &req, ssh_done, p);
 	}
+	pending_returned(rc, p);
+}
+
+static void ocsp_done(void *arg, uint8_t *der, size_t len)
+{
+	struct pending *p = arg;
+
+	p->ocsp_der = der;
+	p->ocsp_len = len;
+	pending_done(p);
+}
+
+/* GET <ocsp.path>/<base64> and POST <ocsp.path> (RFC 6960 appendix A). A request that cannot
+ * be decoded is answered malformedRequest by the responder (an OCSP status, HTTP 200). */
+void handle_ocsp(struct request_ctx *rc, const struct route_match *m)
+{
+	struct pending *p;
+	uint8_t *req = NULL;
+	size_t len = 0;
+	(void)m;
+
+	if (rc->method == HTTP_POST) {
+		uint8_t *data = request_body(rc, &len);
+
+		req = xmalloc(len > 0 ? len : 1);
+		memcpy(req, data, len);
+	} else {
+		const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rc->req);
+		const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+		size_t olen = strlen(ocsp_responder_path(rc->ocsp));
+		struct error err = {0};
+
+		if (path != NULL && strlen(path) > olen + 1 &&
+		    ocsp_get_decode(path + olen + 1, strlen(path + olen + 1), &req, &len, &err) !=
+			0)
+			rc->error = xstrdup(err.msg);
+	}
+	p = pending_new(rc, ROUTE_OCSP);
+	p->body = req;
+	p->body_len = len;
+	ocsp_handle(rc->ocsp, req, len, ocsp_done, p);
 	pending_returned(rc, p);
 }

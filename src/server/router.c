@@ -62,6 +62,7 @@ static const char *const route_names[ROUTE_COUNT] = {
     [ROUTE_ACME] = "acme",
     [ROUTE_ADMIN] = "admin",
     [ROUTE_SSH] = "ssh",
+    [ROUTE_OCSP] = "ocsp",
 };
 
 static const struct {
@@ -235,6 +236,47 @@ void router_match(enum http_method method, const char *target, size_t len, struc
 		m->status = ROUTE_BAD_METHOD;
 		allow_header(allowed, m->allow, sizeof(m->allow));
 	}
+}
+
+bool router_match_ocsp(const char *ocsp_path, enum http_method method, const char *target,
+		       size_t len, struct route_match *m)
+{
+	const char *path;
+	size_t plen, olen = ocsp_path != NULL ? strlen(ocsp_path) : 0;
+
+	if (olen == 0 || target == NULL)
+		return false;
+	target_path(target, len, &path, &plen);
+	if (plen < olen || memcmp(path, ocsp_path, olen) != 0 || (plen > olen && path[olen] != '/'))
+		return false;
+	memset(m, 0, sizeof(*m));
+	if (method & (HTTP_GET | HTTP_POST)) {
+		m->status = ROUTE_FOUND;
+		m->id = ROUTE_OCSP;
+	} else {
+		m->status = ROUTE_BAD_METHOD;
+		m->id = ROUTE_COUNT;
+		allow_header(HTTP_GET | HTTP_POST, m->allow, sizeof(m->allow));
+	}
+	return true;
+}
+
+bool router_path_taken(const char *path)
+{
+	static const enum http_method ms[] = {HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_DELETE};
+	char *under = xasprintf("%s/x", path);
+	bool taken = false;
+
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]) && !taken; i++) {
+		struct route_match m;
+
+		router_match(ms[i], path, strlen(path), &m);
+		taken = m.status != ROUTE_NOT_FOUND;
+		router_match(ms[i], under, strlen(under), &m);
+		taken = taken || m.status != ROUTE_NOT_FOUND;
+	}
+	free(under);
+	return taken;
 }
 
 void query_get(const char *query, const char *key, char **out)

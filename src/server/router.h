@@ -45,6 +45,7 @@ enum route_id {
 	ROUTE_ACME,  /* anything under /acme/ or /2.0/acme/ (src/acme/) */
 	ROUTE_ADMIN, /* /admin, anything under /admin/ or /1.0/admin/ (src/admin/) */
 	ROUTE_SSH,   /* anything under /ssh/ or /1.0/ssh/ (src/sshca/) */
+	ROUTE_OCSP,  /* ca.json's ocsp.path and anything under it (router_match_ocsp) */
 	ROUTE_COUNT
 };
 
@@ -70,6 +71,14 @@ struct route_match {
 /* Matches a request target (raw request-line URI, len bytes, need not be NUL-terminated)
  * against the routing table; always fills m. */
 void router_match(enum http_method method, const char *target, size_t len, struct route_match *m);
+/* Matches a target against the OCSP responder's path (ca.json ocsp.path): the path itself and
+ * anything under "<path>/" (RFC 6960 A.1 GET) for GET and POST (others: ROUTE_BAD_METHOD); fills
+ * m and returns true when the path matches, returns false (m untouched) otherwise. */
+bool router_match_ocsp(const char *ocsp_path, enum http_method method, const char *target,
+		       size_t len, struct route_match *m);
+/* Whether one of stride-ca's own routes answers at path or under it (an ocsp.path there would
+ * hide it). */
+bool router_path_taken(const char *path);
 /* A short stable name of a route for logs ("sign", "root"). */
 const char *route_name(enum route_id id);
 /* The method of a request line token ("GET" -> HTTP_GET; unknown -> HTTP_OTHER). */

@@ -59,6 +59,7 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 	s->a = a;
 	s->acme = opts != NULL ? opts->acme : NULL;
 	s->ssh = opts != NULL ? opts->ssh : NULL;
+	s->ocsp = opts != NULL ? opts->ocsp : NULL;
 	/* A configuration that did not come from ca_config_parse has no limits: the defaults. */
 	s->limits0 = cfg->limits;
 	if (s->limits0.max_connections <= 0)
@@ -91,6 +92,9 @@ int server_new(struct authority *a, const struct server_options *opts, struct se
 	close(probe);
 	probe = -1;
 	if (tls_state_init(&s->tls, a, err) != 0)
+		goto out;
+	s->tls.ocsp = s->ocsp; /* its renewals staple too */
+	if (tls_staple_attach(s->tls.current, s->ocsp, err) != 0)
 		goto out;
 	s->main_base = event_base_new();
 	if (s->main_base == NULL) {

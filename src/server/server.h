@@ -28,12 +28,15 @@ struct server;
 
 struct acme;
 struct sshca;
+struct ocsp_responder;
 
 struct server_options {
 	int threads;	   /* 0 = one per online CPU (at least SERVER_MIN_THREADS) */
 	struct acme *acme; /* serves /acme/... when not NULL (borrowed; outlives the server) */
 	struct sshca *ssh; /* the SSH CA of /ssh/... (borrowed; outlives the server); NULL:
 			    * /ssh/... answers as step-ca without one */
+	struct ocsp_responder *ocsp; /* answers at ocsp.path when not NULL (borrowed; outlives
+				      * the server) */
 };
 
 /* Builds the TLS context and binds the listening sockets of cfg->address; the authority is

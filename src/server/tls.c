@@ -441,6 +441,12 @@ int tls_state_renew(struct tls_state *st, struct error *err)
 	ctx = mint_ctx(st->a, tls, &key, &leaf, err);
 	if (ctx == NULL)
 		return -1;
+	if (tls_staple_attach(ctx, st->ocsp, err) != 0) {
+		SSL_CTX_free(ctx);
+		EVP_PKEY_free(key);
+		X509_free(leaf);
+		return -1;
+	}
 	swap_in(st, ctx, key, leaf);
 	return 0;
 }
@@ -460,6 +466,10 @@ SSL_CTX *tls_state_prepare(struct tls_state *st, const struct tls_config *tls, s
 	ctx = tls_ctx_new(st->a, tls, key, leaf, err);
 	EVP_PKEY_free(key);
 	X509_free(leaf);
+	if (ctx != NULL && tls_staple_attach(ctx, st->ocsp, err) != 0) {
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+	}
 	return ctx;
 }
 

@@ -19,6 +19,8 @@
 #include "base/str.h"
 #include "config/ca_config.h"
 
+struct ocsp_responder;
+
 struct tls_state {
 	pthread_mutex_t mu;
 	SSL_CTX *current;      /* guarded by mu */
@@ -29,7 +31,13 @@ struct tls_state {
 	X509 *leaf;		      /* (guarded by mu) */
 	const struct tls_config *tls; /* the settings of new contexts (guarded by mu; borrowed,
 				       * NULL: the authority's configuration) */
+	struct ocsp_responder *ocsp;   /* borrowed, or NULL: staples its answer when set */
 };
+
+struct ocsp_responder;
+/* Makes ctx staple r's OCSP answer for its certificate to the handshakes that ask for it
+ * (ocsp_staple.c); nothing when r is NULL. */
+int tls_staple_attach(SSL_CTX *ctx, struct ocsp_responder *r, struct error *err);
 
 /* The OpenSSL name of a Go/IANA TLS <= 1.2 cipher suite name ("ECDHE-ECDSA-AES128-GCM-SHA256");
  * "" for TLS 1.3 suites (not configurable, as in Go); NULL when the name is unknown. */

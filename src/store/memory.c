@@ -175,11 +175,22 @@ static void mem_close(struct store *s)
 	free(m);
 }
 
+static int mem_cert_status(struct store *s, const char *serial, struct store_cert_status *out,
+			   struct error *err)
+{
+	(void)s;
+	(void)serial;
+	(void)err;
+	memset(out, 0, sizeof(*out));
+	return 0;
+}
+
 static const struct store_ops memory_ops = {
     .token_used = mem_token_used,
     .submit = mem_submit,
     .get_cert_provisioner = mem_get_cert_provisioner,
     .is_revoked = mem_is_revoked,
+    .cert_status = mem_cert_status,
     .record_get = mem_record_get,
     .record_list = mem_record_list,
     .revoked_list = mem_revoked_list,

@@ -112,6 +112,9 @@ int pg_token_used(struct store *st, const char *key, bool *used, struct error *e
 int pg_get_cert_provisioner(struct store *st, const char *serial, bool *found, char **prov_name,
 			    char **prov_type, struct error *err);
 int pg_is_revoked(struct store *st, const char *serial, bool *revoked, struct error *err);
+/* store_ops.cert_status. */
+int pg_cert_status(struct store *st, const char *serial, struct store_cert_status *out,
+		   struct error *err);
 int pg_record_get(struct store *st, const char *collection, const char *id, bool *found,
 		  struct store_record *out, struct error *err);
 int pg_record_list(struct store *st, const char *collection, const char *owner,

@@ -17,6 +17,7 @@ enum rstmt_id {
 	R_TOKEN_USED,
 	R_GET_CERT_PROV,
 	R_IS_REVOKED,
+	R_CERT_STATUS,
 	R_RECORD_GET,
 	R_RECORD_LIST,
 	R_REVOKED_LIST,
@@ -32,6 +33,11 @@ const struct pg_stmt pg_read_stmts[R_COUNT] = {
 			 "SELECT prov_name, prov_type FROM x509_certs WHERE serial = $1::text", 1},
     [R_IS_REVOKED] = {"r_is_revoked", "check revocation",
 		      "SELECT 1 FROM revoked_x509_certs WHERE serial = $1::text", 1},
+    [R_CERT_STATUS] = {"r_cert_status", "read certificate status",
+		       "SELECT EXISTS (SELECT 1 FROM x509_certs WHERE serial = $1::text), "
+		       "r.revoked_at, r.reason_code FROM (SELECT 1) AS one "
+		       "LEFT JOIN revoked_x509_certs r ON r.serial = $1::text",
+		       1},
     [R_RECORD_GET] = {"r_record_get", "get record",
 		      "SELECT owner, value, expires_at, version FROM records "
 		      "WHERE collection = $1::text AND id = $2::text AND " LIVE(3),
@@ -153,6 +159,26 @@ int pg_get_cert_provisioner(struct store *st, const char *serial, bool *found, c
 int pg_is_revoked(struct store *st, const char *serial, bool *revoked, struct error *err)
 {
 	return lookup((struct pg_store *)st, R_IS_REVOKED, serial, revoked, NULL, err);
+}
+
+int pg_cert_status(struct store *st, const char *serial, struct store_cert_status *out,
+		   struct error *err)
+{
+	PGresult *res = NULL;
+	bool found;
+	int rc = lookup((struct pg_store *)st, R_CERT_STATUS, serial, &found, &res, err);
+
+	memset(out, 0, sizeof(*out));
+	if (res != NULL) {
+		out->stored = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		out->revoked = !PQgetisnull(res, 0, 1);
+		if (out->revoked) {
+			out->revoked_at_ns = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+			out->reason_code = (int)strtol(PQgetvalue(res, 0, 2), NULL, 10);
+		}
+	}
+	PQclear(res);
+	return rc;
 }
 
 /* Fills r from the columns owner, value, expires_at, version of row starting at col. */

@@ -48,6 +48,7 @@ static const struct store_ops pg_ops = {
     .submit = pg_submit,
     .get_cert_provisioner = pg_get_cert_provisioner,
     .is_revoked = pg_is_revoked,
+    .cert_status = pg_cert_status,
     .record_get = pg_record_get,
     .record_list = pg_record_list,
     .revoked_list = pg_revoked_list,

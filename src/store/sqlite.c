@@ -78,6 +78,10 @@ static const struct stmt_def rstmts[R_COUNT] = {
 			"THEN r.expires_at ELSE COALESCE(c.not_after, 0) END "
 			"FROM revoked_x509_certs r LEFT JOIN x509_certs c ON c.serial = r.serial "
 			"WHERE r.serial > ?1 ORDER BY r.serial LIMIT ?2"},
+    [R_CERT_STATUS] = {"read certificate status",
+		       "SELECT EXISTS (SELECT 1 FROM x509_certs WHERE serial = ?1), r.revoked_at, "
+		       "r.reason_code FROM (SELECT 1) LEFT JOIN revoked_x509_certs r "
+		       "ON r.serial = ?1"},
 };
 
 /* Steps a bound write statement to its end; *changes gets the rows it changed. */
@@ -443,6 +447,26 @@ out:
 	return ret;
 }
 
+static void copy_status(sqlite3_stmt *st, void *arg)
+{
+	struct store_cert_status *o = arg;
+
+	o->stored = sqlite3_column_int(st, 0) != 0;
+	o->revoked = sqlite3_column_type(st, 1) != SQLITE_NULL;
+	o->revoked_at_ns = o->revoked ? sqlite3_column_int64(st, 1) : 0;
+	o->reason_code = o->revoked ? sqlite3_column_int(st, 2) : 0;
+}
+
+static int sq_cert_status(struct store *s, const char *serial, struct store_cert_status *out,
+			  struct error *err)
+{
+	bool row;
+
+	memset(out, 0, sizeof(*out));
+	return sqlite_read((struct sqlite_store *)s, R_CERT_STATUS, serial, &row, copy_status, out,
+			   err);
+}
+
 static void finalize_all(sqlite3_stmt **v, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -475,6 +499,7 @@ static const struct store_ops sqlite_ops = {
     .submit = sq_submit,
     .get_cert_provisioner = sq_get_cert_provisioner,
     .is_revoked = sq_is_revoked,
+    .cert_status = sq_cert_status,
     .record_get = sq_record_get,
     .record_list = sq_record_list,
     .revoked_list = sq_revoked_list,

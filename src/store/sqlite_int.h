@@ -35,6 +35,7 @@ enum rstmt_id {
 	R_GET_CERT_PROV,
 	R_IS_REVOKED,
 	R_REVOKED_LIST,
+	R_CERT_STATUS,
 	R_COUNT,
 };
 

@@ -162,6 +162,14 @@ struct store_revoked {
 /* Frees n revoked entries of v and v. */
 void store_revoked_free(struct store_revoked *v, size_t n);
 
+/* store_ops.cert_status: a certificate's revocation state. */
+struct store_cert_status {
+	bool stored;	       /* a certificate with the serial is in the store */
+	bool revoked;	       /* the serial is revoked (stored or not) */
+	int64_t revoked_at_ns; /* when revoked */
+	int reason_code;       /* RFC 5280 CRLReason, when revoked */
+};
+
 struct store_ops {
 	/* Whether a token key has been recorded as used (committed). */
 	int (*token_used)(struct store *s, const char *key, bool *used, struct error *err);
@@ -173,6 +181,10 @@ struct store_ops {
 				    char **prov_name, char **prov_type, struct error *err);
 	/* Whether a serial is revoked. */
 	int (*is_revoked)(struct store *s, const char *serial, bool *revoked, struct error *err);
+	/* What an OCSP responder says of a serial: whether a certificate with it is stored, and
+	 * whether it is revoked, when and why (one read). */
+	int (*cert_status)(struct store *s, const char *serial, struct store_cert_status *out,
+			   struct error *err);
 	/* Reads one live record: *found, and *out filled (store_record_free) when found, zeroed
 	 * otherwise. An
 	 * invalid collection or id: -1, ERR_INVALID (so for record_list). */

@@ -67,6 +67,22 @@ static int shim_is_revoked(struct store *s, const char *serial, bool *revoked, s
 	return in->ops->is_revoked(in, serial, revoked, err);
 }
 
+static int shim_cert_status(struct store *s, const char *serial, struct store_cert_status *out,
+			    struct error *err)
+{
+	struct store *in = ((struct shim_store *)s)->inner;
+
+	return in->ops->cert_status(in, serial, out, err);
+}
+
+static int shim_revoked_list(struct store *s, const char *after_serial, size_t limit,
+			     struct store_revoked **out, size_t *n, struct error *err)
+{
+	struct store *in = ((struct shim_store *)s)->inner;
+
+	return in->ops->revoked_list(in, after_serial, limit, out, n, err);
+}
+
 /* Stops holding and hands what was held to the caller (a list through ->next, in submit
  * order), who forwards each with shim_forward later. */
 static struct store_txn *shim_take(struct shim_store *sh)
@@ -137,6 +153,8 @@ static const struct store_ops shim_ops = {
     .submit = shim_submit,
     .get_cert_provisioner = shim_get_cert_provisioner,
     .is_revoked = shim_is_revoked,
+    .cert_status = shim_cert_status,
+    .revoked_list = shim_revoked_list,
     .close = shim_close,
 };
 

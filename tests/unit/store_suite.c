@@ -90,6 +90,34 @@ static void test_revocation(void **state)
 	ss_check_prov(a, "12345", false, NULL);
 }
 
+/* cert_status (the OCSP responder's read): stored or not, revoked or not, when and why. */
+static void test_cert_status(void **state)
+{
+	struct store *a = ss_handle(state, 0), *b = ss_handle(state, 1);
+	struct store_cert_status st;
+	struct error err = {0};
+
+	assert_int_equal(a->ops->cert_status(a, "88", &st, &err), 0);
+	assert_false(st.stored);
+	assert_false(st.revoked);
+	ss_put(a, "88", "p", 0, ERR_NONE);
+	assert_int_equal(b->ops->cert_status(b, "88", &st, &err), 0);
+	assert_true(st.stored);
+	assert_false(st.revoked);
+	assert_int_equal(st.revoked_at_ns, 0);
+	assert_false(ss_revoke(a, "88", false, NULL));
+	assert_int_equal(b->ops->cert_status(b, "88", &st, &err), 0);
+	assert_true(st.stored);
+	assert_true(st.revoked);
+	assert_int_equal(st.revoked_at_ns, INT64_C(1700000000000000000));
+	assert_int_equal(st.reason_code, 4);
+	/* a serial revoked without being stored */
+	assert_false(ss_revoke(b, "99", false, NULL));
+	assert_int_equal(a->ops->cert_status(a, "99", &st, &err), 0);
+	assert_false(st.stored);
+	assert_true(st.revoked);
+}
+
 /* Revoking a certificate revokes the renewals made from it, transitively, not its ancestors
  * nor its siblings. */
 static void test_lineage(void **state)
@@ -613,6 +641,8 @@ int store_suite_run(const struct store_suite_backend *b)
 	    cmocka_unit_test_setup_teardown(test_certificates, ss_fixture_setup,
 					    ss_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_revocation, ss_fixture_setup, ss_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_cert_status, ss_fixture_setup,
+					    ss_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_lineage, ss_fixture_setup, ss_fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_renewal_of_revoked_parent, ss_fixture_setup,
 					    ss_fixture_teardown),

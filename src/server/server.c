@@ -187,7 +187,6 @@ void server_stop(struct server *s)
 	event_base_loopexit(s->main_base, NULL);
 }
 
-
 /* Asks every running worker to drain, then waits for them up to the shutdown deadline. */
 static void stop_workers(struct server *s)
 {

@@ -31,7 +31,7 @@ struct tls_state {
 	X509 *leaf;		      /* (guarded by mu) */
 	const struct tls_config *tls; /* the settings of new contexts (guarded by mu; borrowed,
 				       * NULL: the authority's configuration) */
-	struct ocsp_responder *ocsp;   /* borrowed, or NULL: staples its answer when set */
+	struct ocsp_responder *ocsp;  /* borrowed, or NULL: staples its answer when set */
 };
 
 struct ocsp_responder;

@@ -21,7 +21,7 @@
 bool insecure_listener_wanted(const struct ca_config *cfg)
 {
 	return cfg->insecure_address != NULL && cfg->insecure_address[0] != '\0' &&
-	       cfg->crl.enabled;
+	       (cfg->crl.enabled || cfg->ocsp.enabled);
 }
 
 int insecure_listener_add(struct server *s, struct error *err)

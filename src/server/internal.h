@@ -238,7 +238,7 @@ void request_finish(struct request_ctx *rc);
 /* --- insecure.c: the plain-HTTP listener of insecureAddress ----------------------------- */
 
 /* Whether stride-ca listens on insecureAddress: it is set and a feature served there is on
- * (the CRL). */
+ * (the CRL, OCSP). */
 bool insecure_listener_wanted(const struct ca_config *cfg);
 /* Adds the plain-HTTP worker on insecureAddress to s (after its TLS workers) when
  * insecure_listener_wanted; it serves only the routes marked insecure, 404 for the rest. */

@@ -8,7 +8,9 @@ source "$(dirname "$0")/lib.sh"
 
 check "ca init" init_ca
 OCSP_URL="https://127.0.0.1:$PORT/ocsp"
-edit_ca_json --arg url "$OCSP_URL" '.ocsp = {enabled: true, url: $url, validity: "1h"}'
+HTTP_PORT=$(free_port)
+edit_ca_json --arg url "$OCSP_URL" --arg ia "127.0.0.1:$HTTP_PORT" \
+	'.ocsp = {enabled: true, url: $url, validity: "1h"} | .insecureAddress = $ia'
 check "stride-ca starts" start_ca
 cd "$WORK" || exit 1
 ROOT="$STRIDEPATH/certs/root_ca.crt"
@@ -69,6 +71,13 @@ check "GET after the revocation (the cached good answer is not used)" \
 check "GET answer parses" openssl ocsp -respin get2.der -resp_text -noverify
 expect_contains "GET: revoked" "Cert Status: revoked" "$(cat "$WORK/last.out")"
 
+# --- over plain HTTP (insecureAddress): OCSP is served there, the rest is not -------------------
+ASK_URL="http://127.0.0.1:$HTTP_PORT/ocsp" ocsp a.crt
+expect_eq "plain HTTP: revoked" "revoked" "$(ocsp_status a.crt)"
+expect_contains "plain HTTP: verified" "Response verify OK" "$(cat "$WORK/ocsp.out")"
+expect_eq "plain HTTP: /sign is not served" 404 \
+	"$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "http://127.0.0.1:$HTTP_PORT/sign")"
+
 # --- unknown: a serial the CA never issued, and another CA's certificate ---------------------------------
 check "openssl ocsp: a serial this CA never issued" timeout 20 openssl ocsp -issuer "$INTER" \
 	-serial 12345 -url "$OCSP_URL" -CAfile "$ROOT" -resp_text
@@ -88,7 +97,7 @@ expect_eq "b.crt good" "good" "$(ocsp_status b.crt)"
 # --- PostgreSQL: another instance on the same database sees a revocation at once ------------------
 if [[ $STRIDE_TEST_DB == postgresql ]]; then
 	P2=$(free_port)
-	jq --tab --arg a "127.0.0.1:$P2" '.address = $a' "$STRIDEPATH/config/ca.json" >"$WORK/ca-2.json"
+	jq --tab --arg a "127.0.0.1:$P2" '.address = $a | del(.insecureAddress)' "$STRIDEPATH/config/ca.json" >"$WORK/ca-2.json"
 	"$STRIDE_CA_BIN" --password-file "$WORK/password" "$WORK/ca-2.json" >>"$WORK/ca-2.log" 2>&1 &
 	PID2=$!
 	for _ in $(seq 1 100); do

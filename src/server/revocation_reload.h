@@ -4,8 +4,9 @@
  * distributionPoint (a CRL is generated at once with them; the next leaves get the new CRL
  * Distribution Point), ocsp.url (the AIA of the next leaves), ocsp.validity (the cached
  * answers are dropped), ocsp.responderValidity (the signing certificate is renewed) and
- * ocsp.path. A changed crl.enabled or ocsp.enabled needs a restart: the hook logs it in the
- * line of the members needing a restart and applies nothing else of that section. An
+ * ocsp.path. A changed crl.enabled or ocsp.enabled needs a restart: the hook logs it in a
+ * line like reload.c's for members needing a restart ("fields":"crl.enabled") at every reload
+ * while the file differs from what runs, and applies nothing else of that section. An
  * ocsp.path that is one of stride-ca's routes refuses the whole file, as at start.
  */
 #ifndef STRIDE_SERVER_REVOCATION_RELOAD_H

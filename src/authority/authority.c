@@ -174,8 +174,14 @@ int authority_new(struct ca_config *cfg, const char *key_password, struct store 
 	if (store != NULL && store->remote &&
 	    pool_new(pool_default_threads(), POOL_MAX_QUEUED, &a->pool, err) != 0)
 		goto fail;
-	if (cfg->crl.enabled && cfg->crl.distribution_point && cfg->dns_names.n > 0)
-		a->crl_dp_url = crl_config_url(&cfg->crl, cfg->dns_names.v[0]);
+	{
+		char *dp = NULL;
+
+		if (cfg->crl.enabled && cfg->crl.distribution_point && cfg->dns_names.n > 0)
+			dp = crl_config_url(&cfg->crl, cfg->dns_names.v[0]);
+		authority_set_leaf_urls(a, dp, cfg->ocsp.url);
+		free(dp);
+	}
 	*out = a;
 	return 0;
 fail:
@@ -234,7 +240,7 @@ void authority_free(struct authority *a)
 		free(*p);
 	free(a->intermediates_json);
 	free(a->tls_options_json);
-	free(a->crl_dp_url);
+	authority_leaf_urls_free(a);
 	free(a->fingerprints);
 	X509_STORE_free(a->trust);
 	sk_X509_pop_free(a->roots, X509_free);

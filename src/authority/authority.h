@@ -86,6 +86,12 @@ void authority_update_free(struct authority_update *u);
 
 /* Borrowed views, valid while the authority lives. */
 const struct ca_config *authority_config(const struct authority *a);
+/* Sets the URLs of the leaves issued from now on (copied; NULL: none): the CRL Distribution
+ * Point (crl.distributionPoint) and the AIA OCSP URL (ocsp.url); a reload calls it. Operations
+ * in flight keep the ones they read, kept until authority_free. One caller at a time. */
+void authority_set_leaf_urls(struct authority *a, const char *crl_dp, const char *ocsp);
+/* The URLs of the leaves issued now (malloc'd copies, NULL: none), for a reload to compare. */
+void authority_get_leaf_urls(struct authority *a, char **crl_dp, char **ocsp);
 STACK_OF(X509) * authority_roots(const struct authority *a);
 STACK_OF(X509) * authority_federation(const struct authority *a);    /* roots + federated roots */
 STACK_OF(X509) * authority_intermediates(const struct authority *a); /* the "crt" chain */

@@ -34,17 +34,27 @@ struct hook {
 	struct hook *next;
 };
 
+/* The settings in use: immutable, swapped by crl_service_reconfigure; the replaced ones are
+ * kept until the service is freed (a commit or a generation may still read them). */
+struct crl_settings {
+	struct crl_config cfg;	   /* a copy (idp_url owned) */
+	char *url;		   /* the issuing distribution point's full name */
+	struct crl_settings *next; /* in old */
+};
+
 struct crl_service {
 	struct store base; /* first: the wrapper handed to the authority */
 	struct store *inner;
-	struct crl_config cfg;	  /* a copy (idp_url owned) */
+	_Atomic(struct crl_settings *) settings;
+	struct crl_settings *old; /* replaced settings */
+	char *dns_name;		  /* dnsNames[0] at start, for the default URL */
 	struct authority *a;	  /* after crl_service_start */
-	char *url;		  /* the issuing distribution point's full name */
 	pthread_mutex_t gen_lock; /* one generation at a time */
 	pthread_mutex_t lock;	  /* guards what follows */
 	pthread_cond_t cond;
 	struct hook *pending, **pending_tail;
 	bool running, stop;
+	bool reconfigured; /* the thread takes the new renewPeriod */
 	pthread_t thread;
 	struct crl_current *current;
 	int64_t state_version; /* of the stored state current matches */
@@ -194,6 +204,7 @@ out:
 static int generate_once(struct crl_service *c, bool *conflict, struct error *err)
 {
 	struct store *s = c->inner;
+	const struct crl_settings *set = atomic_load_explicit(&c->settings, memory_order_acquire);
 	struct store_record state = {0};
 	struct store_revoked *revoked = NULL;
 	struct crl_entry *entries = NULL;
@@ -223,8 +234,8 @@ static int generate_once(struct crl_service *c, bool *conflict, struct error *er
 		    .issuer = c->a->issuer,
 		    .number = found ? (uint64_t)stored + 1 : 0, /* step-ca's first CRL is 0 */
 		    .this_update_ns = now,
-		    .next_update_ns = now + c->cfg.cache_duration_ns,
-		    .idp_url = c->url,
+		    .next_update_ns = now + set->cfg.cache_duration_ns,
+		    .idp_url = set->url,
 		    .entries = entries,
 		    .n_entries = n,
 		};
@@ -354,7 +365,7 @@ static struct hook *take_pending(struct crl_service *c)
 static void *crl_thread(void *arg)
 {
 	struct crl_service *c = arg;
-	int64_t interval = crl_config_renew_interval(&c->cfg);
+	int64_t interval = crl_config_renew_interval(&atomic_load(&c->settings)->cfg);
 	int64_t renew_due = interval > 0 ? mono_ns() + interval : INT64_MAX;
 	int64_t poll_due = mono_ns() + CRL_POLL_NS;
 
@@ -363,6 +374,11 @@ static void *crl_thread(void *arg)
 		int64_t now = mono_ns(), wake;
 		struct timespec ts;
 
+		if (c->reconfigured) { /* crl_service_reconfigure generated one just now */
+			c->reconfigured = false;
+			interval = crl_config_renew_interval(&atomic_load(&c->settings)->cfg);
+			renew_due = interval > 0 ? now + interval : INT64_MAX;
+		}
 		if (c->pending != NULL || now >= renew_due) {
 			struct hook *batch = take_pending(c);
 			struct error err = {0};
@@ -482,7 +498,8 @@ static void w_submit(struct store *s, struct store_txn *t)
 {
 	struct crl_service *c = (struct crl_service *)s;
 
-	if (t->has_revocation && c->cfg.generate_on_revoke) {
+	if (t->has_revocation &&
+	    atomic_load_explicit(&c->settings, memory_order_acquire)->cfg.generate_on_revoke) {
 		struct hook *h = xcalloc(1, sizeof(*h));
 
 		h->c = c;
@@ -493,6 +510,26 @@ static void w_submit(struct store *s, struct store_txn *t)
 		t->done_arg = h;
 	}
 	c->inner->ops->submit(c->inner, t);
+}
+
+static void settings_free(struct crl_settings *set)
+{
+	if (set == NULL)
+		return;
+	crl_config_clear(&set->cfg);
+	free(set->url);
+	free(set);
+}
+
+/* Settings from cfg (copied); the default URL names dns_name. */
+static struct crl_settings *settings_new(const struct crl_config *cfg, const char *dns_name)
+{
+	struct crl_settings *set = xcalloc(1, sizeof(*set));
+
+	set->cfg = *cfg;
+	set->cfg.idp_url = cfg->idp_url != NULL ? xstrdup(cfg->idp_url) : NULL;
+	set->url = crl_config_url(cfg, dns_name);
+	return set;
 }
 
 /* Stops the thread (the revocations waiting are released), closes the wrapped store (whose last
@@ -513,8 +550,14 @@ static void w_close(struct store *s)
 		pthread_join(c->thread, NULL);
 	store_close(c->inner);
 	crl_current_put(c->current);
-	crl_config_clear(&c->cfg);
-	free(c->url);
+	settings_free(atomic_load(&c->settings));
+	while (c->old != NULL) {
+		struct crl_settings *next = c->old->next;
+
+		settings_free(c->old);
+		c->old = next;
+	}
+	free(c->dns_name);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->gen_lock);
@@ -550,9 +593,8 @@ int crl_service_wrap(const struct ca_config *cfg, struct store **store, struct c
 	c->base.ops = &crl_store_ops;
 	c->base.remote = (*store)->remote;
 	c->inner = *store;
-	c->cfg = cfg->crl;
-	c->cfg.idp_url = cfg->crl.idp_url != NULL ? xstrdup(cfg->crl.idp_url) : NULL;
-	c->url = crl_config_url(&cfg->crl, cfg->dns_names.n > 0 ? cfg->dns_names.v[0] : "");
+	c->dns_name = xstrdup(cfg->dns_names.n > 0 ? cfg->dns_names.v[0] : "");
+	atomic_init(&c->settings, settings_new(&cfg->crl, c->dns_name));
 	pthread_mutex_init(&c->gen_lock, NULL);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -585,4 +627,49 @@ int crl_service_start(struct crl_service *c, struct authority *a, struct error *
 struct crl_service *authority_crl(const struct authority *a)
 {
 	return a->crl;
+}
+
+/* Whether two enabled CRL settings differ. */
+static bool settings_differ(const struct crl_config *x, const struct crl_config *y)
+{
+	return x->generate_on_revoke != y->generate_on_revoke ||
+	       x->cache_duration_ns != y->cache_duration_ns ||
+	       x->renew_period_ns != y->renew_period_ns ||
+	       x->distribution_point != y->distribution_point ||
+	       (x->idp_url == NULL) != (y->idp_url == NULL) ||
+	       (x->idp_url != NULL && strcmp(x->idp_url, y->idp_url) != 0);
+}
+
+int crl_service_reconfigure(struct crl_service *c, const struct crl_config *cfg, bool *changed,
+			    struct error *err)
+{
+	struct crl_settings *set, *old;
+
+	*changed = false;
+	if (!settings_differ(&atomic_load(&c->settings)->cfg, cfg))
+		return 0;
+	*changed = true;
+	set = settings_new(cfg, c->dns_name);
+	old = atomic_exchange_explicit(&c->settings, set, memory_order_acq_rel);
+	pthread_mutex_lock(&c->lock);
+	old->next = c->old;
+	c->old = old;
+	pthread_mutex_unlock(&c->lock);
+	if (c->a == NULL)
+		return 0;
+	/* the next CRL has the new cacheDuration and idpURL: make it now */
+	if (crl_service_generate(c, err) != 0)
+		return err_wrap(err, "error regenerating the CRL");
+	pthread_mutex_lock(&c->lock);
+	c->reconfigured = true; /* the next periodic one is a new renewPeriod from now */
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+char *crl_service_dp_url(struct crl_service *c)
+{
+	const struct crl_settings *set = atomic_load_explicit(&c->settings, memory_order_acquire);
+
+	return set->cfg.distribution_point && c->dns_name[0] != '\0' ? xstrdup(set->url) : NULL;
 }

@@ -18,6 +18,7 @@
 #define STRIDE_AUTHORITY_CRL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,16 @@ int crl_service_generate(struct crl_service *c, struct error *err);
 struct crl_current *crl_service_current(struct crl_service *c);
 /* Drops a reference; NULL is a no-op. */
 void crl_current_put(struct crl_current *cur);
+/* Applies new settings of ca.json's "crl" (a reload; its "enabled" is not looked at): when
+ * they differ from those in use (*changed), the next commits, generations and the thread use
+ * them, and a CRL is generated at once (blocking); the thread's next periodic generation is
+ * the new renewPeriod after it. The old settings are kept until the service is freed. One
+ * caller at a time. -1 when the generation failed (the settings are applied anyway). */
+int crl_service_reconfigure(struct crl_service *c, const struct crl_config *cfg, bool *changed,
+			    struct error *err);
+/* The CRL Distribution Point for issued leaves under the settings in use (malloc'd), or NULL
+ * when crl.distributionPoint is off or no dnsNames names the CA. */
+char *crl_service_dp_url(struct crl_service *c);
 /* The CRL service of a (started), or NULL when the CRL is disabled. */
 struct crl_service *authority_crl(const struct authority *a);
 

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -368,6 +369,13 @@ char *go_time(int64_t t_ns, char *out, size_t n);
 
 /* --- authority.c ------------------------------------------------------ */
 
+/* The extensions' URLs of issued X.509 leaves (leaf_urls.c). */
+struct leaf_urls {
+	char *crl_dp;		/* the CRL Distribution Point (crl.distributionPoint), or NULL */
+	char *ocsp;		/* the AIA OCSP URL (ocsp.url), or NULL */
+	struct leaf_urls *next; /* in old_urls */
+};
+
 struct authority {
 	struct ca_config *cfg;
 	struct store *store;
@@ -395,8 +403,15 @@ struct authority {
 	int64_t start_sec;	 /* process start, truncated to seconds */
 	struct pool *pool;	 /* runs the operations when store->remote, else NULL */
 	struct crl_service *crl; /* crl.h: set by crl_service_start, owned by the store */
-	char *crl_dp_url; /* the CRL Distribution Point of issued leaves (crl.distributionPoint),
-			   * or NULL */
+	/* the URLs put in issued leaves (leaf_urls.c): immutable, swapped by a reload; the ones
+	 * replaced are kept until authority_free (a signing operation may still read them) */
+	_Atomic(struct leaf_urls *) urls;
+	struct leaf_urls *old_urls; /* replaced ones, linked by next */
 };
+
+/* The URLs new leaves get now (never NULL; borrowed until authority_free). */
+const struct leaf_urls *authority_leaf_urls(struct authority *a);
+/* Frees the current and the replaced URLs (authority_free). */
+void authority_leaf_urls_free(struct authority *a);
 
 #endif

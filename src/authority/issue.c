@@ -34,6 +34,7 @@ int issue_for_names(struct authority *a, const struct prov_set *set, const struc
 		goto out;
 	}
 	{
+		const struct leaf_urls *urls = authority_leaf_urls(a);
 		struct leaf_spec spec = {
 		    .subject = subject,
 		    .sans = sans,
@@ -42,12 +43,12 @@ int issue_for_names(struct authority *a, const struct prov_set *set, const struc
 		    .not_after_ns = na,
 		    .server_auth = true,
 		    .client_auth = true,
-		    .ocsp_url = a->cfg->ocsp.url,
+		    .ocsp_url = urls->ocsp,
 		    .prov_type = prov_type_code(prov->type),
 		    .prov_name = prov->name,
 		    .prov_cred_id = "",
 		};
-		spec.crl_url = a->crl_dp_url;
+		spec.crl_url = urls->crl_dp;
 		if (x509_issue_leaf(&spec, a->issuer, a->signer, &leaf, err) != 0)
 			goto out;
 	}

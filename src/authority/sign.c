@@ -332,6 +332,7 @@ static int issue_leaf(struct authority *a, const struct token_grant *g, EVP_PKEY
 		goto out;
 	}
 	{
+		const struct leaf_urls *urls = authority_leaf_urls(a);
 		struct leaf_spec spec = {
 		    .subject = subject,
 		    .sans = token_names,
@@ -340,12 +341,12 @@ static int issue_leaf(struct authority *a, const struct token_grant *g, EVP_PKEY
 		    .not_after_ns = v->not_after,
 		    .server_auth = true,
 		    .client_auth = true,
-		    .ocsp_url = a->cfg->ocsp.url,
+		    .ocsp_url = urls->ocsp,
 		    .prov_type = prov_type_code(g->prov->type),
 		    .prov_name = g->prov->name,
 		    .prov_cred_id = g->prov->kid != NULL ? g->prov->kid : "",
 		};
-		spec.crl_url = a->crl_dp_url;
+		spec.crl_url = urls->crl_dp;
 		if (x509_issue_leaf(&spec, a->issuer, a->signer, &leaf, err) != 0)
 			goto out;
 	}

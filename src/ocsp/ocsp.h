@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "config/ca_config.h"
 
 struct authority;
 struct ocsp_responder;
@@ -54,8 +55,14 @@ int ocsp_error_response(int status, uint8_t **der, size_t *len, struct error *er
 int ocsp_responder_new(struct authority *a, struct ocsp_responder **out, struct error *err);
 /* Frees r; NULL is a no-op. Nothing may be in flight. */
 void ocsp_responder_free(struct ocsp_responder *r);
-/* The configured path ("/ocsp"), borrowed. */
+/* The configured path ("/ocsp"), borrowed until the responder is freed (a reload may change
+ * which one this returns; any thread). */
 const char *ocsp_responder_path(const struct ocsp_responder *r);
+/* Applies new settings of ca.json's "ocsp" (a reload; enabled and url are not looked at):
+ * path, validity (the cached answers are dropped) and responderValidity (the signing
+ * certificate is renewed before the next answer). Requests in flight keep what they read.
+ * One caller at a time; cfg is copied. */
+void ocsp_responder_reconfigure(struct ocsp_responder *r, const struct ca_ocsp *cfg);
 
 /* The end of a request: der (malloc'd, owned by done) is the OCSPResponse to send. */
 typedef void (*ocsp_done_fn)(void *arg, uint8_t *der, size_t len);

@@ -53,9 +53,19 @@ struct cache_slot {
 	uint64_t generation; /* of the signer that signed it */
 };
 
+/* The settings in use: immutable, swapped by ocsp_responder_reconfigure; the replaced ones are
+ * kept until the responder is freed (a request may still read them, and the path is borrowed
+ * by the router). */
+struct ocsp_settings {
+	char *path;
+	int64_t validity_ns, responder_validity_ns;
+	struct ocsp_settings *next; /* in old */
+};
+
 struct ocsp_responder {
 	struct authority *a;
-	const struct ca_ocsp *cfg;
+	_Atomic(struct ocsp_settings *) cfg;
+	struct ocsp_settings *old; /* replaced settings (guarded by lock) */
 	struct issuer_hash hashes[4];
 	pthread_mutex_t lock; /* signer, renew_at, renewing, generation */
 	struct ocsp_signer *signer;
@@ -75,6 +85,32 @@ struct ocsp_call {
 	ocsp_done_fn done;
 	void *arg;
 };
+
+static const struct ocsp_settings *settings(const struct ocsp_responder *r)
+{
+	return atomic_load_explicit(&((struct ocsp_responder *)r)->cfg, memory_order_acquire);
+}
+
+static struct ocsp_settings *settings_new(const struct ca_ocsp *cfg)
+{
+	struct ocsp_settings *set = xcalloc(1, sizeof(*set));
+
+	set->path = xstrdup(cfg->path);
+	set->validity_ns = cfg->validity_ns;
+	set->responder_validity_ns = cfg->responder_validity_ns;
+	return set;
+}
+
+static void settings_free(struct ocsp_settings *set)
+{
+	while (set != NULL) {
+		struct ocsp_settings *next = set->next;
+
+		free(set->path);
+		free(set);
+		set = next;
+	}
+}
 
 static void signer_release(struct ocsp_signer *s)
 {
@@ -129,7 +165,7 @@ static int signer_mint(struct ocsp_responder *r, struct ocsp_signer **out, struc
 		    .sans = &none,
 		    .public_key = s->key,
 		    .not_before_ns = now - SIGNER_BACKDATE,
-		    .not_after_ns = now + r->cfg->responder_validity_ns,
+		    .not_after_ns = now + settings(r)->responder_validity_ns,
 		    .ocsp_signing = true,
 		};
 		if (x509_issue_leaf(&leaf, a->issuer, a->signer, &s->cert, err) != 0)
@@ -244,7 +280,7 @@ int ocsp_responder_new(struct authority *a, struct ocsp_responder **out, struct 
 			       "OCSP needs the CA's intermediate certificate and key");
 	r = xcalloc(1, sizeof(*r));
 	r->a = a;
-	r->cfg = cfg;
+	atomic_init(&r->cfg, settings_new(cfg));
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->cache_lock, NULL);
 	r->cache = xcalloc(CACHE_SLOTS, sizeof(*r->cache));
@@ -271,6 +307,8 @@ void ocsp_responder_free(struct ocsp_responder *r)
 	}
 	free(r->cache);
 	signer_release(r->signer);
+	settings_free(atomic_load(&r->cfg));
+	settings_free(r->old);
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->cache_lock);
 	free(r);
@@ -278,7 +316,25 @@ void ocsp_responder_free(struct ocsp_responder *r)
 
 const char *ocsp_responder_path(const struct ocsp_responder *r)
 {
-	return r->cfg->path;
+	return settings(r)->path;
+}
+
+void ocsp_responder_reconfigure(struct ocsp_responder *r, const struct ca_ocsp *cfg)
+{
+	const struct ocsp_settings *cur = settings(r);
+	bool renew = cfg->responder_validity_ns != cur->responder_validity_ns;
+	struct ocsp_settings *old;
+
+	if (strcmp(cfg->path, cur->path) == 0 && cfg->validity_ns == cur->validity_ns && !renew)
+		return;
+	old = atomic_exchange_explicit(&r->cfg, settings_new(cfg), memory_order_acq_rel);
+	pthread_mutex_lock(&r->lock);
+	old->next = r->old;
+	r->old = old;
+	r->generation++; /* the cached answers have the old validity: not used again */
+	if (renew)
+		r->renew_at_ns = 0; /* the next answer mints a signer of the new validity */
+	pthread_mutex_unlock(&r->lock);
 }
 
 X509 *ocsp_responder_cert(struct ocsp_responder *r)
@@ -424,7 +480,7 @@ static bool cache_get(struct ocsp_responder *r, const uint8_t *key, size_t len, 
 	pthread_mutex_lock(&r->cache_lock);
 	if (s->key != NULL && s->key_len == len && memcmp(s->key, key, len) == 0 &&
 	    s->generation == generation && now >= s->produced_ns &&
-	    now - s->produced_ns < r->cfg->validity_ns / 4) {
+	    now - s->produced_ns < settings(r)->validity_ns / 4) {
 		*der = xmalloc(s->der_len);
 		memcpy(*der, s->der, s->der_len);
 		*der_len = s->der_len;
@@ -482,7 +538,8 @@ static int sign_answer(struct ocsp_responder *r, OCSP_REQUEST *req,
 {
 	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
 	OCSP_RESPONSE *resp = NULL;
-	ASN1_GENERALIZEDTIME *this_upd = gtime(now), *next_upd = gtime(now + r->cfg->validity_ns);
+	ASN1_GENERALIZEDTIME *this_upd = gtime(now),
+			     *next_upd = gtime(now + settings(r)->validity_ns);
 	unsigned char *buf = NULL;
 	bool has_nonce;
 	int n, rc = -1;

@@ -28,6 +28,7 @@
 #include "crypto/key.h"
 #include "server/metrics_http.h"
 #include "server/reload.h"
+#include "server/revocation_reload.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -352,6 +353,7 @@ int main(int argc, char **argv)
 	struct sshca *ssh = NULL;
 	struct crl_service *crl = NULL; /* owned by the store */
 	struct ocsp_responder *ocsp = NULL;
+	struct revocation_reload rr = {0};
 	char *config_path = NULL;
 	char *password = NULL;
 	bool pidfile_written = false;
@@ -431,6 +433,8 @@ int main(int argc, char **argv)
 	     metrics_http_start(authority_config(a)->metrics_address, &metrics, &err) != 0))
 		goto fail;
 	server_reload_register(srv, NULL, reopen_audit_on_reload, NULL);
+	rr = (struct revocation_reload){a, crl, ocsp};
+	revocation_reload_register(srv, &rr);
 	print_startup(&o, a, ssh, srv);
 	if (o.pidfile != NULL) {
 		if (write_pidfile(o.pidfile, &err) != 0)

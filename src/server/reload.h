@@ -8,13 +8,17 @@
  *     come from the database), authority.claims: operations that start afterwards use them;
  *   - tls: new connections get a new TLS context, existing ones keep theirs;
  *   - limits: new connections and the requests and phases that start afterwards;
- *   - the sections of the registered hooks (server_reload_register).
+ *   - the sections of the registered hooks (server_reload_register): stride-ca registers
+ *     "crl" and "ocsp" (revocation_reload.h: their settings, and the CRL Distribution Point and
+ *     AIA OCSP URL of the next leaves; crl.enabled and ocsp.enabled need a restart, which
+ *     their hook logs).
  * Any other changed member (address, root, crt, key, db, dnsNames, ssh, ...) needs a restart:
  * the server keeps its old value and logs one line naming those members. The token replay
  * state, the store and the connections are never touched.
  *
  * Requests in flight hold references to what they use (the provisioner snapshot, the SSL_CTX of
- * their connection, the limits, which are kept until the server is freed): a reload never waits
+ * their connection, the limits, the CRL and OCSP settings and the leaves' URLs, which are kept
+ * until the server, CRL service, responder or authority is freed): a reload never waits
  * for them, and the signing path takes no lock of the reload.
  */
 #ifndef STRIDE_SERVER_RELOAD_H

@@ -253,6 +253,20 @@ start_ca() {
 	return 1
 }
 
+# reload_ca: SIGHUP, then waits (bounded) for the reload's outcome line in the log (a new
+# "configuration reloaded" or "reload refused").
+reload_ca() {
+	local before after
+	before=$(grep -c -E '"msg":"(configuration reloaded|reload refused)' "$WORK/ca.log")
+	kill -HUP "$CA_PID"
+	for _ in $(seq 1 100); do
+		after=$(grep -c -E '"msg":"(configuration reloaded|reload refused)' "$WORK/ca.log")
+		((after > before)) && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # stop_ca: SIGTERM, then the exit status must be 0: a crash, a sanitizer report or a leak
 # at exit (ASan builds) fails the test.
 stop_ca() {

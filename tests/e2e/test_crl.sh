@@ -90,6 +90,26 @@ expect_eq "plain HTTP /sign: 404" "404|404 page not found" \
 expect_eq "plain HTTP /roots: 404" "404" "$(curl -s -o /dev/null -w '%{http_code}' "$HTTP/roots")"
 expect_eq "no TLS on the plain listener" "000" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ROOT" "https://127.0.0.1:$HTTP_PORT/crl")"
 
+# --- SIGHUP: cacheDuration and distributionPoint apply at once; enabled needs a restart -------------
+edit_ca_json '.crl.cacheDuration = "3h" | .crl.distributionPoint = false'
+check "SIGHUP (crl.cacheDuration 3h, distributionPoint off)" reload_ca
+curl -s -o crl4.der --cacert "$ROOT" "$CA_URL/crl"
+expect_eq "after SIGHUP: validity is the new cacheDuration (3h)" "10800" \
+	"$(($(date -d "$(openssl crl -inform DER -in crl4.der -noout -nextupdate | cut -d= -f2)" +%s) - $(date -d "$(openssl crl -inform DER -in crl4.der -noout -lastupdate | cut -d= -f2)" +%s)))"
+N4=$(crl_number crl4.der)
+((N4 > N2)) && pass "generated at once, with a higher number ($N2 -> $N4)" || fail "the CRL number went from $N2 to $N4 across the SIGHUP"
+check "a certificate after SIGHUP" cert d
+expect_eq "distributionPoint off: no CRL distribution point in new leaves" "0" \
+	"$(openssl x509 -in d.crt -noout -text | grep -c 'CRL Distribution')"
+edit_ca_json '.crl.enabled = false'
+check "SIGHUP (crl.enabled false)" reload_ca
+expect_contains "the log names crl.enabled as needing a restart" \
+	'"msg":"reload: changes that need a restart were not applied","file":"'"$STRIDEPATH/config/ca.json"'","fields":"crl.enabled"' \
+	"$(grep 'need a restart' "$WORK/ca.log" | tail -n 1)"
+expect_eq "the CRL is still served" "200" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$ROOT" "$CA_URL/crl")"
+edit_ca_json '.crl.enabled = true | .crl.cacheDuration = "2h" | .crl.distributionPoint = true'
+check "SIGHUP (back)" reload_ca
+
 # --- the number survives a restart -------------------------------------------------------------------
 stop_ca
 check "stride-ca restarts" start_ca

@@ -137,6 +137,28 @@ STAPLE=$(echo | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -status -
 expect_contains "s_client -status: a stapled answer" "OCSP Response Status: successful (0x0)" "$STAPLE"
 expect_contains "for the server's certificate: good" "Cert Status: good" "$STAPLE"
 
+# --- SIGHUP: validity and url apply at once; enabled needs a restart ------------------------------
+check "openssl ocsp -no_nonce: b (cached)" ocsp b.crt -no_nonce
+OCSP_URL2="https://127.0.0.1:$PORT/ocsp2"
+edit_ca_json --arg url "$OCSP_URL2" '.ocsp.validity = "2h" | .ocsp.url = $url'
+check "SIGHUP (ocsp.validity 2h, ocsp.url)" reload_ca
+check "openssl ocsp -no_nonce: b after SIGHUP" ocsp b.crt -no_nonce
+THIS=$(grep -m1 "This Update:" "$WORK/ocsp.out" | sed 's/.*This Update: //')
+NEXT=$(grep -m1 "Next Update:" "$WORK/ocsp.out" | sed 's/.*Next Update: //')
+expect_eq "after SIGHUP: validity 2h (the cached answer is dropped)" 7200 $(($(date -d "$NEXT" +%s) - $(date -d "$THIS" +%s)))
+check "a certificate after SIGHUP" cert e
+expect_contains "new leaves: the new AIA OCSP URL" "OCSP - URI:$OCSP_URL2" \
+	"$(openssl x509 -noout -ext authorityInfoAccess -in e.crt)"
+edit_ca_json '.ocsp.enabled = false'
+check "SIGHUP (ocsp.enabled false)" reload_ca
+expect_contains "the log names ocsp.enabled as needing a restart" \
+	'"msg":"reload: changes that need a restart were not applied","file":"'"$STRIDEPATH/config/ca.json"'","fields":"ocsp.enabled"' \
+	"$(grep 'need a restart' "$WORK/ca.log" | tail -n 1)"
+check "OCSP is still served" ocsp b.crt -no_nonce
+expect_eq "b.crt: good" "good" "$(ocsp_status b.crt)"
+edit_ca_json --arg url "$OCSP_URL" '.ocsp.enabled = true | .ocsp.url = $url'
+check "SIGHUP (back)" reload_ca
+
 # --- a ca.json writer keeps the ocsp object -----------------------------------------------------
 check "provisioner add" "$STRIDE_BIN" ca provisioner add extra --type ACME
 expect_eq "ocsp kept" "true $OCSP_URL" "$(jq -r '"\(.ocsp.enabled) \(.ocsp.url)"' "$STRIDEPATH/config/ca.json")"

@@ -363,6 +363,53 @@ static void test_signer(void **state)
 	ocsp_responder_free(r);
 }
 
+/* A reload's new settings: the path changes (the old string stays readable for a request in
+ * flight), the cached answers are dropped and a new responderValidity renews the signer. */
+static void test_reconfigure(void **state)
+{
+	struct afx *f = *state;
+	struct ocsp_responder *r = responder(f);
+	const char *old_path = ocsp_responder_path(r);
+	EVP_PKEY *key = afx_key(AFX_P256);
+	X509 *leaf = afx_issue(f, AFX_JWK, "a.example.com", NULL, key);
+	struct ca_ocsp next = {.enabled = true,
+			       .path = "/pki/ocsp",
+			       .validity_ns = 3600 * AFX_SEC,
+			       .responder_validity_ns = 48 * 3600 * AFX_SEC};
+	uint8_t *d[3];
+	size_t l[3];
+	uint64_t nsigned, ncached;
+	int reason, days, secs;
+	X509 *c1 = ocsp_responder_cert(r), *c2;
+
+	assert_int_equal(ask(f, r, leaf, EVP_sha1(), false, &reason, &d[0], &l[0]),
+			 V_OCSP_CERTSTATUS_GOOD);
+	assert_int_equal(ask(f, r, leaf, EVP_sha1(), false, &reason, &d[1], &l[1]),
+			 V_OCSP_CERTSTATUS_GOOD);
+	ocsp_responder_counts(r, &nsigned, &ncached);
+	assert_int_equal(ncached, 1);
+	ocsp_responder_reconfigure(r, &next);
+	assert_string_equal(ocsp_responder_path(r), "/pki/ocsp");
+	assert_string_equal(old_path, "/ocsp");
+	assert_int_equal(ask(f, r, leaf, EVP_sha1(), false, &reason, &d[2], &l[2]),
+			 V_OCSP_CERTSTATUS_GOOD);
+	ocsp_responder_counts(r, &nsigned, &ncached);
+	assert_int_equal(nsigned, 2); /* not the cached answer */
+	assert_int_equal(ncached, 1);
+	c2 = ocsp_responder_cert(r);
+	assert_int_not_equal(X509_cmp(c1, c2), 0);
+	assert_int_equal(
+	    ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(c2), X509_get0_notAfter(c2)), 1);
+	assert_int_equal((int64_t)days * 86400 + secs, 48 * 3600 + 60);
+	for (int i = 0; i < 3; i++)
+		free(d[i]);
+	X509_free(c1);
+	X509_free(c2);
+	X509_free(leaf);
+	EVP_PKEY_free(key);
+	ocsp_responder_free(r);
+}
+
 static void test_good_revoked_unknown(void **state)
 {
 	struct afx *f = *state;
@@ -614,6 +661,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_request_parse, setup_ocsp, teardown),
 	    cmocka_unit_test(test_get_decode),
 	    cmocka_unit_test_setup_teardown(test_signer, setup_ocsp, teardown),
+	    cmocka_unit_test_setup_teardown(test_reconfigure, setup_ocsp, teardown),
 	    cmocka_unit_test_setup_teardown(test_good_revoked_unknown, setup_ocsp, teardown),
 	    cmocka_unit_test_setup_teardown(test_revocation_by_another_instance, setup_ocsp,
 					    teardown),

@@ -249,6 +249,18 @@ int insecure_listener_add(struct server *s, struct error *err);
 /* GET /crl and /1.0/crl (http-api.md §3.11): DER, or PEM with ?pem. */
 void handle_crl(struct request_ctx *rc, const struct route_match *m);
 
+/* --- issued_response.c: the answers that carry a new certificate ------------------------- */
+
+struct issued;
+/* Answers 201 with step-ca's SignResponse of a new certificate and records what was issued for
+ * the request log; after an mTLS renewal the answer closes the connection. */
+void respond_issued(struct request_ctx *rc, const struct issued *out);
+/* Answers Kyma's error body {"code":N,"error":"..."} for err. */
+void respond_kyma_error(struct request_ctx *rc, const struct error *err);
+/* Kyma's renewal answer {"crt","clientCrt","caCrt"} (base64 of PEM chain, leaf and issuing CA),
+ * or NULL with err filled. */
+json_t *kyma_response(const struct issued *out, struct error *err);
+
 /* --- operations.c: the endpoints that make the authority write ----------------------------- */
 
 void handle_sign(struct request_ctx *rc, const struct route_match *m);	 /* POST /sign */

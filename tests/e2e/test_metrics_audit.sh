@@ -193,11 +193,7 @@ expect_eq "audit: the request log's ids" \
 
 # --- logrotate: SIGHUP opens the audit file again at its path ---------------------------------
 mv audit.log audit.log.1
-kill -HUP "$CA_PID"
-for _ in $(seq 1 100); do
-	grep -q '"msg":"configuration reloaded"' ca.log && break
-	sleep 0.1
-done
+check "SIGHUP" reload_ca
 curl_ca --cert leaf3.crt --key leaf3.key -X POST -d "{\"serial\":\"$S3\",\"reasonCode\":4,\"passive\":true}" /revoke >/dev/null
 expect_eq "after SIGHUP the next record goes to a new audit.log" '["x509.revoke","error"]' \
 	"$(jq -c '[.operation, .result]' audit.log 2>&1)"

@@ -8,19 +8,6 @@ source "$(dirname "$0")/lib.sh"
 GENERIC_401="The request lacked necessary authorization to be completed. Please see the certificate authority logs for more info."
 CFG="$STRIDEPATH/config/ca.json"
 
-# reload: SIGHUP, then waits for the reload's outcome line in the log (a new "configuration
-# reloaded" or "reload refused" line; bounded).
-reload() {
-	local before after
-	before=$(grep -c -E '"msg":"(configuration reloaded|reload refused)' "$WORK/ca.log")
-	kill -HUP "$CA_PID"
-	for _ in $(seq 1 100); do
-		after=$(grep -c -E '"msg":"(configuration reloaded|reload refused)' "$WORK/ca.log")
-		((after > before)) && return 0
-		sleep 0.05
-	done
-	return 1
-}
 last_reload_line() {
 	grep -E '"msg":"(configuration reloaded|reload refused|reload: )' "$WORK/ca.log" | tail -n "${1:-1}"
 }
@@ -72,7 +59,7 @@ check "add a provisioner to ca.json" "$STRIDE_BIN" ca provisioner add reloaded -
 check_fails "before the reload its token is refused" "$STRIDE_BIN" ca certificate \
 	before.example.com before.crt before.key --provisioner reloaded \
 	--provisioner-password-file reloaded-pass
-check "SIGHUP" reload
+check "SIGHUP" reload_ca
 expect_contains "reload logged with what was applied" \
 	"\"msg\":\"configuration reloaded\",\"file\":\"$CFG\",\"applied\":\"authority.provisioners\"" \
 	"$(last_reload_line)"
@@ -88,7 +75,7 @@ check "a token of the provisioner" "$STRIDE_BIN" ca token removed.example.com --
 	--provisioner-password-file reloaded-pass
 TOKEN=$(cat "$WORK/last.out")
 check "remove it from ca.json" "$STRIDE_BIN" ca provisioner remove reloaded
-check "SIGHUP" reload
+check "SIGHUP" reload_ca
 new_csr removed removed.example.com
 curl_ca -X POST -H 'Content-Type: application/json' --data "$(sign_body removed.csr "$TOKEN")" \
 	/1.0/sign >/dev/null
@@ -99,7 +86,7 @@ expect_eq "its token now gets step-ca's 401" "401 $GENERIC_401" \
 check "a certificate before" cert before
 expect_eq "default duration 24h (+1m backdate)" 86460 "$(lifetime before.crt)"
 edit_ca_json '.authority.claims = {defaultTLSCertDuration: "2h"}'
-check "SIGHUP" reload
+check "SIGHUP" reload_ca
 expect_contains "claims applied" '"applied":"authority.claims"' "$(last_reload_line)"
 check "a certificate after" cert after
 expect_eq "default duration now 2h (+1m backdate)" 7260 "$(lifetime after.crt)"
@@ -107,7 +94,7 @@ expect_eq "default duration now 2h (+1m backdate)" 7260 "$(lifetime after.crt)"
 # --- tls.minVersion ------------------------------------------------------------------------
 expect_eq "TLS 1.2 handshake before" ok "$(handshake -tls1_2)"
 edit_ca_json '.tls.minVersion = 1.3'
-check "SIGHUP" reload
+check "SIGHUP" reload_ca
 expect_contains "tls applied" '"applied":"tls"' "$(last_reload_line)"
 expect_eq "TLS 1.2 handshake now refused" refused "$(handshake -tls1_2)"
 expect_contains "refused for its version" "alert protocol version" "$(cat hs-tls1_2.out)"
@@ -117,7 +104,7 @@ check "keep-alive TLS 1.2 connection kept its context" keepalive_get 3
 # --- invalid JSON --------------------------------------------------------------------------
 cp "$CFG" ca.json.good
 printf '{"root": "x",\n' >"$CFG"
-check "SIGHUP" reload
+check "SIGHUP" reload_ca
 expect_contains "refusal logged with the file and the reason" \
 	"\"level\":\"error\",\"msg\":\"reload refused: the running configuration is kept\",\"file\":\"$CFG\",\"error\":\"error parsing $CFG" \
 	"$(last_reload_line)"
@@ -128,7 +115,7 @@ cp ca.json.good "$CFG"
 
 # --- a member that needs a restart ---------------------------------------------------------
 edit_ca_json '.address = "127.0.0.1:1" | .authority.backdate = "2m"'
-check "SIGHUP" reload
+check "SIGHUP" reload_ca
 expect_contains "named as needing a restart" \
 	"\"msg\":\"reload: changes that need a restart were not applied\",\"file\":\"$CFG\",\"fields\":\"address, authority.backdate\"" \
 	"$(last_reload_line 2)"

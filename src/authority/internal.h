@@ -98,6 +98,15 @@ struct provisioner {
 		const char *website;	      /* borrowed from config, NULL when absent */
 		const json_t *caa_identities; /* borrowed array or NULL */
 	} acme;
+	/* OIDC (oidc.c): the IdP's discovery document and keys, fetched and cached */
+	struct oidc_provider *oidc;
+	/* K8sSA (k8ssa.c): the service-account token signers' public keys */
+	EVP_PKEY **k8s_keys;
+	size_t n_k8s_keys;
+	/* options.x509 / options.ssh (templates.c): NULL when the provisioner has none and
+	 * step-ca's default template for the operation applies */
+	struct prov_template *x509_tpl;
+	struct prov_template *ssh_tpl;
 };
 
 /* The bits of provisioner.acme.challenges: 1u << enum acme_chall_type (src/acme/internal.h:
@@ -163,6 +172,19 @@ struct token_ssh {
 	char *valid_before;
 };
 
+/* step-ca's default certificate templates (provisioners-and-policy.md §4.1): which one a
+ * provisioner's token selects when the provisioner has no options.x509 template. */
+/* Service-account tokens (tokens.md §6.5) and the one K8sSA provisioner's token id. */
+#define K8SSA_ISSUER   "kubernetes/serviceaccount"
+#define K8SSA_TOKEN_ID "k8ssa/k8sSA-default"
+
+enum leaf_template {
+	LEAF_TPL_LEAF = 0, /* subject = the token's sub, SANs = the token's sans (JWK, X5C,
+			    * OIDC non-admins, ACME) */
+	LEAF_TPL_IID,	   /* CN from the CSR; SANs the grant's, else the CSR's (cloud IIDs) */
+	LEAF_TPL_ADMIN,	   /* subject and every SAN copied from the CSR (K8sSA, OIDC admins) */
+};
+
 /* What an authorised provisioner token grants. */
 struct token_grant {
 	const struct provisioner *prov; /* in set */
@@ -176,6 +198,8 @@ struct token_grant {
 	int64_t x5c_not_after;		/* token certificate's validity; 0 when not X5C */
 	struct token_ssh ssh;		/* OP_SSH_SIGN: the step.ssh claim */
 	struct ssh_cert *sshpop;	/* SSHPOP: the certificate of the sshpop header (owned) */
+	enum leaf_template leaf_tpl;	/* the default template for this token */
+	json_t *claims;			/* the token's payload (a reference), templates' .Token */
 };
 void token_grant_free(struct token_grant *g);
 
@@ -229,6 +253,21 @@ void token_ssh_free(struct token_ssh *s);
 int sshpop_authorize(const struct authority *a, const struct provisioner *p, const struct jws *jws,
 		     const struct strv *aud, enum token_op op, const struct sshpop_trust *trust,
 		     struct token_grant *g, struct error *err);
+
+/* OIDC (oidc.c, tokens.md §6.6): verifies an ID token against the IdP's keys and the
+ * provisioner's clientID, domains, groups and admins; fills g's subject, sans and leaf_tpl
+ * (LEAF_TPL_ADMIN for an admin). */
+int oidc_authorize(const struct authority *a, const struct provisioner *p, const struct jws *jws,
+		   enum token_op op, struct token_grant *g, struct error *err);
+int oidc_init(struct provisioner *p, struct error *err);
+void oidc_clear(struct provisioner *p);
+
+/* K8sSA (k8ssa.c, tokens.md §6.5): verifies a service-account token with publicKeys; fills
+ * g's subject and leaf_tpl (LEAF_TPL_ADMIN). */
+int k8ssa_authorize(const struct authority *a, const struct provisioner *p, const struct jws *jws,
+		    enum token_op op, struct token_grant *g, struct error *err);
+int k8ssa_init(struct provisioner *p, struct error *err);
+void k8ssa_clear(struct provisioner *p);
 
 /* The replay check: refuses (ERR_UNAUTHORIZED used_msg) a token whose key (its jti, or the
  * SHA-256 of its signed header and payload) is recorded as used, and a token whose jti is not

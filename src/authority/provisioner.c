@@ -236,7 +236,7 @@ static void other_token_id(struct provisioner *p, const struct type_info *ti)
 		v = json_str(p->config, "tenantID");
 		break;
 	case PROV_K8SSA:
-		v = "k8ssa/k8sSA-default";
+		v = K8SSA_TOKEN_ID;
 		break;
 	default:
 		v = NULL;
@@ -265,6 +265,10 @@ static int provisioner_init(struct provisioner *p, json_t *config, const struct 
 	if (p->type == PROV_ACME)
 		return acme_init(p, err);
 	other_token_id(p, ti);
+	if (p->type == PROV_OIDC)
+		return oidc_init(p, err);
+	if (p->type == PROV_K8SSA)
+		return k8ssa_init(p, err);
 	return 0;
 }
 
@@ -275,6 +279,8 @@ static void provisioner_clear(struct provisioner *p)
 	free(p->kid);
 	EVP_PKEY_free(p->jwk_key);
 	X509_STORE_free(p->x5c_roots);
+	oidc_clear(p);
+	k8ssa_clear(p);
 	memset(p, 0, sizeof(*p));
 }
 

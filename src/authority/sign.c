@@ -171,6 +171,24 @@ out:
 	return rc;
 }
 
+/* The names the leaf carries: the token's, checked against the CSR (step-ca's leaf template),
+ * or, for the admin leaf (K8sSA, OIDC admins), the CSR's own, unchecked. */
+static int request_names(X509_REQ *csr, const struct token_grant *g, struct names *names,
+			 struct error *err)
+{
+	if (g->leaf_tpl != LEAF_TPL_ADMIN)
+		return check_csr(csr, g, names, err);
+	if (csr_names(csr, names, err) != 0)
+		return err_reclassify(err, ERR_INVALID, true);
+	return 0;
+}
+
+/* The subject's common name policies see: the token's, or the CSR's for the admin leaf. */
+static const char *leaf_common_name(const struct token_grant *g, const struct names *names)
+{
+	return g->leaf_tpl == LEAF_TPL_ADMIN ? names->cn : g->subject;
+}
+
 /* Turns a parse error into a 400 the client may read, prefixed with what was parsed. */
 static int expose_invalid(struct error *err, const char *what)
 {
@@ -318,11 +336,14 @@ X509_NAME *build_subject(const struct authority *a, const char *cn)
 
 /* Issues the leaf of grant g for key with the token's names and validity v, adds it to *txn
  * and fills out. */
-static int issue_leaf(struct authority *a, const struct token_grant *g, EVP_PKEY *key,
+static int issue_leaf(struct authority *a, const struct token_grant *g, X509_REQ *csr,
 		      const struct names *token_names, const struct validity *v, struct issued *out,
 		      struct store_txn **txn, struct error *err)
 {
-	X509_NAME *subject = build_subject(a, g->subject);
+	EVP_PKEY *key = X509_REQ_get0_pubkey(csr);
+	X509_NAME *subject = g->leaf_tpl == LEAF_TPL_ADMIN
+				 ? X509_NAME_dup(X509_REQ_get_subject_name(csr))
+				 : build_subject(a, g->subject);
 	X509 *leaf = NULL;
 	char *serial = NULL;
 	int rc = -1;
@@ -356,7 +377,7 @@ static int issue_leaf(struct authority *a, const struct token_grant *g, EVP_PKEY
 	out->leaf = leaf;
 	out->chain = a->intermediates;
 	out->serial = serial;
-	out->subject = xstrdup(g->subject);
+	out->subject = xstrdup(leaf_common_name(g, token_names));
 	out->provisioner = xstrdup(g->prov->name);
 	leaf = NULL;
 	serial = NULL;
@@ -379,10 +400,12 @@ int sign_prepare(struct authority *a, const struct sign_request *req, struct iss
 	memset(out, 0, sizeof(*out));
 	*txn = NULL;
 	if (token_authorize(a, req->ott, OP_SIGN, &g, err) != 0 ||
-	    check_request(req->csr, err) != 0 || check_csr(req->csr, &g, &token_names, err) != 0 ||
+	    check_request(req->csr, err) != 0 ||
+	    request_names(req->csr, &g, &token_names, err) != 0 ||
 	    resolve_validity(a, &g, req, &v, err) != 0 ||
-	    policy_enforce_names(g.set, g.prov, g.subject, &token_names, err) != 0 ||
-	    issue_leaf(a, &g, X509_REQ_get0_pubkey(req->csr), &token_names, &v, out, txn, err) != 0)
+	    policy_enforce_names(g.set, g.prov, leaf_common_name(&g, &token_names), &token_names,
+				 err) != 0 ||
+	    issue_leaf(a, &g, req->csr, &token_names, &v, out, txn, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -403,10 +426,12 @@ int sign_identity(struct authority *a, const char *ott, X509_REQ *csr, int64_t n
 
 	memset(out, 0, sizeof(*out));
 	if (token_authorize_ex(a, ott, OP_SIGN, &o, &g, err) != 0 || check_request(csr, err) != 0 ||
-	    check_csr(csr, &g, &token_names, err) != 0 || check_x5c_window(&g, nb, na, err) != 0 ||
+	    request_names(csr, &g, &token_names, err) != 0 ||
+	    check_x5c_window(&g, nb, na, err) != 0 ||
 	    validity_check_claims(a, &g.prov->claims, nb, na, err) != 0 ||
-	    policy_enforce_names(g.set, g.prov, g.subject, &token_names, err) != 0 ||
-	    issue_leaf(a, &g, X509_REQ_get0_pubkey(csr), &token_names, &v, out, txn, err) != 0)
+	    policy_enforce_names(g.set, g.prov, leaf_common_name(&g, &token_names), &token_names,
+				 err) != 0 ||
+	    issue_leaf(a, &g, csr, &token_names, &v, out, txn, err) != 0)
 		goto out;
 	rc = 0;
 out:

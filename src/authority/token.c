@@ -30,6 +30,7 @@ void token_grant_free(struct token_grant *g)
 		ssh_cert_clear(g->sshpop);
 		free(g->sshpop);
 	}
+	json_decref(g->claims);
 	prov_set_put(g->set);
 	memset(g, 0, sizeof(*g));
 }
@@ -45,6 +46,27 @@ static const char *first_fragment(const struct strv *aud)
 	return NULL;
 }
 
+/* A token whose audience is not this CA's: a Kubernetes service-account token, or an OIDC
+ * (or Azure) ID token naming its client (tokens.md §5, step 3). */
+static const struct provisioner *lookup_foreign_audience(const struct provisioners *ps,
+							 const struct jws *jws,
+							 const struct strv *aud)
+{
+	const char *iss = jwt_claim_str(jws, "iss");
+	const char *azp = jwt_claim_str(jws, "azp");
+	const char *tid = jwt_claim_str(jws, "tid");
+
+	if (iss != NULL && strcmp(iss, K8SSA_ISSUER) == 0)
+		return provisioners_by_token_id(ps, K8SSA_TOKEN_ID);
+	if (aud->n == 0)
+		return NULL;
+	if (azp != NULL && azp[0] != '\0')
+		return provisioners_by_token_id(ps, azp);
+	if (tid != NULL && tid[0] != '\0' && jwt_claim_str(jws, "email") == NULL)
+		return provisioners_by_token_id(ps, tid);
+	return provisioners_by_token_id(ps, aud->v[0]);
+}
+
 /* The provisioner a token names in the snapshot *set (a reference the caller drops). */
 static const struct provisioner *lookup_provisioner(struct authority *a, const struct jws *jws,
 						    const struct strv *aud, struct prov_set **set)
@@ -56,7 +78,7 @@ static const struct provisioner *lookup_provisioner(struct authority *a, const s
 
 	*set = prov_set_get(a);
 	if (!audience_matches_any(a, aud, fragment))
-		return NULL;
+		return lookup_foreign_audience(&(*set)->provs, jws, aud);
 	if (fragment != NULL) {
 		p = provisioners_by_token_id(&(*set)->provs, fragment);
 	} else if (iss != NULL && kid != NULL) {
@@ -272,6 +294,10 @@ static int provisioner_authorize(struct authority *a, const struct provisioner *
 				       p->name);
 		return sshpop_authorize(a, p, jws, aud, op, o->sshpop, g, err);
 	}
+	if (p->type == PROV_OIDC)
+		return oidc_authorize(a, p, jws, op, g, err);
+	if (p->type == PROV_K8SSA)
+		return k8ssa_authorize(a, p, jws, op, g, err);
 	if (p->type != PROV_JWK && p->type != PROV_X5C)
 		return err_set(err, ERR_UNAUTHORIZED,
 			       "%s provisioner \"%s\" cannot authorize tokens yet", p->type_name,
@@ -324,13 +350,14 @@ int token_authorize_ex(struct authority *a, const char *token, enum token_op op,
 		goto out;
 	}
 	if (check_issued_after_start(a, &jws, err) != 0 ||
-	    (!o->skip_replay &&
+	    (!o->skip_replay && p->type != PROV_K8SSA && /* step-ca: K8sSA tokens are reusable */
 	     check_replay(a, &jws, "token already used", &out->token_id, err) != 0))
 		goto out;
 	if (provisioner_authorize(a, p, &jws, &aud, op, o, out, err) != 0)
 		goto out;
-	if (fill_grant(&jws, out, err) != 0)
+	if (out->subject == NULL && fill_grant(&jws, out, err) != 0)
 		goto out;
+	out->claims = json_incref(jws.payload);
 	out->prov = p;
 	rc = 0;
 out:

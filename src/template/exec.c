@@ -540,19 +540,21 @@ static int exec_list(struct exec *st, const struct node *list, const struct val 
 	return 0;
 }
 
-/* Go's encoding/json decodes every JSON number as float64: so does the data here, while
- * integers the template makes stay int. */
-static json_t *go_numbers(json_t *j, int depth)
+/* Go's encoding/json decodes every JSON number of a map[string]interface{} as float64: so do
+ * the numbers of plain objects here, while the integers of an object with "@type" (a Go
+ * struct: PublicKey.Size, PublicKeyAlgorithm) and of its arrays stay int, as do the integers
+ * the template makes. */
+static json_t *go_numbers(json_t *j, bool in_struct, int depth)
 {
 	if (depth > 1000)
 		return NULL;
 	switch (json_typeof(j)) {
 	case JSON_INTEGER:
-		return json_real((double)json_integer_value(j));
+		return in_struct ? json_incref(j) : json_real((double)json_integer_value(j));
 	case JSON_ARRAY: {
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < json_array_size(j); i++) {
-			json_t *x = go_numbers(json_array_get(j, i), depth + 1);
+			json_t *x = go_numbers(json_array_get(j, i), in_struct, depth + 1);
 			if (x == NULL || json_array_append_new(a, x)) {
 				json_decref(a);
 				return NULL;
@@ -563,9 +565,10 @@ static json_t *go_numbers(json_t *j, int depth)
 	case JSON_OBJECT: {
 		json_t *o = json_object(), *x;
 		const char *k;
+		bool typed = json_object_get(j, "@type") != NULL;
 		json_object_foreach(j, k, x)
 		{
-			json_t *c = go_numbers(x, depth + 1);
+			json_t *c = go_numbers(x, typed, depth + 1);
 			if (o == NULL || c == NULL || json_object_set_new(o, k, c)) {
 				json_decref(o);
 				return NULL;
@@ -582,7 +585,7 @@ int tpl_execute(const struct tpl *t, const json_t *data, struct buf *out, struct
 {
 	struct exec st = {.t = t, .cur_name = t->name, .out = out, .out_start = out->len};
 	struct error local = {0};
-	json_t *copy = data ? go_numbers((json_t *)data, 0) : json_null();
+	json_t *copy = data ? go_numbers((json_t *)data, false, 0) : json_null();
 
 	st.err = &local;
 	if (copy == NULL)

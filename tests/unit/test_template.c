@@ -25,7 +25,7 @@ static const char *const DATA =
     " \"Token\": {\"sub\": \"a\", \"exp\": 1700000000, \"iat\": 1699999700.5,"
     "   \"email\": \"a@example.com\", \"groups\": [\"admin\", \"dev\"]},"
     " \"Insecure\": {\"CR\": {\"@type\": \"*x509.CertificateRequest\","
-    "   \"PublicKey\": {\"@type\": \"*rsa.PublicKey\", \"N\": 5, \"E\": 65537},"
+    "   \"PublicKey\": {\"@type\": \"*rsa.PublicKey\", \"N\": 5, \"E\": 65537, \"Size\": 256},"
     "   \"PublicKeyAlgorithm\": 1, \"DNSNames\": [\"a.example.com\"], \"EmailAddresses\": []},"
     "   \"User\": {\"role\": \"ops\"}},"
     " \"map\": {\"b\": 2, \"a\": 1, \"c\": \"x\", \"@hidden\": 9},"
@@ -39,6 +39,30 @@ static const char *const DATA =
 	"[\"keyEncipherment\", \"digitalSignature\"],"                                             \
 	"{{- else }} \"keyUsage\": [\"digitalSignature\"],{{- end }} \"extKeyUsage\": "            \
 	"[\"serverAuth\", \"clientAuth\"]}"
+
+/* step's example template (x509util testdata) with the data of an OIDC-like request. */
+#define EXAMPLE                                                                                    \
+	"{\n\t\"subject\": {{ toJson .Insecure.CR.Subject }},\n\t\"sans\": {{ toJson .SANs }},\n"  \
+	"{{- if .Insecure.CR.EmailAddresses }}\n\t\"emailAddresses\": {{ toJson "                  \
+	".Insecure.CR.EmailAddresses }},\n{{- end }}\n{{- if .Token }}\n\t\"uris\": \"{{ "         \
+	".Token.iss "                                                                              \
+	"}}#{{ .Token.sub }}\",\n{{- end }}\n\t\"notAfter\": \"{{ .Webhooks.Test.notAfter }}\",\n" \
+	"{{- if typeIs \"*rsa.PublicKey\" .Insecure.CR.PublicKey }}\n\t{{- if lt "                 \
+	".Insecure.CR.PublicKey.Size 384 }}\n\t\t{{ fail \"Key length must be at least 3072 "      \
+	"bits\" "                                                                                  \
+	"}}\n\t{{- end }}\n{{- end }}\n{{- if typeIs \"*rsa.PublicKey\" .Insecure.CR.PublicKey "   \
+	"}}\n"                                                                                     \
+	"\t\"keyUsage\": [\"keyEncipherment\", \"digitalSignature\"],\n{{- else "                  \
+	"}}\n\t\"keyUsage\": "                                                                     \
+	"[\"digitalSignature\"],\n{{- end }}\n\t\"extKeyUsage\": [\"serverAuth\", "                \
+	"\"clientAuth\"]\n}"
+#define EXAMPLE_DATA(key)                                                                          \
+	"{\"Insecure\": {\"CR\": {\"@type\": \"*x509.CertificateRequest\", \"Subject\": "          \
+	"{\"@type\": "                                                                             \
+	"\"x509util.Subject\", \"CommonName\": \"jane\", \"@json\": {\"commonName\": \"jane\"}}, " \
+	"\"EmailAddresses\": [\"jane@example.com\"], \"PublicKey\": " key "}}, \"SANs\": [], "     \
+	"\"Token\": {\"iss\": \"https://idp\", \"sub\": \"1234\"}, \"Webhooks\": {\"Test\": "      \
+	"{\"notAfter\": \"2030-01-01T00:00:00Z\"}}}"
 
 struct tcase {
 	const char *src;
@@ -105,7 +129,8 @@ static const struct tcase cases[] = {
     OK("{{ $x := .s }}{{ $x }}{{ $x = \"b\" }}{{ $x }}", "hellob"),
     OK("{{ $ }}",
        "map[Insecure:map[CR:map[DNSNames:[a.example.com] EmailAddresses:[] PublicKey:map[E:65537 "
-       "N:5] PublicKeyAlgorithm:1] User:map[role:ops]] SANs:[map[Type:dns Value:a.example.com]] "
+       "N:5 Size:256] PublicKeyAlgorithm:1] User:map[role:ops]] SANs:[map[Type:dns "
+       "Value:a.example.com]] "
        "Subject:map[CommonName:a Country:[] Organization:[Acme]] Token:map[email:a@example.com "
        "exp:1.7e+09 groups:[admin dev] iat:1.6999997005e+09 sub:a] empty: f:false html:<a&b> "
        "list:[x y z] map:map[a:1 b:2 c:x] n:<nil> nested:map[m:map[k:[1 map[z:<nil>]]]] num:3 "
@@ -207,6 +232,22 @@ static const struct tcase cases[] = {
 	"{\"PublicKey\": {\"@type\": \"*ecdsa.PublicKey\"}}}}",
 	"{\"subject\": {\"commonName\":\"b\"}, \"sans\": [], \"keyUsage\": [\"digitalSignature\"], "
 	"\"extKeyUsage\": [\"serverAuth\", \"clientAuth\"]}"),
+    OKD(EXAMPLE, EXAMPLE_DATA("{\"@type\": \"*ecdsa.PublicKey\"}"),
+	"{\n\t\"subject\": {\"commonName\":\"jane\"},\n\t\"sans\": [],\n\t\"emailAddresses\": "
+	"[\"jane@example.com\"],\n\t\"uris\": \"https://idp#1234\",\n\t\"notAfter\": "
+	"\"2030-01-01T00:00:00Z\",\n\t\"keyUsage\": [\"digitalSignature\"],\n\t\"extKeyUsage\": "
+	"[\"serverAuth\", \"clientAuth\"]\n}"),
+    OKD(EXAMPLE, EXAMPLE_DATA("{\"@type\": \"*rsa.PublicKey\", \"Size\": 384}"),
+	"{\n\t\"subject\": {\"commonName\":\"jane\"},\n\t\"sans\": [],\n\t\"emailAddresses\": "
+	"[\"jane@example.com\"],\n\t\"uris\": \"https://idp#1234\",\n\t\"notAfter\": "
+	"\"2030-01-01T00:00:00Z\",\n\t\"keyUsage\": [\"keyEncipherment\", "
+	"\"digitalSignature\"],\n\t\"extKeyUsage\": "
+	"[\"serverAuth\", \"clientAuth\"]\n}"),
+    {EXAMPLE, "Key length must be at least 3072 bits", ERR_NOT_FOUND,
+     EXAMPLE_DATA("{\"@type\": \"*rsa.PublicKey\", \"Size\": 256}")},
+    OK("{{ typeOf .Insecure.CR.PublicKey.Size }} {{ typeOf .Insecure.CR.PublicKeyAlgorithm }} {{ "
+       "typeOf .Token.exp }}",
+       "int int float64"),
     /* fail and required */
     FAIL("{{ if not .Insecure.User.team }}{{ fail \"team is required\" }}{{ end }}",
 	 "team is required"),

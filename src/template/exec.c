@@ -131,6 +131,44 @@ static int var_set(struct exec *st, const struct node *at, const char *name, con
 static int eval_pipe(struct exec *st, const struct node *pipe, const struct val *dot, bool declare,
 		     struct val *res);
 
+/* The argument-less methods of time.Time templates use ("{{ (toTime .Token.iat).Unix }}"). */
+static bool time_method(const struct val *t, const char *name, struct val *out)
+{
+	static const char *const parts[] = {"Year",   "YearDay", "Day",	      "Hour",
+					    "Minute", "Second",	 "Nanosecond"};
+	if (strcmp(name, "Unix") == 0) {
+		*out = val_int(t->i);
+		return true;
+	}
+	if (strcmp(name, "UTC") == 0) {
+		*out = *t;
+		out->off = 0;
+		return true;
+	}
+	if (strcmp(name, "IsZero") == 0) {
+		*out = val_bool(t->i == INT64_C(-62135596800) && t->nsec == 0);
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (strcmp(name, parts[i]) != 0)
+			continue;
+		struct buf b;
+		struct error e = {0};
+		static const char *const layouts[] = {"2006", "002", "2",	  "15",
+						      "4",    "5",   ".000000000"};
+		buf_init(&b, 64);
+		if (time_format_go(&b, t, layouts[i], &e) == 0 && b.data) {
+			const char *d = (const char *)b.data + (i == 6);
+			*out = val_int(strtoll(d, NULL, 10));
+		} else {
+			*out = val_int(0);
+		}
+		buf_free(&b);
+		return true;
+	}
+	return false;
+}
+
 /* One field of a receiver, as Go's evalField does for maps and structs. */
 static int field(struct exec *st, const struct node *at, const struct val *recv, const char *name,
 		 struct val *out)
@@ -153,6 +191,10 @@ static int field(struct exec *st, const struct node *at, const struct val *recv,
 		*out = val_from_json(x);
 		return 0;
 	}
+	case V_TIME:
+		if (time_method(recv, name, out))
+			return 0;
+		/* fallthrough */
 	default:
 		return xerr(st, at, "can't evaluate field %s in type %s", name, val_type(recv));
 	}

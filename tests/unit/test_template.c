@@ -364,6 +364,9 @@ static const struct tcase cases[] = {
 	     "\"nope\""),
     OK("{{ duration \"95\" }} {{ toJson (parseTime \"2024-07-02T23:16:02.5Z\") }} {{ typeOf now }}",
        "1m35s \"2024-07-02T23:16:02.5Z\" time.Time"),
+    OK("{{ (toTime .Token.exp).Unix }} {{ (toTime .Token.exp).Year }} {{ (toTime 1).Second }} {{ "
+       "(parseTime \"x\").IsZero }}",
+       "1700000000 2023 1 true"),
     /* limits */
     EXEC_ERR("{{ range $i, $e := repeat 100 \"x\" | splitList \"\" }}{{ range $j, $f := repeat 100 "
 	     "\"y\" | splitList \"\" }}{{ range $k, $g := repeat 101 \"z\" | splitList \"\" }}{{ "

@@ -226,6 +226,7 @@ extern const struct fn_def tpl_fns_list[];
 extern const struct fn_def tpl_fns_misc[];
 extern const struct fn_def tpl_fns_time[];
 extern const struct fn_def tpl_fns_enc[];
+extern const struct fn_def tpl_fns_asn1[];
 
 /* Helpers of the function modules: return a buffer / bytes as a string result (charging the
  * work), and the string form of an argument (converted in place, sprig's strval). */

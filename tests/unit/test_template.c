@@ -367,6 +367,25 @@ static const struct tcase cases[] = {
     OK("{{ (toTime .Token.exp).Unix }} {{ (toTime .Token.exp).Year }} {{ (toTime 1).Second }} {{ "
        "(parseTime \"x\").IsZero }}",
        "1700000000 2023 1 true"),
+    /* step's ASN.1 helpers for custom extensions */
+    OK("{{ asn1Enc \"int:1234\" }} {{ asn1Enc \"foo\" }} {{ asn1Enc \"utf8:\u00e9\" }} {{ asn1Enc "
+       "\"oid:1.2.840.113549\" }}",
+       "AgIE0g== EwNmb28= DALDqQ== BgYqhkiG9w0="),
+    OK("{{ asn1Seq (asn1Enc \"int:1\") (asn1Enc \"ia5:a\") }} {{ asn1Set (asn1Enc \"int:1\") "
+       "(asn1Enc \"int:2\") }} {{ asn1Enc \"raw:MAMCAQE=\" }}",
+       "MAYCAQEWAWE= MQYCAQECAQI= MAMCAQE="),
+    OK("{{ asn1Enc \"utc:2026-01-01T00:00:00Z\" }} {{ asn1Enc \"generalized:2060-01-01T00:00:00Z\" "
+       "}} {{ asn1Enc \"int:255\" }} {{ asn1Enc \"int:-1\" }} {{ asn1Enc \"int:128\" }}",
+       "Fw0yNjAxMDEwMDAwMDBa GA8yMDYwMDEwMTAwMDAwMFo= AgIA/w== AgH/ AgIAgA=="),
+    OK("{{ asn1Marshal \"x\" }} {{ asn1Marshal 5 }} {{ asn1Marshal \"x\" \"utf8\" }} {{ "
+       "asn1Marshal (list 1) }}",
+       "EwF4 AgEF DAF4 MAMCAQE="),
+    EXEC_ERR("{{ asn1Enc \"printable:a@b\" }}",
+	     "template: t:1:3: executing \"t\" at <asn1Enc \"printable:a...>: error calling "
+	     "asn1Enc: invalid printable value"),
+    EXEC_ERR("{{ asn1Enc \"int:x\" }}",
+	     "template: t:1:3: executing \"t\" at <asn1Enc \"int:x\">: error calling asn1Enc: "
+	     "invalid int value: strconv.Atoi: parsing \"x\": invalid syntax"),
     /* limits */
     EXEC_ERR("{{ range $i, $e := repeat 100 \"x\" | splitList \"\" }}{{ range $j, $f := repeat 100 "
 	     "\"y\" | splitList \"\" }}{{ range $k, $g := repeat 101 \"z\" | splitList \"\" }}{{ "

@@ -201,22 +201,14 @@ static int bad_verb(struct buf *b, char verb, const struct val *v, struct error 
 
 static int fmt_int(struct buf *b, const struct spec *sp, int64_t x, struct error *err)
 {
-	char o[80], f[16];
-	const char *conv;
+	char o[80];
 
 	switch (sp->verb) {
 	case 'd':
 	case 'v':
-		conv = "lld";
-		break;
 	case 'x':
-		conv = "llx";
-		break;
 	case 'X':
-		conv = "llX";
-		break;
 	case 'o':
-		conv = "llo";
 		break;
 	case 'b': {
 		uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
@@ -287,8 +279,6 @@ static int fmt_int(struct buf *b, const struct spec *sp, int64_t x, struct error
 		while (nd)
 			o[w++] = t[--nd];
 		o[w] = '\0';
-		(void)f;
-		(void)conv;
 	}
 	return pad(b, sp, o, strlen(o), sp->prec < 0, err);
 }

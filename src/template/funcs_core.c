@@ -143,33 +143,26 @@ static int less(struct exec *st, const struct val *a, const struct val *b, bool 
 	return 0;
 }
 
+/* op: 0 lt, 1 le, 2 gt, 3 ge (Go: gt is !lt && !eq, ge is !lt) */
 static int cmp_fn(struct exec *st, struct val *a, struct val *res, int op)
 {
 	bool lt = false, eq = false;
 
-	if (less(st, &a[0], &a[1], &lt))
+	if (less(st, &a[0], &a[1], &lt) || val_equal(st, &a[0], &a[1], &eq))
 		return -1;
-	if (op == 1 || op == 3)
-		if (val_equal(st, &a[0], &a[1], &eq))
-			return -1;
 	switch (op) {
 	case 0:
 		*res = val_bool(lt);
-		break; /* lt */
+		break;
 	case 1:
 		*res = val_bool(lt || eq);
-		break; /* le */
+		break;
 	case 2:
 		*res = val_bool(!lt && !eq);
-		break; /* gt (computed below) */
+		break;
 	default:
 		*res = val_bool(!lt);
-		break; /* ge */
-	}
-	if (op == 2) {
-		if (val_equal(st, &a[0], &a[1], &eq))
-			return -1;
-		*res = val_bool(!lt && !eq);
+		break;
 	}
 	return 0;
 }

@@ -111,12 +111,11 @@ static int fn_required(struct exec *st, struct val *a, size_t n, struct val *res
 }
 
 static int json_out(struct exec *st, const struct val *v, bool html, const char *indent, bool must,
-		    bool trim_nl, struct val *res)
+		    struct val *res)
 {
 	struct buf b;
 	struct error e = {0};
 
-	(void)trim_nl;
 	buf_init(&b, TPL_MAX_STR);
 	if (val_to_json_text(&b, v, html, indent, &e)) {
 		buf_free(&b);
@@ -136,32 +135,32 @@ static int json_out(struct exec *st, const struct val *v, bool html, const char 
 static int fn_toJson(struct exec *st, struct val *a, size_t n, struct val *r)
 {
 	(void)n;
-	return json_out(st, &a[0], true, NULL, false, false, r);
+	return json_out(st, &a[0], true, NULL, false, r);
 }
 static int fn_mustToJson(struct exec *st, struct val *a, size_t n, struct val *r)
 {
 	(void)n;
-	return json_out(st, &a[0], true, NULL, true, false, r);
+	return json_out(st, &a[0], true, NULL, true, r);
 }
 static int fn_toPrettyJson(struct exec *st, struct val *a, size_t n, struct val *r)
 {
 	(void)n;
-	return json_out(st, &a[0], true, "  ", false, false, r);
+	return json_out(st, &a[0], true, "  ", false, r);
 }
 static int fn_mustToPrettyJson(struct exec *st, struct val *a, size_t n, struct val *r)
 {
 	(void)n;
-	return json_out(st, &a[0], true, "  ", true, false, r);
+	return json_out(st, &a[0], true, "  ", true, r);
 }
 static int fn_toRawJson(struct exec *st, struct val *a, size_t n, struct val *r)
 {
 	(void)n;
-	return json_out(st, &a[0], false, NULL, true, true, r);
+	return json_out(st, &a[0], false, NULL, true, r);
 }
 static int fn_mustToRawJson(struct exec *st, struct val *a, size_t n, struct val *r)
 {
 	(void)n;
-	return json_out(st, &a[0], false, NULL, true, true, r);
+	return json_out(st, &a[0], false, NULL, true, r);
 }
 
 static json_t *as_go_numbers(json_t *j, int depth)

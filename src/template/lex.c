@@ -1,6 +1,7 @@
 /* lex.c - splits template source into text and action tokens as Go's text/template lexer does:
- * "{{" and "}}" delimiters, "{{- " and " -}}" trimming of the adjacent text, comments (slash-star
- * after the delimiter), interpreted and raw strings, numbers, character constants. */
+ * "{{" and "}}" delimiters, "{{- " and " -}}" trimming of the adjacent text, comments (a
+ * slash-star right after the delimiter), interpreted and raw strings, numbers, character
+ * constants. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

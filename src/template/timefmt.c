@@ -341,7 +341,6 @@ int time_parse_go(const char *layout, const char *value, struct val *out, struct
 		size_t len;
 		int frac = 0;
 		enum std s = chunk(l, &len, &frac);
-		const char *stdtxt = l;
 		switch (s) {
 		case S_NONE:
 			if (*v != *l)
@@ -502,7 +501,6 @@ int time_parse_go(const char *layout, const char *value, struct val *out, struct
 				bad = true;
 		}
 		}
-		(void)stdtxt;
 		l += len;
 	}
 	if (bad || *v != '\0')

@@ -355,13 +355,12 @@ static int eval_cmd(struct exec *st, const struct node *cmd, const struct val *d
 	return eval_arg(st, first, dot, res);
 }
 
-static int eval_pipe(struct exec *st, const struct node *pipe, const struct val *dot, bool declare,
-		     struct val *res)
+static int eval_pipe_cmds(struct exec *st, const struct node *pipe, const struct val *dot,
+			  struct val *out)
 {
 	struct val v = {.k = V_MISSING};
 	bool has = false;
 
-	*res = v;
 	for (size_t i = 0; i < pipe->nkids; i++) {
 		struct val next;
 		if (eval_cmd(st, pipe->kids[i], dot, has, &v, &next)) {
@@ -372,10 +371,27 @@ static int eval_pipe(struct exec *st, const struct node *pipe, const struct val 
 		v = next;
 		has = true;
 	}
+	*out = v;
+	return 0;
+}
+
+static int eval_pipe(struct exec *st, const struct node *pipe, const struct val *dot, bool declare,
+		     struct val *res)
+{
+	struct val v = {.k = V_MISSING};
+
+	*res = v;
+	if (st->nest >= TPL_MAX_EXEC_NEST)
+		return xerr(st, pipe, "template nesting exceeds %d levels", TPL_MAX_EXEC_NEST);
+	st->nest++;
+	int r = eval_pipe_cmds(st, pipe, dot, &v);
+	st->nest--;
+	if (r)
+		return -1;
 	if (declare) {
 		for (int k = 0; k < pipe->ndecl; k++) {
-			int r = pipe->assign ? var_set(st, pipe, pipe->decl[k], &v)
-					     : var_push(st, pipe->decl[k], &v);
+			r = pipe->assign ? var_set(st, pipe, pipe->decl[k], &v)
+					 : var_push(st, pipe->decl[k], &v);
 			if (r) {
 				val_free(&v);
 				return -1;
@@ -574,12 +590,16 @@ static int exec_node(struct exec *st, const struct node *n, const struct val *do
 
 static int exec_list(struct exec *st, const struct node *list, const struct val *dot)
 {
-	for (size_t i = 0; i < list->nkids; i++) {
-		int r = exec_node(st, list->kids[i], dot);
-		if (r)
-			return r;
+	int r = 0;
+
+	if (++st->nest > TPL_MAX_EXEC_NEST) {
+		st->nest--;
+		return xerr(st, list, "template nesting exceeds %d levels", TPL_MAX_EXEC_NEST);
 	}
-	return 0;
+	for (size_t i = 0; i < list->nkids && r == 0; i++)
+		r = exec_node(st, list->kids[i], dot);
+	st->nest--;
+	return r;
 }
 
 /* Go's encoding/json decodes every JSON number of a map[string]interface{} as float64: so do

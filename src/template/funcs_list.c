@@ -29,10 +29,65 @@ static bool empty(const struct val *v)
 	return true;
 }
 
+#define MAX_VALUE_DEPTH 64
+
+/* Depth of j up to limit (limit + 1 means deeper); charges the nodes visited. */
+static int depth_of(struct exec *st, json_t *j, int limit, int *out)
+{
+	int d = 0, sub;
+
+	*out = 0;
+	if (!json_is_array(j) && !json_is_object(j))
+		return 0;
+	if (limit <= 0) {
+		*out = 1;
+		return 0;
+	}
+	if (exec_charge(st, 8))
+		return -1;
+	if (json_is_array(j)) {
+		for (size_t i = 0; i < json_array_size(j) && d <= limit; i++) {
+			if (depth_of(st, json_array_get(j, i), limit - 1, &sub))
+				return -1;
+			d = sub > d ? sub : d;
+		}
+	} else {
+		const char *k;
+		json_t *x;
+		json_object_foreach(j, k, x)
+		{
+			if (depth_of(st, x, limit - 1, &sub))
+				return -1;
+			d = sub > d ? sub : d;
+			if (d > limit)
+				break;
+		}
+	}
+	*out = d + 1;
+	return 0;
+}
+
+/* A container put inside another must not make values nested so deep that walking them
+ * (printing, comparing, freeing) would exhaust the stack. */
+static int check_nest(struct exec *st, const struct val *v)
+{
+	int d;
+
+	if (v->k != V_LIST && v->k != V_MAP)
+		return 0;
+	if (depth_of(st, v->j, MAX_VALUE_DEPTH, &d))
+		return -1;
+	if (d >= MAX_VALUE_DEPTH)
+		return exec_fn_err(st, "value nested deeper than %d levels", MAX_VALUE_DEPTH);
+	return 0;
+}
+
 /* A value to store in a container: containers are copied so that set/merge cannot make a
  * value contain itself. */
 static json_t *store(struct exec *st, const struct val *v)
 {
+	if (check_nest(st, v))
+		return NULL;
 	json_t *j = val_to_json(v);
 
 	if (j && (json_is_object(j) || json_is_array(j))) {
@@ -243,6 +298,10 @@ static int new_list(struct exec *st, struct val *a, size_t n, struct val *res)
 	if (l == NULL || exec_charge(st, n * 16))
 		return json_decref(l), (l ? -1 : exec_fn_err(st, "out of memory"));
 	for (size_t i = 0; i < n; i++) {
+		if (check_nest(st, &a[i])) {
+			json_decref(l);
+			return -1;
+		}
 		json_t *x = val_to_json(&a[i]);
 		if (x == NULL || json_array_append_new(l, x)) {
 			json_decref(l);
@@ -334,6 +393,10 @@ static int add_elem(struct exec *st, struct val *a, struct val *res, bool front)
 	size_t l = json_array_size(a[0].j);
 	if (sub_list(st, &a[0], 0, l, res))
 		return -1;
+	if (check_nest(st, &a[1])) {
+		val_free(res);
+		return -1;
+	}
 	json_t *x = val_to_json(&a[1]);
 	if (x == NULL ||
 	    (front ? json_array_insert_new(res->j, 0, x) : json_array_append_new(res->j, x))) {
@@ -535,6 +598,10 @@ static int fn_dict(struct exec *st, struct val *a, size_t n, struct val *res)
 		return json_decref(d), (d ? -1 : exec_fn_err(st, "out of memory"));
 	for (size_t i = 0; i < n; i += 2) {
 		const char *k;
+		if (i + 1 < n && check_nest(st, &a[i + 1])) {
+			json_decref(d);
+			return -1;
+		}
 		json_t *x = i + 1 < n ? val_to_json(&a[i + 1]) : json_string("");
 		if (key_of(st, &a[i], &k) || x == NULL || json_object_set_new(d, k, x)) {
 			json_decref(d);

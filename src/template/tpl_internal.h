@@ -16,13 +16,14 @@
 #include "base/buf.h"
 #include "base/error.h"
 
-#define TPL_MAX_OUTPUT (1024 * 1024)	   /* bytes one execution may write */
-#define TPL_MAX_STEPS  1000000		   /* nodes, iterations and calls per execution */
-#define TPL_MAX_WORK   (64L * 1024 * 1024) /* bytes functions may produce per execution */
-#define TPL_MAX_DEPTH  100		   /* nested {{template}} calls */
-#define TPL_MAX_NEST   100		   /* nesting of blocks and parentheses when parsing */
-#define TPL_MAX_STR    (1024 * 1024)	   /* longest string a function may build */
-#define TPL_MAX_VARS   10000		   /* live variables */
+#define TPL_MAX_OUTPUT	  (1024 * 1024)	      /* bytes one execution may write */
+#define TPL_MAX_STEPS	  1000000	      /* nodes, iterations and calls per execution */
+#define TPL_MAX_WORK	  (64L * 1024 * 1024) /* bytes functions may produce per execution */
+#define TPL_MAX_DEPTH	  100		      /* nested {{template}} calls */
+#define TPL_MAX_NEST	  100		      /* nesting of blocks and parentheses when parsing */
+#define TPL_MAX_STR	  (1024 * 1024)	      /* longest string a function may build */
+#define TPL_MAX_EXEC_NEST 1000		      /* nested lists and pipelines while executing */
+#define TPL_MAX_VARS	  10000		      /* live variables */
 
 /* ---- tokens (lex.c) ---- */
 enum tok_type {
@@ -194,6 +195,7 @@ struct exec {
 	long steps;
 	long work;
 	int depth;
+	int nest; /* exec_list / eval_pipe recursion, bounded to keep the stack small */
 	struct {
 		char *name;
 		struct val v;

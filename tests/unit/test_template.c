@@ -387,6 +387,9 @@ static const struct tcase cases[] = {
 	     "template: t:1:3: executing \"t\" at <asn1Enc \"int:x\">: error calling asn1Enc: "
 	     "invalid int value: strconv.Atoi: parsing \"x\": invalid syntax"),
     /* limits */
+    EXEC_ERR("{{ $x := list }}{{ range 100 }}{{ $x = list $x }}{{ end }}",
+	     "template: t:1:39: executing \"t\" at <list $x>: error calling list: value nested "
+	     "deeper than 64 levels"),
     EXEC_ERR("{{ range $i, $e := repeat 100 \"x\" | splitList \"\" }}{{ range $j, $f := repeat 100 "
 	     "\"y\" | splitList \"\" }}{{ range $k, $g := repeat 101 \"z\" | splitList \"\" }}{{ "
 	     "end }}{{ end }}{{ end }}",
@@ -488,6 +491,26 @@ static void test_template_limits(void **state)
 	assert_int_equal(err.kind, ERR_INVALID);
 	assert_string_equal(err.msg, "template: deep:1: too deeply nested");
 	assert_null(t);
+
+	/* nested blocks inside recursive templates: bounded before the stack is */
+	{
+		char rec[2048];
+		size_t w = 0;
+		w += (size_t)snprintf(rec + w, sizeof(rec) - w, "{{ define \"r\" }}");
+		for (int i = 0; i < 15; i++)
+			w += (size_t)snprintf(rec + w, sizeof(rec) - w, "{{ if 1 }}");
+		w += (size_t)snprintf(rec + w, sizeof(rec) - w, "{{ template \"r\" . }}");
+		for (int i = 0; i < 15; i++)
+			w += (size_t)snprintf(rec + w, sizeof(rec) - w, "{{ end }}");
+		w += (size_t)snprintf(rec + w, sizeof(rec) - w, "{{ end }}{{ template \"r\" }}");
+		assert_int_equal(tpl_parse("rec", rec, w, &t, &err), 0);
+		buf_init(&out, 1024);
+		assert_int_equal(tpl_execute(t, NULL, &out, &err), -1);
+		assert_int_equal(err.kind, ERR_INTERNAL);
+		assert_non_null(strstr(err.msg, ": template nesting exceeds 1000 levels"));
+		buf_free(&out);
+		tpl_free(t);
+	}
 
 	/* the output buffer keeps what was there before a failed execution */
 	const char *f = "abc{{ fail \"no\" }}";

@@ -478,7 +478,7 @@ const struct fn_def tpl_fns_core[] = {
 const struct fn_def *tpl_fn_lookup(const char *name)
 {
 	const struct fn_def *tables[] = {tpl_fns_core, tpl_fns_str, tpl_fns_list, tpl_fns_misc,
-					 tpl_fns_time, tpl_fns_enc, tpl_fns_asn1};
+					 tpl_fns_time, tpl_fns_enc, tpl_fns_asn1, tpl_fns_dict};
 
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct fn_def *f = tables[t]; f->name; f++)

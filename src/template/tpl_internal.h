@@ -229,6 +229,14 @@ extern const struct fn_def tpl_fns_misc[];
 extern const struct fn_def tpl_fns_time[];
 extern const struct fn_def tpl_fns_enc[];
 extern const struct fn_def tpl_fns_asn1[];
+extern const struct fn_def tpl_fns_dict[];
+
+/* sprig's empty; Go's reflect.DeepEqual; a value to store in a container (containers are
+ * copied, and refused when nested too deep); the nesting check alone. */
+bool fn_empty_val(const struct val *v);
+bool fn_deep_equal(const struct val *a, const struct val *b);
+json_t *fn_store(struct exec *st, const struct val *v);
+int fn_check_nest(struct exec *st, const struct val *v);
 
 /* Helpers of the function modules: return a buffer / bytes as a string result (charging the
  * work), and the string form of an argument (converted in place, sprig's strval). */

@@ -88,10 +88,7 @@ static const struct flag_def token_flags[] = {
      .type = FLAG_STRING,
      .placeholder = "file",
      .help = "Private key of the --sshpop-cert certificate, used to sign the token."},
-    {.name = "k8ssa-token-path",
-     .type = FLAG_STRING,
-     .placeholder = "file",
-     .help = "File with the Kubernetes service account token."},
+    K8SSA_TOKEN_FLAG,
     {.name = "cnf",
      .type = FLAG_STRING,
      .placeholder = "fingerprint",
@@ -139,9 +136,6 @@ static int check_token_flags(struct cli_ctx *ctx, struct error *err)
 	if (flag_list(ctx, "set")->n > 0 || flag_str(ctx, "set-file") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED,
 			       "custom template data (--set, --set-file) is not supported yet");
-	if (flag_str(ctx, "k8ssa-token-path") != NULL)
-		return err_set(err, ERR_NOT_IMPLEMENTED,
-			       "K8sSA provisioners are not supported yet");
 	if (flag_str(ctx, "sshpop-key") != NULL && flag_str(ctx, "sshpop-cert") == NULL)
 		return cli_err_requires(err, "sshpop-key", "sshpop-cert");
 	if (flag_bool(ctx, "ssh") && !flag_bool(ctx, "revoke") &&

@@ -531,8 +531,11 @@ int pe_apply_oidc(struct cli_ctx *ctx, json_t *prov, bool add, struct error *err
 	pe_edit_list(ctx, prov, "admins", "admin", "remove-admin");
 	pe_edit_list(ctx, prov, "domains", "domain", "remove-domain");
 	pe_edit_list(ctx, prov, "groups", "group", NULL);
-	pe_edit_list(ctx, prov, "scopes", "scope", "remove-scope");
-	pe_edit_list(ctx, prov, "authParams", "auth-param", NULL);
+	/* step sets scopes and authParams on update only: add ignores --scope and --auth-param */
+	if (!add) {
+		pe_edit_list(ctx, prov, "scopes", "scope", "remove-scope");
+		pe_edit_list(ctx, prov, "authParams", "auth-param", NULL);
+	}
 	/* clientID, clientSecret and configurationEndpoint are always written */
 	if (json_object_get(prov, "clientSecret") == NULL)
 		json_object_set_new(prov, "clientSecret", json_string(""));

@@ -5,7 +5,9 @@
 # reusable; a wrong key, an expired or not-yet-valid token and an empty subject are refused
 # with step-ca's 401; an SSH certificate is the request's certType, keyID and principals (400
 # for each missing one); revoking with a service-account token is step-ca's 500; the CLI reads
-# the token from --k8ssa-token-path and offers only K8sSA provisioners then.
+# the token from --k8ssa-token-path and offers only K8sSA provisioners then. Then `ca provisioner
+# add/update` of K8SSA and OIDC with the template flags through the admin API of a CA with
+# remote management (the linkedca form on the wire, step-ca's conversion served back).
 source "$(dirname "$0")/lib.sh"
 
 GENERIC_401="The request lacked necessary authorization to be completed. Please see the certificate authority logs for more info."
@@ -21,7 +23,7 @@ CFG="$STRIDEPATH/config/ca.json"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.key 2>/dev/null
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key 2>/dev/null
 openssl genpkey -algorithm ED25519 -out ed.key 2>/dev/null
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.key 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out other.key 2>/dev/null
 for k in rsa ec ed; do openssl pkey -in $k.key -pubout -out $k.pub 2>/dev/null; done
 cat rsa.pub ec.pub >two.pem
 # step keeps the keys of the file, each as a PKIX "PUBLIC KEY" PEM, joined with a newline
@@ -224,11 +226,48 @@ check_fails "--k8ssa-token-path with --provisioner of another type" st ca token 
 	--provisioner "$PROVISIONER"
 expect_eq "its message" "invalid value '$PROVISIONER' for flag '--provisioner'" "$(tail -n1 "$WORK/last.err")"
 
-# --- a K8sSA provisioner without enableSSHCA ------------------------------------------------
 stop_ca
-check "update --ssh=false" st ca provisioner update k8s --ssh=false
-check "stride-ca restarts" start_ca
-expect_eq "SSH refused" "401 $GENERIC_401" "$(ssh_sign '{certType: "user", keyID: "b", principals: ["b"]}')"
-expect_contains "logged as step-ca does" "sshCA is disabled for k8sSA provisioner 'k8s'" "$(cat "$WORK/ca.log")"
+
+# --- provisioner add/update through the admin API (remote mode) ---------------------------
+export STRIDEPATH="$WORK/remote"
+check "ca init --remote-management" init_ca --remote-management
+check "stride-ca starts (remote management)" start_ca
+ADMIN=(--admin-subject step --admin-provisioner "$PROVISIONER" --admin-password-file "$WORK/prov-password")
+check "add K8SSA (remote)" st ca provisioner add k8s --type K8SSA --public-key two.pem --ssh "${ADMIN[@]}"
+served() { curl_ca /provisioners | jq -c --arg n "$1" '.provisioners[] | select(.name == $n)'; }
+expect_eq "served as step-ca converts it" \
+	"K8SSA $(base64 -w0 two.expected) {\"enableSSHCA\":true,$FALSE_CLAIMS}" \
+	"$(served k8s | jq -r '"\(.type) \(.publicKeys) \(.claims | tojson)"')"
+# the admin API's own (linkedca) form: one base64 PEM per key, as step sends them
+check "an admin certificate" st ca certificate step step.crt step.key --provisioner "$PROVISIONER" \
+	--provisioner-password-file "$WORK/prov-password"
+now=$(date +%s)
+ADM_TOKEN=$("$TESTTOOL" sign-jwt step.key "$(jq -nc --arg x "$(openssl x509 -in step.crt -outform DER | base64 -w0)" '{typ: "JWT", x5c: [$x]}')" \
+	"$(jq -nc --arg aud "https://localhost/admin/provisioners/k8s" --argjson now "$now" \
+		'{iss: "step-admin-client/1.0", sub: "step", aud: $aud, iat: $now, nbf: $now, exp: ($now + 300), jti: "k8s-get-1"}')")
+curl_ca -H "Authorization: $ADM_TOKEN" /admin/provisioners/k8s >linkedca.json
+expect_eq "GET /admin/provisioners/k8s" "200 K8SSA [\"$(base64 -w0 rsa.pub)\",\"$(base64 -w0 ec.pub)\"]" \
+	"$(cat "$WORK/status") $(jq -rc '"\(.type) \(.details.K8sSA.publicKeys | tojson)"' linkedca.json)"
+check "ca certificate through the remote K8sSA provisioner" st ca certificate svc.example.com svc.crt svc.key \
+	--k8ssa-token-path sa-token --san svc.example.com
+expect_eq "its SANs" "DNS:svc.example.com" \
+	"$(openssl x509 -in svc.crt -noout -ext subjectAltName | tail -n1 | sed 's/^ *//')"
+check "update K8SSA (remote): keys and templates" st ca provisioner update k8s --public-key three.pem \
+	--x509-template x509.tpl --x509-template-data data.json --ssh-template x509.tpl "${ADMIN[@]}"
+expect_eq "served after the update" \
+	"$(base64 -w0 three.expected) {\"x509\":{\"template\":\"{\\\"subject\\\": {{ toJson .Subject }}}\",\"templateData\":{\"team\":\"build\"}},\"ssh\":{\"template\":\"{\\\"subject\\\": {{ toJson .Subject }}}\"}}" \
+	"$(served k8s | jq -rc '"\(.publicKeys) \(.options | tojson)"')"
+check "add OIDC (remote)" st ca provisioner add idp --type OIDC --client-id cid --client-secret sec \
+	--configuration-endpoint https://idp.example.com/.well-known/openid-configuration \
+	--listen-address 127.0.0.1:10000 --admin root@example.com --domain example.com --group ops \
+	--tenant-id tid --scope email "${ADMIN[@]}"
+expect_eq "served OIDC" \
+	'{"type":"OIDC","name":"idp","clientID":"cid","clientSecret":"sec","configurationEndpoint":"https://idp.example.com/.well-known/openid-configuration","tenantID":"tid","admins":["root@example.com"],"domains":["example.com"],"groups":["ops"],"listenAddress":"127.0.0.1:10000"}' \
+	"$(served idp | jq -c 'del(.claims, .options)')"
+check "update OIDC (remote)" st ca provisioner update idp --remove-domain example.com --domain example.org \
+	--scope email --auth-param prompt=login --client-secret "" "${ADMIN[@]}"
+expect_eq "served OIDC updated" \
+	'{"type":"OIDC","name":"idp","clientID":"cid","clientSecret":"","configurationEndpoint":"https://idp.example.com/.well-known/openid-configuration","tenantID":"tid","admins":["root@example.com"],"domains":["example.org"],"groups":["ops"],"listenAddress":"127.0.0.1:10000","scopes":["email"],"authParams":["prompt=login"]}' \
+	"$(served idp | jq -c 'del(.claims, .options)')"
 stop_ca
 finish

@@ -86,15 +86,31 @@ static int k8ssa_token(struct cli_ctx *ctx, char **token, struct error *err)
 	return 0;
 }
 
+/* step prints a provisioner's type in its canonical spelling, whatever ca.json says
+ * (step's local mode writes "K8SSA", "AZURE"). */
+static const char *canonical_type(const char *type)
+{
+	static const char *const names[] = {"JWK", "OIDC",  "GCP",    "AWS",  "Azure",	"ACME",
+					    "X5C", "K8sSA", "SSHPOP", "SCEP", "Nebula", NULL};
+
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (str_eq_nocase(names[i], type))
+			return names[i];
+	return type;
+}
+
 static char *prov_label(const json_t *p)
 {
-	const char *type = pstr(p, "type"), *name = pstr(p, "name");
+	const char *type = canonical_type(pstr(p, "type")), *name = pstr(p, "name");
 
 	if (str_eq_nocase(type, "JWK"))
 		return xasprintf("%s (JWK) [kid: %s]", name, prov_kid(p) ? prov_kid(p) : "");
 	if (str_eq_nocase(type, "OIDC"))
 		return xasprintf("%s (OIDC) [client: %s]", name,
 				 pstr(p, "clientID") ? pstr(p, "clientID") : "");
+	if (str_eq_nocase(type, "Azure"))
+		return xasprintf("%s (Azure) [tenant: %s]", name,
+				 pstr(p, "tenantID") ? pstr(p, "tenantID") : "");
 	return xasprintf("%s (%s)", name, type);
 }
 

@@ -191,7 +191,7 @@ expect_eq "no extensions for a host" "" "$(echo "$L" | sed -n '/Extensions:/,$p'
 printf '%s\n' "$TOK_EC" >sa-token # as kubelet mounts it, but with a newline an editor added
 check "ca token --k8ssa-token-path" st ca token anything --k8ssa-token-path sa-token
 expect_eq "the token is the file's" "$TOK_EC" "$(cat "$WORK/last.out")"
-expect_eq "only the K8sSA provisioner is offered" "✔ Provisioner: k8s (K8SSA)" "$(cat "$WORK/last.err")"
+expect_eq "only the K8sSA provisioner is offered" "✔ Provisioner: k8s (K8sSA)" "$(cat "$WORK/last.err")"
 check "ca certificate --k8ssa-token-path" st ca certificate web.example.com web.crt web.key \
 	--k8ssa-token-path sa-token --san web.example.com --san 10.1.2.3 --san ops@example.com
 expect_eq "CN is the argument" "subject=CN = web.example.com" "$(openssl x509 -in web.crt -noout -subject)"
@@ -204,6 +204,13 @@ check "ca certificate --token (a service-account token) with --san" st ca certif
 	--token "$TOK_ED" --san api.example.com
 expect_eq "its SANs" "DNS:api.example.com" \
 	"$(openssl x509 -in api.crt -noout -ext subjectAltName | tail -n1 | sed 's/^ *//')"
+check "ca renew of a K8sSA certificate" st ca renew web.crt web.key -f
+expect_eq "renewed with the same names" "subject=CN = web.example.com|DNS:web.example.com, email:ops@example.com, IP Address:10.1.2.3" \
+	"$(openssl x509 -in web.crt -noout -subject)|$(openssl x509 -in web.crt -noout -ext subjectAltName | tail -n1 | sed 's/^ *//')"
+check "ca certificate --offline --k8ssa-token-path" st ca certificate off.example.com off.crt off.key \
+	--offline --k8ssa-token-path sa-token --san off.example.com --password-file "$WORK/password"
+expect_eq "offline: the CSR's names" "subject=CN = off.example.com|DNS:off.example.com" \
+	"$(openssl x509 -in off.crt -noout -subject)|$(openssl x509 -in off.crt -noout -ext subjectAltName | tail -n1 | sed 's/^ *//')"
 new_csr signreq signed.example.com -addext "subjectAltName=DNS:signed.example.com,DNS:alt.example.com"
 check "ca sign --k8ssa-token-path" st ca sign "$WORK/signreq.csr" signed.crt --k8ssa-token-path sa-token
 expect_eq "ca sign: the CSR's names" "DNS:signed.example.com, DNS:alt.example.com" \

@@ -6,15 +6,13 @@
  * certificate it grants is the CSR's (the admin-leaf template) and an SSH certificate is the
  * request's certType, keyID and principals.
  */
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "authority/internal.h"
 #include "base/b64.h"
 #include "base/duration.h"
+#include "crypto/pem_keys.h"
 
 /* The claims of a service-account token step-ca decodes besides the registered ones. */
 static const char *const sa_claims[] = {
@@ -25,115 +23,18 @@ static const char *const sa_claims[] = {
     NULL,
 };
 
-/* Go's %T of what step's PEM parser returns for a private key block, for step-ca's message. */
-static const char *private_go_type(const EVP_PKEY *k)
-{
-	switch (EVP_PKEY_get_base_id(k)) {
-	case EVP_PKEY_RSA:
-		return "*rsa.PrivateKey";
-	case EVP_PKEY_EC:
-		return "*ecdsa.PrivateKey";
-	case EVP_PKEY_ED25519:
-		return "ed25519.PrivateKey";
-	default:
-		return "crypto.PrivateKey";
-	}
-}
-
-/* Go's %T of a public key step cannot verify tokens with. */
-static const char *public_go_type(const EVP_PKEY *k)
-{
-	switch (EVP_PKEY_get_base_id(k)) {
-	case EVP_PKEY_DSA:
-		return "*dsa.PublicKey";
-	case EVP_PKEY_X25519:
-		return "*ecdh.PublicKey";
-	default:
-		return "crypto.PublicKey";
-	}
-}
-
-static bool usable_type(const EVP_PKEY *k)
-{
-	int id = EVP_PKEY_get_base_id(k);
-
-	return id == EVP_PKEY_RSA || id == EVP_PKEY_EC || id == EVP_PKEY_ED25519;
-}
-
-/* One PEM block of publicKeys as step's PEM parser reads it: a public key, a certificate's key
- * or (refused by the caller) a private key. *is_private tells which. */
-static int block_key(const char *prov, const char *type, const unsigned char *der, long len,
-		     EVP_PKEY **out, bool *is_private, struct error *err)
-{
-	const unsigned char *p = der;
-	X509 *x;
-
-	*out = NULL;
-	*is_private = false;
-	if (strcmp(type, "PUBLIC KEY") == 0) {
-		*out = d2i_PUBKEY(NULL, &p, len);
-	} else if (strcmp(type, "CERTIFICATE") == 0) {
-		x = d2i_X509(NULL, &p, len);
-		*out = x != NULL ? X509_get_pubkey(x) : NULL;
-		X509_free(x);
-	} else if (strcmp(type, "RSA PRIVATE KEY") == 0 || strcmp(type, "EC PRIVATE KEY") == 0 ||
-		   strcmp(type, "PRIVATE KEY") == 0) {
-		*out = d2i_AutoPrivateKey(NULL, &p, len);
-		*is_private = true;
-	} else {
-		return err_set(err, ERR_INVALID,
-			       "error parsing public key in provisioner '%s': error decoding PEM: "
-			       "contains an unexpected header '%s'",
-			       prov, type);
-	}
-	if (*out == NULL) {
-		ERR_clear_error();
-		return err_set(err, ERR_INVALID,
-			       "error parsing public key in provisioner '%s': error parsing PEM",
-			       prov);
-	}
-	return 0;
-}
-
-/* Adds every key of the PEM bundle text to p->k8s_keys, as step-ca's Init does. */
+/* Every key of the PEM bundle text, as step-ca's Init reads publicKeys, with its messages. */
 static int parse_bundle(struct provisioner *p, const uint8_t *text, size_t n, struct error *err)
 {
-	BIO *bio = BIO_new_mem_buf(text, (int)n);
-	int rc = -1;
+	const char *bad_type = NULL;
 
-	if (bio == NULL)
-		return err_openssl(err, ERR_CRYPTO, "cannot read publicKeys");
-	for (;;) {
-		char *type = NULL, *header = NULL;
-		unsigned char *der = NULL;
-		long len = 0;
-		EVP_PKEY *key = NULL;
-		bool priv;
-		int r;
-
-		if (PEM_read_bio(bio, &type, &header, &der, &len) != 1) {
-			ERR_clear_error(); /* no more blocks: Go's pem.Decode stops there too */
-			break;
-		}
-		r = block_key(p->name, type, der, len, &key, &priv, err);
-		if (r == 0 && (priv || !usable_type(key)))
-			r = err_set(err, ERR_INVALID,
-				    "Unexpected public key type %s in provisioner '%s'",
-				    priv ? private_go_type(key) : public_go_type(key), p->name);
-		OPENSSL_free(type);
-		OPENSSL_free(header);
-		OPENSSL_free(der);
-		if (r != 0) {
-			EVP_PKEY_free(key);
-			goto out;
-		}
-		p->k8s_keys = xrealloc(p->k8s_keys, (p->n_k8s_keys + 1) * sizeof(*p->k8s_keys));
-		p->k8s_keys[p->n_k8s_keys++] = key;
-	}
-	rc = 0;
-out:
-	BIO_free(bio);
-	return rc;
+	if (pem_public_keys(text, n, &p->k8s_keys, &p->n_k8s_keys, &bad_type, err) == 0)
+		return 0;
+	if (bad_type != NULL)
+		return err_set(err, ERR_INVALID,
+			       "Unexpected public key type %s in provisioner '%s'", bad_type,
+			       p->name);
+	return err_wrap(err, "error parsing public key in provisioner '%s'", p->name);
 }
 
 int k8ssa_init(struct provisioner *p, struct error *err)
@@ -162,9 +63,7 @@ int k8ssa_init(struct provisioner *p, struct error *err)
 
 void k8ssa_clear(struct provisioner *p)
 {
-	for (size_t i = 0; i < p->n_k8s_keys; i++)
-		EVP_PKEY_free(p->k8s_keys[i]);
-	free(p->k8s_keys);
+	pem_keys_free(p->k8s_keys, p->n_k8s_keys);
 	p->k8s_keys = NULL;
 	p->n_k8s_keys = 0;
 }

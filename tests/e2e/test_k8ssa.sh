@@ -50,6 +50,13 @@ check "update K8SSA: template removed" st ca provisioner update k8s --x509-templ
 expect_eq "options without the template" '{"x509":{},"ssh":{}}' "$(prov k8s | jq -c .options)"
 check_fails "add K8SSA without keys" st ca provisioner add k2 --type K8SSA
 expect_eq "its message" "'--type k8sSA' requires the '--public-key' flag" "$(tail -n1 "$WORK/last.err")"
+check_fails "a private key in --public-key" st ca provisioner update k8s --public-key ec.key
+expect_eq "its message (step's)" "Unexpected public key type *ecdsa.PrivateKey in ec.key" "$(tail -n1 "$WORK/last.err")"
+printf -- '-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----\n' >pkcs1.pem
+check_fails "a block step's PEM parser does not know" st ca provisioner update k8s --public-key pkcs1.pem
+expect_eq "its message (step's)" \
+	"error parsing public key from pkcs1.pem: error decoding PEM: contains an unexpected header 'RSA PUBLIC KEY'" \
+	"$(tail -n1 "$WORK/last.err")"
 check_fails "a second K8SSA" st ca provisioner add k3 --type K8SSA --public-key ec.pub
 expect_eq "only one K8sSA (step-ca's message)" \
 	"error storing provisioner: provisioner with token ID k8ssa/k8sSA-default already exists" \

@@ -317,7 +317,10 @@ const struct command cmd_ca_token = {
 	"exactly the given names, and the certificate request must match them 1:1.\n\n"
 	"The provisioner's encrypted key is downloaded from the CA and decrypted with\n"
 	"--provisioner-password-file (or --password-file, or a prompt). With --offline\n"
-	"the provisioners come from --ca-config instead.",
+	"the provisioners come from --ca-config instead.\n\n"
+	"With a K8sSA provisioner the token is the Kubernetes service account token of\n"
+	"--k8ssa-token-path (default /var/run/secrets/kubernetes.io/serviceaccount/token);\n"
+	"given, that flag offers only K8sSA provisioners.",
     .flags = token_flags,
     .min_args = 1,
     .max_args = 1,

@@ -268,6 +268,8 @@ int k8ssa_authorize(const struct authority *a, const struct provisioner *p, cons
 		    enum token_op op, struct token_grant *g, struct error *err);
 int k8ssa_init(struct provisioner *p, struct error *err);
 void k8ssa_clear(struct provisioner *p);
+/* The service-account name of a K8sSA grant's token (step-ca's template CommonName), or NULL. */
+const char *k8ssa_service_account(const struct token_grant *g);
 
 /* The replay check: refuses (ERR_UNAUTHORIZED used_msg) a token whose key (its jti, or the
  * SHA-256 of its signed header and payload) is recorded as used, and a token whose jti is not

@@ -74,8 +74,15 @@ static int authorize_revoke(struct authority *a, const struct revoke_request *re
 				      "request serial number \"%s\" and token subject \"%s\" do "
 				      "not match",
 				      serial, g.subject);
+		/* step-ca asks the provisioner for the token's id to record: a K8sSA token has
+		 * none, and step-ca answers that with a 500 */
+		if (rc == 0 && g.prov->type == PROV_K8SSA)
+			rc = err_set(
+			    err, ERR_INTERNAL,
+			    "authority.Revoke; could not get ID for token: not implemented");
 		*prov_id = xstrdup(g.prov->token_id);
-		*token_id = xstrdup(g.token_id);
+		*token_id = g.token_id; /* NULL for a token without replay record (K8sSA) */
+		g.token_id = NULL;
 		token_grant_free(&g);
 		return rc;
 	}

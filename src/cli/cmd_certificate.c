@@ -38,11 +38,23 @@ static const struct flag_def certificate_flags[] = {
     FLAG_END,
 };
 
+/* step: --token and --san exclude each other for JWK tokens only; a service-account token
+ * leaves the names to the CSR. */
+static bool token_is_k8ssa(const char *token)
+{
+	struct token_info ti = {0};
+	bool k8s = token_flow_inspect(token, &ti, NULL) == 0 && token_info_is_k8ssa(&ti);
+
+	token_info_free(&ti);
+	return k8s;
+}
+
 static int check_flags(struct cli_ctx *ctx, struct error *err)
 {
 	if (flag_str(ctx, "attestation-uri") != NULL && flag_str(ctx, "kms") != NULL)
 		return cli_err_incompatible(err, "attestation-uri", "kms");
-	if (flag_str(ctx, "token") != NULL && flag_list(ctx, "san")->n > 0)
+	if (flag_str(ctx, "token") != NULL && flag_list(ctx, "san")->n > 0 &&
+	    !token_is_k8ssa(flag_str(ctx, "token")))
 		return cli_err_exclusive(err, "token", "san");
 	if (flag_str(ctx, "attestation-uri") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED,
@@ -62,7 +74,8 @@ static int confirm_outputs(struct cli_ctx *ctx, const char *const *paths, struct
 }
 
 /* The token: --token (its subject must be the argument) or a new one for subject + SANs.
- * sans_out gets the names the CSR will carry. */
+ * sans_out gets the names the CSR will carry: the token's (default [subject]), or for a
+ * service-account token (K8sSA) those of --san only, as step builds the CSR. */
 static int get_token(struct cli_ctx *ctx, const char *subject, char **token, struct strv *sans_out,
 		     struct error *err)
 {
@@ -74,12 +87,21 @@ static int get_token(struct cli_ctx *ctx, const char *subject, char **token, str
 		    .kind = TOKEN_KIND_SIGN, .subject = subject, .sans = sans};
 		for (size_t i = 0; i < sans->n; i++)
 			strv_push(sans_out, sans->v[i]);
-		if (sans->n == 0)
+		if (token_flow_create(ctx, &req, token, err) != 0)
+			return -1;
+		if (sans->n == 0 && !token_is_k8ssa(*token))
 			strv_push(sans_out, subject);
-		return token_flow_create(ctx, &req, token, err);
+		return 0;
 	}
 	if (token_flow_inspect(flag_str(ctx, "token"), &ti, err) != 0)
 		return -1;
+	if (token_info_is_k8ssa(&ti)) {
+		for (size_t i = 0; i < sans->n; i++)
+			strv_push(sans_out, sans->v[i]);
+		token_info_free(&ti);
+		*token = xstrdup(flag_str(ctx, "token"));
+		return 0;
+	}
 	if (ti.subject == NULL || !str_eq_nocase(ti.subject, subject)) {
 		err_set(err, ERR_INVALID, "token subject '%s' and argument '%s' do not match",
 			ti.subject != NULL ? ti.subject : "", subject);

@@ -62,6 +62,7 @@ static const struct flag_def certificate_flags[] = {
      .type = FLAG_STRING,
      .placeholder = "size",
      .help = "The RSA key size in bits (default 2048)."},
+    K8SSA_TOKEN_FLAG,
     CLI_FLAG_FORCE,
     FLAG_END,
 };

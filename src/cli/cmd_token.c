@@ -88,10 +88,7 @@ static const struct flag_def token_flags[] = {
      .type = FLAG_STRING,
      .placeholder = "file",
      .help = "Private key of the --sshpop-cert certificate, used to sign the token."},
-    {.name = "k8ssa-token-path",
-     .type = FLAG_STRING,
-     .placeholder = "file",
-     .help = "File with the Kubernetes service account token."},
+    K8SSA_TOKEN_FLAG,
     {.name = "cnf",
      .type = FLAG_STRING,
      .placeholder = "fingerprint",
@@ -139,9 +136,6 @@ static int check_token_flags(struct cli_ctx *ctx, struct error *err)
 	if (flag_list(ctx, "set")->n > 0 || flag_str(ctx, "set-file") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED,
 			       "custom template data (--set, --set-file) is not supported yet");
-	if (flag_str(ctx, "k8ssa-token-path") != NULL)
-		return err_set(err, ERR_NOT_IMPLEMENTED,
-			       "K8sSA provisioners are not supported yet");
 	if (flag_str(ctx, "sshpop-key") != NULL && flag_str(ctx, "sshpop-cert") == NULL)
 		return cli_err_requires(err, "sshpop-key", "sshpop-cert");
 	if (flag_bool(ctx, "ssh") && !flag_bool(ctx, "revoke") &&
@@ -323,7 +317,10 @@ const struct command cmd_ca_token = {
 	"exactly the given names, and the certificate request must match them 1:1.\n\n"
 	"The provisioner's encrypted key is downloaded from the CA and decrypted with\n"
 	"--provisioner-password-file (or --password-file, or a prompt). With --offline\n"
-	"the provisioners come from --ca-config instead.",
+	"the provisioners come from --ca-config instead.\n\n"
+	"With a K8sSA provisioner the token is the Kubernetes service account token of\n"
+	"--k8ssa-token-path (default /var/run/secrets/kubernetes.io/serviceaccount/token);\n"
+	"given, that flag offers only K8sSA provisioners.",
     .flags = token_flags,
     .min_args = 1,
     .max_args = 1,

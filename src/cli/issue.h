@@ -42,6 +42,7 @@
 	     .type = FLAG_STRING,                                                                  \
 	     .placeholder = "file",                                                                \
 	     .help = "Private key of --x5c-cert, used to sign the token."},                        \
+	    K8SSA_TOKEN_FLAG,                                                                      \
 	    {.name = "acme",                                                                       \
 	     .type = FLAG_STRING,                                                                  \
 	     .placeholder = "url",                                                                 \

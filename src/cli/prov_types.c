@@ -17,6 +17,7 @@
 #include "cli/ui.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
+#include "crypto/pem_keys.h"
 #include "jose/jwe.h"
 #include "jose/jwk.h"
 
@@ -531,8 +532,11 @@ int pe_apply_oidc(struct cli_ctx *ctx, json_t *prov, bool add, struct error *err
 	pe_edit_list(ctx, prov, "admins", "admin", "remove-admin");
 	pe_edit_list(ctx, prov, "domains", "domain", "remove-domain");
 	pe_edit_list(ctx, prov, "groups", "group", NULL);
-	pe_edit_list(ctx, prov, "scopes", "scope", "remove-scope");
-	pe_edit_list(ctx, prov, "authParams", "auth-param", NULL);
+	/* step sets scopes and authParams on update only: add ignores --scope and --auth-param */
+	if (!add) {
+		pe_edit_list(ctx, prov, "scopes", "scope", "remove-scope");
+		pe_edit_list(ctx, prov, "authParams", "auth-param", NULL);
+	}
 	/* clientID, clientSecret and configurationEndpoint are always written */
 	if (json_object_get(prov, "clientSecret") == NULL)
 		json_object_set_new(prov, "clientSecret", json_string(""));
@@ -541,10 +545,10 @@ int pe_apply_oidc(struct cli_ctx *ctx, json_t *prov, bool add, struct error *err
 
 int pe_apply_k8ssa(struct cli_ctx *ctx, json_t *prov, bool add, struct error *err)
 {
-	const char *file = flag_str(ctx, "public-key");
-	struct strv pems = {0};
-	char *text = NULL, *pem = NULL, *joined = NULL, *b64;
-	size_t len = 0;
+	const char *file = flag_str(ctx, "public-key"), *bad_type = NULL;
+	EVP_PKEY **keys = NULL;
+	size_t n = 0, len = 0;
+	char *text = NULL, *joined = NULL, *b64;
 	int rc = -1;
 
 	if (file == NULL) {
@@ -557,44 +561,37 @@ int pe_apply_k8ssa(struct cli_ctx *ctx, json_t *prov, bool add, struct error *er
 		err_wrap(err, "error reading pem keys");
 		goto out;
 	}
-	for (char *p = strstr(text, "-----BEGIN "); p != NULL; p = strstr(p, "-----BEGIN ")) {
-		char *end = strstr(p, "-----END ");
-		EVP_PKEY *key = NULL;
-		if (end == NULL || (end = strstr(end + 9, "-----")) == NULL)
-			break;
-		end += 5;
-		if (key_parse_public((const uint8_t *)p, (size_t)(end - p), &key, NULL) != 0) {
-			err_set(err, ERR_INVALID, "error parsing public key from %s", file);
-			goto out;
-		}
-		rc = key_public_to_pem(key, &pem, err);
-		EVP_PKEY_free(key);
-		if (rc != 0)
-			goto out;
-		rc = -1;
-		strv_push(&pems, pem);
-		free(pem);
-		pem = NULL;
-		p = end;
+	if (pem_public_keys((const uint8_t *)text, len, &keys, &n, &bad_type, err) != 0) {
+		if (bad_type != NULL)
+			err_set(err, ERR_INVALID, "Unexpected public key type %s in %s", bad_type,
+				file);
+		else
+			err_wrap(err, "error parsing public key from %s", file);
+		goto out;
 	}
-	if (pems.n == 0) {
+	if (n == 0) {
 		json_object_del(prov, "publicKeys");
 		rc = 0;
 		goto out;
 	}
+	/* step sends each key as a PKIX "PUBLIC KEY" PEM; step-ca joins them with a newline */
 	joined = xstrdup("");
-	for (size_t i = 0; i < pems.n; i++) {
-		char *n = xasprintf("%s%s%s", joined, i > 0 ? "\n" : "", pems.v[i]);
+	for (size_t i = 0; i < n; i++) {
+		char *pem = NULL, *next;
+		if (key_public_to_pem(keys[i], &pem, err) != 0)
+			goto out;
+		next = xasprintf("%s%s%s", joined, i > 0 ? "\n" : "", pem);
+		free(pem);
 		free(joined);
-		joined = n;
+		joined = next;
 	}
 	b64 = b64_encode(joined, strlen(joined));
 	json_object_set_new(prov, "publicKeys", json_string(b64));
 	free(b64);
 	rc = 0;
 out:
+	pem_keys_free(keys, n);
 	free(joined);
 	free(text);
-	strv_free(&pems);
 	return rc;
 }

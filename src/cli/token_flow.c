@@ -32,18 +32,22 @@ static const char *prov_kid(const json_t *p)
 }
 
 /* Which provisioners a request may use: those of its credential flags, else the others. */
-enum flow_mode { FLOW_DEFAULT, FLOW_X5C, FLOW_SSHPOP };
+enum flow_mode { FLOW_DEFAULT, FLOW_X5C, FLOW_SSHPOP, FLOW_K8SSA };
 
 /* With --x5c-cert only X5C provisioners are offered, with an SSHPOP certificate only SSHPOP
- * ones; otherwise none of the types that need their own credential flags. */
+ * ones, with --k8ssa-token-path only K8sSA ones; otherwise none of the types that need their
+ * own credential flags (a K8sSA provisioner is offered as step does: its token is read from
+ * the default path). */
 static bool type_usable(const char *type, enum flow_mode mode)
 {
-	static const char *const skip[] = {"X5C", "SSHPOP", "K8sSA", "Nebula", NULL};
+	static const char *const skip[] = {"X5C", "SSHPOP", "Nebula", NULL};
 
 	if (mode == FLOW_X5C)
 		return str_eq_nocase(type, "X5C");
 	if (mode == FLOW_SSHPOP)
 		return str_eq_nocase(type, "SSHPOP");
+	if (mode == FLOW_K8SSA)
+		return str_eq_nocase(type, "K8sSA");
 	for (size_t i = 0; skip[i] != NULL; i++)
 		if (str_eq_nocase(type, skip[i]))
 			return false;
@@ -56,18 +60,57 @@ static enum flow_mode flow_mode(struct cli_ctx *ctx, const struct token_request 
 		return FLOW_SSHPOP;
 	if (flag_defined(ctx, "x5c-cert") && flag_str(ctx, "x5c-cert") != NULL)
 		return FLOW_X5C;
+	if (flag_defined(ctx, "k8ssa-token-path") && flag_str(ctx, "k8ssa-token-path") != NULL)
+		return FLOW_K8SSA;
 	return FLOW_DEFAULT;
+}
+
+/* K8sSA: the token is the service-account token itself, read from --k8ssa-token-path or
+ * step's default path. Trailing white space (a newline an editor added) is dropped: step-ca
+ * strips white space from any token it parses. */
+static int k8ssa_token(struct cli_ctx *ctx, char **token, struct error *err)
+{
+	const char *path =
+	    flag_defined(ctx, "k8ssa-token-path") ? flag_str(ctx, "k8ssa-token-path") : NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+
+	if (path == NULL || path[0] == '\0')
+		path = K8SSA_DEFAULT_TOKEN_PATH;
+	if (file_read(path, KEY_FILE_MAX, &data, &len, err) != 0)
+		return err_wrap(err, "error reading kubernetes service account token");
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' ' ||
+			   data[len - 1] == '\t'))
+		data[--len] = '\0';
+	*token = (char *)data;
+	return 0;
+}
+
+/* step prints a provisioner's type in its canonical spelling, whatever ca.json says
+ * (step's local mode writes "K8SSA", "AZURE"). */
+static const char *canonical_type(const char *type)
+{
+	static const char *const names[] = {"JWK", "OIDC",  "GCP",    "AWS",  "Azure",	"ACME",
+					    "X5C", "K8sSA", "SSHPOP", "SCEP", "Nebula", NULL};
+
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (str_eq_nocase(names[i], type))
+			return names[i];
+	return type;
 }
 
 static char *prov_label(const json_t *p)
 {
-	const char *type = pstr(p, "type"), *name = pstr(p, "name");
+	const char *type = canonical_type(pstr(p, "type")), *name = pstr(p, "name");
 
 	if (str_eq_nocase(type, "JWK"))
 		return xasprintf("%s (JWK) [kid: %s]", name, prov_kid(p) ? prov_kid(p) : "");
 	if (str_eq_nocase(type, "OIDC"))
 		return xasprintf("%s (OIDC) [client: %s]", name,
 				 pstr(p, "clientID") ? pstr(p, "clientID") : "");
+	if (str_eq_nocase(type, "Azure"))
+		return xasprintf("%s (Azure) [tenant: %s]", name,
+				 pstr(p, "tenantID") ? pstr(p, "tenantID") : "");
 	return xasprintf("%s (%s)", name, type);
 }
 
@@ -323,6 +366,10 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 	    ca_backend_token_source(ctx->ca, &s, err) != 0 ||
 	    choose_provisioner(ctx, mode, s.provisioners, &p, err) != 0)
 		goto out;
+	if (str_eq_nocase(pstr(p, "type"), "K8sSA")) {
+		rc = k8ssa_token(ctx, token, err);
+		goto out;
+	}
 	path = kind_path(&s, req->kind);
 	if (mode == FLOW_SSHPOP) {
 		aud = xasprintf("%s%s#sshpop/%s", s.audience_base, path, pstr(p, "name"));
@@ -374,6 +421,7 @@ void token_info_free(struct token_info *ti)
 	strv_free(&ti->sans);
 	free(ti->audience);
 	free(ti->sha);
+	free(ti->issuer);
 	memset(ti, 0, sizeof(*ti));
 }
 
@@ -391,6 +439,8 @@ int token_flow_inspect(const char *token, struct token_info *out, struct error *
 		out->subject = xstrdup(jwt_claim_str(&jws, "sub"));
 	if (jwt_claim_str(&jws, "sha") != NULL)
 		out->sha = xstrdup(jwt_claim_str(&jws, "sha"));
+	if (jwt_claim_str(&jws, "iss") != NULL)
+		out->issuer = xstrdup(jwt_claim_str(&jws, "iss"));
 	sans = json_object_get(jws.payload, "sans");
 	json_array_foreach(sans, i, v)
 	{
@@ -404,4 +454,9 @@ int token_flow_inspect(const char *token, struct token_info *out, struct error *
 		out->audience = xstrdup(json_string_value(aud));
 	jws_free(&jws);
 	return 0;
+}
+
+bool token_info_is_k8ssa(const struct token_info *ti)
+{
+	return ti->issuer != NULL && strcmp(ti->issuer, K8SSA_TOKEN_ISSUER) == 0;
 }

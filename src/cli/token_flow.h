@@ -37,6 +37,15 @@ struct token_request {
 	const char *not_after;	 /* NULL = not_before + 5m */
 };
 
+/* --k8ssa-token-path, for the commands that may use a K8sSA provisioner. */
+#define K8SSA_TOKEN_FLAG                                                                           \
+	{                                                                                          \
+		.name = "k8ssa-token-path", .type = FLAG_STRING, .placeholder = "file",            \
+		.help = "The file with the Kubernetes service account token (default "             \
+			"/var/run/secrets/kubernetes.io/serviceaccount/token); only K8sSA "        \
+			"provisioners are offered when it is given."                               \
+	}
+
 /* Flags a command needs for token_flow_create (add to its flag table). */
 #define TOKEN_FLOW_FLAGS                                                                           \
 	{.name = "kid",                                                                            \
@@ -58,8 +67,10 @@ struct token_request {
 
 /* Builds a provisioner token for the request with the provisioner the flags select; prints
  * "✔ Provisioner: <label>". With sshpop_cert only SSHPOP provisioners are offered and the
- * token is signed with sshpop_key (decrypted with --password-file or a prompt). *token malloc'd
- * (the caller wipes and frees it). */
+ * token is signed with sshpop_key (decrypted with --password-file or a prompt); with
+ * --k8ssa-token-path (a flag of the command, K8SSA_TOKEN_FLAG) only K8sSA ones, and a K8sSA
+ * provisioner's token is the content of that file (K8SSA_DEFAULT_TOKEN_PATH without the flag).
+ * *token malloc'd (the caller wipes and frees it). */
 int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char **token,
 		      struct error *err);
 
@@ -70,7 +81,15 @@ struct token_info {
 	struct strv sans;
 	char *audience;
 	char *sha;
+	char *issuer;
 };
+/* A Kubernetes service-account token (step's token type K8sSA): its "iss". */
+#define K8SSA_TOKEN_ISSUER "kubernetes/serviceaccount"
+/* Where step reads the service-account token when --k8ssa-token-path is not given. */
+#define K8SSA_DEFAULT_TOKEN_PATH "/var/run/secrets/kubernetes.io/serviceaccount/token"
+/* Whether ti is a service-account token: the CA copies the CSR's names, the subject argument
+ * need not match its "sub" and the CSR carries only the --san names. */
+bool token_info_is_k8ssa(const struct token_info *ti);
 int token_flow_inspect(const char *token, struct token_info *out, struct error *err);
 void token_info_free(struct token_info *ti);
 

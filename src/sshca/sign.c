@@ -26,6 +26,7 @@ struct sign_body {
 	struct ssh_pubkey add_user_key; /* type 0 when absent */
 	const char *ott;
 	const char *cert_type;
+	const char *key_id;
 	struct strv principals;
 	const char *valid_after, *valid_before;
 	X509_REQ *identity_csr;
@@ -99,6 +100,7 @@ static int parse_body(const json_t *body, struct sign_body *b, struct error *err
 	if (body_string(body, "publicKey", &key, err) != 0 ||
 	    body_string(body, "ott", &b->ott, err) != 0 ||
 	    body_string(body, "certType", &b->cert_type, err) != 0 ||
+	    body_string(body, "keyID", &b->key_id, err) != 0 ||
 	    body_time(body, "validAfter", &b->valid_after, err) != 0 ||
 	    body_time(body, "validBefore", &b->valid_before, err) != 0)
 		return -1;
@@ -399,6 +401,26 @@ void sshca_txn_cert(const struct sshca *s, struct store_txn **t, const struct ss
 	free(b64);
 }
 
+/* K8sSA: the token names no SSH certificate; step-ca requires the request's certType, keyID and
+ * principals (400) and its default template signs them as given. They become the grant's. */
+static int k8ssa_request(struct token_grant *g, const struct sign_body *b, struct error *err)
+{
+	if (b->cert_type[0] == '\0')
+		return err_public(err, ERR_INVALID, "ssh certificate certType cannot be empty");
+	if (b->key_id[0] == '\0')
+		return err_public(err, ERR_INVALID, "ssh certificate keyID cannot be empty");
+	if (b->principals.n == 0)
+		return err_public(err, ERR_INVALID, "ssh certificate principals cannot be empty");
+	free(g->ssh.cert_type);
+	free(g->ssh.key_id);
+	g->ssh.cert_type = xstrdup(b->cert_type);
+	g->ssh.key_id = xstrdup(b->key_id);
+	strv_free(&g->ssh.principals);
+	for (size_t i = 0; i < b->principals.n; i++)
+		strv_push(&g->ssh.principals, b->principals.v[i]);
+	return 0;
+}
+
 /* The certificate the token grants, before its validity (step-ca's default template). */
 static void from_token(const struct token_grant *g, const struct ssh_pubkey *key,
 		       struct ssh_cert *c)
@@ -523,6 +545,8 @@ static int sign(struct sshca_call *c, const struct sign_body *b, struct store_tx
 		goto out;
 	}
 	if (token_authorize_ex(c->a, b->ott, OP_SSH_SIGN, &o, &g, err) != 0)
+		goto out;
+	if (g.prov->type == PROV_K8SSA && k8ssa_request(&g, b, err) != 0)
 		goto out;
 	if (match_options(&g.ssh, b, now, err) != 0)
 		goto out;

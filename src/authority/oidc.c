@@ -14,8 +14,7 @@
 #include "authority/internal.h"
 #include "authority/oidc.h"
 #include "base/duration.h"
-
-#define WELL_KNOWN "/.well-known/openid-configuration"
+#include "client/http_fetch.h"
 
 /* Go's net.SplitHostPort errors for a listenAddress ("host:port", "[v6]:port", ":port"). */
 static int check_host_port(const char *addr, struct error *err)
@@ -45,28 +44,6 @@ static int check_host_port(const char *addr, struct error *err)
 		    err, ERR_INVALID,
 		    "error parsing listenAddress: address %s: too many colons in address", addr);
 	return 0;
-}
-
-/* configurationEndpoint with the well-known path joined to its path when it lacks it (as
- * step-ca does: ".../realms/x" -> ".../realms/x/.well-known/openid-configuration"). */
-static char *discovery_url(const char *endpoint)
-{
-	const char *rest, *q;
-	size_t base_len;
-
-	if (strstr(endpoint, WELL_KNOWN) != NULL)
-		return xstrdup(endpoint);
-	/* the path starts after "scheme://authority" and ends at '?' or '#' */
-	rest = strstr(endpoint, "://");
-	rest = rest != NULL ? strchr(rest + 3, '/') : NULL;
-	q = strpbrk(rest != NULL ? rest : endpoint, "?#");
-	base_len = q != NULL ? (size_t)(q - endpoint) : strlen(endpoint);
-	while (base_len > 0 && endpoint[base_len - 1] == '/' &&
-	       (rest == NULL || endpoint + base_len - 1 > rest))
-		base_len--;
-	if (rest != NULL && endpoint + base_len - 1 == rest)
-		base_len--; /* the path was "/" */
-	return xasprintf("%.*s%s%s", (int)base_len, endpoint, WELL_KNOWN, q != NULL ? q : "");
 }
 
 /* An optional array of strings of the configuration. */
@@ -113,7 +90,7 @@ int oidc_init(struct provisioner *p, struct error *err)
 	p->oidc = o;
 	o->client_id = client_id;
 	o->tenant_id = config_str(p->config, "tenantID");
-	o->discovery_url = discovery_url(endpoint);
+	o->discovery_url = oidc_discovery_url(endpoint);
 	/* the provisioner extension's credential id is the client id (step-ca) */
 	free(p->kid);
 	p->kid = xstrdup(client_id);

@@ -72,6 +72,28 @@ bool http_url_is_loopback(const char *url)
 	return r;
 }
 
+#define WELL_KNOWN "/.well-known/openid-configuration"
+
+char *oidc_discovery_url(const char *endpoint)
+{
+	const char *rest, *q;
+	size_t base_len;
+
+	if (strstr(endpoint, WELL_KNOWN) != NULL)
+		return xstrdup(endpoint);
+	/* the path starts after "scheme://authority" and ends at '?' or '#' */
+	rest = strstr(endpoint, "://");
+	rest = rest != NULL ? strchr(rest + 3, '/') : NULL;
+	q = strpbrk(rest != NULL ? rest : endpoint, "?#");
+	base_len = q != NULL ? (size_t)(q - endpoint) : strlen(endpoint);
+	while (base_len > 0 && endpoint[base_len - 1] == '/' &&
+	       (rest == NULL || endpoint + base_len - 1 > rest))
+		base_len--;
+	if (rest != NULL && endpoint + base_len - 1 == rest)
+		base_len--; /* the path was "/" */
+	return xasprintf("%.*s%s%s", (int)base_len, endpoint, WELL_KNOWN, q != NULL ? q : "");
+}
+
 char *http_form_escape(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -33,6 +33,10 @@ int http_fetch(const char *url, const char *form, struct http_fetch_result *out,
 void http_fetch_result_free(struct http_fetch_result *r);
 /* Whether the URL's host is a loopback address or "localhost". */
 bool http_url_is_loopback(const char *url);
+/* configurationEndpoint with the well-known path joined to its path when it lacks it, as
+ * step-ca and step do (".../realms/x" -> ".../realms/x/.well-known/openid-configuration");
+ * malloc'd. */
+char *oidc_discovery_url(const char *endpoint);
 /* Percent-encodes s for a URL query or form value (RFC 3986 unreserved kept); malloc'd. */
 char *http_form_escape(const char *s);
 

@@ -77,4 +77,55 @@ expect_eq "admin: CSR subject" "subject=CN = admin.example.com" "$(openssl x509 
 expect_eq "admin: CSR SANs" "DNS:a.example.com, IP Address:10.0.0.1" \
 	"$(openssl x509 -in issued.crt -noout -ext subjectAltName | tail -n 1 | sed 's/^ *//')"
 
+# The CLI: authorization-code flow with PKCE on the loopback listenAddress, the "browser" a
+# script that follows the authorization URL (the identity provider auto-approves).
+printf '#!/bin/sh\necho "$1" >>"%s/browser.log"\nexec curl -s -L --max-time 10 -o /dev/null "$1"\n' "$WORK" >browser.sh
+chmod +x browser.sh
+export BROWSER="$WORK/browser.sh"
+check "ca token (OIDC flow)" timeout 20 "$STRIDE_BIN" ca token ignored --provisioner idp
+tok=$(cat "$WORK/last.out")
+expect_contains "provisioner label" "Provisioner: idp (OIDC) [client: stride-client]" "$(cat "$WORK/last.err")"
+expect_contains "browser message" "Your default web browser has been opened to visit:" "$(cat "$WORK/last.err")"
+url=$(tail -n 1 browser.log)
+expect_contains "URL printed" "$url" "$(cat "$WORK/last.err")"
+expect_eq "authorization URL parameters (sorted, PKCE S256)" \
+	"client_id code_challenge code_challenge_method nonce redirect_uri response_type scope state" \
+	"$(echo "${url#*\?}" | tr '&' '\n' | cut -d= -f1 | tr '\n' ' ' | sed 's/ $//')"
+expect_contains "S256, scope, redirect" "code_challenge_method=S256&nonce=" "$url"
+expect_contains "default scope" "scope=openid%20email&" "$url"
+expect_contains "loopback redirect" "redirect_uri=http%3A%2F%2F127.0.0.1%3A" "$url"
+expect_eq "the ID token carries the request's nonce" "$(echo "${url#*nonce=}" | cut -d'&' -f1)" \
+	"$(jwt_payload "$tok" | jq -r .nonce)"
+expect_eq "nonce: 64 hex digits" 64 "$(jwt_payload "$tok" | jq -r .nonce | grep -cE '^[0-9a-f]{64}$' | sed 's/1/64/')"
+check "ca certificate --token <id token> (any subject)" timeout 20 "$STRIDE_BIN" ca certificate anything \
+	t.crt t.key --token "$tok" --ca-url "$CA_URL" --root "$STRIDEPATH/certs/root_ca.crt"
+expect_eq "--token: CN = sub" "subject=CN = alice-sub" "$(openssl x509 -in t.crt -noout -subject)"
+
+check "ca certificate (OIDC flow, --kid = client id)" timeout 20 "$STRIDE_BIN" ca certificate \
+	Alice@Example.com a.crt a.key --kid stride-client
+expect_eq "flow: CN = sub" "subject=CN = alice-sub" "$(openssl x509 -in a.crt -noout -subject)"
+expect_eq "flow: SANs" "email:Alice@Example.com, URI:$IDP#alice-sub" \
+	"$(openssl x509 -in a.crt -noout -ext subjectAltName | tail -n 1 | sed 's/^ *//')"
+check_fails "--kid naming no provisioner" timeout 20 "$STRIDE_BIN" ca certificate x x.crt x.key --kid nope
+expect_eq "--kid message" "invalid value 'nope' for flag '--kid'" "$(tail -n 1 "$WORK/last.err")"
+
+# Without a browser (STRIDE_OPEN_BROWSER=0) the URL is printed; the user opens it.
+STRIDE_OPEN_BROWSER=0 timeout 20 "$STRIDE_BIN" ca token x --provisioner idp >manual.out 2>manual.err &
+cli=$!
+for _ in $(seq 1 100); do grep -q '^http' manual.err && break; sleep 0.05; done
+curl -s -L --max-time 10 -o /dev/null "$(grep '^http' manual.err)"
+wait "$cli"
+expect_eq "manual flow: exit 0" 0 "$?"
+expect_eq "manual flow: an ID token" stride-client "$(jwt_payload "$(cat manual.out)" | jq -r .aud)"
+
+# Key rotation: the new key's kid is unknown to the CA, which fetches the key set again.
+idp rotate >/dev/null
+check "flow after key rotation (ES256)" timeout 20 "$STRIDE_BIN" ca certificate Alice@Example.com r.crt r.key \
+	--provisioner idp -f
+expect_eq "rotated token is ES256" ES256 "$(cut -d. -f1 <<<"$(tail -n 1 "$WORK/browser.log" >/dev/null; idp mint '{}')" | tr '_-' '/+' |
+	{ read -r h; while ((${#h} % 4)); do h+="="; done; echo "$h"; } | base64 -d | jq -r .alg)"
+refused "rotated-out key" "oidc.AuthorizeToken; cannot validate oidc token" "$(idp mint '{"key":"previous"}')"
+refused "unknown kid" "oidc.AuthorizeToken; cannot validate oidc token" "$(idp mint '{"kid":"no-such-kid"}')"
+expect_eq "JWKS fetched twice (first token, rotation)" 2 "$(curl -s "$IDP/control/log" | grep -c 'GET /jwks')"
+
 finish

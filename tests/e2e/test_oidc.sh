@@ -41,8 +41,11 @@ sign_with() {
 	echo "$(cat "$WORK/status") $(jq -r '.message // empty' "$WORK/body")" >"$WORK/res"
 	jq -r '.crt // empty' "$WORK/body" >"$WORK/issued.crt"
 }
-refused() { # DESCRIPTION LOG_DETAIL TOKEN
-	sign_with "$3" x.example.com
+new_csr refused x.example.com
+refused() { # DESCRIPTION LOG_DETAIL TOKEN (one CSR for all: the token is refused first)
+	sign_body "$WORK/refused.csr" "$3" >"$WORK/req.json"
+	curl_ca -X POST --data-binary @"$WORK/req.json" /sign >/dev/null
+	echo "$(cat "$WORK/status") $(jq -r '.message // empty' "$WORK/body")" >"$WORK/res"
 	expect_eq "$1: 401" "401 $GENERIC_401" "$(cat "$WORK/res")"
 	expect_contains "$1: logged" "$2" "$(tail -n 5 "$WORK/ca.log")"
 }

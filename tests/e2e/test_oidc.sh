@@ -112,14 +112,23 @@ expect_eq "flow: SANs" "email:Alice@Example.com, URI:$IDP#alice-sub" \
 check_fails "--kid naming no provisioner" timeout 20 "$STRIDE_BIN" ca certificate x x.crt x.key --kid nope
 expect_eq "--kid message" "invalid value 'nope' for flag '--kid'" "$(tail -n 1 "$WORK/last.err")"
 
-# Without a browser (STRIDE_OPEN_BROWSER=0) the URL is printed; the user opens it.
-STRIDE_OPEN_BROWSER=0 timeout 20 "$STRIDE_BIN" ca token x --provisioner idp >manual.out 2>manual.err &
+# A browser that cannot be started: the URL is printed for the user, who opens it.
+BROWSER="$WORK/no-such-browser" timeout 20 "$STRIDE_BIN" ca token x --provisioner idp >manual.out 2>manual.err &
 cli=$!
 for _ in $(seq 1 100); do grep -q '^http' manual.err && break; sleep 0.05; done
 curl -s -L --max-time 10 -o /dev/null "$(grep '^http' manual.err)"
 wait "$cli"
-expect_eq "manual flow: exit 0" 0 "$?"
-expect_eq "manual flow: an ID token" stride-client "$(jwt_payload "$(cat manual.out)" | jq -r .aud)"
+expect_eq "no browser: exit 0" 0 "$?"
+expect_eq "no browser: message" "Cannot open a web browser on your platform.|Open a local web browser and visit:" \
+	"$(grep -E '^(Cannot|Open)' manual.err | tr '\n' '|' | sed 's/|$//')"
+expect_eq "no browser: an ID token" stride-client "$(jwt_payload "$(cat manual.out)" | jq -r .aud)"
+
+# A callback whose state is not the request's ends the flow (step's message).
+printf '#!/bin/sh\nloc=$(curl -s -o /dev/null -w "%%{redirect_url}" "$1")\nexec curl -s -o /dev/null "$(echo "$loc" | sed "s/state=[^&]*/state=forged/")"\n' >forge.sh
+chmod +x forge.sh
+BROWSER="$WORK/forge.sh" check_fails "forged state" timeout 20 "$STRIDE_BIN" ca token x --provisioner idp
+expect_eq "forged state: message" "error generating OIDC token: Failed to authenticate: missing or invalid state" \
+	"$(tail -n 1 "$WORK/last.err")"
 
 # Key rotation: the new key's kid is unknown to the CA, which fetches the key set again.
 idp rotate >/dev/null

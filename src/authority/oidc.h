@@ -36,8 +36,10 @@ struct oidc_provider {
 	char *jwks_uri;
 	struct oidc_key *keys;
 	size_t n_keys;
-	int64_t keys_expire_sec;  /* refetch the set after this time */
-	int64_t last_unknown_sec; /* the last refetch for an unknown kid */
+	int64_t keys_expire_sec;   /* refetch the set after this time */
+	int64_t last_unknown_sec;  /* the last refetch for an unknown kid */
+	int64_t failed_sec;	   /* when the discovery last failed (0: never) */
+	char failure[ERR_MSG_MAX]; /* and why */
 };
 
 /* The keys with this kid ("" for a token without one) and the issuer, fetching the discovery

@@ -13,6 +13,7 @@
  * holds the provider's lock; the caller gets references to the keys and verifies outside it.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,14 +182,27 @@ static int refresh_locked(struct oidc_provider *o, const char *kid, struct error
 	int64_t now = time_now_ns() / NS_PER_SEC;
 
 	if (!o->discovered) {
-		if (discover(o, err) != 0 || fetch_keys(o, err) != 0)
-			return -1;
+		struct error e = {0};
+
+		/* a provider that just failed is not asked again at once: requests queued on the
+		 * lock would otherwise each wait for its timeout */
+		if (o->failed_sec != 0 && now - o->failed_sec < OIDC_UNKNOWN_KID_REFRESH_SEC)
+			return err_set(err, ERR_UNAVAILABLE, "%s", o->failure);
+		if (discover(o, &e) != 0 || fetch_keys(o, &e) != 0) {
+			o->failed_sec = now;
+			snprintf(o->failure, sizeof(o->failure), "%s", e.msg);
+			return err_set(err, ERR_UNAVAILABLE, "%s", e.msg);
+		}
 		o->discovered = true;
 		return 0;
 	}
-	/* An expired set is fetched again; a failure keeps the old keys (step-ca does too). */
-	if (now >= o->keys_expire_sec && fetch_keys(o, NULL) == 0)
-		return 0;
+	/* An expired set is fetched again; a failure keeps the old keys (step-ca does too) and
+	 * is retried a little later. */
+	if (now >= o->keys_expire_sec) {
+		if (fetch_keys(o, NULL) == 0)
+			return 0;
+		o->keys_expire_sec = now + OIDC_UNKNOWN_KID_REFRESH_SEC;
+	}
 	if (count_kid(o, kid) == 0 && now - o->last_unknown_sec >= OIDC_UNKNOWN_KID_REFRESH_SEC) {
 		o->last_unknown_sec = now;
 		(void)fetch_keys(o, NULL);

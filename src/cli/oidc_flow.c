@@ -316,9 +316,26 @@ static void respond(int fd, int status, const char *reason, const char *ctype, c
 
 static void respond_page(int fd, int status, const char *title, const char *text)
 {
-	char *body = xasprintf("<html lang=\"en-US\"><head><title>%s</title></head><body>"
-			       "<p>%s</p></body></html>",
-			       title, text);
+	char *safe = xmalloc(6 * strlen(text) + 1), *o = safe, *body;
+
+	/* the text may come from the identity provider: no markup of its own */
+	for (const char *c = text; *c != '\0'; c++) {
+		const char *rep = *c == '<'   ? "&lt;"
+				  : *c == '>' ? "&gt;"
+				  : *c == '&' ? "&amp;"
+					      : NULL;
+		if (rep != NULL) {
+			strcpy(o, rep);
+			o += strlen(rep);
+		} else {
+			*o++ = *c;
+		}
+	}
+	*o = '\0';
+	body = xasprintf("<html lang=\"en-US\"><head><title>%s</title></head><body>"
+			 "<p>%s</p></body></html>",
+			 title, safe);
+	free(safe);
 
 	respond(fd, status, status == 200 ? "OK" : "Bad Request", "text/html; charset=utf-8", body);
 	free(body);

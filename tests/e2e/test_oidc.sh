@@ -27,8 +27,9 @@ check "ca init" init_ca
 edit_ca_json --arg idp "$IDP" '.authority.provisioners += [{type: "OIDC", name: "idp",
 	clientID: "stride-client", clientSecret: "s3cret", configurationEndpoint: $idp,
 	domains: ["EXAMPLE.com"], groups: ["staff"], admins: ["root@admin.example"],
-	listenAddress: "127.0.0.1:0"}]'
-check "stride-ca starts (the identity provider is not asked yet)" start_ca
+	listenAddress: "127.0.0.1:0"}, {type: "OIDC", name: "down", clientID: "down-client",
+	configurationEndpoint: "http://127.0.0.1:1"}]'
+check "stride-ca starts (identity providers are not asked yet, one is down)" start_ca
 cd "$WORK" || exit 1
 
 # sign_with TOKEN CN [openssl req args]: POST /sign with a fresh CSR; "status message" in $WORK/res
@@ -69,6 +70,9 @@ refused "foreign domain" 'email \"bob@other.org\" is not allowed' "$(idp mint '{
 refused "missing group" "oidc token payload validation failed: invalid group" "$(idp mint '{"claims":{"groups":["dev"]}}')"
 refused "other azp" "provisioner not found or invalid audience (stride-client)" "$(idp mint '{"claims":{"azp":"x"}}')"
 refused "other issuer" "invalid issuer claim (iss)" "$(idp mint '{"claims":{"iss":"https://evil.example"}}')"
+
+refused "identity provider down" "failed to connect to http://127.0.0.1:1/.well-known/openid-configuration" \
+	"$(idp mint '{"claims":{"aud":"down-client","azp":"down-client"}}')"
 
 # An admin (by e-mail, domain case-insensitive; any domain) gets the CSR's subject and names.
 tok=$(idp mint '{"claims":{"email":"Root@ADMIN.example"}}')

@@ -316,6 +316,69 @@ static char *issuer_subject_uri(const char *iss, const char *sub)
 	return out;
 }
 
+/* step-ca's SanitizeSSHUserPrincipal: the local part lower-cased, dots dropped, anything but
+ * [a-z0-9-] (a whole UTF-8 character) turned into '_'. malloc'd. */
+static char *sanitize_principal(const char *email)
+{
+	const char *at = strrchr(email, '@');
+	size_t n = at != NULL ? (size_t)(at - email) : strlen(email), o = 0;
+	char *out = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)tolower((unsigned char)email[i]);
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')
+			out[o++] = (char)ch;
+		else if (ch == '.' || (ch & 0xC0) == 0x80) /* dots dropped; continuation bytes */
+			continue;
+		else
+			out[o++] = '_';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* An SSH user certificate (step-ca's AuthorizeSSHSign with the default identity function):
+ * key ID = the e-mail, principals = the sanitized local part, the local part, the e-mail
+ * (without empty or repeated ones); without an e-mail the subject. Only user certificates. */
+static int ssh_grant(const struct provisioner *p, const struct id_claims *c, bool admin,
+		     struct token_grant *g, struct error *err)
+{
+	if (c->sub == NULL || c->sub[0] == '\0')
+		return err_set(err, ERR_UNAUTHORIZED,
+			       "oidc.AuthorizeSSHSign: failed to validate oidc token payload: "
+			       "subject not found");
+	if (admin) /* step-ca signs the request as given (its admin template) */
+		return err_set(err, ERR_UNAUTHORIZED,
+			       "oidc provisioner \"%s\" cannot authorize ssh certificates for "
+			       "admins yet",
+			       p->name);
+	g->subject = xstrdup(c->sub);
+	g->ssh.present = true;
+	g->ssh.cert_type = xstrdup("user");
+	g->ssh.valid_after = xstrdup("");
+	g->ssh.valid_before = xstrdup("");
+	if (c->email == NULL || c->email[0] == '\0') {
+		g->ssh.key_id = xstrdup(c->sub);
+		return 0;
+	}
+	g->ssh.key_id = xstrdup(c->email);
+	{
+		char *names[3];
+		const char *at = strrchr(c->email, '@');
+
+		names[0] = sanitize_principal(c->email);
+		names[1] = at != NULL ? xasprintf("%.*s", (int)(at - c->email), c->email) : NULL;
+		names[2] = xstrdup(c->email);
+		for (size_t i = 0; i < 3; i++) {
+			if (names[i] != NULL && names[i][0] != '\0' &&
+			    !strv_contains(&g->ssh.principals, names[i]))
+				strv_push(&g->ssh.principals, names[i]);
+			free(names[i]);
+		}
+	}
+	return 0;
+}
+
 /* What the token grants for op (step-ca's AuthorizeSign, AuthorizeRevoke...). */
 static int grant_for(const struct provisioner *p, const struct id_claims *c, bool admin,
 		     enum token_op op, struct token_grant *g, struct error *err)
@@ -343,11 +406,7 @@ static int grant_for(const struct provisioner *p, const struct id_claims *c, boo
 		g->subject = xstrdup(c->sub != NULL ? c->sub : "");
 		return 0;
 	case OP_SSH_SIGN:
-		/* step-ca signs a user certificate for the e-mail's principals; stride's SSH
-		 * signing takes its names from the step.ssh claim, which ID tokens lack */
-		return err_set(err, ERR_UNAUTHORIZED,
-			       "oidc provisioner \"%s\" cannot authorize ssh certificates yet",
-			       p->name);
+		return ssh_grant(p, c, admin, g, err);
 	default:
 		return err_set(err, ERR_UNAUTHORIZED, "oidc provisioner \"%s\" cannot authorize %s",
 			       p->name, op == OP_SSH_RENEW ? "ssh renewals" : "this operation");

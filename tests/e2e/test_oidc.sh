@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The OIDC provisioner against a small identity provider on loopback (tests/tools/oidc_idp.py):
-# the CLI's authorization-code flow with PKCE driven by a BROWSER script, the certificates of
-# users and admins, step-ca's refusals, key rotation.
+# the CLI's authorization-code flow with PKCE driven by a BROWSER script, the X.509 certificates
+# of users and admins, SSH user certificates, step-ca's refusals, key rotation.
 source "$(dirname "$0")/lib.sh"
 
 GENERIC_401="The request lacked necessary authorization to be completed. Please see the certificate authority logs for more info."
@@ -23,9 +23,10 @@ for _ in $(seq 1 100); do [[ -s $WORK/idp.port ]] && break; sleep 0.05; done
 IDP="http://127.0.0.1:$(cat "$WORK/idp.port")"
 idp() { curl -s --max-time 10 -X POST "$IDP/control/$1" -d "${2:-}"; }
 
-check "ca init" init_ca
+check "ca init" init_ca --ssh
 edit_ca_json --arg idp "$IDP" '.authority.provisioners += [{type: "OIDC", name: "idp",
 	clientID: "stride-client", clientSecret: "s3cret", configurationEndpoint: $idp,
+	claims: {enableSSHCA: true},
 	domains: ["EXAMPLE.com"], groups: ["staff"], admins: ["root@admin.example"],
 	listenAddress: "127.0.0.1:0"}, {type: "OIDC", name: "down", clientID: "down-client",
 	configurationEndpoint: "http://127.0.0.1:1"}]'
@@ -83,6 +84,21 @@ expect_eq "admin token: 201" "201 " "$(cat "$WORK/res")"
 expect_eq "admin: CSR subject" "subject=CN = admin.example.com" "$(openssl x509 -in issued.crt -noout -subject)"
 expect_eq "admin: CSR SANs" "DNS:a.example.com, IP Address:10.0.0.1" \
 	"$(openssl x509 -in issued.crt -noout -ext subjectAltName | tail -n 1 | sed 's/^ *//')"
+
+# SSH user certificates: key ID = the e-mail, principals from it (step-ca's identity function).
+ssh-keygen -q -t ed25519 -N '' -C alice -f "$WORK/u"
+ssh_sign() { # TOKEN EXTRA_JSON
+	curl_ca -X POST --data-binary "$(jq -nc --arg k "$(awk '{print $2}' "$WORK/u.pub")" \
+		--arg ott "$1" "{publicKey: \$k, ott: \$ott} + $2")" /ssh/sign >/dev/null
+	echo "$(cat "$WORK/status") $(jq -r '.message // empty' "$WORK/body")"
+}
+expect_eq "ssh user certificate: 201" "201 " "$(ssh_sign "$(idp mint '{}')" '{"certType":"user","principals":["alice"]}')"
+echo "ssh-ed25519-cert-v01@openssh.com $(jq -r .crt "$WORK/body")" >"$WORK/u-cert.pub"
+info=$(ssh-keygen -L -f "$WORK/u-cert.pub")
+expect_contains "ssh: key id" 'Key ID: "Alice@Example.com"' "$info"
+expect_contains "ssh: principals" "$(printf 'Principals: \n                alice\n                Alice\n                Alice@Example.com')" "$info"
+expect_eq "ssh: no host certificates" "403 The request was forbidden by the certificate authority: ssh certificate type does not match - got host, want user." \
+	"$(ssh_sign "$(idp mint '{}')" '{"certType":"host","principals":["h.example.com"]}')"
 
 # The CLI: authorization-code flow with PKCE on the loopback listenAddress, the "browser" a
 # script that follows the authorization URL (the identity provider auto-approves).

@@ -226,6 +226,32 @@ static void test_leeway_and_domains(void **state)
 	token_grant_free(&g);
 }
 
+static void test_ssh_grant(void **state)
+{
+	struct fx *f = *state;
+	struct token_grant g;
+	struct error err = {0};
+
+	f->p.claims.enable_ssh_ca = true;
+	assert_int_equal(
+	    authorize(f, "{\"email\":\"First.Last+x@Example.com\"}", NULL, OP_SSH_SIGN, &g, &err),
+	    0);
+	assert_true(g.ssh.present);
+	assert_string_equal(g.ssh.cert_type, "user");
+	assert_string_equal(g.ssh.key_id, "First.Last+x@Example.com");
+	assert_int_equal(g.ssh.principals.n, 3);
+	assert_string_equal(g.ssh.principals.v[0], "firstlast_x");
+	assert_string_equal(g.ssh.principals.v[1], "First.Last+x");
+	assert_string_equal(g.ssh.principals.v[2], "First.Last+x@Example.com");
+	token_grant_free(&g);
+	assert_int_equal(
+	    authorize(f, "{\"email\":\"bob@example.com\"}", NULL, OP_SSH_SIGN, &g, &err), 0);
+	assert_int_equal(g.ssh.principals.n, 2); /* "bob" once */
+	token_grant_free(&g);
+	expect_refused(f, "{\"email\":\"root@admin.example\"}", NULL, OP_SSH_SIGN,
+		       "oidc provisioner \"idp\" cannot authorize ssh certificates for admins yet");
+}
+
 static void test_init_checks(void **state)
 {
 	static const struct {
@@ -292,6 +318,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_admin_grant, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_leeway_and_domains, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ssh_grant, setup, teardown),
 	    cmocka_unit_test(test_init_checks),
 	    cmocka_unit_test(test_discovery_url),
 	};

@@ -61,7 +61,7 @@ expect_eq "user: SANs = e-mail + iss#sub" "email:Alice@Example.com, URI:$IDP#ali
 	"$(openssl x509 -in issued.crt -noout -ext subjectAltName | tail -n 1 | sed 's/^ *//')"
 sign_with "$tok" whatever.example.com
 expect_eq "the same ID token again (nonce used)" "401 $GENERIC_401" "$(cat "$WORK/res")"
-expect_eq "replay key is the nonce" 1 "$(db_sql "SELECT count(*) FROM used_ott WHERE id = '$(jwt_payload "$tok" | jq -r .nonce)'" 2>/dev/null || echo 1)"
+expect_eq "replay key is the nonce" 1 "$(db_sql "SELECT count(*) FROM used_ott WHERE key = '$(jwt_payload "$tok" | jq -r .nonce)'")"
 
 refused "wrong audience (azp names the client)" "invalid audience claim (aud)" "$(idp mint '{"claims":{"aud":"other"}}')"
 refused "wrong audience (no azp)" "provisioner not found or invalid audience (other)" "$(idp mint '{"claims":{"aud":"other","azp":null}}')"
@@ -119,7 +119,7 @@ expect_contains "default scope" "scope=openid%20email&" "$url"
 expect_contains "loopback redirect" "redirect_uri=http%3A%2F%2F127.0.0.1%3A" "$url"
 expect_eq "the ID token carries the request's nonce" "$(echo "${url#*nonce=}" | cut -d'&' -f1)" \
 	"$(jwt_payload "$tok" | jq -r .nonce)"
-expect_eq "nonce: 64 hex digits" 64 "$(jwt_payload "$tok" | jq -r .nonce | grep -cE '^[0-9a-f]{64}$' | sed 's/1/64/')"
+expect_eq "nonce: 64 hex digits" 1 "$(jwt_payload "$tok" | jq -r .nonce | grep -cE '^[0-9a-f]{64}$')"
 check "ca certificate --token <id token> (any subject)" timeout 20 "$STRIDE_BIN" ca certificate anything \
 	t.crt t.key --token "$tok" --ca-url "$CA_URL" --root "$STRIDEPATH/certs/root_ca.crt"
 expect_eq "--token: CN = sub" "subject=CN = alice-sub" "$(openssl x509 -in t.crt -noout -subject)"
@@ -154,7 +154,7 @@ expect_eq "forged state: message" "error generating OIDC token: Failed to authen
 idp rotate >/dev/null
 check "flow after key rotation (ES256)" timeout 20 "$STRIDE_BIN" ca certificate Alice@Example.com r.crt r.key \
 	--provisioner idp -f
-expect_eq "rotated token is ES256" ES256 "$(cut -d. -f1 <<<"$(tail -n 1 "$WORK/browser.log" >/dev/null; idp mint '{}')" | tr '_-' '/+' |
+expect_eq "the new key signs ES256" ES256 "$(idp mint '{}' | cut -d. -f1 | tr '_-' '/+' |
 	{ read -r h; while ((${#h} % 4)); do h+="="; done; echo "$h"; } | base64 -d | jq -r .alg)"
 refused "rotated-out key" "oidc.AuthorizeToken; cannot validate oidc token" "$(idp mint '{"key":"previous"}')"
 refused "unknown kid" "oidc.AuthorizeToken; cannot validate oidc token" "$(idp mint '{"kid":"no-such-kid"}')"

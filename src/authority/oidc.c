@@ -238,6 +238,16 @@ static int read_claims(const struct jws *jws, struct id_claims *c, struct error 
 		return err_set(err, ERR_UNAUTHORIZED,
 			       "oidc.AuthorizeToken; error parsing oidc token claims: invalid "
 			       "email_verified claim");
+	for (i = 0; i < 3; i++) {
+		static const char *const times[] = {"exp", "nbf", "iat"};
+		int64_t t;
+		int present;
+		if (jwt_claim_time(jws, times[i], &t, &present) != 0)
+			return err_set(err, ERR_UNAUTHORIZED,
+				       "oidc.AuthorizeToken; error parsing oidc token claims: "
+				       "invalid %s claim",
+				       times[i]);
+	}
 	c->iss = jwt_claim_str(jws, "iss");
 	c->sub = jwt_claim_str(jws, "sub");
 	c->email = jwt_claim_str(jws, "email");

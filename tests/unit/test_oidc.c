@@ -202,6 +202,8 @@ static void test_refusals(void **state)
 	expect_refused(f, "{\"groups\":\"staff\"}", NULL, OP_SIGN,
 		       "oidc.AuthorizeToken; error parsing oidc token claims: invalid groups "
 		       "claim");
+	expect_refused(f, "{\"exp\":\"tomorrow\"}", NULL, OP_SIGN,
+		       "oidc.AuthorizeToken; error parsing oidc token claims: invalid exp claim");
 	expect_refused(f, NULL, NULL, OP_REVOKE,
 		       "oidc.AuthorizeRevoke; cannot revoke with non-admin oidc token");
 	expect_refused(f, NULL, NULL, OP_SSH_REVOKE,

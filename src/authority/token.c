@@ -112,18 +112,19 @@ static int find_provisioner(struct authority *a, const struct jws *jws, const st
 	return 0;
 }
 
-/* The replay key: the jti, or, for a token without one, the SHA-256 of its signed header and
- * payload. Never of the signature: an ECDSA signature has a second valid form (s -> n - s), so
- * a key over the whole token would let the same token be used twice. A jti that is not a
- * string is refused, as step-ca's claims decoder does. *out malloc'd. */
-static int replay_key(const struct jws *jws, char **out, struct error *err)
+/* The replay key: the claim (jti; an OIDC ID token's nonce, as step-ca), or, for a token
+ * without one, the SHA-256 of its signed header and payload. Never of the signature: an ECDSA
+ * signature has a second valid form (s -> n - s), so a key over the whole token would let the
+ * same token be used twice. A claim that is not a string is refused, as step-ca's claims
+ * decoder does. *out malloc'd. */
+static int replay_key(const struct jws *jws, const char *claim, char **out, struct error *err)
 {
-	const json_t *jti = json_object_get(jws->payload, "jti");
+	const json_t *jti = json_object_get(jws->payload, claim);
 	unsigned char md[32];
 
 	*out = NULL;
 	if (jti != NULL && !json_is_null(jti) && !json_is_string(jti))
-		return err_set(err, ERR_UNAUTHORIZED, "invalid token id claim (jti)");
+		return err_set(err, ERR_UNAUTHORIZED, "invalid token id claim (%s)", claim);
 	if (json_string_length(jti) > 0) {
 		*out = xstrdup(json_string_value(jti));
 		return 0;
@@ -151,13 +152,14 @@ static int check_issued_after_start(const struct authority *a, const struct jws 
 	return 0;
 }
 
-int check_replay(struct authority *a, const struct jws *jws, const char *used_msg, char **key_out,
-		 struct error *err)
+/* check_replay with the replay key from claim (jti, or nonce for OIDC). */
+static int check_replay_claim(struct authority *a, const struct jws *jws, const char *claim,
+			      const char *used_msg, char **key_out, struct error *err)
 {
 	char *key = NULL;
 	bool used = false;
 
-	if (replay_key(jws, &key, err) != 0)
+	if (replay_key(jws, claim, &key, err) != 0)
 		return -1;
 	if (a->store->ops->token_used(a->store, key, &used, err) != 0) {
 		free(key);
@@ -170,6 +172,12 @@ int check_replay(struct authority *a, const struct jws *jws, const char *used_ms
 	}
 	*key_out = key;
 	return 0;
+}
+
+int check_replay(struct authority *a, const struct jws *jws, const char *used_msg, char **key_out,
+		 struct error *err)
+{
+	return check_replay_claim(a, jws, "jti", used_msg, key_out, err);
 }
 
 /* nbf/exp/iat with step's one-minute leeway; exp is required (the CLI always sets it and a
@@ -351,7 +359,8 @@ int token_authorize_ex(struct authority *a, const char *token, enum token_op op,
 	}
 	if (check_issued_after_start(a, &jws, err) != 0 ||
 	    (!o->skip_replay && p->type != PROV_K8SSA && /* step-ca: K8sSA tokens are reusable */
-	     check_replay(a, &jws, "token already used", &out->token_id, err) != 0))
+	     check_replay_claim(a, &jws, p->type == PROV_OIDC ? "nonce" : "jti",
+				"token already used", &out->token_id, err) != 0))
 		goto out;
 	if (provisioner_authorize(a, p, &jws, &aud, op, o, out, err) != 0)
 		goto out;

@@ -1,4 +1,5 @@
 /* cmd_certificate.c - `stride ca certificate`, as `step ca certificate`. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,24 +39,10 @@ static const struct flag_def certificate_flags[] = {
     FLAG_END,
 };
 
-/* step: --token and --san exclude each other for JWK tokens only; a service-account token
- * leaves the names to the CSR. */
-static bool token_is_k8ssa(const char *token)
-{
-	struct token_info ti = {0};
-	bool k8s = token_flow_inspect(token, &ti, NULL) == 0 && token_info_is_k8ssa(&ti);
-
-	token_info_free(&ti);
-	return k8s;
-}
-
 static int check_flags(struct cli_ctx *ctx, struct error *err)
 {
 	if (flag_str(ctx, "attestation-uri") != NULL && flag_str(ctx, "kms") != NULL)
 		return cli_err_incompatible(err, "attestation-uri", "kms");
-	if (flag_str(ctx, "token") != NULL && flag_list(ctx, "san")->n > 0 &&
-	    !token_is_k8ssa(flag_str(ctx, "token")))
-		return cli_err_exclusive(err, "token", "san");
 	if (flag_str(ctx, "attestation-uri") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED,
 			       "flag '--attestation-uri' is not supported yet");
@@ -73,48 +60,92 @@ static int confirm_outputs(struct cli_ctx *ctx, const char *const *paths, struct
 	return 0;
 }
 
-/* The token: --token (its subject must be the argument) or a new one for subject + SANs.
- * sans_out gets the names the CSR will carry: the token's (default [subject]), or for a
- * service-account token (K8sSA) those of --san only, as step builds the CSR. */
-static int get_token(struct cli_ctx *ctx, const char *subject, char **token, struct strv *sans_out,
-		     struct error *err)
+/* An OIDC token's CSR names, as step's CreateSignRequest picks them: without --san, when the
+ * argument is the token's e-mail, CN = the token's sub with the e-mail and "<iss>#<sub>" as SANs
+ * (what the CA gives a non-admin anyway); else CN = the argument with --san or the argument. */
+static void oidc_names(const char *subject, const struct strv *sans, const struct token_info *ti,
+		       char **cn, struct strv *sans_out)
+{
+	if (sans->n == 0 && ti->email != NULL && ti->email[0] != '\0' &&
+	    str_eq_nocase(subject, ti->email)) {
+		const char *iss = ti->issuer, *c = iss;
+		*cn = xstrdup(ti->subject);
+		strv_push(sans_out, ti->email);
+		while (*c != '\0' && (isalnum((unsigned char)*c) || strchr("+-.", *c) != NULL))
+			c++;
+		if (isalpha((unsigned char)iss[0]) && *c == ':') {
+			char *uri = xasprintf("%.*s#%s", (int)strcspn(iss, "#"), iss, ti->subject);
+			strv_push(sans_out, uri);
+			free(uri);
+		}
+		return;
+	}
+	*cn = xstrdup(subject);
+	for (size_t i = 0; i < sans->n; i++)
+		strv_push(sans_out, sans->v[i]);
+	if (sans->n == 0)
+		strv_push(sans_out, subject);
+}
+
+/* The token: --token or a new one for subject + SANs. *cn and sans_out get the names the CSR
+ * will carry: for step's tokens the subject (with a --token, its subject must be the argument)
+ * and --san, the token's sans or the subject; for ID tokens see oidc_names. */
+static int get_token(struct cli_ctx *ctx, const char *subject, char **token, char **cn,
+		     struct strv *sans_out, struct error *err)
 {
 	const struct strv *sans = flag_list(ctx, "san");
+	bool given = flag_str(ctx, "token") != NULL;
 	struct token_info ti = {0};
+	int rc = -1;
 
-	if (flag_str(ctx, "token") == NULL) {
+	if (!given) {
 		struct token_request req = {
 		    .kind = TOKEN_KIND_SIGN, .subject = subject, .sans = sans};
-		for (size_t i = 0; i < sans->n; i++)
-			strv_push(sans_out, sans->v[i]);
 		if (token_flow_create(ctx, &req, token, err) != 0)
 			return -1;
-		if (sans->n == 0 && !token_is_k8ssa(*token))
-			strv_push(sans_out, subject);
-		return 0;
+	} else {
+		*token = xstrdup(flag_str(ctx, "token"));
 	}
-	if (token_flow_inspect(flag_str(ctx, "token"), &ti, err) != 0)
-		return -1;
-	if (token_info_is_k8ssa(&ti)) {
+	if (token_flow_inspect(*token, &ti, err) != 0)
+		goto out;
+	if (ti.type == TOKEN_TYPE_OIDC) {
+		oidc_names(subject, sans, &ti, cn, sans_out);
+		rc = 0;
+		goto out;
+	}
+	if (ti.type == TOKEN_TYPE_K8SSA) { /* the CA copies the CSR's names: --san only */
 		for (size_t i = 0; i < sans->n; i++)
 			strv_push(sans_out, sans->v[i]);
-		token_info_free(&ti);
-		*token = xstrdup(flag_str(ctx, "token"));
-		return 0;
+		*cn = xstrdup(subject);
+		rc = 0;
+		goto out;
 	}
-	if (ti.subject == NULL || !str_eq_nocase(ti.subject, subject)) {
+	if (given && sans->n > 0) {
+		cli_err_exclusive(err, "token", "san");
+		goto out;
+	}
+	if (given && (ti.subject == NULL || !str_eq_nocase(ti.subject, subject))) {
 		err_set(err, ERR_INVALID, "token subject '%s' and argument '%s' do not match",
 			ti.subject != NULL ? ti.subject : "", subject);
-		token_info_free(&ti);
-		return -1;
+		goto out;
 	}
-	for (size_t i = 0; i < ti.sans.n; i++)
-		strv_push(sans_out, ti.sans.v[i]);
-	if (ti.sans.n == 0)
+	if (given)
+		for (size_t i = 0; i < ti.sans.n; i++)
+			strv_push(sans_out, ti.sans.v[i]);
+	else
+		for (size_t i = 0; i < sans->n; i++)
+			strv_push(sans_out, sans->v[i]);
+	if (sans_out->n == 0)
 		strv_push(sans_out, subject);
+	*cn = xstrdup(subject);
+	rc = 0;
+out:
 	token_info_free(&ti);
-	*token = xstrdup(flag_str(ctx, "token"));
-	return 0;
+	if (rc != 0) {
+		password_free(*token);
+		*token = NULL;
+	}
+	return rc;
 }
 
 static int certificate_run(struct cli_ctx *ctx, struct error *err)
@@ -126,16 +157,15 @@ static int certificate_run(struct cli_ctx *ctx, struct error *err)
 	struct strv sans = {0};
 	EVP_PKEY *key = NULL;
 	X509_REQ *csr = NULL;
-	char *token = NULL, *chain = NULL, *key_pem = NULL;
+	char *token = NULL, *chain = NULL, *key_pem = NULL, *cn = NULL;
 	int rc = -1;
 
 	if (check_flags(ctx, err) != 0 ||
 	    key_spec_parse(flag_str(ctx, "kty"), flag_str(ctx, "curve"), flag_str(ctx, "size"),
 			   &spec, err) != 0 ||
 	    confirm_outputs(ctx, outputs, err) != 0 ||
-	    get_token(ctx, subject, &token, &sans, err) != 0 ||
-	    key_generate(&spec, &key, err) != 0 ||
-	    csr_create(key, subject, &sans, &csr, err) != 0 ||
+	    get_token(ctx, subject, &token, &cn, &sans, err) != 0 ||
+	    key_generate(&spec, &key, err) != 0 || csr_create(key, cn, &sans, &csr, err) != 0 ||
 	    cli_issue(ctx, csr, token, flag_str(ctx, "not-before"), flag_str(ctx, "not-after"),
 		      &chain, err) != 0 ||
 	    key_private_to_pem(key, NULL, &key_pem, err) != 0)
@@ -150,6 +180,7 @@ static int certificate_run(struct cli_ctx *ctx, struct error *err)
 out:
 	password_free(key_pem);
 	password_free(token);
+	free(cn);
 	free(chain);
 	X509_REQ_free(csr);
 	EVP_PKEY_free(key);

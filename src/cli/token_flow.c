@@ -7,6 +7,7 @@
 #include "base/file.h"
 #include "base/password.h"
 #include "cli/ca_backend.h"
+#include "cli/oidc_flow.h"
 #include "cli/ssh_common.h"
 #include "cli/token_flow.h"
 #include "cli/ui.h"
@@ -371,6 +372,13 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 		goto out;
 	}
 	path = kind_path(&s, req->kind);
+	if (str_eq_nocase(pstr(p, "type"), "OIDC")) {
+		/* the identity provider's ID token is the token (step runs `step oauth --oidc`) */
+		rc = oidc_flow_token(p, token, err);
+		if (rc != 0)
+			err_wrap(err, "error generating OIDC token");
+		goto out;
+	}
 	if (mode == FLOW_SSHPOP) {
 		aud = xasprintf("%s%s#sshpop/%s", s.audience_base, path, pstr(p, "name"));
 		rc = sshpop_token(req, p, aud, nbf, exp, s.sha[0] != '\0' ? s.sha : NULL, token,
@@ -422,7 +430,26 @@ void token_info_free(struct token_info *ti)
 	free(ti->audience);
 	free(ti->sha);
 	free(ti->issuer);
+	free(ti->email);
 	memset(ti, 0, sizeof(*ti));
+}
+
+/* step's Payload.Type() for the types stride's CLI handles. */
+static enum token_type token_type_of(const struct jws *jws, const struct token_info *ti)
+{
+	int64_t t;
+	int exp = 0, iat = 0;
+
+	if (ti->issuer != NULL && strcmp(ti->issuer, K8SSA_TOKEN_ISSUER) == 0)
+		return TOKEN_TYPE_K8SSA;
+	if ((ti->sha != NULL && ti->sha[0] != '\0') || ti->sans.n > 0)
+		return TOKEN_TYPE_JWK;
+	if (jwt_claim_time(jws, "exp", &t, &exp) != 0 || jwt_claim_time(jws, "iat", &t, &iat) != 0)
+		return TOKEN_TYPE_UNKNOWN;
+	if (ti->audience != NULL && ti->issuer != NULL && ti->issuer[0] != '\0' &&
+	    ti->subject != NULL && ti->subject[0] != '\0' && exp && iat)
+		return TOKEN_TYPE_OIDC;
+	return TOKEN_TYPE_UNKNOWN;
 }
 
 int token_flow_inspect(const char *token, struct token_info *out, struct error *err)
@@ -452,11 +479,14 @@ int token_flow_inspect(const char *token, struct token_info *out, struct error *
 		aud = json_array_get(aud, 0);
 	if (json_is_string(aud))
 		out->audience = xstrdup(json_string_value(aud));
+	if (jwt_claim_str(&jws, "email") != NULL)
+		out->email = xstrdup(jwt_claim_str(&jws, "email"));
+	out->type = token_type_of(&jws, out);
 	jws_free(&jws);
 	return 0;
 }
 
 bool token_info_is_k8ssa(const struct token_info *ti)
 {
-	return ti->issuer != NULL && strcmp(ti->issuer, K8SSA_TOKEN_ISSUER) == 0;
+	return ti->type == TOKEN_TYPE_K8SSA;
 }

@@ -74,14 +74,25 @@ struct token_request {
 int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char **token,
 		      struct error *err);
 
+/* What kind of token step's CLI takes a token for (its Payload.Type()). */
+enum token_type {
+	TOKEN_TYPE_UNKNOWN = 0,
+	TOKEN_TYPE_JWK,	  /* a "sha" or "sans" claim: step's own tokens (JWK, X5C...) */
+	TOKEN_TYPE_K8SSA, /* iss kubernetes/serviceaccount */
+	TOKEN_TYPE_OIDC,  /* aud, iss, sub, exp and iat: an identity provider's ID token */
+};
+
 /* The claims of a token without verifying it (for --token given by the user): sub, the
- * "sans" list, the first audience and the "sha" claim. Strings malloc'd, may be NULL. */
+ * "sans" list, the first audience, the "sha" claim, iss and email. Strings malloc'd, may be
+ * NULL. */
 struct token_info {
 	char *subject;
 	struct strv sans;
 	char *audience;
 	char *sha;
 	char *issuer;
+	char *email;
+	enum token_type type;
 };
 /* A Kubernetes service-account token (step's token type K8sSA): its "iss". */
 #define K8SSA_TOKEN_ISSUER "kubernetes/serviceaccount"

@@ -4,6 +4,8 @@
  *   testtool sign-jwt JWK_FILE HEADER_JSON PAYLOAD_JSON
  *                                                 prints a compact JWS signed with the JWK;
  *                                                 HEADER_JSON members are added to {"alg"}
+ *   testtool jwk-public KEY_FILE                  prints the public JWK of a private key (JWK or
+ *                                                 PEM), kid = its thumbprint
  *   testtool rsa-csr BITS EXPONENT CN              prints a PEM CSR for CN with an RSA key of a
  *                                                 BITS-bit modulus and public exponent EXPONENT
  *                                                 (decimal, or "huge": a random odd one of
@@ -118,6 +120,25 @@ static int sign_jwt(const char *key_file, const char *header_json, const char *p
 	EVP_PKEY_free(key);
 	json_decref(header);
 	json_decref(payload);
+	return rc;
+}
+
+static int jwk_public(const char *key_file)
+{
+	struct error err = {0};
+	EVP_PKEY *key = NULL;
+	json_t *jwk = NULL;
+	char *text = NULL;
+	int rc = 1;
+
+	if (load_signing_key(key_file, &key, &err) != 0 ||
+	    (jwk = jwk_from_pkey(key, false, &err)) == NULL)
+		rc = fail(&err);
+	else if ((text = json_dumps(jwk, JSON_COMPACT)) != NULL)
+		rc = printf("%s\n", text) < 0;
+	free(text);
+	json_decref(jwk);
+	EVP_PKEY_free(key);
 	return rc;
 }
 
@@ -342,12 +363,15 @@ int main(int argc, char **argv)
 		return jwe_decrypt(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "sign-jwt") == 0)
 		return sign_jwt(argv[2], argv[3], argv[4]);
+	if (argc == 3 && strcmp(argv[1], "jwk-public") == 0)
+		return jwk_public(argv[2]);
 	if (argc == 5 && strcmp(argv[1], "rsa-csr") == 0)
 		return rsa_csr(argv[2], argv[3], argv[4]);
 	if (argc == 8 && strcmp(argv[1], "renew-daemon") == 0)
 		return renew_daemon(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
 	fprintf(stderr, "usage: testtool jwe-decrypt PASSWORD_FILE < JWE\n"
 			"       testtool sign-jwt JWK_OR_PEM_KEY_FILE HEADER_JSON PAYLOAD_JSON\n"
+			"       testtool jwk-public JWK_OR_PEM_KEY_FILE\n"
 			"       testtool rsa-csr BITS EXPONENT|huge CN\n"
 			"       testtool renew-daemon URL ROOT CRT KEY INTERVAL_MS SECONDS\n");
 	return 2;

@@ -78,7 +78,6 @@ bool crypto_is_pem(const uint8_t *data, size_t len);
  * first); the whole extension step's x509util writes otherwise (out->n 0: none). */
 struct x509_desc;
 bool x509_desc_has_extended_sans(const struct x509_desc *d);
-int x509_desc_san_names(const struct x509_desc *d, struct names *out, struct error *err);
 int x509_desc_san_ext_der(const struct x509_desc *d, struct dbuf *out, struct error *err);
 /* x509build.c: adds step's provisioner extension. */
 int x509_provisioner_ext(X509 *x, int type, const char *name, const char *cred, struct error *err);

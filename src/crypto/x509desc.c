@@ -680,3 +680,60 @@ out:
 	X509_free(x);
 	return rc;
 }
+
+int x509_name_desc_from_x509(const X509_NAME *name, struct x509_name_desc *out, struct error *err)
+{
+	int n = X509_NAME_entry_count(name);
+
+	for (int i = 0; i < n; i++) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+		const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
+		char oid[128];
+		unsigned char *utf8 = NULL;
+		int len = ASN1_STRING_to_UTF8(&utf8, v);
+		struct strv *list = NULL;
+		char **single = NULL;
+
+		if (len < 0 ||
+		    OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 1) <= 0 ||
+		    memchr(utf8, 0, (size_t)len) != NULL) {
+			OPENSSL_free(utf8);
+			ERR_clear_error();
+			return err_set(err, ERR_INVALID, "invalid subject attribute");
+		}
+		/* Go's FillFromRDNSequence, then step's extraNames for the attributes pkix.Name has
+		 * no field for */
+		if (strcmp(oid, "2.5.4.6") == 0)
+			list = &out->country;
+		else if (strcmp(oid, "2.5.4.8") == 0)
+			list = &out->province;
+		else if (strcmp(oid, "2.5.4.7") == 0)
+			list = &out->locality;
+		else if (strcmp(oid, "2.5.4.9") == 0)
+			list = &out->street;
+		else if (strcmp(oid, "2.5.4.17") == 0)
+			list = &out->postal_code;
+		else if (strcmp(oid, "2.5.4.10") == 0)
+			list = &out->organization;
+		else if (strcmp(oid, "2.5.4.11") == 0)
+			list = &out->unit;
+		else if (strcmp(oid, "2.5.4.3") == 0)
+			single = &out->common_name;
+		else if (strcmp(oid, "2.5.4.5") == 0)
+			single = &out->serial_number;
+		if (list != NULL) {
+			strv_push(list, (const char *)utf8);
+		} else if (single != NULL) {
+			free(*single);
+			*single = xstrdup((const char *)utf8);
+		} else {
+			out->extra = xrealloc(out->extra, (out->n_extra + 1) * sizeof(*out->extra));
+			memset(&out->extra[out->n_extra], 0, sizeof(*out->extra));
+			out->extra[out->n_extra].oid = xstrdup(oid);
+			out->extra[out->n_extra].value = xstrdup((const char *)utf8);
+			out->n_extra++;
+		}
+		OPENSSL_free(utf8);
+	}
+	return 0;
+}

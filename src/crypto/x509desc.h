@@ -115,10 +115,21 @@ int x509_desc_from_json(const json_t *doc, struct x509_desc **out, struct error 
 struct x509_desc *x509_desc_new(void);
 void x509_desc_free(struct x509_desc *d);
 
+/* Frees what a name description holds and zeroes it. */
+void x509_name_desc_clear(struct x509_name_desc *n);
+
 /* Encodes a name description in Go's RDN order (C, ST, L, STREET, POSTALCODE, O, OU, CN,
  * SERIALNUMBER, then each extraNames entry; an attribute that extraNames carries is left out),
  * multi-valued attributes in one RDN. *out owned by the caller. */
 int x509_name_desc_build(const struct x509_name_desc *n, X509_NAME **out, struct error *err);
+
+/* The SANs Go's encoder writes for d (dnsNames... then "sans" of the types it knows), split by
+ * type; out is zeroed first. */
+int x509_desc_san_names(const struct x509_desc *d, struct names *out, struct error *err);
+
+/* Reads a name as Go's pkix.Name and step's Name see it (attributes without a pkix.Name field
+ * go to extraNames); appends to out. */
+int x509_name_desc_from_x509(const X509_NAME *name, struct x509_name_desc *out, struct error *err);
 
 /* Builds and signs the certificate d describes for public_key, issued by issuer_cert/signer,
  * valid [not_before_ns, not_after_ns] unless d sets them. *out owned by the caller. */

@@ -127,7 +127,7 @@ static int bytes_member(const json_t *v, const char *field, uint8_t **out, size_
 	return 0;
 }
 
-static void name_free(struct x509_name_desc *n)
+void x509_name_desc_clear(struct x509_name_desc *n)
 {
 	strv_free(&n->country);
 	strv_free(&n->province);
@@ -183,7 +183,7 @@ static int name_parse(const json_t *v, const char *field, struct x509_name_desc 
 {
 	if (v == NULL)
 		return 0;
-	name_free(n);
+	x509_name_desc_clear(n);
 	if (json_is_string(v)) {
 		n->common_name = xstrdup(json_string_value(v));
 		return 0;
@@ -605,7 +605,7 @@ void x509_desc_free(struct x509_desc *d)
 {
 	if (d == NULL)
 		return;
-	name_free(&d->subject);
+	x509_name_desc_clear(&d->subject);
 	free(d->raw_subject);
 	free(d->serial);
 	names_free(&d->names);

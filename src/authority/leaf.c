@@ -62,9 +62,11 @@ int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struc
 		if (x509_desc_issue(d, &ca, X509_REQ_get0_pubkey(li->req->csr), nb, na, a->issuer,
 				    a->signer, &leaf, err) != 0) {
 			/* a description Go's CreateCertificate refuses */
-			if (err != NULL && err->kind == ERR_INVALID && prov->x509_tpl != NULL)
+			if (err != NULL && err->kind == ERR_INVALID && prov->x509_tpl != NULL) {
 				err_public(err, ERR_INTERNAL,
 					   "error applying certificate template");
+				err_set_status(err, 500);
+			}
 			goto out;
 		}
 	}

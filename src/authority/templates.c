@@ -315,8 +315,11 @@ int x509_render(const struct tpl *t, const json_t *data, struct x509_desc **out,
 	buf_init(&b, TEMPLATE_OUTPUT_MAX);
 	if (tpl_execute(t, data, &b, err) != 0) {
 		buf_free(&b);
-		if (err != NULL && err->kind == ERR_INVALID)
-			return err_reclassify(err, ERR_INVALID, true); /* fail "msg": 400 */
+		if (err != NULL && err->kind == ERR_INVALID) {
+			/* fail "msg": step-ca answers 400 with the message as it is */
+			err_reclassify(err, ERR_INVALID, true);
+			return err_set_status(err, 400);
+		}
 		return err_reclassify(err, ERR_INTERNAL, false);
 	}
 	rc = x509_desc_parse(b.data != NULL ? (const char *)b.data : "", b.len, out, err);
@@ -326,6 +329,7 @@ int x509_render(const struct tpl *t, const json_t *data, struct x509_desc **out,
 		err_reclassify(err, ERR_INTERNAL, false);
 		/* step-ca answers a description it cannot decode with this message */
 		err_public(err, ERR_INTERNAL, "error applying certificate template");
+		err_set_status(err, 500);
 	}
 	return rc;
 }

@@ -65,7 +65,7 @@ int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struc
 			if (err != NULL && err->kind == ERR_INVALID && prov->x509_tpl != NULL) {
 				err_public(err, ERR_INTERNAL,
 					   "error applying certificate template");
-				err_set_status(err, 500);
+				err_set_verbatim(err);
 			}
 			goto out;
 		}

@@ -318,7 +318,7 @@ int x509_render(const struct tpl *t, const json_t *data, struct x509_desc **out,
 		if (err != NULL && err->kind == ERR_INVALID) {
 			/* fail "msg": step-ca answers 400 with the message as it is */
 			err_reclassify(err, ERR_INVALID, true);
-			return err_set_status(err, 400);
+			return err_set_verbatim(err);
 		}
 		return err_reclassify(err, ERR_INTERNAL, false);
 	}
@@ -329,7 +329,7 @@ int x509_render(const struct tpl *t, const json_t *data, struct x509_desc **out,
 		err_reclassify(err, ERR_INTERNAL, false);
 		/* step-ca answers a description it cannot decode with this message */
 		err_public(err, ERR_INTERNAL, "error applying certificate template");
-		err_set_status(err, 500);
+		err_set_verbatim(err);
 	}
 	return rc;
 }

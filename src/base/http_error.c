@@ -81,10 +81,9 @@ int http_error_map(const struct error *err, char *msg, size_t n)
 {
 	int status = error_status(err);
 
-	/* an explicit status with an exposed message is an answer whose exact text step-ca gives
-	 * (a template's `fail`, "error applying certificate template") */
-	if (err != NULL && err->expose && err->msg[0] != '\0' && err->status >= 400 &&
-	    err->status <= 599) {
+	/* a text step-ca gives as it is (a template's `fail`, "error applying certificate
+	 * template") */
+	if (err != NULL && err->expose && err->verbatim && err->msg[0] != '\0') {
 		snprintf(msg, n, "%s", err->msg);
 		return status;
 	}

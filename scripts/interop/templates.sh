@@ -93,6 +93,7 @@ fields() {
 }
 
 # issue_all OUTDIR: run inside run-stepca.sh (STEPCA_URL, STEPCA_ROOT set).
+# shellcheck disable=SC2317 # run by run-stepca.sh through bash -c
 issue_all() {
 	local out=$1 name
 	mkdir -p "$out"

@@ -581,6 +581,129 @@ static void test_default_templates_render_same(void **state)
 	pki_free(&p);
 }
 
+/* What a custom template sees: .Token, .Insecure.CR (Go fields and toJson), .Insecure.User,
+ * .AuthorizationCrt, the options' templateData at the top level, .SANs' toJson form. */
+static void test_template_data(void **state)
+{
+	static const char text[] =
+	    "{\"subject\": {\"commonName\": {{ toJson .Token.sub }},"
+	    " \"organization\": {{ toJson .org }},"
+	    " \"organizationalUnit\": [{{ toJson .Insecure.User.role }},"
+	    " {{ toJson .Insecure.CR.Subject.CommonName }}, {{ toJson "
+	    ".AuthorizationCrt.Subject.CommonName }},"
+	    " {{ toJson (index .Insecure.CR.DNSNames 0) }}, {{ .Insecure.CR.PublicKeyAlgorithm | "
+	    "toJson }},"
+	    " {{ if contains \"\\\"subject\\\":{\\\"commonName\\\":\\\"csr-cn\\\"}\" (toJson "
+	    ".Insecure.CR) }}"
+	    "\"csr-cn\"{{ end }},"
+	    " {{ toJson (typeOf .Insecure.CR.PublicKey) }}]},"
+	    " \"sans\": {{ toJson .SANs }}}";
+	struct pki p;
+	EVP_PKEY *key = gen(KEY_KTY_EC, NID_X9_62_prime256v1, 0);
+	struct strv sans = {0};
+	X509_REQ *csr = NULL;
+	struct error err = {0};
+	struct tpl *t = NULL;
+	json_t *claims = json_pack("{s:s}", "sub", "tok-sub");
+	json_t *user = json_pack("{s:s}", "role", "admin");
+	json_t *opts = json_pack("{s:s}", "org", "Data Org");
+	json_t *data;
+	struct x509_desc *d = NULL;
+	(void)state;
+
+	pki_make(&p);
+	strv_push(&sans, "csr.example.com");
+	strv_push(&sans, "10.0.0.9");
+	assert_int_equal(csr_create(key, "csr-cn", &sans, &csr, &err), 0);
+	{
+		struct leaf_request r = {.kind = LEAF_TPL_LEAF,
+					 .csr = csr,
+					 .cn = "tok-sub",
+					 .sans = &sans,
+					 .token = claims,
+					 .user = user,
+					 .authorization_crt = p.inter};
+		if (tpl_parse("template", text, strlen(text), &t, &err) != 0)
+			fail_msg("%s", err.msg);
+		data = x509_template_data(&r, opts);
+		if (x509_render(t, data, &d, &err) != 0)
+			fail_msg("%s", err.msg);
+		json_decref(data);
+	}
+	assert_string_equal(d->subject.common_name, "tok-sub");
+	assert_string_equal(d->subject.organization.v[0], "Data Org");
+	assert_int_equal(d->subject.unit.n, 7);
+	assert_string_equal(d->subject.unit.v[0], "admin");
+	assert_string_equal(d->subject.unit.v[1], "csr-cn");
+	assert_string_equal(d->subject.unit.v[2], "Test Intermediate CA");
+	assert_string_equal(d->subject.unit.v[3], "csr.example.com");
+	assert_string_equal(d->subject.unit.v[4], "ECDSA");
+	assert_string_equal(d->subject.unit.v[5], "csr-cn");
+	assert_string_equal(d->subject.unit.v[6], "*ecdsa.PublicKey");
+	assert_int_equal(d->n_sans, 2);
+	assert_string_equal(d->sans[1].type, "ip");
+	assert_string_equal(d->sans[1].value, "10.0.0.9");
+	x509_desc_free(d);
+	tpl_free(t);
+	json_decref(claims);
+	json_decref(user);
+	json_decref(opts);
+	X509_REQ_free(csr);
+	strv_free(&sans);
+	EVP_PKEY_free(key);
+	pki_free(&p);
+}
+
+/* A template's errors: fail is a 400 with its text as it is; output that is not a description
+ * is a 500 with step-ca's text; another execution error a 500 that shows nothing. */
+static void test_template_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		enum err_kind kind;
+		const char *msg;
+	} rows[] = {
+	    {"{{ fail \"no way\" }}", ERR_INVALID, "no way"},
+	    {"{\"subject\": {{ .Token.sub }}}", ERR_INTERNAL,
+	     "error applying certificate template"},
+	    {"{\"keyUsage\": \"fly\"}", ERR_INTERNAL, "error applying certificate template"},
+	    {"{{ required \"need it\" .Insecure.User.x }}", ERR_INTERNAL, NULL},
+	};
+	EVP_PKEY *key = gen(KEY_KTY_EC, NID_X9_62_prime256v1, 0);
+	struct strv sans = {0};
+	X509_REQ *csr = NULL;
+	json_t *claims = json_pack("{s:s}", "sub", "x");
+	struct error err = {0};
+	(void)state;
+
+	strv_push(&sans, "x");
+	assert_int_equal(csr_create(key, "x", &sans, &csr, &err), 0);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct leaf_request r = {.csr = csr, .cn = "x", .sans = &sans, .token = claims};
+		struct tpl *t = NULL;
+		struct x509_desc *d = NULL;
+		json_t *data = x509_template_data(&r, NULL);
+
+		if (tpl_parse("template", rows[i].text, strlen(rows[i].text), &t, &err) != 0)
+			fail_msg("%s", err.msg);
+		err_clear(&err);
+		assert_int_equal(x509_render(t, data, &d, &err), -1);
+		assert_int_equal(err.kind, rows[i].kind);
+		if (rows[i].msg != NULL) {
+			assert_true(err.expose && err.verbatim);
+			assert_string_equal(err.msg, rows[i].msg);
+		} else {
+			assert_false(err.expose);
+		}
+		json_decref(data);
+		tpl_free(t);
+	}
+	json_decref(claims);
+	X509_REQ_free(csr);
+	strv_free(&sans);
+	EVP_PKEY_free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +715,8 @@ int main(void)
 	    cmocka_unit_test(test_build_sub_ca),
 	    cmocka_unit_test(test_default_leaf_encoding),
 	    cmocka_unit_test(test_default_templates_render_same),
+	    cmocka_unit_test(test_template_data),
+	    cmocka_unit_test(test_template_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,6 +138,21 @@ expect_eq "output not JSON: 500" "500" "$(cat "$WORK/status")"
 expect_eq "output not JSON: step-ca's message" "error applying certificate template" \
 	"$(jq -r .message "$WORK/body")"
 
+# ca token --set/--set-file: the token's "user" claim (.Token.user), values that are JSON as JSON
+echo '{"team": "blue"}' >"$WORK/user.json"
+check "ca token --set --set-file" timeout 30 "$STRIDE_BIN" ca token tok.example.com --provisioner leaf \
+	--provisioner-password-file "$WORK/prov-password" --set role=admin --set n=5 \
+	--set-file "$WORK/user.json"
+expect_eq "ca token: the user claim" '{"n":5,"role":"admin","team":"blue"}' \
+	"$(jwt_payload "$(cat "$WORK/last.out")" | jq -cS .user)"
+check_fails "ca token --set without =" timeout 30 "$STRIDE_BIN" ca token tok.example.com \
+	--provisioner leaf --provisioner-password-file "$WORK/prov-password" --set role
+expect_contains "... step's message" "invalid value 'role' for flag '--set'" "$(cat "$WORK/last.err")"
+check_fails "ca certificate --offline --set" timeout 30 "$STRIDE_BIN" ca certificate x.example.com \
+	"$WORK/x.crt" "$WORK/x.key" --offline --set role=admin
+expect_contains "... step's message" "flag '--offline' is incompatible with '--set'" \
+	"$(cat "$WORK/last.err")"
+
 # the default template is unchanged for the first provisioner
 check "default template" issue "$PROVISIONER" plain
 expect_eq "default: subject" "/CN=plain.example.com" "$(subject plain)"

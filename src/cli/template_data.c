@@ -11,11 +11,17 @@
 
 int cli_template_data(const struct cli_ctx *ctx, json_t **out, struct error *err)
 {
-	const char *path = flag_str(ctx, "set-file");
-	const struct strv *sets = flag_list(ctx, "set");
-	json_t *data = json_object();
+	const char *path;
+	const struct strv *sets;
+	json_t *data;
 
 	*out = NULL;
+	/* a command without the flags (an admin login's internal sign) sends no data */
+	if (!flag_defined(ctx, "set") || !flag_defined(ctx, "set-file"))
+		return 0;
+	path = flag_str(ctx, "set-file");
+	sets = flag_list(ctx, "set");
+	data = json_object();
 	if (path != NULL && *path != '\0') {
 		uint8_t *text = NULL;
 		size_t n = 0;

@@ -9,7 +9,8 @@
 
 /* step's GetTemplateData: the JSON object of --set-file, then each --set key=value (the value
  * decoded as JSON when it is valid JSON, else kept as a string). *out is NULL when neither flag
- * gives anything. A --set without '=' -> "invalid value '<v>' for flag '--set'". */
+ * gives anything, or when the command has no such flags. A --set without '=' -> "invalid value
+ * '<v>' for flag '--set'". */
 int cli_template_data(const struct cli_ctx *ctx, json_t **out, struct error *err);
 
 #endif

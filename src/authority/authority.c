@@ -6,6 +6,7 @@
 
 #include "authority/admin_state.h"
 #include "authority/internal.h"
+#include "authority/templates.h"
 #include "base/duration.h"
 #include "base/file.h"
 #include "base/invariant.h"
@@ -162,6 +163,7 @@ int authority_new(struct ca_config *cfg, const char *key_password, struct store 
 	struct authority *a = xcalloc(1, sizeof(*a));
 	const char *password = key_password != NULL ? key_password : cfg->password;
 
+	templates_set_base(cfg->path);
 	a->cfg = cfg;
 	a->start_sec = (int64_t)time(NULL);
 	a->store = store;
@@ -196,6 +198,7 @@ int authority_new_admin(struct ca_config *cfg, struct store *store, struct autho
 {
 	struct authority *a = xcalloc(1, sizeof(*a));
 
+	templates_set_base(cfg->path);
 	a->cfg = cfg;
 	a->start_sec = (int64_t)time(NULL);
 	a->store = store;

@@ -200,6 +200,8 @@ struct token_grant {
 	struct ssh_cert *sshpop;	/* SSHPOP: the certificate of the sshpop header (owned) */
 	enum leaf_template leaf_tpl;	/* the default template for this token */
 	json_t *claims;			/* the token's payload (a reference), templates' .Token */
+	X509 *x5c_leaf;			/* X5C: the token's certificate (a reference), templates'
+					 * .AuthorizationCrt; NULL otherwise */
 };
 void token_grant_free(struct token_grant *g);
 
@@ -295,8 +297,6 @@ int sign_identity(struct authority *a, const char *ott, X509_REQ *csr, int64_t n
  * 403 with step-ca's message otherwise. */
 int validity_check_claims(const struct authority *a, const struct claims *c, int64_t nb, int64_t na,
 			  struct error *err);
-/* Subject = CN cn, completed by authority.template in Go's RDN order; NULL on failure. */
-X509_NAME *build_subject(const struct authority *a, const char *cn);
 
 /* --- issue.c: issuance for the protocols that authorise without a token (ACME) -------------- */
 

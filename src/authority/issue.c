@@ -8,6 +8,7 @@
 
 #include "authority/admin_state.h"
 #include "authority/internal.h"
+#include "authority/templates.h"
 #include "base/duration.h"
 #include "base/str.h"
 #include "crypto/cert.h"
@@ -19,54 +20,43 @@ int issue_for_names(struct authority *a, const struct prov_set *set, const struc
 		    X509_REQ *csr, const char *cn, const struct names *sans, int64_t nb, int64_t na,
 		    struct issued *out, struct store_txn **txn, struct error *err)
 {
-	X509_NAME *subject = NULL;
-	X509 *leaf = NULL;
-	char *serial = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (validity_check_claims(a, &prov->claims, nb, na, err) != 0 ||
 	    policy_enforce_names(set, prov, cn, sans, err) != 0)
 		goto out;
-	subject = build_subject(a, cn);
-	if (subject == NULL) {
-		err_public(err, ERR_FORBIDDEN, "error creating certificate: invalid subject");
-		goto out;
-	}
 	{
-		const struct leaf_urls *urls = authority_leaf_urls(a);
-		struct leaf_spec spec = {
-		    .subject = subject,
-		    .sans = sans,
-		    .public_key = X509_REQ_get0_pubkey(csr),
-		    .not_before_ns = nb,
-		    .not_after_ns = na,
-		    .server_auth = true,
-		    .client_auth = true,
-		    .ocsp_url = urls->ocsp,
-		    .prov_type = prov_type_code(prov->type),
-		    .prov_name = prov->name,
-		    .prov_cred_id = "",
+		/* ACME finalize: step's leaf template with .Subject and .SANs from the order */
+		struct strv all = {0};
+		struct leaf_request lr = {
+		    .prov = prov,
+		    .kind = LEAF_TPL_LEAF,
+		    .csr = csr,
+		    .cn = cn,
+		    .sans = &all,
+		    .asn1dn = a->cfg->subject_template,
 		};
-		spec.crl_url = urls->crl_dp;
-		if (x509_issue_leaf(&spec, a->issuer, a->signer, &leaf, err) != 0)
-			goto out;
+		struct leaf_issue li = {
+		    .req = &lr,
+		    .set = set,
+		    .not_before = nb,
+		    .not_after = na,
+		    .cred_id = "",
+		    .log_subject = cn,
+		};
+		for (size_t i = 0; i < sans->dns.n; i++)
+			strv_push(&all, sans->dns.v[i]);
+		for (size_t i = 0; i < sans->ip.n; i++)
+			strv_push(&all, sans->ip.v[i]);
+		for (size_t i = 0; i < sans->email.n; i++)
+			strv_push(&all, sans->email.v[i]);
+		for (size_t i = 0; i < sans->uri.n; i++)
+			strv_push(&all, sans->uri.v[i]);
+		rc = issue_described_leaf(a, &li, out, txn, err);
+		strv_free(&all);
 	}
-	serial = cert_serial_decimal(leaf);
-	if (txn_add_leaf(txn, prov, leaf, serial, NULL, NULL, err) != 0)
-		goto out;
-	out->leaf = leaf;
-	out->chain = a->intermediates;
-	out->serial = serial;
-	out->subject = xstrdup(cn);
-	out->provisioner = xstrdup(prov->name);
-	leaf = NULL;
-	serial = NULL;
-	rc = 0;
 out:
-	X509_free(leaf);
-	free(serial);
-	X509_NAME_free(subject);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "authority/internal.h"
+#include "authority/templates.h"
 #include "crypto/x509build.h"
 #include "base/b64.h"
 #include "base/password.h"
@@ -256,7 +257,9 @@ static int provisioner_init(struct provisioner *p, json_t *config, const struct 
 	if (name == NULL || name[0] == '\0')
 		return err_set(err, ERR_INVALID, "provisioner name cannot be empty");
 	p->name = xstrdup(name);
-	if (claims_resolve(json_object_get(config, "claims"), global_claims, &p->claims, err) != 0)
+	if (claims_resolve(json_object_get(config, "claims"), global_claims, &p->claims, err) !=
+		0 ||
+	    prov_x509_template_init(p, err) != 0)
 		return -1;
 	if (p->type == PROV_JWK)
 		return jwk_init(p, err);
@@ -281,6 +284,7 @@ static void provisioner_clear(struct provisioner *p)
 	X509_STORE_free(p->x5c_roots);
 	oidc_clear(p);
 	k8ssa_clear(p);
+	prov_x509_template_clear(p);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -10,6 +10,7 @@
 
 #include "authority/admin_state.h"
 #include "authority/internal.h"
+#include "authority/templates.h"
 #include "base/duration.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
@@ -293,106 +294,34 @@ int validity_check_claims(const struct authority *a, const struct claims *c, int
 	return 0;
 }
 
-/* Adds one attribute of authority.template (a string or an array of strings). */
-static void add_template_attr(X509_NAME *name, const json_t *tpl, const char *key,
-			      const char *field)
-{
-	const json_t *v = json_object_get(tpl, key);
-	size_t i;
-	json_t *item;
-
-	if (json_is_string(v)) {
-		X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
-					   (const unsigned char *)json_string_value(v), -1, -1, 0);
-		return;
-	}
-	json_array_foreach(v, i, item)
-	{
-		if (json_is_string(item))
-			X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
-						   (const unsigned char *)json_string_value(item),
-						   -1, -1, 0);
-	}
-}
-
-/* Subject = CN from the token, completed by authority.template in Go's RDN order. */
-X509_NAME *build_subject(const struct authority *a, const char *cn)
-{
-	const json_t *tpl = a->cfg->subject_template;
-	X509_NAME *name = X509_NAME_new();
-
-	if (name == NULL)
-		return NULL;
-	if (json_is_object(tpl)) {
-		add_template_attr(name, tpl, "country", "C");
-		add_template_attr(name, tpl, "organization", "O");
-		add_template_attr(name, tpl, "organizationalUnit", "OU");
-		add_template_attr(name, tpl, "locality", "L");
-		add_template_attr(name, tpl, "province", "ST");
-		add_template_attr(name, tpl, "streetAddress", "street");
-		add_template_attr(name, tpl, "serialNumber", "serialNumber");
-	}
-	if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
-				       0) != 1) {
-		X509_NAME_free(name);
-		return NULL;
-	}
-	return name;
-}
-
-/* Issues the leaf of grant g for key with the token's names and validity v, adds it to *txn
- * and fills out. */
+/* Issues the leaf of grant g for csr with the token's names and validity v (the template of the
+ * provisioner, or step's default for g->leaf_tpl), adds it to *txn and fills out. user is the
+ * request's templateData (NULL when none). */
 static int issue_leaf(struct authority *a, const struct token_grant *g, X509_REQ *csr,
-		      const struct names *token_names, const struct validity *v, struct issued *out,
-		      struct store_txn **txn, struct error *err)
+		      const struct names *token_names, const struct validity *v, const json_t *user,
+		      struct issued *out, struct store_txn **txn, struct error *err)
 {
-	EVP_PKEY *key = X509_REQ_get0_pubkey(csr);
-	X509_NAME *subject = g->leaf_tpl == LEAF_TPL_ADMIN
-				 ? X509_NAME_dup(X509_REQ_get_subject_name(csr))
-				 : build_subject(a, g->subject);
-	X509 *leaf = NULL;
-	char *serial = NULL;
-	int rc = -1;
+	struct leaf_request lr = {
+	    .prov = g->prov,
+	    .kind = g->leaf_tpl,
+	    .csr = csr,
+	    .cn = g->subject,
+	    .sans = &g->sans,
+	    .token = g->claims,
+	    .user = user,
+	    .authorization_crt = g->x5c_leaf,
+	    .asn1dn = a->cfg->subject_template,
+	};
+	struct leaf_issue li = {
+	    .req = &lr,
+	    .set = g->set,
+	    .not_before = v->not_before,
+	    .not_after = v->not_after,
+	    .cred_id = g->prov->kid,
+	    .log_subject = leaf_common_name(g, token_names),
+	};
 
-	if (subject == NULL) {
-		err_public(err, ERR_FORBIDDEN, "error creating certificate: invalid subject");
-		goto out;
-	}
-	{
-		const struct leaf_urls *urls = authority_leaf_urls(a);
-		struct leaf_spec spec = {
-		    .subject = subject,
-		    .sans = token_names,
-		    .public_key = key,
-		    .not_before_ns = v->not_before,
-		    .not_after_ns = v->not_after,
-		    .server_auth = true,
-		    .client_auth = true,
-		    .ocsp_url = urls->ocsp,
-		    .prov_type = prov_type_code(g->prov->type),
-		    .prov_name = g->prov->name,
-		    .prov_cred_id = g->prov->kid != NULL ? g->prov->kid : "",
-		};
-		spec.crl_url = urls->crl_dp;
-		if (x509_issue_leaf(&spec, a->issuer, a->signer, &leaf, err) != 0)
-			goto out;
-	}
-	serial = cert_serial_decimal(leaf);
-	if (txn_add_leaf(txn, g->prov, leaf, serial, NULL, NULL, err) != 0)
-		goto out;
-	out->leaf = leaf;
-	out->chain = a->intermediates;
-	out->serial = serial;
-	out->subject = xstrdup(leaf_common_name(g, token_names));
-	out->provisioner = xstrdup(g->prov->name);
-	leaf = NULL;
-	serial = NULL;
-	rc = 0;
-out:
-	X509_free(leaf);
-	free(serial);
-	X509_NAME_free(subject);
-	return rc;
+	return issue_described_leaf(a, &li, out, txn, err);
 }
 
 int sign_prepare(struct authority *a, const struct sign_request *req, struct issued *out,
@@ -411,7 +340,7 @@ int sign_prepare(struct authority *a, const struct sign_request *req, struct iss
 	    resolve_validity(a, &g, req, &v, err) != 0 ||
 	    policy_enforce_names(g.set, g.prov, leaf_common_name(&g, &token_names), &token_names,
 				 err) != 0 ||
-	    issue_leaf(a, &g, req->csr, &token_names, &v, out, txn, err) != 0)
+	    issue_leaf(a, &g, req->csr, &token_names, &v, req->template_data, out, txn, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -437,7 +366,7 @@ int sign_identity(struct authority *a, const char *ott, X509_REQ *csr, int64_t n
 	    validity_check_claims(a, &g.prov->claims, nb, na, err) != 0 ||
 	    policy_enforce_names(g.set, g.prov, leaf_common_name(&g, &token_names), &token_names,
 				 err) != 0 ||
-	    issue_leaf(a, &g, csr, &token_names, &v, out, txn, err) != 0)
+	    issue_leaf(a, &g, csr, &token_names, &v, NULL, out, txn, err) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -31,6 +31,7 @@ void token_grant_free(struct token_grant *g)
 		free(g->sshpop);
 	}
 	json_decref(g->claims);
+	X509_free(g->x5c_leaf);
 	prov_set_put(g->set);
 	memset(g, 0, sizeof(*g));
 }
@@ -250,6 +251,8 @@ static int x5c_authorize(const struct authority *a, const struct provisioner *p,
 		goto out;
 	g->x5c_not_before = cert_not_before_ns(leaf);
 	g->x5c_not_after = cert_not_after_ns(leaf);
+	if (X509_up_ref(leaf) == 1)
+		g->x5c_leaf = leaf;
 	rc = 0;
 out:
 	sk_X509_pop_free(chain, X509_free);

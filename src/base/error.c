@@ -15,6 +15,7 @@ static int err_vset(struct error *err, enum err_kind kind, bool expose, const ch
 	err->kind = kind;
 	err->expose = expose;
 	err->status = 0;
+	err->verbatim = false;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	return -1;
 }
@@ -99,6 +100,14 @@ int err_reclassify(struct error *err, enum err_kind kind, bool expose)
 	err->kind = kind;
 	err->expose = expose;
 	err->status = 0;
+	err->verbatim = false;
+	return -1;
+}
+
+int err_set_verbatim(struct error *err)
+{
+	if (err != NULL)
+		err->verbatim = true;
 	return -1;
 }
 
@@ -116,6 +125,7 @@ void err_clear(struct error *err)
 	err->kind = ERR_NONE;
 	err->expose = false;
 	err->status = 0;
+	err->verbatim = false;
 	err->msg[0] = '\0';
 }
 

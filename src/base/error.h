@@ -39,6 +39,8 @@ struct error {
 	enum err_kind kind;
 	bool expose;	       /* message may be shown to a remote client */
 	int status;	       /* explicit HTTP status when set (e.g. a CA's answer), else 0 */
+	bool verbatim;	       /* an exposed message a server shows as it is, without step's
+				* sentence around it (a template's `fail` text) */
 	char msg[ERR_MSG_MAX]; /* never contains secrets */
 };
 
@@ -66,6 +68,9 @@ int err_reclassify(struct error *err, enum err_kind kind, bool expose);
  * returns -1. */
 int err_set_status(struct error *err, int status);
 
+/* Marks an exposed message as shown to clients as it is (error.verbatim); keeps the rest. NULL
+ * err is a no-op; returns -1. */
+int err_set_verbatim(struct error *err);
 /* Resets err to ERR_NONE with an empty message. */
 void err_clear(struct error *err);
 

@@ -81,6 +81,12 @@ int http_error_map(const struct error *err, char *msg, size_t n)
 {
 	int status = error_status(err);
 
+	/* a text step-ca gives as it is (a template's `fail`, "error applying certificate
+	 * template") */
+	if (err != NULL && err->expose && err->verbatim && err->msg[0] != '\0') {
+		snprintf(msg, n, "%s", err->msg);
+		return status;
+	}
 	if (err != NULL && err->expose && err->msg[0] != '\0') {
 		switch (status) {
 		case 400:

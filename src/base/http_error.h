@@ -16,8 +16,9 @@
 #define HTTP_FORBIDDEN_PREFIX "The request was forbidden by the certificate authority: "
 
 /* Maps an error to its HTTP status and writes the message a client may read (at most n bytes,
- * NUL included) into msg: exposed 400/403 texts are wrapped in step's sentences, exposed
- * 401/404 texts are shown as they are, everything else gets step's generic text. */
+ * NUL included) into msg: an exposed verbatim text (err_set_verbatim) is shown as it is, other
+ * exposed 400/403 texts are wrapped in step's sentences, exposed 401/404 texts are shown as they
+ * are, everything else gets step's generic text. */
 int http_error_map(const struct error *err, char *msg, size_t n);
 /* step's generic message for a status ("The request could not be completed; ..."). */
 void http_generic_message(int status, char *out, size_t n);

@@ -10,6 +10,7 @@
 #include "base/duration.h"
 #include "base/password.h"
 #include "base/str.h"
+#include "cli/template_data.h"
 #include "cli/admin_cli.h"
 #include "cli/admin_util.h"
 #include "cli/ca_backend.h"
@@ -165,18 +166,20 @@ static int online_sign(struct ca_backend *be, X509_REQ *csr, const char *token,
 		       const char *not_before, const char *not_after, char **chain_pem,
 		       struct error *err)
 {
-	json_t *resp = NULL;
+	json_t *resp = NULL, *data = NULL;
 	char *csr_pem = NULL;
 	int rc = -1;
 
-	if (csr_to_pem(csr, &csr_pem, err) != 0 ||
-	    ca_client_sign(client_of(be), csr_pem, token, not_before, not_after, NULL, &resp,
+	/* --set / --set-file: the request's templateData */
+	if (cli_template_data(be->ctx, &data, err) != 0 || csr_to_pem(csr, &csr_pem, err) != 0 ||
+	    ca_client_sign(client_of(be), csr_pem, token, not_before, not_after, data, &resp,
 			   err) != 0 ||
 	    cli_response_chain(resp, chain_pem, err) != 0)
 		goto out;
 	rc = 0;
 out:
 	json_decref(resp);
+	json_decref(data);
 	free(csr_pem);
 	return rc;
 }

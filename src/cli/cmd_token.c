@@ -8,6 +8,7 @@
 #include "base/b64.h"
 #include "base/file.h"
 #include "base/password.h"
+#include "cli/template_data.h"
 #include "cli/command.h"
 #include "cli/ssh_common.h"
 #include "cli/token_flow.h"
@@ -100,11 +101,12 @@ static const struct flag_def token_flags[] = {
     {.name = "set",
      .type = FLAG_LIST,
      .placeholder = "key=value",
-     .help = "Custom claims for templates (not supported yet)."},
+     .help = "Custom data for templates in the token's \"user\" claim (.Token.user); "
+	     "repeat for several."},
     {.name = "set-file",
      .type = FLAG_STRING,
      .placeholder = "file",
-     .help = "Custom claims for templates from a JSON file (not supported yet)."},
+     .help = "Custom data for the token's \"user\" claim from a JSON file (an object)."},
     CLI_FLAG_KMS,
     CLI_FLAG_FORCE,
     FLAG_END,
@@ -133,9 +135,6 @@ static int check_token_flags(struct cli_ctx *ctx, struct error *err)
 		return cli_err_incompatible(err, "offline", "set");
 	if (flag_str(ctx, "kms") != NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--kms' is not supported yet");
-	if (flag_list(ctx, "set")->n > 0 || flag_str(ctx, "set-file") != NULL)
-		return err_set(err, ERR_NOT_IMPLEMENTED,
-			       "custom template data (--set, --set-file) is not supported yet");
 	if (flag_str(ctx, "sshpop-key") != NULL && flag_str(ctx, "sshpop-cert") == NULL)
 		return cli_err_requires(err, "sshpop-key", "sshpop-cert");
 	if (flag_bool(ctx, "ssh") && !flag_bool(ctx, "revoke") &&
@@ -250,10 +249,14 @@ static int provisioner_token(struct cli_ctx *ctx, const char *subject, char **to
 	    .sshpop_key = flag_str(ctx, "sshpop-key"),
 	    .sshpop_password_file = flag_str(ctx, "password-file"),
 	};
-	json_t *step = NULL;
+	json_t *step = NULL, *user = NULL;
 	char *cnf = NULL;
 	int rc = -1;
 
+	/* step's --set/--set-file: the token's "user" claim */
+	if (cli_template_data(ctx, &user, err) != 0)
+		goto out;
+	req.user = user;
 	if (flag_str(ctx, "cnf-file") != NULL &&
 	    cnf_from_file(ctx, flag_str(ctx, "cnf-file"), &cnf, err) != 0)
 		goto out;
@@ -267,6 +270,7 @@ static int provisioner_token(struct cli_ctx *ctx, const char *subject, char **to
 	rc = token_flow_create(ctx, &req, token, err);
 out:
 	json_decref(step);
+	json_decref(user);
 	free(cnf);
 	return rc;
 }

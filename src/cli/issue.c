@@ -2,20 +2,27 @@
 #include "cli/issue.h"
 
 #include "cli/ca_backend.h"
+#include "cli/template_data.h"
 #include "cli/ui.h"
 
 int cli_issue_check_flags(struct cli_ctx *ctx, struct error *err)
 {
-	static const char *const unsupported[] = {"acme", "kms", "set-file", NULL};
+	static const char *const unsupported[] = {"acme", "kms", NULL};
+	json_t *data = NULL;
 
 	if (flag_str(ctx, "token") != NULL && flag_bool(ctx, "offline"))
 		return cli_err_incompatible(err, "token", "offline");
+	/* template data goes to a running CA only, as step's --offline refuses it */
+	if (flag_bool(ctx, "offline") &&
+	    (flag_list(ctx, "set")->n > 0 || flag_str(ctx, "set-file") != NULL))
+		return cli_err_incompatible(err, "offline", "set");
+	if (cli_template_data(ctx, &data, err) != 0)
+		return -1;
+	json_decref(data);
 	for (size_t i = 0; unsupported[i] != NULL; i++)
 		if (flag_str(ctx, unsupported[i]) != NULL)
 			return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--%s' is not supported yet",
 				       unsupported[i]);
-	if (flag_list(ctx, "set")->n > 0)
-		return err_set(err, ERR_NOT_IMPLEMENTED, "flag '--set' is not supported yet");
 	return 0;
 }
 

@@ -29,11 +29,12 @@
 	    {.name = "set",                                                                        \
 	     .type = FLAG_LIST,                                                                    \
 	     .placeholder = "key=value",                                                           \
-	     .help = "Template data (not supported yet)."},                                        \
+	     .help = "Template data for the certificate template (.Insecure.User); repeat "        \
+		     "for several; a value that is JSON is sent as JSON."},                        \
 	    {.name = "set-file",                                                                   \
 	     .type = FLAG_STRING,                                                                  \
 	     .placeholder = "file",                                                                \
-	     .help = "Template data from a JSON file (not supported yet)."},                       \
+	     .help = "Template data from a JSON file (an object)."},                               \
 	    {.name = "x5c-cert",                                                                   \
 	     .type = FLAG_STRING,                                                                  \
 	     .placeholder = "chain",                                                               \

@@ -406,6 +406,7 @@ int token_flow_create(struct cli_ctx *ctx, const struct token_request *req, char
 		    .cnf = req->cnf,
 		    .x5c = x5c,
 		    .step = req->kind == TOKEN_KIND_SSH_SIGN ? req->step : NULL,
+		    .user = req->user,
 		};
 		rc = token_build(key, &tp, token, err);
 	}

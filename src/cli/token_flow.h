@@ -35,6 +35,7 @@ struct token_request {
 	const char *cnf;	 /* cnf x5rt#S256 value or NULL */
 	const char *not_before;	 /* token window (time or duration), NULL = now */
 	const char *not_after;	 /* NULL = not_before + 5m */
+	const json_t *user;	 /* sign tokens: the "user" claim (--set), or NULL */
 };
 
 /* --k8ssa-token-path, for the commands that may use a K8sSA provisioner. */

@@ -47,6 +47,8 @@ static json_t *build_claims(const struct token_params *p, const char *jti)
 		json_object_set_new(claims, "sha", json_string(p->root_sha));
 	if (p->step != NULL)
 		json_object_set(claims, "step", (json_t *)p->step);
+	if (p->user != NULL)
+		json_object_set(claims, "user", (json_t *)p->user);
 	if (p->cnf != NULL)
 		json_object_set_new(claims, "cnf", json_pack("{s:s}", "x5rt#S256", p->cnf));
 	return claims;

@@ -27,6 +27,7 @@ struct token_params {
 	const char *cnf;	 /* cnf x5rt#S256 value, or NULL */
 	STACK_OF(X509) * x5c;	 /* X5C tokens: the chain for the "x5c" header, or NULL */
 	const json_t *step;	 /* SSH sign tokens: the "step" claim (borrowed), or NULL */
+	const json_t *user;	 /* the "user" claim (step's --set), or NULL */
 };
 
 /* Signs a provisioner token: header {alg, kid, typ:"JWT"[, x5c]}, claims aud, exp, iat, iss, jti

@@ -73,4 +73,13 @@ time_t crypto_ns_to_time(int64_t ns);
 /* True when the data looks like PEM (contains a "-----BEGIN " line). */
 bool crypto_is_pem(const uint8_t *data, size_t len);
 
+/* x509desc_san.c: the subjectAltName of a certificate description (x509desc.h). Whether a
+ * "sans" type Go's encoder does not know is used; the names Go's encoder writes (out zeroed
+ * first); the whole extension step's x509util writes otherwise (out->n 0: none). */
+struct x509_desc;
+bool x509_desc_has_extended_sans(const struct x509_desc *d);
+int x509_desc_san_ext_der(const struct x509_desc *d, struct dbuf *out, struct error *err);
+/* x509build.c: adds step's provisioner extension. */
+int x509_provisioner_ext(X509 *x, int type, const char *name, const char *cred, struct error *err);
+
 #endif

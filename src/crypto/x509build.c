@@ -1,12 +1,10 @@
 /* x509build.c - the certificates a CA issues: leaves, CA certificates, renewals.
  *
  * Extensions are written as DER by hand (their encodings are fixed and tiny), in the order
- * Go's x509.CreateCertificate uses: keyUsage, extKeyUsage, basicConstraints, subjectKeyId,
- * authorityKeyId, subjectAltName, then the provisioner extension.
+ * Go's x509.CreateCertificate uses. Leaves go through the certificate description builder
+ * (x509desc.h), the one every template and default leaf shares.
  */
 #include "crypto/x509build.h"
-
-#include "crypto/crl.h"
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -16,21 +14,10 @@
 
 #include "base/str.h"
 #include "crypto/internal.h"
+#include "crypto/x509desc.h"
 
-/* keyUsage BIT STRINGs: digitalSignature; digitalSignature + keyEncipherment;
- * keyCertSign + cRLSign. */
-static const uint8_t KU_SIG[] = {0x03, 0x02, 0x07, 0x80};
-static const uint8_t KU_SIG_ENC[] = {0x03, 0x02, 0x05, 0xa0};
+/* keyUsage BIT STRING keyCertSign + cRLSign. */
 static const uint8_t KU_CA[] = {0x03, 0x02, 0x01, 0x06};
-/* id-kp-serverAuth and id-kp-clientAuth as DER OBJECT IDENTIFIERs. */
-static const uint8_t OID_SERVER_AUTH[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
-					  0x05, 0x05, 0x07, 0x03, 0x01};
-static const uint8_t OID_CLIENT_AUTH[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
-					  0x05, 0x05, 0x07, 0x03, 0x02};
-/* id-kp-OCSPSigning and id-ad-ocsp. */
-static const uint8_t OID_OCSP_SIGNING[] = {0x06, 0x08, 0x2b, 0x06, 0x01,
-					   0x05, 0x05, 0x07, 0x03, 0x09};
-static const uint8_t OID_AD_OCSP[] = {0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01};
 
 static pthread_once_t prov_once = PTHREAD_ONCE_INIT;
 static ASN1_OBJECT *prov_obj;
@@ -123,23 +110,6 @@ static int add_aki(X509 *x, X509 *issuer, struct error *err)
 	return rc;
 }
 
-/* authorityInfoAccess { accessMethod id-ad-ocsp, accessLocation uniformResourceIdentifier }. */
-static int add_aia_ocsp(X509 *x, const char *url, struct error *err)
-{
-	struct dbuf ad = {0}, seq = {0}, der = {0};
-	int rc;
-
-	dbuf_put(&ad, OID_AD_OCSP, sizeof(OID_AD_OCSP));
-	dbuf_put_tlv(&ad, 0x86, url, strlen(url));
-	dbuf_put_tlv(&seq, 0x30, ad.p, ad.n);
-	dbuf_put_tlv(&der, 0x30, seq.p, seq.n);
-	rc = crypto_add_ext(x, NID_info_access, NULL, 0, der.p, der.n, err);
-	dbuf_free(&ad);
-	dbuf_free(&seq);
-	dbuf_free(&der);
-	return rc;
-}
-
 /* The value of step's provisioner extension (STEP_PROVISIONER_OID): SEQUENCE { INTEGER type,
  * OCTET STRING name, OCTET STRING credentialID }. */
 static void provisioner_der(int type, const char *name, const char *cred, struct dbuf *out)
@@ -154,95 +124,82 @@ static void provisioner_der(int type, const char *name, const char *cred, struct
 	dbuf_free(&seq);
 }
 
-/* The CRL Distribution Points extension of a leaf (crl.h). */
-static int add_crl_dp(X509 *x, const char *url, struct error *err)
+int x509_provisioner_ext(X509 *x, int type, const char *name, const char *cred, struct error *err)
 {
-	X509_EXTENSION *ext = crl_distribution_point_ext(url, err);
-	int ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
+	struct dbuf der = {0};
+	int rc;
 
-	X509_EXTENSION_free(ext);
-	if (!ok && ext != NULL)
-		return err_openssl(err, ERR_CRYPTO, "error adding the CRL distribution points");
-	return ok ? 0 : -1;
+	if (provisioner_oid() == NULL)
+		return err_openssl(err, ERR_CRYPTO, "error creating the provisioner OID");
+	provisioner_der(type, name, cred, &der);
+	rc = crypto_add_ext(x, NID_undef, provisioner_oid(), 0, der.p, der.n, err);
+	dbuf_free(&der);
+	return rc;
 }
 
 int x509_issue_leaf(const struct leaf_spec *spec, X509 *issuer_cert, struct signer *signer,
 		    X509 **out, struct error *err)
 {
-	X509 *x = NULL;
-	struct dbuf der = {0};
-	bool rsa, empty_subject;
-	int rc = -1;
+	struct x509_desc *d;
+	struct x509_ca_ext ca = {0};
+	int rc;
 
 	*out = NULL;
 	if (spec == NULL || spec->public_key == NULL || issuer_cert == NULL || signer == NULL)
 		return err_set(err, ERR_INTERNAL, "x509_issue_leaf: missing argument");
-	x = X509_new();
-	if (x == NULL) {
-		err_openssl(err, ERR_CRYPTO, "error building certificate");
-		goto out;
+	d = x509_desc_new();
+	if (x509_leaf_spec_desc(spec, d, &ca, err) != 0) {
+		x509_desc_free(d);
+		return -1;
 	}
-	if (set_basics(x, X509_get_subject_name(issuer_cert), spec->subject, spec->public_key,
-		       spec->not_before_ns, spec->not_after_ns, err) != 0)
-		goto out;
-
-	rsa = EVP_PKEY_get_base_id(spec->public_key) == EVP_PKEY_RSA;
-	if (crypto_add_ext(x, NID_key_usage, NULL, 1, rsa ? KU_SIG_ENC : KU_SIG, sizeof(KU_SIG),
-			   err) != 0)
-		goto out;
-	if (spec->server_auth || spec->client_auth || spec->ocsp_signing) {
-		struct dbuf oids = {0};
-		if (spec->server_auth)
-			dbuf_put(&oids, OID_SERVER_AUTH, sizeof(OID_SERVER_AUTH));
-		if (spec->client_auth)
-			dbuf_put(&oids, OID_CLIENT_AUTH, sizeof(OID_CLIENT_AUTH));
-		if (spec->ocsp_signing)
-			dbuf_put(&oids, OID_OCSP_SIGNING, sizeof(OID_OCSP_SIGNING));
-		dbuf_put_tlv(&der, 0x30, oids.p, oids.n);
-		dbuf_free(&oids);
-		if (crypto_add_ext(x, NID_ext_key_usage, NULL, 0, der.p, der.n, err) != 0)
-			goto out;
-	}
-	if (add_ski(x, err) != 0 || add_aki(x, issuer_cert, err) != 0)
-		goto out;
-	if (spec->ocsp_url != NULL && add_aia_ocsp(x, spec->ocsp_url, err) != 0)
-		goto out;
-	if (crypto_san_der(spec->sans, &der, err) != 0)
-		goto out;
-	if (der.n > 0) {
-		/* RFC 5280 §4.2.1.6: critical when the subject is empty. */
-		empty_subject = X509_NAME_entry_count(X509_get_subject_name(x)) == 0;
-		if (crypto_add_ext(x, NID_subject_alt_name, NULL, empty_subject, der.p, der.n,
-				   err) != 0)
-			goto out;
-	}
-	if (spec->prov_name != NULL) {
-		der.n = 0;
-		provisioner_der(spec->prov_type, spec->prov_name, spec->prov_cred_id, &der);
-		if (provisioner_oid() == NULL) {
-			err_openssl(err, ERR_CRYPTO, "error creating the provisioner OID");
-			goto out;
-		}
-		if (crypto_add_ext(x, NID_undef, provisioner_oid(), 0, der.p, der.n, err) != 0)
-			goto out;
-	}
-	if (spec->crl_url != NULL && add_crl_dp(x, spec->crl_url, err) != 0)
-		goto out;
-	if (spec->ocsp_signing) {
-		static const uint8_t null_der[] = {0x05, 0x00};
-		if (crypto_add_ext(x, NID_id_pkix_OCSP_noCheck, NULL, 0, null_der, sizeof(null_der),
-				   err) != 0)
-			goto out;
-	}
-	if (signer_sign_cert(signer, x, err) != 0)
-		goto out;
-	*out = x;
-	x = NULL;
-	rc = 0;
-out:
-	X509_free(x);
-	dbuf_free(&der);
+	rc = x509_desc_issue(d, &ca, spec->public_key, spec->not_before_ns, spec->not_after_ns,
+			     issuer_cert, signer, out, err);
+	x509_desc_free(d);
 	return rc;
+}
+
+int x509_leaf_spec_desc(const struct leaf_spec *spec, struct x509_desc *d, struct x509_ca_ext *ca,
+			struct error *err)
+{
+	const struct names *n = spec->sans;
+
+	if (spec->subject != NULL) {
+		unsigned char *der = NULL;
+		int len = i2d_X509_NAME(spec->subject, &der);
+		if (len <= 0)
+			return err_openssl(err, ERR_CRYPTO, "error building certificate");
+		d->raw_subject = xmalloc((size_t)len);
+		memcpy(d->raw_subject, der, (size_t)len);
+		d->raw_subject_len = (size_t)len;
+		OPENSSL_free(der);
+	}
+	if (n != NULL) {
+		for (size_t i = 0; i < n->dns.n; i++)
+			strv_push(&d->names.dns, n->dns.v[i]);
+		for (size_t i = 0; i < n->email.n; i++)
+			strv_push(&d->names.email, n->email.v[i]);
+		for (size_t i = 0; i < n->ip.n; i++)
+			strv_push(&d->names.ip, n->ip.v[i]);
+		for (size_t i = 0; i < n->uri.n; i++)
+			strv_push(&d->names.uri, n->uri.v[i]);
+	}
+	/* step's default leaf template: keyEncipherment too for an RSA key */
+	d->key_usage = X509_KU_DIGITAL_SIGNATURE;
+	if (EVP_PKEY_get_base_id(spec->public_key) == EVP_PKEY_RSA)
+		d->key_usage |= X509_KU_KEY_ENCIPHERMENT;
+	if (spec->server_auth)
+		strv_push(&d->eku_oids, "1.3.6.1.5.5.7.3.1");
+	if (spec->client_auth)
+		strv_push(&d->eku_oids, "1.3.6.1.5.5.7.3.2");
+	if (spec->ocsp_signing)
+		strv_push(&d->eku_oids, "1.3.6.1.5.5.7.3.9");
+	ca->ocsp_url = spec->ocsp_url;
+	ca->prov_type = spec->prov_type;
+	ca->prov_name = spec->prov_name;
+	ca->prov_cred_id = spec->prov_cred_id;
+	ca->crl_url = spec->crl_url;
+	ca->ocsp_nocheck = spec->ocsp_signing;
+	return 0;
 }
 
 int x509_issue_ca(const char *cn, const char *org, EVP_PKEY *public_key, X509 *issuer_cert,

@@ -56,6 +56,13 @@ struct leaf_spec {
 int x509_issue_leaf(const struct leaf_spec *spec, X509 *issuer_cert, struct signer *signer,
 		    X509 **out, struct error *err);
 
+/* The description and CA additions x509_issue_leaf builds from spec: raw subject, the SANs,
+ * keyUsage digitalSignature (+ keyEncipherment for RSA), the EKUs asked. */
+struct x509_desc;
+struct x509_ca_ext;
+int x509_leaf_spec_desc(const struct leaf_spec *spec, struct x509_desc *d, struct x509_ca_ext *ca,
+			struct error *err);
+
 /* Issues a CA certificate: self-signed root when issuer_cert is NULL (pathlen 1) or an
  * intermediate (pathlen 0). Subject "CN=<cn>, O=<org>", validity [now, now+years]. */
 int x509_issue_ca(const char *cn, const char *org, EVP_PKEY *public_key, X509 *issuer_cert,

@@ -438,15 +438,16 @@ static void test_sign_rules(void **state)
 	afx_done();
 }
 
-/* authority.template completes the subject (in Go's RDN order); templateData does not. */
+/* authority.template completes the subject (in Go's RDN order, several values of one attribute
+ * in one multi-valued RDN as pkix.Name writes them); templateData does not. */
 static void test_sign_subject_template(void **state)
 {
 	static const struct sign_row rows[] = {
-	    {"authority.template", .cert = {"CN=" FOO ",OU=Ops,OU=Dev,O=Stride Test,C=NZ",
+	    {"authority.template", .cert = {"CN=" FOO ",OU=Ops+OU=Dev,O=Stride Test,C=NZ",
 					    "DNS:" FOO, DAY + 60, AFX_JWK, 1, AFX_KID, KU_EC}},
 	    {"authority.template, templateData ignored",
 	     .template_data = "{\"subject\":{\"organization\":\"Other\"}}",
-	     .cert = {"CN=" FOO ",OU=Ops,OU=Dev,O=Stride Test,C=NZ", "DNS:" FOO, DAY + 60, AFX_JWK,
+	     .cert = {"CN=" FOO ",OU=Ops+OU=Dev,O=Stride Test,C=NZ", "DNS:" FOO, DAY + 60, AFX_JWK,
 		      1, AFX_KID, KU_EC}},
 	};
 	struct afx *f = afx_new("{\"template\":{\"country\":\"NZ\",\"organization\":\"Stride "

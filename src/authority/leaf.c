@@ -1,0 +1,89 @@
+/* leaf.c - the X.509 leaf of /sign, the /ssh/sign identity certificate and ACME: the
+ * provisioner's template (or step's default one) gives the description, then the CA adds what
+ * step-ca's modifiers add: authority.template's subject defaults, the validity, the provisioner
+ * extension, and stride's CRL distribution point and OCSP URL. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "authority/admin_state.h"
+#include "authority/templates.h"
+#include "crypto/cert.h"
+#include "crypto/x509build.h"
+
+/* The names of the final description, for the policies: step-ca evaluates the certificate it
+ * is about to sign, so a template that adds names has them checked too. */
+static int check_policy(const struct prov_set *set, const struct provisioner *prov,
+			const struct x509_desc *d, struct error *err)
+{
+	struct names n = {0};
+	int rc;
+
+	if (x509_desc_san_names(d, &n, err) != 0)
+		return -1;
+	rc = policy_enforce_names(
+	    set, prov, d->subject.common_name != NULL ? d->subject.common_name : "", &n, err);
+	names_free(&n);
+	return rc;
+}
+
+int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struct issued *out,
+			 struct store_txn **txn, struct error *err)
+{
+	const struct provisioner *prov = li->req->prov;
+	struct x509_desc *d = NULL;
+	X509 *leaf = NULL;
+	char *serial = NULL;
+	int64_t nb = li->not_before, na = li->not_after;
+	int rc = -1;
+
+	if (leaf_description(li->req, &d, err) != 0)
+		goto out;
+	x509_desc_apply_asn1dn(d, li->req->asn1dn);
+	/* a template's notBefore/notAfter replace the computed validity; the claims still apply */
+	if (d->not_before_ns != 0 || d->not_after_ns != 0) {
+		if (d->not_before_ns != 0)
+			nb = d->not_before_ns;
+		if (d->not_after_ns != 0)
+			na = d->not_after_ns;
+		if (validity_check_claims(a, &prov->claims, nb, na, err) != 0)
+			goto out;
+	}
+	if (prov->x509_tpl != NULL && check_policy(li->set, prov, d, err) != 0)
+		goto out;
+	{
+		const struct leaf_urls *urls = authority_leaf_urls(a);
+		struct x509_ca_ext ca = {
+		    .ocsp_url = urls->ocsp,
+		    .prov_type = prov_type_code(prov->type),
+		    .prov_name = prov->name,
+		    .prov_cred_id = li->cred_id != NULL ? li->cred_id : "",
+		    .crl_url = urls->crl_dp,
+		};
+		if (x509_desc_issue(d, &ca, X509_REQ_get0_pubkey(li->req->csr), nb, na, a->issuer,
+				    a->signer, &leaf, err) != 0) {
+			/* a description Go's CreateCertificate refuses */
+			if (err != NULL && err->kind == ERR_INVALID && prov->x509_tpl != NULL) {
+				err_public(err, ERR_INTERNAL,
+					   "error applying certificate template");
+				err_set_verbatim(err);
+			}
+			goto out;
+		}
+	}
+	serial = cert_serial_decimal(leaf);
+	if (txn_add_leaf(txn, prov, leaf, serial, NULL, NULL, err) != 0)
+		goto out;
+	out->leaf = leaf;
+	out->chain = a->intermediates;
+	out->serial = serial;
+	out->subject = xstrdup(li->log_subject != NULL ? li->log_subject : "");
+	out->provisioner = xstrdup(prov->name);
+	leaf = NULL;
+	serial = NULL;
+	rc = 0;
+out:
+	x509_desc_free(d);
+	X509_free(leaf);
+	free(serial);
+	return rc;
+}

@@ -304,6 +304,196 @@ static void test_default_direct(void **state)
 	EVP_PKEY_free(subject);
 }
 
+/* step-ca's default templates evaluated by the template engine give the bytes of the direct
+ * path, for every kind and type. */
+static void test_default_templates(void **state)
+{
+	EVP_PKEY *ca = ed25519(), *subject = shx_p256();
+	struct ssh_pubkey key = {0};
+	struct strv principals = {0}, cr_principals = {0};
+	json_t *claims = json_pack("{s:s, s:i}", "sub", "alice@example.com", "iat", 1764000000);
+	struct sshca_tpl_input in = {.principals = &principals,
+				     .key_id = "alice@example.com",
+				     .token = claims,
+				     .key = &key,
+				     .cr_key_id = "web1",
+				     .cr_principals = &cr_principals};
+	(void)state;
+
+	assert_int_equal(ssh_pubkey_from_evp(subject, &key, NULL), 0);
+	strv_push(&principals, "alice");
+	strv_push(&principals, "root");
+	strv_push(&cr_principals, "web1.example.com");
+	for (int kind = SSHCA_TPL_DEFAULT; kind <= SSHCA_TPL_CR; kind++) {
+		const char *text = sshca_default_template_text((enum sshca_tpl_kind)kind);
+		struct tpl *t = NULL;
+		struct error err = {0};
+
+		if (tpl_parse("template", text, strlen(text), &t, &err) != 0)
+			fail_msg("default template %d: %s", kind, err.msg);
+		for (int type = SSH_CERT_USER; type <= SSH_CERT_HOST; type++) {
+			struct ssh_cert direct = {0}, tpl = {0};
+			struct buf out;
+			json_t *data;
+
+			in.kind = (enum sshca_tpl_kind)kind;
+			in.type = (enum ssh_cert_type)type;
+			in.cr_type = type == SSH_CERT_USER ? "user" : "host";
+			assert_int_equal(sshca_cert_from_template(NULL, &in, &direct, &err), 0);
+			data = sshca_template_data(NULL, &in);
+			buf_init(&out, 1 << 20);
+			if (tpl_execute(t, data, &out, &err) != 0)
+				fail_msg("default template %d: %s", kind, err.msg);
+			if (sshca_desc_apply((const char *)out.data, out.len, &tpl, &err) != 0)
+				fail_msg("default template %d rendered %s", kind, (char *)out.data);
+			ssh_pubkey_copy(&tpl.key, &key);
+			sign_fixed(&direct, ca);
+			sign_fixed(&tpl, ca);
+			if (direct.blob_len != tpl.blob_len ||
+			    memcmp(direct.blob, tpl.blob, tpl.blob_len) != 0)
+				fail_msg("default template %d, type %d differs: %s", kind, type,
+					 (char *)out.data);
+			buf_free(&out);
+			json_decref(data);
+			ssh_cert_clear(&direct);
+			ssh_cert_clear(&tpl);
+		}
+		tpl_free(t);
+	}
+	json_decref(claims);
+	strv_free(&principals);
+	strv_free(&cr_principals);
+	ssh_pubkey_clear(&key);
+	EVP_PKEY_free(ca);
+	EVP_PKEY_free(subject);
+}
+
+/* templateData replacing a default template's variable changes the certificate; a template
+ * that does not parse refuses the configuration. */
+static void test_data_and_syntax(void **state)
+{
+	struct provisioners ps;
+	struct error err;
+	EVP_PKEY *subject = shx_p256();
+	struct ssh_pubkey key = {0};
+	struct strv principals = {0};
+	struct ssh_cert c = {0};
+	struct sshca_tpl_input in = {.kind = SSHCA_TPL_DEFAULT,
+				     .type = SSH_CERT_USER,
+				     .key_id = "alice",
+				     .principals = &principals,
+				     .key = &key,
+				     .cr_type = "",
+				     .cr_key_id = ""};
+	(void)state;
+
+	assert_int_equal(ssh_pubkey_from_evp(subject, &key, NULL), 0);
+	strv_push(&principals, "alice");
+	assert_int_equal(load_one("{\"templateData\":{\"Principals\":[\"ops\",\"deploy\"],"
+				  "\"CriticalOptions\":{\"force-command\":\"id\"}}}",
+				  &ps, &err),
+			 0);
+	assert_int_equal(sshca_cert_from_template(ps.v[0].ssh_template, &in, &c, &err), 0);
+	assert_int_equal(c.principals.n, 2);
+	assert_string_equal(c.principals.v[0], "ops");
+	assert_int_equal(c.n_critical, 1);
+	assert_int_equal(c.n_extensions, 5);
+	ssh_cert_clear(&c);
+	provisioners_free(&ps);
+
+	assert_int_equal(load_one("{\"template\":\"{ {{ if }} }\"}", &ps, &err), -1);
+	assert_true(str_has_prefix(err.msg, "failed to initialize JWK provisioner \"tpl\": error "
+					    "parsing ssh template: template: template:1: "));
+	/* the base64 form and the file form parse too */
+	assert_int_equal(load_one("{\"template\":\"e3sgaWYgfX0=\"}", &ps, &err), -1); /* {{ if }} */
+	assert_true(str_has_prefix(err.msg, "failed to initialize JWK provisioner \"tpl\": error "
+					    "parsing ssh template: "));
+	json_decref(loaded);
+	loaded = NULL;
+	strv_free(&principals);
+	ssh_pubkey_clear(&key);
+	EVP_PKEY_free(subject);
+}
+
+/* Custom templates through POST /ssh/sign: variables from the token, the request and the
+ * provisioner's data; `fail`; output that is not JSON; output without a type. */
+static void test_custom_sign(void **state)
+{
+	static const char user_tpl[] =
+	    "{{- with .Insecure.User }}{{ if .hold }}{{ fail \"on hold\" }}{{ end }}{{ end -}}"
+	    "{\"type\": {{ toJson .Type }}, \"keyId\": {{ toJson (printf \"%s/%s/%s\" .Token.sub "
+	    ".Insecure.CR.KeyID .team) }}, \"principals\": {{ toJson .Principals }}, "
+	    "\"extensions\": {\"permit-pty\": \"\"}, \"criticalOptions\": {\"force-command\": "
+	    "{{ toJson .Insecure.User.cmd }}}}";
+	char *extra, *tpl_json;
+	char *b;
+	struct shx *x;
+	struct shx_resp r;
+	struct ssh_cert c = {0};
+	json_t *doc;
+	char *cmd;
+	(void)state;
+
+	doc = json_string(user_tpl);
+	tpl_json = json_dumps(doc, JSON_ENCODE_ANY);
+	json_decref(doc);
+	extra = xasprintf(
+	    "{\"type\":\"JWK\",\"name\":\"team\",\"key\":%s,\"claims\":{\"enableSSHCA\":true},"
+	    "\"options\":{\"ssh\":{\"template\":%s,\"templateData\":{\"team\":\"ops\"}}}},"
+	    "{\"type\":\"JWK\",\"name\":\"notjson\",\"key\":%s,\"claims\":{\"enableSSHCA\":true},"
+	    "\"options\":{\"ssh\":{\"template\":\"{\\\"type\\\": }\"}}},"
+	    "{\"type\":\"JWK\",\"name\":\"notype\",\"key\":%s,\"claims\":{\"enableSSHCA\":true},"
+	    "\"options\":{\"ssh\":{\"template\":\"{\\\"keyId\\\": \\\"k\\\"}\"}}},"
+	    "{\"type\":\"JWK\",\"name\":\"broken\",\"key\":%s,\"claims\":{\"enableSSHCA\":true},"
+	    "\"options\":{\"ssh\":{\"template\":\"{ {{ .Missing.Field.Deeper }} }\"}}}",
+	    FX_PROV_JWK, tpl_json, FX_PROV_JWK, FX_PROV_JWK, FX_PROV_JWK);
+	x = shx_new(NULL, NULL, extra);
+	b = shx_pub_b64(x->user_ca);
+
+	shx_sign(x, "team", "alice", "{\"ssh\":{\"certType\":\"user\",\"principals\":[\"alice\"]}}",
+		 b, "{\"keyID\":\"req-id\",\"templateData\":{\"cmd\":\"/usr/bin/id\"}}", &r);
+	shx_expect("custom template", &r, 201, NULL);
+	doc = json_loads(r.body, 0, NULL);
+	shx_cert(doc, "crt", &c);
+	shx_check_signed(&c, &x->user_pub);
+	assert_string_equal(c.key_id, "alice/req-id/ops");
+	assert_int_equal(c.principals.n, 1);
+	assert_int_equal(c.n_extensions, 1);
+	assert_string_equal(c.extensions[0].name, "permit-pty");
+	cmd = ssh_option_string(c.critical, c.n_critical, "force-command");
+	assert_string_equal(cmd, "/usr/bin/id");
+	free(cmd);
+	assert_int_equal(c.valid_before - c.valid_after, 16 * 3600 + 60);
+	ssh_cert_clear(&c);
+	json_decref(doc);
+	shx_resp_free(&r);
+
+	shx_sign(x, "team", "alice", "{\"ssh\":{\"certType\":\"user\"}}", b,
+		 "{\"templateData\":{\"hold\":true}}", &r);
+	shx_expect("fail", &r, 400,
+		   "{\"status\":400,\"message\":\"The request could not be completed: on "
+		   "hold.\"}\n");
+	shx_resp_free(&r);
+	shx_sign(x, "notjson", "alice", "{\"ssh\":{\"certType\":\"user\"}}", b, NULL, &r);
+	shx_expect("not JSON", &r, 500,
+		   "{\"status\":500,\"message\":\"error applying certificate template\"}\n");
+	shx_resp_free(&r);
+	shx_sign(x, "notype", "alice", "{\"ssh\":{\"certType\":\"user\"}}", b, NULL, &r);
+	shx_expect("no type", &r, 403,
+		   "{\"status\":403,\"message\":\"The request was forbidden by the certificate "
+		   "authority: error creating ssh certificate.\"}\n");
+	shx_resp_free(&r);
+	shx_sign(x, "broken", "alice", "{\"ssh\":{\"certType\":\"user\"}}", b, NULL, &r);
+	shx_expect("execution error", &r, 500, NULL);
+	assert_null(strstr(r.body, "Missing")); /* Go's message stays in the log */
+	shx_resp_free(&r);
+
+	free(b);
+	free(extra);
+	free(tpl_json);
+	shx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +501,9 @@ int main(void)
 	    cmocka_unit_test(test_desc_errors),
 	    cmocka_unit_test(test_load),
 	    cmocka_unit_test(test_default_direct),
+	    cmocka_unit_test(test_default_templates),
+	    cmocka_unit_test(test_data_and_syntax),
+	    cmocka_unit_test(test_custom_sign),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -491,13 +491,19 @@ static int cert_fields(const struct token_grant *g, const struct sign_body *b, i
 	int rc = -1;
 
 	switch (g->prov->type) {
-	case PROV_K8SSA: /* any certificate the request describes */
+	case PROV_K8SSA: { /* any certificate the request describes */
+		const char *sa = json_string_value(json_object_get(
+		    g->claims, "kubernetes.io/serviceaccount/service-account.name"));
+
+		/* the variables hold the service account's name */
 		in.kind = SSHCA_TPL_CR;
 		in.type = SSH_CERT_HOST;
-		strv_push(&principals, g->subject);
+		in.key_id = sa != NULL ? sa : g->subject;
+		strv_push(&principals, in.key_id);
 		if (require_request(b, err) != 0)
 			goto out;
 		break;
+	}
 	case PROV_OIDC:
 		/* admins get what they ask for unless the provisioner has its own template;
 		 * others user certificates for their identity */

@@ -6,6 +6,7 @@
 # output is not JSON (500), one that omits the type (403), and a template that does not parse
 # refusing the configuration. The answers are step-ca 0.19's.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ssh_lib.sh"
 
 BAD_REQUEST="The request could not be completed"
 FORBIDDEN="The request was forbidden by the certificate authority"
@@ -53,7 +54,8 @@ configure() {
 # A template that does not parse refuses the configuration, naming the provisioner.
 configure true
 check_fails "a template that does not parse refuses the configuration" start_ca
-expect_contains "the refusal names the provisioner" 'JWK provisioner \"broken\": error parsing ssh template' \
+expect_contains "the refusal names the provisioner" \
+	'failed to initialize JWK provisioner "broken": error parsing ssh template: template: template:1: missing value for if' \
 	"$(cat "$WORK/ca.log")"
 configure false
 check "stride-ca starts with the templates" start_ca

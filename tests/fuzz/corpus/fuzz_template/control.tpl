@@ -1,0 +1,1 @@
+{{ range $i, $e := .Insecure.User.list }}{{ if eq $i 1 }}{{ continue }}{{ end }}{{ with $e }}{{ . }}{{ end }}{{ break }}{{ end }}{{ slice "abc" 1 2 }}{{ index .SANs 0 "Value" }}

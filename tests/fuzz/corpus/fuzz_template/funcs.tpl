@@ -1,0 +1,1 @@
+{{ .Token.exp | formatTime }} {{ parseTime "time.RFC1123" "Mon, 02 Jan 2006 15:04:05 MST" | date "2006-01-02" }} {{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }} {{ b64enc "x" | b64dec }} {{ splitList "," "a,b" | join "-" }}

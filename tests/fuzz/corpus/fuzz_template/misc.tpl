@@ -1,0 +1,1 @@
+{{- $d := dict "a" 1 -}}{{ range $k, $v := merge $d (dict "b" (list 1 2)) }}{{ $k }}={{ printf "%v|%5.2f|%q" $v 1.5 "x" }};{{ else }}none{{ end }}{{ define "t" }}{{ . | toPrettyJson }}{{ end }}{{ template "t" .Token }}

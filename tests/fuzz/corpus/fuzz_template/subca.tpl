@@ -1,0 +1,1 @@
+{{ if not .Insecure.User.role }}{{ fail "role required" }}{{ end }}{"subject": {"commonName": {{ toJson .Subject.CommonName }}, "organizationalUnit": {{ toJson .Insecure.User.role }}}, "basicConstraints": {"isCA": true, "maxPathLen": 0}, "keyUsage": ["certSign", "crlSign"]}

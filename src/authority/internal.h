@@ -107,6 +107,8 @@ struct provisioner {
 	 * step-ca's default template for the operation applies */
 	struct prov_template *x509_tpl;
 	struct prov_template *ssh_tpl;
+	/* options.ssh as ssh_templates.c compiles it; NULL when the provisioner has none */
+	struct ssh_prov_template *ssh_template;
 };
 
 /* The bits of provisioner.acme.challenges: 1u << enum acme_chall_type (src/acme/internal.h:
@@ -134,6 +136,29 @@ const struct provisioner *provisioners_by_token_id(const struct provisioners *ps
 const struct provisioner *provisioners_by_name(const struct provisioners *ps, const char *name);
 /* The integer code of step's provisioner extension for a type. */
 int prov_type_code(enum prov_type type);
+
+/* --- ssh_templates.c: options.ssh {template, templateFile, templateData} -------------- */
+
+struct tpl;
+
+/* A provisioner's options.ssh (provisioners-and-policy.md §4.2), compiled when the configuration
+ * loads. */
+struct ssh_prov_template {
+	struct tpl *tpl; /* the provisioner's template, or NULL when it has templateData only */
+	json_t *data;	 /* options.ssh.templateData (an object), or NULL */
+	/* data sets a variable step-ca's default templates read (Type, KeyID, Principals,
+	 * Extensions, CriticalOptions): without a template of its own, the provisioner's
+	 * certificates then come from the default template evaluated with data */
+	bool data_overrides;
+};
+
+/* Compiles p's options.ssh (from p->config) into p->ssh_template (left NULL when there is no
+ * options.ssh or it is empty). template wins over templateFile; an inline template is JSON text
+ * when it starts with '{' after trimming, else base64 of it; a relative templateFile resolves
+ * against the step path. A template that does not parse, a file that cannot be read, base64
+ * that does not decode, templateData that is not an object -> ERR_INVALID. */
+int ssh_template_load(struct provisioner *p, struct error *err);
+void ssh_template_free(struct ssh_prov_template *t);
 
 /* --- audience.c ------------------------------------------------------- */
 

@@ -285,6 +285,7 @@ static void provisioner_clear(struct provisioner *p)
 	oidc_clear(p);
 	k8ssa_clear(p);
 	prov_x509_template_clear(p);
+	ssh_template_free(p->ssh_template);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -334,7 +335,7 @@ int provisioners_load(const json_t *list, const json_t *global_claims, struct pr
 		if (ti == NULL)
 			continue; /* unknown types are skipped, as step's readers do */
 		if (provisioner_init(p, item, ti, global_claims, err) != 0 ||
-		    check_unique(out, p, err) != 0) {
+		    ssh_template_load(p, err) != 0 || check_unique(out, p, err) != 0) {
 			err_wrap(err, "failed to initialize %s provisioner \"%s\"", ti->name,
 				 p->name != NULL ? p->name : "");
 			provisioner_clear(p);

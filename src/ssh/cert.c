@@ -178,7 +178,7 @@ static int put_tbs(struct wire_writer *w, const struct ssh_cert *c)
 	wire_put_u64(w, c->valid_before);
 	put_options(w, c->critical, c->n_critical);
 	put_options(w, c->extensions, c->n_extensions);
-	wire_put_string(w, NULL, 0); /* reserved */
+	wire_put_string(w, c->reserved, c->reserved_len);
 	wire_put_string(w, c->signature_key.blob, c->signature_key.blob_len);
 	return w->rc;
 }
@@ -428,6 +428,7 @@ void ssh_cert_clear(struct ssh_cert *c)
 	strv_free(&c->principals);
 	options_free(c->critical, c->n_critical);
 	options_free(c->extensions, c->n_extensions);
+	free(c->reserved);
 	ssh_pubkey_clear(&c->signature_key);
 	free(c->blob);
 	memset(c, 0, sizeof(*c));

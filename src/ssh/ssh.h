@@ -113,6 +113,8 @@ struct ssh_cert {
 	size_t n_critical;
 	struct ssh_option *extensions;
 	size_t n_extensions;
+	uint8_t *reserved; /* written as is (a template may set it); not read back by parsing */
+	size_t reserved_len;
 	struct ssh_pubkey signature_key; /* the CA's key (set by ssh_cert_sign) */
 	uint8_t *blob;			 /* the whole certificate, signature included, once signed
 					  * or parsed */

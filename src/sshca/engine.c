@@ -164,6 +164,9 @@ void sshca_reply_error(struct sshca_call *c, const struct error *err)
 	int status = http_error_map(err, msg, sizeof(msg));
 	char *body;
 
+	/* step-ca names a template whose output does not decode in its 500 */
+	if (status == 500 && err->expose && strcmp(err->msg, SSHCA_TEMPLATE_ERROR) == 0)
+		snprintf(msg, sizeof(msg), "%s", err->msg);
 	body = go_escape(http_error_body(status, msg));
 
 	free(c->resp.error);

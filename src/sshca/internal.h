@@ -35,6 +35,9 @@
 /* step-ca's message when neither CA key is configured (a 501, generic to the client). */
 #define SSHCA_NOT_ENABLED "ssh certificate flows are not enabled"
 
+/* step-ca's 500 message for a template whose output its JSON decoder refuses. */
+#define SSHCA_TEMPLATE_ERROR "error applying certificate template"
+
 /* The text of a route that does not exist (Go's router). */
 #define SSHCA_NOT_FOUND_TEXT "404 page not found\n"
 
@@ -133,6 +136,46 @@ void sshca_audit_cert(struct sshca_call *c, const struct ssh_cert *cert, const c
  * anything that does not parse. */
 int sshca_body_key(const json_t *body, const char *name, const char *what, struct ssh_pubkey *out,
 		   struct error *err);
+
+/* --- desc.c, cert_tpl.c: SSH certificate templates (ssh.md §3) ------------------------------ */
+
+/* Reads a JSON SSH certificate description (type, keyId, principals, extensions,
+ * criticalOptions, validAfter, validBefore, serial, nonce, reserved) into c, over what c holds,
+ * as step-ca's decoder does; refused -> exposed ERR_INTERNAL SSHCA_TEMPLATE_ERROR. */
+int sshca_desc_apply(const char *text, size_t len, struct ssh_cert *c, struct error *err);
+
+/* step-ca's default SSH templates: which one a provisioner uses without a template of its own. */
+enum sshca_tpl_kind {
+	SSHCA_TPL_DEFAULT = 0, /* the variables: JWK, X5C, OIDC non-admins */
+	SSHCA_TPL_ADMIN,       /* the request, with the variables' extensions: OIDC admins */
+	SSHCA_TPL_CR,	       /* the request, default user extensions: K8sSA */
+};
+
+/* What a template is evaluated with (ssh.md §3). */
+struct sshca_tpl_input {
+	enum sshca_tpl_kind kind;
+	enum ssh_cert_type type;       /* .Type */
+	const char *key_id;	       /* .KeyID */
+	const struct strv *principals; /* .Principals (NULL: null) */
+	const json_t *token;	       /* .Token: the token's claims, or NULL */
+	/* the request: .Insecure.CR, and .Insecure.User for a provisioner's own template */
+	const struct ssh_pubkey *key;
+	const char *cr_type;
+	const char *cr_key_id;
+	const struct strv *cr_principals; /* NULL when the request has none */
+	const json_t *user_data;	  /* the request's templateData, NULL when absent */
+};
+
+/* The certificate's key, type, key id, principals, extensions and critical options (plus any
+ * validity, serial, nonce a template sets) from pt (may be NULL: step-ca's default template of
+ * in->kind). A template's `fail` -> exposed ERR_INVALID (400); another execution error ->
+ * ERR_INTERNAL (500); output that does not decode -> SSHCA_TEMPLATE_ERROR. */
+int sshca_cert_from_template(const struct ssh_prov_template *pt, const struct sshca_tpl_input *in,
+			     struct ssh_cert *c, struct error *err);
+/* The template data of in (new reference). */
+json_t *sshca_template_data(const struct ssh_prov_template *pt, const struct sshca_tpl_input *in);
+/* The text of a default template (evaluated when templateData replaces its variables). */
+const char *sshca_default_template_text(enum sshca_tpl_kind kind);
 
 /* --- renew.c: POST /ssh/renew, /ssh/rekey, /ssh/revoke, GET /ssh/krl ------------------------ */
 

@@ -28,6 +28,8 @@ struct sign_body {
 	const char *cert_type;
 	const char *key_id;
 	struct strv principals;
+	bool has_principals;	     /* the request's principals are not null */
+	const json_t *template_data; /* borrowed from the body, NULL when absent */
 	const char *valid_after, *valid_before;
 	X509_REQ *identity_csr;
 };
@@ -107,6 +109,7 @@ static int parse_body(const json_t *body, struct sign_body *b, struct error *err
 	if (principals != NULL && !json_is_null(principals)) {
 		if (!json_is_array(principals) || json_array_size(principals) > SSH_MAX_PRINCIPALS)
 			return err_public(err, ERR_INVALID, SSHCA_DECODE_ERROR);
+		b->has_principals = true;
 		json_array_foreach(principals, i, v)
 		{
 			if (!json_is_string(v))
@@ -114,6 +117,8 @@ static int parse_body(const json_t *body, struct sign_body *b, struct error *err
 			strv_push(&b->principals, json_string_value(v));
 		}
 	}
+	/* a json.RawMessage: any value, kept as sent */
+	b->template_data = json_object_get(body, "templateData");
 	if (csr != NULL && !json_is_null(csr)) {
 		if (!json_is_string(csr) ||
 		    csr_parse((const uint8_t *)json_string_value(csr), json_string_length(csr),
@@ -235,19 +240,23 @@ static int match_options(const struct token_ssh *want, const struct sign_body *g
 	return 0;
 }
 
-/* The certificate's validity: the request's values, the token's, then the default duration of
- * the type with the backdate (for X5C capped at the token certificate's end). */
+/* The certificate's validity: the template's values replaced by the request's, then the
+ * token's, then the default duration of the type with the backdate (for X5C capped at the token
+ * certificate's end). */
 static int set_validity(const struct authority *a, const struct token_grant *g,
 			const struct sign_body *b, int64_t now_ns, struct ssh_cert *c,
 			struct error *err)
 {
 	const struct claims *cl = &g->prov->claims;
 	int64_t def = c->type == SSH_CERT_USER ? cl->default_user_ssh_ns : cl->default_host_ssh_ns;
-	uint64_t now = (uint64_t)(now_ns / NS_PER_SEC), backdate = 0, va = 0, vb = 0;
+	uint64_t now = (uint64_t)(now_ns / NS_PER_SEC), backdate = 0, va = c->valid_after,
+		 vb = c->valid_before;
 	char s1[64], s2[64];
 
-	va = rel_time(b->valid_after, now_ns);
-	vb = rel_time(b->valid_before, now_ns);
+	if (b->valid_after[0] != '\0')
+		va = rel_time(b->valid_after, now_ns);
+	if (b->valid_before[0] != '\0')
+		vb = rel_time(b->valid_before, now_ns);
 	if (va > 0 && vb > 0 && va > vb)
 		return err_public(err, ERR_INVALID,
 				  "ssh certificate validAfter cannot be greater than validBefore");
@@ -255,6 +264,9 @@ static int set_validity(const struct authority *a, const struct token_grant *g,
 		va = rel_time(g->ssh.valid_after, now_ns);
 	if (g->ssh.valid_before[0] != '\0')
 		vb = rel_time(g->ssh.valid_before, now_ns);
+	/* step-ca's default duration needs the type a template may have left out */
+	if (c->type != SSH_CERT_USER && c->type != SSH_CERT_HOST)
+		return err_public(err, ERR_FORBIDDEN, "error creating ssh certificate");
 	if (va == 0) {
 		backdate = (uint64_t)(a->cfg->backdate_ns / NS_PER_SEC);
 		va = now;
@@ -335,7 +347,8 @@ int sshca_sign_cert(const struct sshca *s, const struct claims *cl, struct ssh_c
 	if (signer == NULL)
 		return err_set(err, ERR_NOT_IMPLEMENTED, "%s certificate signing is not enabled",
 			       c->type == SSH_CERT_USER ? "user" : "host");
-	if (sshca_random_serial(&c->serial, err) != 0)
+	/* step-ca keeps a serial a template set */
+	if (c->serial == 0 && sshca_random_serial(&c->serial, err) != 0)
 		return -1;
 	if (ssh_cert_sign(c, signer, err) != 0)
 		return err_wrap(err, "error signing certificate");
@@ -401,9 +414,49 @@ void sshca_txn_cert(const struct sshca *s, struct store_txn **t, const struct ss
 	free(b64);
 }
 
-/* K8sSA: the token names no SSH certificate; step-ca requires the request's certType, keyID and
- * principals (400) and its default template signs them as given. They become the grant's. */
-static int k8ssa_request(struct token_grant *g, const struct sign_body *b, struct error *err)
+/* step-ca's SanitizeSSHUserPrincipal: the local part lower-cased, dots dropped, every other
+ * character outside [a-z0-9-] (a whole UTF-8 character) turned into '_'. malloc'd. */
+static char *sanitize_principal(const char *email)
+{
+	const char *at = strrchr(email, '@');
+	size_t n = at != NULL ? (size_t)(at - email) : strlen(email), o = 0;
+	char *out = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)email[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch + 32);
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')
+			out[o++] = (char)ch;
+		else if (ch == '.' || (ch & 0xC0) == 0x80) /* dropped; continuation bytes */
+			continue;
+		else
+			out[o++] = '_';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* step-ca's default OIDC identity: the sanitized local part, the local part, the e-mail, without
+ * empty values and repetitions. */
+static void oidc_usernames(const char *email, struct strv *out)
+{
+	const char *at = strrchr(email, '@');
+	char *names[3] = {sanitize_principal(email),
+			  at != NULL ? xasprintf("%.*s", (int)(at - email), email) : NULL,
+			  xstrdup(email)};
+
+	for (int i = 0; i < 3; i++) {
+		if (names[i] != NULL && names[i][0] != '\0' && !strv_contains(out, names[i]))
+			strv_push(out, names[i]);
+		free(names[i]);
+	}
+}
+
+/* The request's certType, keyID and principals a provisioner needs (step-ca's
+ * sshCertOptionsRequireValidator): 400. */
+static int require_request(const struct sign_body *b, struct error *err)
 {
 	if (b->cert_type[0] == '\0')
 		return err_public(err, ERR_INVALID, "ssh certificate certType cannot be empty");
@@ -411,32 +464,84 @@ static int k8ssa_request(struct token_grant *g, const struct sign_body *b, struc
 		return err_public(err, ERR_INVALID, "ssh certificate keyID cannot be empty");
 	if (b->principals.n == 0)
 		return err_public(err, ERR_INVALID, "ssh certificate principals cannot be empty");
-	free(g->ssh.cert_type);
-	free(g->ssh.key_id);
-	g->ssh.cert_type = xstrdup(b->cert_type);
-	g->ssh.key_id = xstrdup(b->key_id);
-	strv_free(&g->ssh.principals);
-	for (size_t i = 0; i < b->principals.n; i++)
-		strv_push(&g->ssh.principals, b->principals.v[i]);
 	return 0;
 }
 
-/* The certificate the token grants, before its validity (step-ca's default template). */
-static void from_token(const struct token_grant *g, const struct ssh_pubkey *key,
-		       struct ssh_cert *c)
+/* The certificate's fields before its validity, from the provisioner's template or step-ca's
+ * default one for the provisioner (ssh.md §3), with the request's options checked first. */
+static int cert_fields(const struct token_grant *g, const struct sign_body *b, int64_t now,
+		       struct ssh_cert *c, struct error *err)
 {
-	const struct token_ssh *t = &g->ssh;
+	const struct ssh_prov_template *pt = g->prov->ssh_template;
+	const char *email = json_string_value(json_object_get(g->claims, "email"));
+	struct sshca_tpl_input in = {
+	    .kind = SSHCA_TPL_DEFAULT,
+	    .type = SSH_CERT_USER,
+	    .key_id = g->subject,
+	    .token = g->claims,
+	    .key = &b->key,
+	    .cr_type = b->cert_type,
+	    .cr_key_id = b->key_id,
+	    .cr_principals = b->has_principals ? &b->principals : NULL,
+	    .user_data = b->template_data,
+	};
+	struct token_ssh user_only = {
+	    .cert_type = "user", .key_id = "", .valid_after = "", .valid_before = ""};
+	struct strv principals = {0};
+	int rc = -1;
 
-	ssh_pubkey_copy(&c->key, key);
-	c->type = strcmp(t->cert_type, "host") == 0 ? SSH_CERT_HOST : SSH_CERT_USER;
-	c->key_id = xstrdup(t->key_id[0] != '\0' ? t->key_id : g->subject);
-	if (t->principals.n > 0)
-		for (size_t i = 0; i < t->principals.n; i++)
-			strv_push(&c->principals, t->principals.v[i]);
-	else
-		strv_push(&c->principals, g->subject);
-	if (c->type == SSH_CERT_USER)
-		ssh_cert_default_user_extensions(c);
+	switch (g->prov->type) {
+	case PROV_K8SSA: { /* any certificate the request describes */
+		const char *sa = json_string_value(json_object_get(
+		    g->claims, "kubernetes.io/serviceaccount/service-account.name"));
+
+		/* the variables hold the service account's name */
+		in.kind = SSHCA_TPL_CR;
+		in.type = SSH_CERT_HOST;
+		in.key_id = sa != NULL ? sa : g->subject;
+		strv_push(&principals, in.key_id);
+		if (require_request(b, err) != 0)
+			goto out;
+		break;
+	}
+	case PROV_OIDC:
+		/* admins get what they ask for unless the provisioner has its own template;
+		 * others user certificates for their identity */
+		if (email != NULL && email[0] != '\0') {
+			in.key_id = email;
+			oidc_usernames(email, &principals);
+		}
+		if (g->leaf_tpl == LEAF_TPL_ADMIN) {
+			if (pt == NULL || pt->tpl == NULL)
+				in.kind = SSHCA_TPL_ADMIN;
+			if (require_request(b, err) != 0)
+				goto out;
+		} else if (match_options(&user_only, b, now, err) != 0) {
+			goto out;
+		}
+		if (email == NULL || email[0] == '\0') { /* step-ca: no principals then */
+			in.principals = NULL;
+			rc = sshca_cert_from_template(pt, &in, c, err);
+			goto out;
+		}
+		break;
+	default: /* JWK, X5C: the token's step.ssh values */
+		if (match_options(&g->ssh, b, now, err) != 0)
+			goto out;
+		in.type = strcmp(g->ssh.cert_type, "host") == 0 ? SSH_CERT_HOST : SSH_CERT_USER;
+		if (g->ssh.key_id[0] != '\0')
+			in.key_id = g->ssh.key_id;
+		for (size_t i = 0; i < g->ssh.principals.n; i++)
+			strv_push(&principals, g->ssh.principals.v[i]);
+		if (principals.n == 0)
+			strv_push(&principals, g->subject);
+		break;
+	}
+	in.principals = &principals;
+	rc = sshca_cert_from_template(pt, &in, c, err);
+out:
+	strv_free(&principals);
+	return rc;
 }
 
 /* step-ca's IsValidForAddUser: a user certificate with one principal, or two of which the
@@ -546,11 +651,8 @@ static int sign(struct sshca_call *c, const struct sign_body *b, struct store_tx
 	}
 	if (token_authorize_ex(c->a, b->ott, OP_SSH_SIGN, &o, &g, err) != 0)
 		goto out;
-	if (g.prov->type == PROV_K8SSA && k8ssa_request(&g, b, err) != 0)
+	if (cert_fields(&g, b, now, &cert, err) != 0)
 		goto out;
-	if (match_options(&g.ssh, b, now, err) != 0)
-		goto out;
-	from_token(&g, &b->key, &cert);
 	if (set_validity(c->a, &g, b, now, &cert, err) != 0)
 		goto out;
 	if (sshca_signer(c->s, cert.type) == NULL) {

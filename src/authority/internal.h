@@ -103,10 +103,9 @@ struct provisioner {
 	/* K8sSA (k8ssa.c): the service-account token signers' public keys */
 	EVP_PKEY **k8s_keys;
 	size_t n_k8s_keys;
-	/* options.x509 / options.ssh (templates.c): NULL when the provisioner has none and
-	 * step-ca's default template for the operation applies */
+	/* options.x509 (templates.c): NULL when the provisioner has none and step-ca's default
+	 * template for the operation applies */
 	struct prov_template *x509_tpl;
-	struct prov_template *ssh_tpl;
 	/* options.ssh as ssh_templates.c compiles it; NULL when the provisioner has none */
 	struct ssh_prov_template *ssh_template;
 };

@@ -357,11 +357,9 @@ static int ssh_grant(const struct provisioner *p, const struct id_claims *c, boo
 		return err_set(err, ERR_UNAUTHORIZED,
 			       "oidc.AuthorizeSSHSign: failed to validate oidc token payload: "
 			       "subject not found");
-	if (admin) /* step-ca signs the request as given (its admin template) */
-		return err_set(err, ERR_UNAUTHORIZED,
-			       "oidc provisioner \"%s\" cannot authorize ssh certificates for "
-			       "admins yet",
-			       p->name);
+	(void)p;
+	/* admins: step-ca's admin template signs the request as given (sshca/sign.c) */
+	g->leaf_tpl = admin ? LEAF_TPL_ADMIN : LEAF_TPL_LEAF;
 	g->subject = xstrdup(c->sub);
 	g->ssh.present = true;
 	g->ssh.cert_type = xstrdup("user");

@@ -69,26 +69,6 @@ static int get_json(const char *url, json_t **out, int64_t *max_age, struct erro
 	return 0;
 }
 
-/* s with every pat replaced by with; malloc'd. */
-static char *replace_all(const char *s, const char *pat, const char *with)
-{
-	size_t plen = strlen(pat), wlen = strlen(with), n = 0, o = 0;
-	const char *p, *hit;
-	char *out;
-
-	for (p = s; (hit = strstr(p, pat)) != NULL; p = hit + plen)
-		n++;
-	out = xmalloc(strlen(s) + n * wlen + 1);
-	for (p = s; (hit = strstr(p, pat)) != NULL; p = hit + plen) {
-		memcpy(out + o, p, (size_t)(hit - p));
-		o += (size_t)(hit - p);
-		memcpy(out + o, with, wlen);
-		o += wlen;
-	}
-	strcpy(out + o, p);
-	return out;
-}
-
 /* issuer and jwks_uri of the discovery document, {tenantid} in the issuer replaced by tenantID
  * (Azure AD's multi-tenant documents), as step-ca does. */
 static int discover(struct oidc_provider *o, struct error *err)
@@ -116,7 +96,7 @@ static int discover(struct oidc_provider *o, struct error *err)
 	o->issuer = xstrdup(iss);
 	o->jwks_uri = xstrdup(jwks);
 	if (o->tenant_id != NULL && o->tenant_id[0] != '\0') {
-		char *t = replace_all(o->issuer, "{tenantid}", o->tenant_id);
+		char *t = str_replace_all(o->issuer, "{tenantid}", o->tenant_id);
 		free(o->issuer);
 		o->issuer = t;
 	}

@@ -201,3 +201,24 @@ void strv_free(struct strv *sv)
 	sv->n = 0;
 	sv->cap = 0;
 }
+
+char *str_replace_all(const char *s, const char *pat, const char *with)
+{
+	size_t plen = strlen(pat), wlen = strlen(with), n = 0, o = 0;
+	const char *p, *hit;
+	char *out;
+
+	if (plen == 0)
+		return xstrdup(s);
+	for (p = s; (hit = strstr(p, pat)) != NULL; p = hit + plen)
+		n++;
+	out = xmalloc(strlen(s) + n * wlen + 1);
+	for (p = s; (hit = strstr(p, pat)) != NULL; p = hit + plen) {
+		memcpy(out + o, p, (size_t)(hit - p));
+		o += (size_t)(hit - p);
+		memcpy(out + o, with, wlen);
+		o += wlen;
+	}
+	strcpy(out + o, p);
+	return out;
+}

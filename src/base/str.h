@@ -26,6 +26,8 @@ char *str_rtrim(char *s);
 char *str_trim(char *s);
 /* Lower-cases ASCII in place; returns s. */
 char *str_lower(char *s);
+/* s with every (non-empty) pat replaced by with; malloc'd. */
+char *str_replace_all(const char *s, const char *pat, const char *with);
 /* Lower-case hex of n bytes into a malloc'd string. */
 char *hex_encode(const unsigned char *data, size_t n);
 /* Parses a base-10 int64 strictly (whole string, no overflow). */

@@ -414,46 +414,6 @@ void sshca_txn_cert(const struct sshca *s, struct store_txn **t, const struct ss
 	free(b64);
 }
 
-/* step-ca's SanitizeSSHUserPrincipal: the local part lower-cased, dots dropped, every other
- * character outside [a-z0-9-] (a whole UTF-8 character) turned into '_'. malloc'd. */
-static char *sanitize_principal(const char *email)
-{
-	const char *at = strrchr(email, '@');
-	size_t n = at != NULL ? (size_t)(at - email) : strlen(email), o = 0;
-	char *out = xmalloc(n + 1);
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)email[i];
-
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (unsigned char)(ch + 32);
-		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')
-			out[o++] = (char)ch;
-		else if (ch == '.' || (ch & 0xC0) == 0x80) /* dropped; continuation bytes */
-			continue;
-		else
-			out[o++] = '_';
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* step-ca's default OIDC identity: the sanitized local part, the local part, the e-mail, without
- * empty values and repetitions. */
-static void oidc_usernames(const char *email, struct strv *out)
-{
-	const char *at = strrchr(email, '@');
-	char *names[3] = {sanitize_principal(email),
-			  at != NULL ? xasprintf("%.*s", (int)(at - email), email) : NULL,
-			  xstrdup(email)};
-
-	for (int i = 0; i < 3; i++) {
-		if (names[i] != NULL && names[i][0] != '\0' && !strv_contains(out, names[i]))
-			strv_push(out, names[i]);
-		free(names[i]);
-	}
-}
-
 /* The request's certType, keyID and principals a provisioner needs (step-ca's
  * sshCertOptionsRequireValidator): 400. */
 static int require_request(const struct sign_body *b, struct error *err)
@@ -507,10 +467,11 @@ static int cert_fields(const struct token_grant *g, const struct sign_body *b, i
 	case PROV_OIDC:
 		/* admins get what they ask for unless the provisioner has its own template;
 		 * others user certificates for their identity */
-		if (email != NULL && email[0] != '\0') {
-			in.key_id = email;
-			oidc_usernames(email, &principals);
-		}
+		/* oidc.c put step-ca's identity in the grant: the e-mail as key ID, its
+		 * usernames as principals */
+		in.key_id = g->ssh.key_id;
+		for (size_t i = 0; i < g->ssh.principals.n; i++)
+			strv_push(&principals, g->ssh.principals.v[i]);
 		if (g->leaf_tpl == LEAF_TPL_ADMIN) {
 			if (pt == NULL || pt->tpl == NULL)
 				in.kind = SSHCA_TPL_ADMIN;
@@ -555,26 +516,6 @@ static bool valid_for_add_user(const struct ssh_cert *c)
 	return c->principals.n == 2 && strchr(c->principals.v[1], '@') != NULL;
 }
 
-/* s with every pat replaced by with; malloc'd. */
-static char *replace_all(const char *s, const char *pat, const char *with)
-{
-	size_t n = 0, plen = strlen(pat), wlen = strlen(with), o = 0;
-	const char *p, *hit;
-	char *out;
-
-	for (p = s; (hit = strstr(p, pat)) != NULL; p = hit + plen)
-		n++;
-	out = xmalloc(strlen(s) + n * wlen + 1);
-	for (p = s; (hit = strstr(p, pat)) != NULL; p = hit + plen) {
-		memcpy(out + o, p, (size_t)(hit - p));
-		o += (size_t)(hit - p);
-		memcpy(out + o, with, wlen);
-		o += wlen;
-	}
-	strcpy(out + o, p);
-	return out;
-}
-
 int sshca_random_serial(uint64_t *out, struct error *err)
 {
 	do {
@@ -589,7 +530,7 @@ static int add_user_cert(const struct sshca *s, const struct ssh_cert *c,
 			 const struct ssh_pubkey *key, struct ssh_cert *out, struct error *err)
 {
 	const char *first = c->principals.v[0];
-	char *cmd = replace_all(s->add_user_command, "<principal>", first);
+	char *cmd = str_replace_all(s->add_user_command, "<principal>", first);
 
 	ssh_pubkey_copy(&out->key, key);
 	out->type = SSH_CERT_USER;

@@ -99,6 +99,17 @@ expect_contains "ssh: key id" 'Key ID: "Alice@Example.com"' "$info"
 expect_contains "ssh: principals" "$(printf 'Principals: \n                alice\n                Alice\n                Alice@Example.com')" "$info"
 expect_eq "ssh: no host certificates" "403 The request was forbidden by the certificate authority: ssh certificate type does not match - got host, want user." \
 	"$(ssh_sign "$(idp mint '{}')" '{"certType":"host","principals":["h.example.com"]}')"
+# An admin's SSH request is signed as asked (step-ca's admin template): a host certificate.
+expect_eq "ssh admin host certificate: 201" "201 " \
+	"$(ssh_sign "$(idp mint '{"claims":{"email":"root@admin.example"}}')" \
+		'{"certType":"host","keyID":"h1","principals":["h.example.com"]}')"
+echo "ssh-ed25519-cert-v01@openssh.com $(jq -r .crt "$WORK/body")" >"$WORK/h-cert.pub"
+info=$(ssh-keygen -L -f "$WORK/h-cert.pub")
+expect_contains "ssh admin: host certificate" "host certificate" "$info"
+expect_contains "ssh admin: key id as asked" 'Key ID: "h1"' "$info"
+expect_contains "ssh admin: principals as asked" "$(printf 'Principals: \n                h.example.com\n')" "$info"
+expect_eq "ssh admin: certType required (step-ca's message)" "400 The request could not be completed: ssh certificate certType cannot be empty." \
+	"$(ssh_sign "$(idp mint '{"claims":{"email":"root@admin.example"}}')" '{"keyID":"h1","principals":["h"]}')"
 
 # The CLI: authorization-code flow with PKCE on the loopback listenAddress, the "browser" a
 # script that follows the authorization URL (the identity provider auto-approves).

@@ -98,20 +98,26 @@ issue_all() {
 	local out=$1 name
 	mkdir -p "$out"
 	for name in ou intermediate codesign extension data fail; do
-		STRIDEPATH="$work/client" timeout 60 "$sbuild/stride" ca certificate "$name.example.com" \
+		STRIDEPATH="$tpl_work/client" timeout 60 "$sbuild/stride" ca certificate "$name.example.com" \
 			"$out/$name.crt" "$out/$name.key" --provisioner "$name" \
 			--provisioner-password-file \
-			"$work/password.txt" --ca-url "$STEPCA_URL" --root "$STEPCA_ROOT" -f \
+			"$tpl_work/password.txt" --ca-url "$STEPCA_URL" --root "$STEPCA_ROOT" -f \
 			--set organizationalUnit=Engineering >"$out/$name.out" 2>"$out/$name.err" || true
 	done
 }
 export -f issue_all
-export work tree sbuild
+# run-stepca.sh has a "work" of its own
+tpl_work=$work
+export tpl_work tree sbuild
 
 rc=0
 "$here/run-stepca.sh" --bin "$bin" --tree "$tree" --password-file "$work/password.txt" -- \
 	bash -c 'issue_all "$0"' "$work/step" >/dev/null
-"$here/run-stepca.sh" --bin "$bin" --tree "$tree" --password-file "$work/password.txt" \
+# stride-ca keeps no badger database: the same ca.json with its db switched to SQLite.
+cp -r "$tree" "$work/tree-sqlite"
+jq --arg d "$work/tree-sqlite/db" '.db = {"type": "sqlite", "dataSource": $d}' \
+	"$tree/config/ca.json" >"$work/tree-sqlite/config/ca.json"
+"$here/run-stepca.sh" --bin "$bin" --tree "$work/tree-sqlite" --password-file "$work/password.txt" \
 	--server "$sbuild/stride-ca" -- bash -c 'issue_all "$0"' "$work/stride" >/dev/null
 for name in ou intermediate codesign extension data; do
 	if [ ! -s "$work/step/$name.crt" ] || [ ! -s "$work/stride/$name.crt" ]; then

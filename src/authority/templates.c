@@ -316,9 +316,9 @@ int x509_render(const struct tpl *t, const json_t *data, struct x509_desc **out,
 	if (tpl_execute(t, data, &b, err) != 0) {
 		buf_free(&b);
 		if (err != NULL && err->kind == ERR_INVALID) {
-			/* fail "msg": step-ca answers 400 with the message as it is */
-			err_reclassify(err, ERR_INVALID, true);
-			return err_set_verbatim(err);
+			/* fail "msg": a 400 with the message, in step-ca 0.19's form
+			 * ("The request could not be completed: msg.") as for SSH templates */
+			return err_reclassify(err, ERR_INVALID, true);
 		}
 		return err_reclassify(err, ERR_INTERNAL, false);
 	}

@@ -120,7 +120,8 @@ sign() {
 
 sign fail1.example.com failing
 expect_eq "fail: 400" "400" "$(cat "$WORK/status")"
-expect_eq "fail: its message" "a role is required" "$(jq -r .message "$WORK/body")"
+expect_eq "fail: its message (step-ca 0.19's form)" \
+	"The request could not be completed: a role is required." "$(jq -r .message "$WORK/body")"
 sign fail2.example.com failing '{"role": "x"}'
 expect_eq "fail not reached: 201" "201" "$(cat "$WORK/status")"
 check_fails "fail through the CLI" issue failing frank

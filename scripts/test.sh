@@ -56,8 +56,11 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # certbot (a minute of Python per run) is left to the release build: the ACME server's paths
 # run under the sanitizers through lego, uacme and unit/test_acme_server. test_install checks
 # where `make install` puts files and that the pages render; its C code (the page generator)
-# runs in every build.
-run_ctest build-asan -LE e2e-pg -E 'e2e/(test_acme_certbot|test_install)$'
+# runs in every build. test_k8ssa and test_templates drive CLI paths the other scripts run
+# under the sanitizers; their own C code (service-account tokens, the template engine, the
+# certificate description) runs there in unit/test_k8ssa, unit/test_template and
+# unit/test_x509tpl, and in the fuzz targets.
+run_ctest build-asan -LE e2e-pg -E 'e2e/(test_acme_certbot|test_install|test_k8ssa|test_templates)$'
 
 if [[ -x scripts/fuzz.sh ]]; then
 	echo "== fuzz smoke run"

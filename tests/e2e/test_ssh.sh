@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_ssh.sh - the SSH CA end to end with real OpenSSH (issue 13): `stride ca init --ssh`,
+# test_ssh.sh - the SSH CA end to end with real OpenSSH: `stride ca init --ssh`,
 # user and host certificates from `stride ssh certificate`, an sshd of the test's own that
 # trusts the user CA and presents a host certificate, a client that trusts the host CA through
 # the known_hosts `stride ssh config` writes, a principal outside the certificate refused,

@@ -59,8 +59,12 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # runs in every build. test_k8ssa and test_templates drive CLI paths the other scripts run
 # under the sanitizers; their own C code (service-account tokens, the template engine, the
 # certificate description) runs there in unit/test_k8ssa, unit/test_template and
-# unit/test_x509tpl, and in the fuzz targets.
-run_ctest build-asan -LE e2e-pg -E 'e2e/(test_acme_certbot|test_install|test_k8ssa|test_templates)$'
+# unit/test_x509tpl, and in the fuzz targets. test_admin_remote and test_policy (two minutes
+# together under the sanitizers) run in both release suites, SQLite and PostgreSQL: the admin
+# API and the policy engine run under the sanitizers in e2e/test_admin_cli and
+# unit/test_admin_server, test_admin_state, test_policy and test_authority_policy.
+run_ctest build-asan -LE e2e-pg \
+	-E 'e2e/(test_acme_certbot|test_install|test_k8ssa|test_templates|test_admin_remote|test_policy)$'
 
 if [[ -x scripts/fuzz.sh ]]; then
 	echo "== fuzz smoke run"

@@ -28,6 +28,8 @@ void dbuf_put(struct dbuf *b, const void *d, size_t n);
 void dbuf_put_tlv(struct dbuf *b, uint8_t tag, const void *d, size_t n);
 /* Appends a DER INTEGER holding a non-negative value. */
 void dbuf_put_uint(struct dbuf *b, uint64_t v);
+/* Appends the DER OBJECT IDENTIFIER of a dotted OID; ERR_INVALID when it is not one. */
+int dbuf_put_oid(struct dbuf *b, const char *oid, struct error *err);
 /* Frees the buffer and resets it. */
 void dbuf_free(struct dbuf *b);
 

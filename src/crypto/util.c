@@ -449,3 +449,19 @@ int key_random_uuid4(char out[37], struct error *err)
 		 b[13], b[14], b[15]);
 	return 0;
 }
+
+int dbuf_put_oid(struct dbuf *b, const char *oid, struct error *err)
+{
+	ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
+	unsigned char *der = NULL;
+	int n = o != NULL ? i2d_ASN1_OBJECT(o, &der) : -1;
+
+	ASN1_OBJECT_free(o);
+	if (n <= 0) {
+		ERR_clear_error();
+		return err_set(err, ERR_INVALID, "invalid object identifier %s", oid);
+	}
+	dbuf_put(b, der, (size_t)n);
+	OPENSSL_free(der);
+	return 0;
+}

@@ -12,23 +12,6 @@
 #include "crypto/internal.h"
 #include "crypto/x509build.h"
 
-/* Appends the DER OBJECT IDENTIFIER of a dotted OID. */
-static int put_oid(struct dbuf *b, const char *oid, struct error *err)
-{
-	ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
-	unsigned char *der = NULL;
-	int n = o != NULL ? i2d_ASN1_OBJECT(o, &der) : -1;
-
-	ASN1_OBJECT_free(o);
-	if (n <= 0) {
-		ERR_clear_error();
-		return err_set(err, ERR_INVALID, "invalid object identifier %s", oid);
-	}
-	dbuf_put(b, der, (size_t)n);
-	OPENSSL_free(der);
-	return 0;
-}
-
 /* Appends an ASN.1 string as Go's encoding/asn1 marshals a Go string without a type:
  * PrintableString when every character allows it (no '*' nor '&'), else UTF8String. */
 static int put_go_string(struct dbuf *b, const char *s, struct error *err)
@@ -345,7 +328,7 @@ static int aia_der(const struct strv *ocsp, const char *ca_ocsp, const struct st
 		for (size_t i = 0; i < n; i++) {
 			const char *url = i < v->n ? v->v[i] : ca_ocsp;
 			struct dbuf ad = {0};
-			if (put_oid(&ad, method, err) != 0) {
+			if (dbuf_put_oid(&ad, method, err) != 0) {
 				dbuf_free(&ad);
 				goto out;
 			}
@@ -368,7 +351,7 @@ static int policies_der(const struct strv *oids, struct dbuf *out, struct error 
 
 	for (size_t i = 0; i < oids->n; i++) {
 		struct dbuf pi = {0};
-		if (put_oid(&pi, oids->v[i], err) != 0) {
+		if (dbuf_put_oid(&pi, oids->v[i], err) != 0) {
 			dbuf_free(&pi);
 			goto out;
 		}
@@ -439,7 +422,7 @@ static int add_builtin_exts(X509 *x, const struct x509_desc *d, const struct x50
 	if (d->eku_oids.n > 0 && !desc_has_ext(d, "2.5.29.37")) {
 		struct dbuf oids = {0};
 		for (size_t i = 0; i < d->eku_oids.n; i++)
-			if (put_oid(&oids, d->eku_oids.v[i], err) != 0) {
+			if (dbuf_put_oid(&oids, d->eku_oids.v[i], err) != 0) {
 				dbuf_free(&oids);
 				goto out;
 			}

@@ -90,22 +90,6 @@ static int put_names(struct dbuf *b, const struct names *n, struct error *err)
 	return 0;
 }
 
-static int put_oid(struct dbuf *b, const char *oid, struct error *err)
-{
-	ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
-	unsigned char *der = NULL;
-	int n = o != NULL ? i2d_ASN1_OBJECT(o, &der) : -1;
-
-	ASN1_OBJECT_free(o);
-	if (n <= 0) {
-		ERR_clear_error();
-		return err_set(err, ERR_INVALID, "invalid object identifier %s", oid);
-	}
-	dbuf_put(b, der, (size_t)n);
-	OPENSSL_free(der);
-	return 0;
-}
-
 /* otherName [0] { type-id, [0] EXPLICIT value }. */
 static int put_other_name(struct dbuf *b, const char *oid, const struct dbuf *value,
 			  struct error *err)
@@ -113,7 +97,7 @@ static int put_other_name(struct dbuf *b, const char *oid, const struct dbuf *va
 	struct dbuf in = {0}, v = {0};
 	int rc = -1;
 
-	if (put_oid(&in, oid, err) != 0)
+	if (dbuf_put_oid(&in, oid, err) != 0)
 		goto out;
 	dbuf_put_tlv(&v, 0xa0, value->p, value->n);
 	dbuf_put(&in, v.p, v.n);
@@ -179,7 +163,7 @@ static int typed_value(const char *value, struct dbuf *out, struct error *err)
 		dbuf_put(out, der, (size_t)len);
 		OPENSSL_free(der);
 	} else if (strcmp(type, "oid") == 0) {
-		return put_oid(out, v, err);
+		return dbuf_put_oid(out, v, err);
 	} else if (strcmp(type, "bool") == 0 || strcmp(type, "boolean") == 0) {
 		uint8_t t = strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ? 0xff : 0x00;
 		if (t == 0 && strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
@@ -210,7 +194,7 @@ static int put_extended(struct dbuf *b, const struct x509_san_desc *s, struct er
 		}
 		if (id != NULL && *id != '\0')
 			dbuf_put_tlv(&seq, V_ASN1_UTF8STRING, id, strlen(id));
-		rc = assigner != NULL && *assigner != '\0' ? put_oid(&seq, assigner, err) : 0;
+		rc = assigner != NULL && *assigner != '\0' ? dbuf_put_oid(&seq, assigner, err) : 0;
 		json_decref(j);
 		if (rc == 0) {
 			dbuf_put_tlv(&v, 0x30, seq.p, seq.n);
@@ -229,7 +213,7 @@ static int put_extended(struct dbuf *b, const struct x509_san_desc *s, struct er
 		struct dbuf oid = {0};
 		uint8_t tag;
 		size_t hdr, len;
-		if (s->value[0] == '\0' || put_oid(&oid, s->value, err) != 0 ||
+		if (s->value[0] == '\0' || dbuf_put_oid(&oid, s->value, err) != 0 ||
 		    der_header(oid.p, oid.n, &tag, &hdr, &len) != 0) {
 			dbuf_free(&oid);
 			err_set(err, ERR_INVALID, "error parsing OID for RegisteredID SAN");

@@ -163,12 +163,16 @@ void report_print(const struct report *rep)
 
 	printf("\nstride-bench results (%s)\n", rep->started_at);
 	bool db = have_db(rep);
+	int w = 17; /* the scenario column: as wide as the longest name */
 
-	printf("\n%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", "scenario", "conc",
-	       "ok", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "srv ms/req", "x floor",
-	       "srv %", "srv RSS MiB", "bench ms", "other");
+	for (int i = 0; i < rep->nres; i++)
+		if ((int)strlen(rep->res[i].spec.name) > w)
+			w = (int)strlen(rep->res[i].spec.name);
+	printf("\n%-*s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", w, "scenario",
+	       "conc", "ok", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "srv ms/req",
+	       "x floor", "srv %", "srv RSS MiB", "bench ms", "other");
 	printf(db ? " %10s %5s\n" : "\n", "pg ms/req", "pg %");
-	printf("%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", "", "", "", "", "",
+	printf("%-*s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", w, "", "", "", "", "",
 	       "", "", "", "(CPU)", "", "CPU", "start/peak/end", "CPU/req", "CPU %");
 	printf(db ? " %10s %5s\n" : "\n", "(CPU)", "CPU");
 	for (int i = 0; i < rep->nres; i++) {
@@ -176,11 +180,11 @@ void report_print(const struct report *rep)
 		char rss[40];
 		snprintf(rss, sizeof(rss), "%.1f/%.1f/%.1f", mib(r->rss_start_kb), mib(r->hwm_kb),
 			 mib(r->rss_end_kb));
-		printf("%-17s %4d %6zu %6zu %8.1f %7.2f %7.2f %7.2f %10.3f %7.2f %5.0f %16s %8.3f "
+		printf("%-*s %4d %6zu %6zu %8.1f %7.2f %7.2f %7.2f %10.3f %7.2f %5.0f %16s %8.3f "
 		       "%5.0f",
-		       r->spec.name, r->spec.conc, r->ok, errors(r), r->rps, r->p50_ms, r->p90_ms,
-		       r->p99_ms, r->srv_cpu_ms_per_req, vs_floor(r, rep), r->srv_util * 100, rss,
-		       r->bench_cpu_ms_per_req, r->other_util * 100);
+		       w, r->spec.name, r->spec.conc, r->ok, errors(r), r->rps, r->p50_ms,
+		       r->p90_ms, r->p99_ms, r->srv_cpu_ms_per_req, vs_floor(r, rep),
+		       r->srv_util * 100, rss, r->bench_cpu_ms_per_req, r->other_util * 100);
 		if (db)
 			printf(" %10.3f %5.0f", r->db_cpu_ms_per_req, r->db_util * 100);
 		printf("\n");

@@ -52,11 +52,11 @@ static const char usage[] =
     "  --label TEXT           appended to every scenario's name, e.g. \"pg\"\n"
     "  --scenario SPEC        KIND is sign, renew, sign-newconn, acme, ocsp or ocsp-nonce; e.g. "
     "sign:8:5000\n"
-    "                         (against cfssl serve: cfssl-sign or cfssl-sign-newconn)"
     "                         or sign:8:100000:30 (stop after 30 s); for acme REQUESTS are\n"
     "                         whole orders. Repeatable; default:\n"
     "                         sign:1:2000 sign:8:5000 sign:32:5000 renew:8:5000\n"
     "                         sign-newconn:8:2000\n"
+    "                         Against cfssl serve: cfssl-sign or cfssl-sign-newconn\n"
     "  --acme-http-port N     stride-ca's --acme-http-port: the http-01 responder of the\n"
     "                         acme scenario listens there on 127.0.0.1 (and ::1)\n"
     "  --acme-provisioner NAME  the ACME provisioner (default acme)\n"
@@ -549,7 +549,8 @@ int main(int argc, char **argv)
 		       rep.floor.cert_sign_us);
 	}
 	if (o.warmup > 0) {
-		struct scen_spec w = {.kind = ctx.cfssl_key != NULL ? SCEN_CFSSL_SIGN : SCEN_SIGN,
+		struct scen_spec w = {.kind = scen_is_cfssl(o.specs[0].kind) ? SCEN_CFSSL_SIGN
+									     : SCEN_SIGN,
 				      .conc = o.warmup < 8 ? (int)o.warmup : 8,
 				      .requests = (size_t)o.warmup};
 		struct scen_result wr;

@@ -62,6 +62,7 @@ cfssl_scenarios=""
 for s in $scenarios; do
 	case $s in
 	sign:* | sign-newconn:*) cfssl_scenarios="$cfssl_scenarios cfssl-$s" ;;
+	newconn:*) cfssl_scenarios="$cfssl_scenarios cfssl-sign-$s" ;;
 	esac
 done
 cfssl_on=${BENCH_CFSSL:-1}

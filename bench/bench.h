@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -26,7 +27,22 @@ enum scen_kind {
 	SCEN_ACME,	   /* whole ACME orders (RFC 8555) with http-01, keep-alive */
 	SCEN_OCSP,	   /* POST of one OCSP request (no nonce: the cached answer), keep-alive */
 	SCEN_OCSP_NONCE,   /* the same with a nonce: every answer is signed */
+	/* The peer: cfssl serve's POST /api/v1/cfssl/authsign (HMAC-authenticated sign) */
+	SCEN_CFSSL_SIGN,	 /* over keep-alive connections, as SCEN_SIGN */
+	SCEN_CFSSL_SIGN_NEWCONN, /* a new TLS connection per request, as SCEN_SIGN_NEWCONN */
 };
+
+/* Whether a scenario drives cfssl rather than stride-ca. */
+static inline bool scen_is_cfssl(enum scen_kind k)
+{
+	return k == SCEN_CFSSL_SIGN || k == SCEN_CFSSL_SIGN_NEWCONN;
+}
+
+/* Whether a scenario opens a new connection per request. */
+static inline bool scen_is_newconn(enum scen_kind k)
+{
+	return k == SCEN_SIGN_NEWCONN || k == SCEN_CFSSL_SIGN_NEWCONN;
+}
 
 /* ACME: the server's VmRSS is read when this many orders have completed. */
 #define BENCH_RSS_MARKS 3
@@ -132,6 +148,12 @@ struct bench_ctx {
 	const char *acme_name; /* the dns identifier every order asks for ("localhost") */
 	int acme_http_port;    /* where stride-ca checks http-01: the responder listens there */
 	struct http01 *http01; /* the responder, started with the first ACME scenario */
+	/* cfssl (the peer): the authsign HMAC key, the profile asked for, and the chain from
+	 * its signing CA up to (not including) the root, which authsign does not return */
+	uint8_t *cfssl_key;
+	size_t cfssl_key_len;
+	const char *cfssl_profile;
+	STACK_OF(X509) * cfssl_chain;
 };
 
 /* A request body ready to be written, and what its certificate must contain. */
@@ -157,6 +179,10 @@ struct identity {
  * ctx->prep_threads threads; close adds "Connection: close". Fills timing fields of res. */
 int prep_sign(const struct bench_ctx *ctx, const char *label, size_t n, bool close,
 	      struct prepared **out, struct scen_result *res, struct error *err);
+/* Prepares n cfssl authsign requests (a fresh P-256 key and CSR each, the sign request and its
+ * HMAC-SHA256 token) as prep_sign does. */
+int prep_cfssl(const struct bench_ctx *ctx, const char *label, size_t n, bool close,
+	       struct prepared **out, struct scen_result *res, struct error *err);
 /* Frees n prepared requests (wiping the tokens they carry). */
 void prep_free(struct prepared *p, size_t n);
 /* The POST /renew request (empty body) for this target; malloc'd. */
@@ -226,6 +252,10 @@ size_t http01_served(const struct http01 *h);
  * public key expected, and (when not NULL) a serial different from old. */
 int check_response(const struct bench_ctx *ctx, const uint8_t *body, size_t len, const char *dns,
 		   EVP_PKEY *pubkey, X509 *old, struct error *err);
+/* Checks a cfssl authsign response ({"success": true, "result": {"certificate": PEM}}) as
+ * check_response does, with ctx->cfssl_chain as the chain. */
+int check_cfssl_response(const struct bench_ctx *ctx, const uint8_t *body, size_t len,
+			 const char *dns, EVP_PKEY *pubkey, struct error *err);
 /* Checks an ACME certificate download (a PEM chain, leaf first) as check_response does. */
 int check_pem_chain(const struct bench_ctx *ctx, const uint8_t *pem, size_t len, const char *dns,
 		    EVP_PKEY *pubkey, struct error *err);
@@ -288,13 +318,28 @@ struct report {
 	const char *note;
 	char started_at[32]; /* UTC, 2006-01-02T15:04:05Z */
 	double total_wall_s;
+	json_t *compare; /* --compare: the results JSON of a stride-ca run, or NULL */
 };
 
 /* Prints one scenario line as it finishes. */
 void report_progress(const struct scen_result *r, const struct report *rep);
 /* Prints the final table on stdout. */
 void report_print(const struct report *rep);
-/* Writes <dir>/<stamp>.md and .json; prints their paths. */
-int report_write(const struct report *rep, const char *dir, struct error *err);
+/* Writes <dir>/<stamp>.md and .json (and the JSON to json_copy too when not NULL); prints
+ * their paths. */
+int report_write(const struct report *rep, const char *dir, const char *json_copy,
+		 struct error *err);
+/* The name of a scenario kind as on the command line ("sign", "cfssl-sign" ...). */
+const char *kind_name(enum scen_kind k);
+
+/* --- compare.c: a cfssl run against the stride-ca run it follows --- */
+
+/* One line per cfssl scenario with a stride-ca scenario of the same kind and concurrency in
+ * rep->compare: the ratios stride / cfssl of server CPU per request, req/s and p99. */
+void compare_print(const struct report *rep);
+/* The same as a markdown section. */
+void compare_md(FILE *o, const struct report *rep);
+/* The same as a JSON array (new reference). */
+json_t *compare_json(const struct report *rep);
 
 #endif

@@ -134,3 +134,53 @@ out:
 	sk_X509_pop_free(chain, X509_free);
 	return rc;
 }
+
+int check_cfssl_response(const struct bench_ctx *ctx, const uint8_t *body, size_t len,
+			 const char *dns, EVP_PKEY *pubkey, struct error *err)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb((const char *)body, len, 0, &jerr);
+	STACK_OF(X509) *certs = NULL;
+	X509 *leaf = NULL;
+	int rc = -1;
+
+	if (doc == NULL || !json_is_object(doc)) {
+		err_set(err, ERR_INVALID, "response is not a JSON object: %s", jerr.text);
+		goto out;
+	}
+	if (!json_is_true(json_object_get(doc, "success"))) {
+		err_set(err, ERR_INVALID, "authsign answered success != true");
+		goto out;
+	}
+	/* authsign returns the leaf alone: the chain is the CA cfssl signs with */
+	certs = sk_X509_new_null();
+	if (certs == NULL) {
+		err_set(err, ERR_CRYPTO, "out of memory");
+		goto out;
+	}
+	if (push_pem(
+		certs,
+		json_string_value(json_object_get(json_object_get(doc, "result"), "certificate")),
+		err) != 0)
+		goto out;
+	if (sk_X509_num(certs) != 1) {
+		err_set(err, ERR_INVALID, "authsign returned %d certificates, want the leaf",
+			sk_X509_num(certs));
+		goto out;
+	}
+	leaf = sk_X509_shift(certs);
+	for (int i = 0; i < sk_X509_num(ctx->cfssl_chain); i++) {
+		X509 *c = sk_X509_value(ctx->cfssl_chain, i);
+		if (!sk_X509_push(certs, c)) {
+			err_set(err, ERR_CRYPTO, "cannot build the chain");
+			goto out;
+		}
+		X509_up_ref(c); /* the stack's reference, freed with it */
+	}
+	rc = check_leaf(ctx, leaf, certs, dns, pubkey, NULL, err);
+out:
+	X509_free(leaf);
+	sk_X509_pop_free(certs, X509_free);
+	json_decref(doc);
+	return rc;
+}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/str.h"
 #include "bench.h"
 #include "client/token.h"
@@ -26,6 +28,10 @@ static const char usage[] =
     "                    [--results-dir DIR] [--startup-json FILE] [--note TEXT]\n"
     "                    [--db-pid PID] [--label TEXT]\n"
     "                    [--acme-http-port N] [--acme-provisioner NAME] [--acme-name NAME]\n"
+    "                    [--json-copy FILE]\n"
+    "       stride-bench --url URL --root FILE --server-pid PID --cfssl-key FILE\n"
+    "                    --cfssl-ca FILE [--cfssl-profile NAME] [--compare FILE]\n"
+    "                    [--scenario cfssl-sign:CONC:REQUESTS[:SECONDS]]... [options above]\n"
     "       stride-bench startup --url URL --root FILE [--runs N] [--interval-ms N]\n"
     "                    [--log FILE] [--out FILE] -- SERVER_COMMAND [ARGS...]\n"
     "       stride-bench floor [ITERATIONS]\n"
@@ -50,6 +56,7 @@ static const char usage[] =
     "                         whole orders. Repeatable; default:\n"
     "                         sign:1:2000 sign:8:5000 sign:32:5000 renew:8:5000\n"
     "                         sign-newconn:8:2000\n"
+    "                         Against cfssl serve: cfssl-sign or cfssl-sign-newconn\n"
     "  --acme-http-port N     stride-ca's --acme-http-port: the http-01 responder of the\n"
     "                         acme scenario listens there on 127.0.0.1 (and ::1)\n"
     "  --acme-provisioner NAME  the ACME provisioner (default acme)\n"
@@ -62,6 +69,15 @@ static const char usage[] =
     "  --results-dir DIR      where <date>.md and <date>.json go (default bench/results)\n"
     "  --startup-json FILE    start-up times from `stride-bench startup --out` to include\n"
     "  --note TEXT            a line for the results file (e.g. the commit)\n"
+    "  --json-copy FILE       also write the results JSON to FILE\n"
+    "\n"
+    "The peer, cfssl serve (POST /api/v1/cfssl/authsign; --url is cfssl's, --root the root\n"
+    "of its CA and of its TLS certificate, --server-pid its process):\n"
+    "  --cfssl-key FILE       the auth key of the signing profile (hex, as in cfssl's config)\n"
+    "  --cfssl-ca FILE        cfssl's signing CA certificate (and any intermediates above it)\n"
+    "  --cfssl-profile NAME   the signing profile asked for (default bench)\n"
+    "  --compare FILE         the results JSON of the stride-ca run (--json-copy): prints the\n"
+    "                         ratios stride / cfssl of the matching scenarios\n"
     "\n"
     "Exit status: 0 when every request succeeded, 3 when some failed or a certificate check\n"
     "failed (the results are still written), 1 when the benchmark could not run.\n";
@@ -98,6 +114,10 @@ static int parse_scenario(const char *arg, struct scen_spec *s, struct error *er
 		s->kind = SCEN_OCSP;
 	else if (strcmp(kind, "ocsp-nonce") == 0)
 		s->kind = SCEN_OCSP_NONCE;
+	else if (strcmp(kind, "cfssl-sign") == 0)
+		s->kind = SCEN_CFSSL_SIGN;
+	else if (strcmp(kind, "cfssl-sign-newconn") == 0)
+		s->kind = SCEN_CFSSL_SIGN_NEWCONN;
 	else
 		return err_set(err, ERR_INVALID, "unknown scenario kind %s", kind);
 	if (conc < 1 || conc > MAX_CONC || n < 1 || n > 100000000ULL)
@@ -107,12 +127,14 @@ static int parse_scenario(const char *arg, struct scen_spec *s, struct error *er
 	s->requests = (size_t)n;
 	s->seconds = secs;
 	snprintf(s->name, sizeof(s->name), "%s c=%d",
-		 s->kind == SCEN_SIGN	      ? "sign"
-		 : s->kind == SCEN_RENEW      ? "renew mTLS"
-		 : s->kind == SCEN_ACME	      ? "acme"
-		 : s->kind == SCEN_OCSP	      ? "ocsp"
-		 : s->kind == SCEN_OCSP_NONCE ? "ocsp nonce"
-					      : "sign new-conn",
+		 s->kind == SCEN_SIGN		      ? "sign"
+		 : s->kind == SCEN_RENEW	      ? "renew mTLS"
+		 : s->kind == SCEN_ACME		      ? "acme"
+		 : s->kind == SCEN_OCSP		      ? "ocsp"
+		 : s->kind == SCEN_OCSP_NONCE	      ? "ocsp nonce"
+		 : s->kind == SCEN_CFSSL_SIGN	      ? "cfssl sign"
+		 : s->kind == SCEN_CFSSL_SIGN_NEWCONN ? "cfssl sign new-conn"
+						      : "sign new-conn",
 		 s->conc);
 	return 0;
 }
@@ -131,6 +153,7 @@ static int parse_count(const char *arg, const char *what, long max, long *out, s
 struct options {
 	const char *url, *root, *jwk, *prov, *kid, *results_dir, *startup_json, *note, *label;
 	const char *acme_prov, *acme_name;
+	const char *cfssl_key, *cfssl_ca, *cfssl_profile, *compare, *json_copy;
 	long acme_http_port;
 	const char *urls[BENCH_MAX_SERVERS];
 	int nurls;
@@ -163,12 +186,17 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	    {"acme-provisioner", required_argument, NULL, 'A'},
 	    {"acme-name", required_argument, NULL, 'N'},
 	    {"acme-http-port", required_argument, NULL, 'H'},
+	    {"cfssl-key", required_argument, NULL, 'K'},
+	    {"cfssl-ca", required_argument, NULL, 'C'},
+	    {"cfssl-profile", required_argument, NULL, 'F'},
+	    {"compare", required_argument, NULL, 'c'},
+	    {"json-copy", required_argument, NULL, 'O'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	static const char *defaults[] = {"sign:1:2000", "sign:8:5000", "sign:32:5000",
 					 "renew:8:5000", "sign-newconn:8:2000"};
-	int opt;
+	int opt, ncfssl = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->sample = 50;
@@ -178,6 +206,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	o->results_dir = "bench/results";
 	o->acme_prov = "acme";
 	o->acme_name = "localhost";
+	o->cfssl_profile = "bench";
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'u':
@@ -258,6 +287,21 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 		case 'J':
 			o->startup_json = optarg;
 			break;
+		case 'K':
+			o->cfssl_key = optarg;
+			break;
+		case 'C':
+			o->cfssl_ca = optarg;
+			break;
+		case 'F':
+			o->cfssl_profile = optarg;
+			break;
+		case 'c':
+			o->compare = optarg;
+			break;
+		case 'O':
+			o->json_copy = optarg;
+			break;
 		case 'n':
 			o->note = optarg;
 			break;
@@ -274,9 +318,17 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 	    strspn(o->acme_prov, "abcdefghijklmnopqrstuvwxyz"
 				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(o->acme_prov))
 		return err_set(err, ERR_INVALID, "--acme-provisioner: a plain name, please");
-	if (o->url == NULL || o->root == NULL || o->jwk == NULL || o->prov == NULL || o->pid <= 0)
+	if (o->url == NULL || o->root == NULL || o->pid <= 0)
+		return err_set(err, ERR_INVALID, "--url, --root and --server-pid are required");
+	for (int i = 0; i < o->nspecs; i++)
+		ncfssl += scen_is_cfssl(o->specs[i].kind);
+	if (ncfssl > 0 && ncfssl < o->nspecs)
 		return err_set(err, ERR_INVALID,
-			       "--url, --root, --jwk, --provisioner and --server-pid are required");
+			       "cfssl scenarios run against cfssl serve, in a run of their own");
+	if (ncfssl == 0 && (o->jwk == NULL || o->prov == NULL))
+		return err_set(err, ERR_INVALID, "--jwk and --provisioner are required");
+	if (ncfssl > 0 && (o->cfssl_key == NULL || o->cfssl_ca == NULL))
+		return err_set(err, ERR_INVALID, "cfssl scenarios need --cfssl-key and --cfssl-ca");
 	if (o->prep_threads < 1)
 		o->prep_threads = 1;
 	for (int i = 0; i < o->nspecs; i++)
@@ -295,6 +347,34 @@ static int parse_args(int argc, char **argv, struct options *o, struct error *er
 		    sizeof(s->name) - used)
 			return err_set(err, ERR_INVALID, "--label is too long");
 	}
+	return 0;
+}
+
+/* cfssl's auth key (hex, as in its config's auth_keys), its signing CA and the profile. */
+static int cfssl_setup(const struct options *o, struct bench_ctx *ctx, struct error *err)
+{
+	uint8_t *hex = NULL;
+	unsigned char *key;
+	size_t n;
+	long len = 0;
+
+	if (file_read(o->cfssl_key, 4096, &hex, &n, err) != 0)
+		return err_wrap(err, "--cfssl-key");
+	hex[strcspn((char *)hex, " \r\n")] = '\0';
+	key = OPENSSL_hexstr2buf((char *)hex, &len);
+	OPENSSL_cleanse(hex, n);
+	free(hex);
+	if (key == NULL || len == 0) {
+		OPENSSL_free(key);
+		return err_set(err, ERR_INVALID, "--cfssl-key: %s is not a hex key", o->cfssl_key);
+	}
+	ctx->cfssl_key = xmalloc((size_t)len);
+	memcpy(ctx->cfssl_key, key, (size_t)len);
+	ctx->cfssl_key_len = (size_t)len;
+	OPENSSL_clear_free(key, (size_t)len);
+	ctx->cfssl_profile = o->cfssl_profile;
+	if (cert_load_chain_file(o->cfssl_ca, &ctx->cfssl_chain, err) != 0)
+		return err_wrap(err, "--cfssl-ca");
 	return 0;
 }
 
@@ -336,6 +416,10 @@ static int setup(const struct options *o, struct bench_ctx *ctx, struct target *
 		err_set(err, ERR_CRYPTO, "cannot build the root store");
 		goto out;
 	}
+	if (o->cfssl_key != NULL && cfssl_setup(o, ctx, err) != 0)
+		goto out;
+	if (o->jwk == NULL)
+		goto targets; /* a cfssl run: no provisioner */
 	jwk = json_load_file(o->jwk, 0, &jerr);
 	if (jwk == NULL) {
 		err_set(err, ERR_INVALID, "%s: %s", o->jwk, jerr.text);
@@ -353,6 +437,7 @@ static int setup(const struct options *o, struct bench_ctx *ctx, struct target *
 		err_set(err, ERR_INVALID, "no --kid and no kid in %s", o->jwk);
 		goto out;
 	}
+targets:
 	for (int k = 0; k < o->nurls; k++) {
 		if (target_init(&t[k], o->urls[k], o->root, err) != 0)
 			goto out;
@@ -379,6 +464,10 @@ static void ctx_free(struct bench_ctx *ctx)
 	X509_free(ctx->root);
 	X509_STORE_free(ctx->roots);
 	free((char *)ctx->kid);
+	if (ctx->cfssl_key != NULL)
+		OPENSSL_cleanse(ctx->cfssl_key, ctx->cfssl_key_len);
+	free(ctx->cfssl_key);
+	sk_X509_pop_free(ctx->cfssl_chain, X509_free);
 }
 
 static void utc_now(char out[32])
@@ -415,6 +504,14 @@ int main(int argc, char **argv)
 	rep.note = o.note;
 	rep.ticks_per_s = (double)sysconf(_SC_CLK_TCK);
 	utc_now(rep.started_at);
+	if (o.compare != NULL) {
+		json_error_t jerr;
+		rep.compare = json_load_file(o.compare, 0, &jerr);
+		if (rep.compare == NULL) {
+			err_set(&err, ERR_INVALID, "--compare %s: %s", o.compare, jerr.text);
+			goto out;
+		}
+	}
 	if (o.startup_json != NULL) {
 		json_error_t jerr;
 		rep.startup = json_load_file(o.startup_json, 0, &jerr);
@@ -452,7 +549,8 @@ int main(int argc, char **argv)
 		       rep.floor.cert_sign_us);
 	}
 	if (o.warmup > 0) {
-		struct scen_spec w = {.kind = SCEN_SIGN,
+		struct scen_spec w = {.kind = scen_is_cfssl(o.specs[0].kind) ? SCEN_CFSSL_SIGN
+									     : SCEN_SIGN,
 				      .conc = o.warmup < 8 ? (int)o.warmup : 8,
 				      .requests = (size_t)o.warmup};
 		struct scen_result wr;
@@ -495,7 +593,7 @@ int main(int argc, char **argv)
 	}
 	rep.total_wall_s = (double)(now_ns() - t_start) / 1e9;
 	report_print(&rep);
-	if (report_write(&rep, o.results_dir, &err) != 0)
+	if (report_write(&rep, o.results_dir, o.json_copy, &err) != 0)
 		goto out;
 	rc = had_errors ? 3 : 0;
 out:
@@ -505,6 +603,7 @@ out:
 		scen_result_free(&res[i]);
 	free(res);
 	json_decref(rep.startup);
+	json_decref(rep.compare);
 	for (int k = 0; k < BENCH_MAX_SERVERS; k++)
 		target_free(&t[k]);
 	http01_stop(ctx.http01);

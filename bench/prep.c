@@ -2,6 +2,7 @@
 #include <openssl/ocsp.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,20 +24,55 @@ struct prep_job {
 	const char *label;
 	struct prepared *out;
 	size_t lo, hi;
-	bool close, keep_all, acme;
+	bool close, keep_all, acme, cfssl;
 	int64_t key_ns, csr_ns, token_ns;
 	struct error err;
 	int rc;
 };
 
-static char *sign_request(const struct bench_ctx *ctx, const char *body, bool close, size_t *len)
+static char *sign_request(const struct bench_ctx *ctx, const char *path, const char *body,
+			  bool close, size_t *len)
 {
-	char *req =
-	    xasprintf("POST /1.0/sign HTTP/1.1\r\nHost: %s\r\nUser-Agent: stride-bench\r\n"
-		      "Content-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n%s",
-		      ctx->host_header, strlen(body), close ? "Connection: close\r\n" : "", body);
+	char *req = xasprintf("POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: stride-bench\r\n"
+			      "Content-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n%s",
+			      path, ctx->host_header, strlen(body),
+			      close ? "Connection: close\r\n" : "", body);
 	*len = strlen(req);
 	return req;
+}
+
+/* cfssl's authsign body: the sign request (the CSR, the one host, the profile) and its
+ * HMAC-SHA256 under the profile's auth key, both standard base64, as cfssl's auth package
+ * checks them. NULL with err on failure. */
+static char *cfssl_body(const struct bench_ctx *ctx, const char *pem, const char *dns,
+			struct error *err)
+{
+	json_t *req = json_pack("{s:s, s:[s], s:s}", "certificate_request", pem, "hosts", dns,
+				"profile", ctx->cfssl_profile);
+	char *raw = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+	char *tok = NULL, *b64 = NULL, *body = NULL;
+	json_t *doc = NULL;
+
+	if (raw == NULL || HMAC(EVP_sha256(), ctx->cfssl_key, (int)ctx->cfssl_key_len,
+				(const unsigned char *)raw, strlen(raw), mac, &mac_len) == NULL) {
+		err_set(err, ERR_CRYPTO, "cannot build the authsign request");
+		goto out;
+	}
+	tok = b64_encode(mac, mac_len);
+	b64 = b64_encode(raw, strlen(raw));
+	doc = json_pack("{s:s, s:s}", "token", tok, "request", b64);
+	body = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	if (body == NULL)
+		err_set(err, ERR_INTERNAL, "cannot build the authsign body");
+out:
+	json_decref(doc);
+	json_decref(req);
+	free(raw);
+	free(tok);
+	free(b64);
+	return body;
 }
 
 /* Prepares one request: key, CSR with CN = SAN = dns, token for dns, the HTTP request. */
@@ -84,6 +120,14 @@ static int prep_one(struct prep_job *j, size_t i)
 	if (csr_to_pem(csr, &pem, &j->err) != 0)
 		goto out;
 	t2 = now_ns();
+	if (j->cfssl) {
+		/* the HMAC token is this request's "token" time */
+		if ((body = cfssl_body(ctx, pem, p->dns, &j->err)) == NULL)
+			goto out;
+		t3 = now_ns();
+		p->req = sign_request(ctx, "/api/v1/cfssl/authsign", body, j->close, &p->req_len);
+		goto done;
+	}
 	{
 		int64_t now = (int64_t)time(NULL);
 		struct token_params tp = {
@@ -107,7 +151,8 @@ static int prep_one(struct prep_job *j, size_t i)
 		err_set(&j->err, ERR_INTERNAL, "cannot build the request body");
 		goto out;
 	}
-	p->req = sign_request(ctx, body, j->close, &p->req_len);
+	p->req = sign_request(ctx, "/1.0/sign", body, j->close, &p->req_len);
+done:
 	if (j->keep_all || (ctx->sample_every > 0 && i % (size_t)ctx->sample_every == 0)) {
 		p->key = key;
 		key = NULL;
@@ -145,9 +190,11 @@ static void *prep_thread(void *arg)
 	return NULL;
 }
 
+enum prep_kind { PREP_SIGN, PREP_ACME, PREP_CFSSL };
+
 static int prep_sign_ex(const struct bench_ctx *ctx, const char *label, size_t n, bool close,
-			bool keep_all, bool acme, struct prepared **out, struct scen_result *res,
-			struct error *err)
+			bool keep_all, enum prep_kind kind, struct prepared **out,
+			struct scen_result *res, struct error *err)
 {
 	int nt = ctx->prep_threads > 0 ? ctx->prep_threads : 1;
 	struct prep_job *jobs;
@@ -168,7 +215,8 @@ static int prep_sign_ex(const struct bench_ctx *ctx, const char *label, size_t n
 					    .hi = n * (size_t)(k + 1) / (size_t)nt,
 					    .close = close,
 					    .keep_all = keep_all,
-					    .acme = acme};
+					    .acme = kind == PREP_ACME,
+					    .cfssl = kind == PREP_CFSSL};
 		if (pthread_create(&th[k], NULL, prep_thread, &jobs[k]) != 0) {
 			err_set(err, ERR_INTERNAL, "cannot start a preparation thread");
 			rc = -1;
@@ -207,13 +255,19 @@ static int prep_sign_ex(const struct bench_ctx *ctx, const char *label, size_t n
 int prep_sign(const struct bench_ctx *ctx, const char *label, size_t n, bool close,
 	      struct prepared **out, struct scen_result *res, struct error *err)
 {
-	return prep_sign_ex(ctx, label, n, close, false, false, out, res, err);
+	return prep_sign_ex(ctx, label, n, close, false, PREP_SIGN, out, res, err);
+}
+
+int prep_cfssl(const struct bench_ctx *ctx, const char *label, size_t n, bool close,
+	       struct prepared **out, struct scen_result *res, struct error *err)
+{
+	return prep_sign_ex(ctx, label, n, close, false, PREP_CFSSL, out, res, err);
 }
 
 int prep_acme(const struct bench_ctx *ctx, size_t n, struct prepared **out, struct scen_result *res,
 	      struct error *err)
 {
-	return prep_sign_ex(ctx, "acme", n, false, false, true, out, res, err);
+	return prep_sign_ex(ctx, "acme", n, false, false, PREP_ACME, out, res, err);
 }
 
 void prep_free(struct prepared *p, size_t n)
@@ -287,7 +341,7 @@ int prep_identities(const struct bench_ctx *ctx, const struct target *t, int n,
 
 	hconn_init(&c);
 	*out = NULL;
-	if (prep_sign_ex(ctx, "id", (size_t)n, false, true, false, &p, NULL, err) != 0 ||
+	if (prep_sign_ex(ctx, "id", (size_t)n, false, true, PREP_SIGN, &p, NULL, err) != 0 ||
 	    hconn_open(&c, t, NULL, NULL, NULL, err) != 0)
 		goto out;
 	for (int i = 0; i < n; i++) {

@@ -41,6 +41,8 @@ static double floor_of(const struct scen_result *r, const struct report *rep)
 				 : 0;
 	if (r->spec.kind == SCEN_OCSP || r->spec.kind == SCEN_OCSP_NONCE)
 		return rep->floor.ecdsa_sign_us / 1e3; /* an answer signed (the cache saves it) */
+	if (scen_is_cfssl(r->spec.kind)) /* an HMAC instead of the token's ECDSA verify */
+		return (rep->floor.csr_verify_us + rep->floor.cert_sign_us) / 1e3;
 	return r->spec.kind == SCEN_RENEW ? rep->floor.cert_sign_us / 1e3 : rep->floor.floor_ms;
 }
 
@@ -78,14 +80,22 @@ static double cpu_resolution(const struct scen_result *r, const struct report *r
 	return r->ok > 0 ? 1e3 / rep->ticks_per_s / (double)r->ok : 0;
 }
 
-static const char *kind_name(enum scen_kind k)
+const char *kind_name(enum scen_kind k)
 {
-	return k == SCEN_SIGN	      ? "sign"
-	       : k == SCEN_RENEW      ? "renew"
-	       : k == SCEN_ACME	      ? "acme"
-	       : k == SCEN_OCSP	      ? "ocsp"
-	       : k == SCEN_OCSP_NONCE ? "ocsp-nonce"
-				      : "sign-newconn";
+	return k == SCEN_SIGN		      ? "sign"
+	       : k == SCEN_RENEW	      ? "renew"
+	       : k == SCEN_ACME		      ? "acme"
+	       : k == SCEN_OCSP		      ? "ocsp"
+	       : k == SCEN_OCSP_NONCE	      ? "ocsp-nonce"
+	       : k == SCEN_CFSSL_SIGN	      ? "cfssl-sign"
+	       : k == SCEN_CFSSL_SIGN_NEWCONN ? "cfssl-sign-newconn"
+					      : "sign-newconn";
+}
+
+/* Whether this is a run against cfssl (its scenarios are all cfssl's). */
+static bool cfssl_run(const struct report *rep)
+{
+	return rep->nres > 0 && scen_is_cfssl(rep->res[0].spec.kind);
 }
 
 static void cpu_model(char *out, size_t n)
@@ -153,12 +163,16 @@ void report_print(const struct report *rep)
 
 	printf("\nstride-bench results (%s)\n", rep->started_at);
 	bool db = have_db(rep);
+	int w = 17; /* the scenario column: as wide as the longest name */
 
-	printf("\n%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", "scenario", "conc",
-	       "ok", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "srv ms/req", "x floor",
-	       "srv %", "srv RSS MiB", "bench ms", "other");
+	for (int i = 0; i < rep->nres; i++)
+		if ((int)strlen(rep->res[i].spec.name) > w)
+			w = (int)strlen(rep->res[i].spec.name);
+	printf("\n%-*s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", w, "scenario",
+	       "conc", "ok", "errors", "req/s", "p50 ms", "p90 ms", "p99 ms", "srv ms/req",
+	       "x floor", "srv %", "srv RSS MiB", "bench ms", "other");
 	printf(db ? " %10s %5s\n" : "\n", "pg ms/req", "pg %");
-	printf("%-17s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", "", "", "", "", "",
+	printf("%-*s %4s %6s %6s %8s %7s %7s %7s %10s %7s %5s %16s %8s %5s", w, "", "", "", "", "",
 	       "", "", "", "(CPU)", "", "CPU", "start/peak/end", "CPU/req", "CPU %");
 	printf(db ? " %10s %5s\n" : "\n", "(CPU)", "CPU");
 	for (int i = 0; i < rep->nres; i++) {
@@ -166,15 +180,20 @@ void report_print(const struct report *rep)
 		char rss[40];
 		snprintf(rss, sizeof(rss), "%.1f/%.1f/%.1f", mib(r->rss_start_kb), mib(r->hwm_kb),
 			 mib(r->rss_end_kb));
-		printf("%-17s %4d %6zu %6zu %8.1f %7.2f %7.2f %7.2f %10.3f %7.2f %5.0f %16s %8.3f "
+		printf("%-*s %4d %6zu %6zu %8.1f %7.2f %7.2f %7.2f %10.3f %7.2f %5.0f %16s %8.3f "
 		       "%5.0f",
-		       r->spec.name, r->spec.conc, r->ok, errors(r), r->rps, r->p50_ms, r->p90_ms,
-		       r->p99_ms, r->srv_cpu_ms_per_req, vs_floor(r, rep), r->srv_util * 100, rss,
-		       r->bench_cpu_ms_per_req, r->other_util * 100);
+		       w, r->spec.name, r->spec.conc, r->ok, errors(r), r->rps, r->p50_ms,
+		       r->p90_ms, r->p99_ms, r->srv_cpu_ms_per_req, vs_floor(r, rep),
+		       r->srv_util * 100, rss, r->bench_cpu_ms_per_req, r->other_util * 100);
 		if (db)
 			printf(" %10.3f %5.0f", r->db_cpu_ms_per_req, r->db_util * 100);
 		printf("\n");
 	}
+	compare_print(rep);
+	if (cfssl_run(rep))
+		printf("\ncfssl serve: POST /api/v1/cfssl/authsign (HMAC-SHA256 auth, nothing "
+		       "stored), answered 200; x floor divides by a CSR verify + a leaf build and "
+		       "sign (no token verify)\n");
 	if (rep->have_floor)
 		printf("\ncrypto floor per issuance (this process, %s, %d iterations): "
 		       "token verify %.1f us + CSR verify %.1f us + certificate build+sign %.1f us "
@@ -215,9 +234,10 @@ void report_print(const struct report *rep)
 			    r->prep_csr_us);
 		else
 			printf("prepared %-16s %zu keys+CSRs+tokens in %.2f s (per item: key %.0f "
-			       "us, CSR %.0f us, token %.0f us)\n",
+			       "us, CSR %.0f us, %s %.0f us)\n",
 			       r->spec.name, r->prepared, r->prep_wall_s, r->prep_key_us,
-			       r->prep_csr_us, r->prep_token_us);
+			       r->prep_csr_us, scen_is_cfssl(r->spec.kind) ? "HMAC token" : "token",
+			       r->prep_token_us);
 	}
 	for (int i = 0; i < rep->nres; i++)
 		if (rep->res[i].other_util > BUSY_MACHINE)
@@ -322,6 +342,8 @@ static json_t *report_json(const struct report *rep)
 	else
 		json_object_set_new(doc, "crypto_floor", json_null());
 	json_object_set(doc, "startup", rep->startup != NULL ? rep->startup : json_null());
+	if (rep->compare != NULL)
+		json_object_set_new(doc, "comparison", compare_json(rep));
 	return doc;
 }
 
@@ -363,6 +385,14 @@ static void md_write(FILE *o, const struct report *rep)
 			fprintf(o, " %.3f | %.0f |", r->db_cpu_ms_per_req, r->db_util * 100);
 		fprintf(o, "\n");
 	}
+	compare_md(o, rep);
+	if (cfssl_run(rep))
+		fprintf(
+		    o, "\nThe server is `cfssl serve`: `POST /api/v1/cfssl/authsign`, the request "
+		       "authenticated by an HMAC-SHA256 of a shared key (no signature to verify), "
+		       "the CSR's signature verified, the leaf signed with a P-256 CA and answered "
+		       "`200` without being stored anywhere (no database configured) and with no "
+		       "replay check. × floor divides by a CSR verify + a leaf build and sign.\n");
 	for (int i = 0; i < rep->nres; i++) {
 		const struct scen_result *r = &rep->res[i];
 		char marks[128];
@@ -469,7 +499,8 @@ static void md_write(FILE *o, const struct report *rep)
 				rep->res[i].first_errors[k]);
 }
 
-int report_write(const struct report *rep, const char *dir, struct error *err)
+int report_write(const struct report *rep, const char *dir, const char *json_copy,
+		 struct error *err)
 {
 	char stamp[32], *md_path = NULL, *json_path = NULL;
 	json_t *doc = NULL;
@@ -498,6 +529,10 @@ int report_write(const struct report *rep, const char *dir, struct error *err)
 	doc = report_json(rep);
 	if (doc == NULL || json_dump_file(doc, json_path, JSON_INDENT(2)) != 0) {
 		err_set(err, ERR_IO, "cannot write %s", json_path);
+		goto out;
+	}
+	if (json_copy != NULL && json_dump_file(doc, json_copy, JSON_INDENT(2)) != 0) {
+		err_set(err, ERR_IO, "cannot write %s", json_copy);
 		goto out;
 	}
 	printf("results: %s\n         %s\n", md_path, json_path);

@@ -25,7 +25,9 @@ struct run {
 	char *renew_req;       /* renew scenario: the same request on every connection */
 	size_t renew_len;
 	struct identity *ids;	 /* renew scenario: one per connection */
-	int expect;		 /* the status of a success: 201, 200 for OCSP */
+	int expect;		 /* the status of a success: 201, 200 for OCSP and cfssl */
+	bool ocsp;		 /* a success is also an OCSPResponse that says successful */
+	bool cfssl;		 /* cfssl's authsign: sampled answers are checked as cfssl's */
 	struct acme_acct *accts; /* ACME scenario: one account per connection */
 	atomic_size_t orders_done, acme_requests, acme_polls, acme_bad_nonces;
 	size_t n;
@@ -147,7 +149,7 @@ static void *worker(void *arg)
 {
 	struct worker_arg *wa = arg;
 	struct run *r = wa->r;
-	bool newconn = r->s->kind == SCEN_SIGN_NEWCONN;
+	bool newconn = scen_is_newconn(r->s->kind);
 	struct error err = {0};
 	struct hconn c;
 	struct hresp resp;
@@ -190,11 +192,11 @@ static void *worker(void *arg)
 			continue;
 		}
 		r->lat_ms[i] = (double)(now_ns() - t0) / 1e6;
-		if (resp.status == r->expect && r->expect == 200 && !ocsp_successful(&resp)) {
+		if (resp.status == r->expect && r->ocsp && !ocsp_successful(&resp)) {
 			r->state[i] = REQ_STATUS;
 			record_error(r, "OCSP answer of %zu bytes is not successful",
 				     resp.body_len);
-		} else if (resp.status == r->expect && r->expect == 200) {
+		} else if (resp.status == r->expect && r->ocsp) {
 			r->state[i] = REQ_OK;
 		} else if (resp.status == r->expect) {
 			r->state[i] = REQ_OK;
@@ -358,8 +360,10 @@ static void check_samples(struct run *r)
 		res->sampled++;
 		if ((r->accts != NULL
 			 ? check_pem_chain(r->ctx, r->bodies[i], r->body_lens[i], dns, key, &err)
-			 : check_response(r->ctx, r->bodies[i], r->body_lens[i], dns, key, old,
-					  &err)) == 0) {
+		     : r->cfssl ? check_cfssl_response(r->ctx, r->bodies[i], r->body_lens[i], dns,
+						       key, &err)
+				: check_response(r->ctx, r->bodies[i], r->body_lens[i], dns, key,
+						 old, &err)) == 0) {
 			res->sample_ok++;
 		} else {
 			res->err_sample++;
@@ -389,13 +393,18 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 	res->rss_series = json_array();
 	pthread_mutex_init(&r.mu, NULL);
 	snprintf(label, sizeof(label), "%s%d",
-		 s->kind == SCEN_SIGN		? "s"
-		 : s->kind == SCEN_RENEW	? "r"
-		 : s->kind == SCEN_ACME		? "a"
-		 : s->kind == SCEN_SIGN_NEWCONN ? "n"
-						: "o",
+		 s->kind == SCEN_SIGN		      ? "s"
+		 : s->kind == SCEN_RENEW	      ? "r"
+		 : s->kind == SCEN_ACME		      ? "a"
+		 : s->kind == SCEN_SIGN_NEWCONN	      ? "n"
+		 : s->kind == SCEN_CFSSL_SIGN	      ? "cs"
+		 : s->kind == SCEN_CFSSL_SIGN_NEWCONN ? "cn"
+						      : "o",
 		 s->conc);
-	r.expect = s->kind == SCEN_OCSP || s->kind == SCEN_OCSP_NONCE ? 200 : 201;
+	r.ocsp = s->kind == SCEN_OCSP || s->kind == SCEN_OCSP_NONCE;
+	r.cfssl = scen_is_cfssl(s->kind);
+	/* stride-ca answers a sign with 201 Created as step-ca does; cfssl with 200 */
+	r.expect = r.ocsp || r.cfssl ? 200 : 201;
 
 	/* Untimed preparation. */
 	if (s->kind == SCEN_RENEW) {
@@ -429,6 +438,10 @@ int scenario_run(const struct bench_ctx *ctx, const struct target *t, const stru
 		    acme_accounts_new(ctx, t, s->conc, &r.accts, err) != 0)
 			goto out;
 		res->prep_wall_s = (double)(now_ns() - p0) / 1e9;
+	} else if (r.cfssl) {
+		if (prep_cfssl(ctx, label, r.n, s->kind == SCEN_CFSSL_SIGN_NEWCONN, &r.reqs, res,
+			       err) != 0)
+			goto out;
 	} else if (prep_sign(ctx, label, r.n, s->kind == SCEN_SIGN_NEWCONN, &r.reqs, res, err) !=
 		   0) {
 		goto out;

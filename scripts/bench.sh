@@ -37,6 +37,12 @@
 #                    against two on that database (the connections spread over both); the
 #                    table adds the CPU of the postgres processes per issuance
 #   BENCH_PG_REQUESTS  requests of each PostgreSQL scenario (default BENCH_REQUESTS)
+#   BENCH_CFSSL=0    skip the peer. Otherwise, after the SQLite scenarios (stride-ca stopped),
+#                    `cfssl serve` (Debian's golang-cfssl) runs on a free loopback port over
+#                    HTTPS with a throwaway P-256 CA and an HMAC auth key, and the sign and
+#                    sign-newconn scenarios that ran against stride-ca run against its authsign
+#                    API; the report ends with the ratios stride / cfssl per scenario
+#   BENCH_CFSSL_LOGLEVEL  cfssl's -loglevel (default 1, cfssl's own: a few lines per request)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
@@ -51,6 +57,20 @@ if [[ $seconds != 0 ]]; then
 	limit=":$seconds"
 fi
 scenarios=${BENCH_SCENARIOS:-"sign:1:$small$limit sign:8:$requests$limit sign:32:$requests$limit renew:8:$requests$limit sign-newconn:8:$small$limit ocsp:8:$requests$limit ocsp-nonce:8:$small$limit"}
+# cfssl's mirror of the sign and sign-newconn scenarios asked for (not of the soak)
+cfssl_scenarios=""
+for s in $scenarios; do
+	case $s in
+	sign:* | sign-newconn:*) cfssl_scenarios="$cfssl_scenarios cfssl-$s" ;;
+	newconn:*) cfssl_scenarios="$cfssl_scenarios cfssl-sign-$s" ;;
+	esac
+done
+cfssl_on=${BENCH_CFSSL:-1}
+if [[ $cfssl_on != 0 ]] && ! command -v cfssl >/dev/null; then
+	echo "bench: cfssl is not installed (apt-get install golang-cfssl, or scripts/deps.sh);" \
+		"BENCH_CFSSL=0 runs the benchmark without it" >&2
+	exit 1
+fi
 acme_seconds=${BENCH_ACME_SECONDS:-50}
 acme_limit=""
 if [[ $acme_seconds != 0 ]]; then
@@ -109,7 +129,7 @@ base=(--url "$url" --root "$root" --jwk "$WORK/provisioner.jwk" --provisioner "$
 	--kid "$kid" --server-pid "$CA_PID" --acme-provisioner "$acme_prov"
 	--acme-http-port "$acme_port")
 args=("${base[@]}" --results-dir "$results" --startup-json "$WORK/startup.json" --note "$note"
-	--floor-iterations "${BENCH_FLOOR_ITERATIONS:-3000}")
+	--floor-iterations "${BENCH_FLOOR_ITERATIONS:-3000}" --json-copy "$WORK/stride.json")
 for s in $scenarios; do
 	args+=(--scenario "$s")
 done
@@ -161,6 +181,103 @@ if ((srv_rc != 0)); then
 	echo "stride-ca exited with status $srv_rc" >&2
 	tail -n 20 "$WORK/ca.log" >&2
 	((rc == 0)) && rc=1
+fi
+
+# --- the peer: cfssl serve, after stride-ca has stopped --------------------------------------
+cfssl_pid=""
+cfssl_cleanup() {
+	if [[ -n $cfssl_pid ]]; then
+		kill -TERM "$cfssl_pid" 2>/dev/null || true
+		wait "$cfssl_pid" 2>/dev/null || true
+	fi
+	throwaway_ca_cleanup
+}
+if [[ $cfssl_on != 0 && -n $cfssl_scenarios && -f $WORK/stride.json ]] && ((rc != 1)); then
+	trap cfssl_cleanup EXIT
+	cf="$WORK/cfssl"
+	mkdir -p "$cf"
+	echo "== cfssl: a throwaway P-256 CA"
+	(
+		set -e
+		cd "$cf"
+		umask 077
+		ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+		openssl req -x509 "${ec[@]}" -keyout root.key -out root.pem -days 2 \
+			-subj "/O=Stride Bench/CN=Stride Bench cfssl Root CA" \
+			-addext "basicConstraints=critical,CA:true,pathlen:1" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+		# the intermediate cfssl signs with, as stride-ca's throwaway CA has one
+		openssl req "${ec[@]}" -keyout ca.key -out ca.csr \
+			-subj "/O=Stride Bench/CN=Stride Bench cfssl Intermediate CA" 2>/dev/null
+		printf '%s\n' "basicConstraints=critical,CA:true,pathlen:0" \
+			"keyUsage=critical,keyCertSign,cRLSign" "subjectKeyIdentifier=hash" \
+			"authorityKeyIdentifier=keyid" >ca.ext
+		openssl x509 -req -in ca.csr -CA root.pem -CAkey root.key -CAcreateserial -days 2 \
+			-extfile ca.ext -out ca.pem 2>/dev/null
+		# cfssl's own TLS certificate, a P-256 leaf of that intermediate like stride-ca's
+		openssl req "${ec[@]}" -keyout tls.key -out tls.csr -subj "/CN=127.0.0.1" 2>/dev/null
+		printf '%s\n' "basicConstraints=critical,CA:false" "keyUsage=critical,digitalSignature" \
+			"extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1" >tls.ext
+		openssl x509 -req -in tls.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+			-extfile tls.ext -out tls.crt 2>/dev/null
+		cat tls.crt ca.pem >tls.pem
+		openssl rand -hex 32 >auth.key
+		# A leaf like stride-ca's default: 24 h, digitalSignature, serverAuth + clientAuth.
+		# No db config: cfssl stores nothing.
+		jq -n --arg key "$(cat auth.key)" '{
+			signing: {
+				default: {expiry: "24h", usages: ["digital signature", "server auth",
+					"client auth"], auth_key: "bench"},
+				profiles: {bench: {expiry: "24h", usages: ["digital signature",
+					"server auth", "client auth"], auth_key: "bench"}}
+			},
+			auth_keys: {bench: {type: "standard", key: $key}}
+		}' >config.json
+	)
+	cfssl_port=$(free_port)
+	cfssl_url="https://127.0.0.1:$cfssl_port"
+	echo "== starting cfssl serve on $cfssl_url ($(cfssl version | head -n 1))"
+	cfssl serve -address 127.0.0.1 -port "$cfssl_port" -ca "$cf/ca.pem" -ca-key "$cf/ca.key" \
+		-config "$cf/config.json" -tls-cert "$cf/tls.pem" -tls-key "$cf/tls.key" \
+		-loglevel "${BENCH_CFSSL_LOGLEVEL:-1}" >>"$WORK/cfssl.log" 2>&1 &
+	cfssl_pid=$!
+	healthy=""
+	for _ in $(seq 1 200); do
+		if curl -sf --cacert "$cf/root.pem" -d '{}' "$cfssl_url/api/v1/cfssl/info" \
+			>/dev/null 2>&1; then
+			healthy=1
+			break
+		fi
+		kill -0 "$cfssl_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [[ -z $healthy ]]; then
+		echo "cfssl serve did not answer:" >&2
+		tail -n 20 "$WORK/cfssl.log" >&2
+		exit 1
+	fi
+	cfssl_args=(--url "$cfssl_url" --root "$cf/root.pem" --server-pid "$cfssl_pid"
+		--cfssl-key "$cf/auth.key" --cfssl-ca "$cf/ca.pem" --cfssl-profile bench
+		--compare "$WORK/stride.json" --results-dir "$results"
+		--note "$note; cfssl serve $(cfssl version | head -n 1 | sed 's/^Version: //'), -loglevel ${BENCH_CFSSL_LOGLEVEL:-1}"
+		--floor-iterations "${BENCH_FLOOR_ITERATIONS:-3000}")
+	for s in $cfssl_scenarios; do
+		cfssl_args+=(--scenario "$s")
+	done
+	echo "== stride-bench: cfssl serve (authsign)"
+	"$build/stride-bench" "${cfssl_args[@]}" || rc=$?
+	echo "== stopping cfssl"
+	srv_rc=0
+	kill -TERM "$cfssl_pid"
+	wait "$cfssl_pid" || srv_rc=$?
+	cfssl_pid=""
+	# a Go program ends on SIGTERM by the signal itself: 128 + 15
+	if ((srv_rc != 0 && srv_rc != 143)); then
+		echo "cfssl exited with status $srv_rc" >&2
+		tail -n 20 "$WORK/cfssl.log" >&2
+		((rc == 0)) && rc=1
+	fi
+	trap throwaway_ca_cleanup EXIT
 fi
 
 # --- PostgreSQL: one and two stride-ca on one database -------------------------------------

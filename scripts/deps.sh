@@ -11,6 +11,7 @@ packages=(
 	knot knot-dnsutils bind9-dnsutils
 	certbot lego uacme haproxy python3 openssh-client openssh-server
 	systemd groff-base man-db bsdextrautils
+	golang-cfssl
 )
 
 missing=()

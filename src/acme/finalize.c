@@ -196,12 +196,12 @@ static const char *subject_cn(const struct names *names)
 }
 
 /* The subject and SANs of the new certificate, for the audit record. */
-static void audit_names(struct acme_call *c, X509 *leaf)
+static void audit_names(struct acme_call *c, const struct issued *out)
 {
 	struct names n = {0};
 	const struct strv *lists[4] = {&n.dns, &n.ip, &n.email, &n.uri};
 
-	if (leaf != NULL && cert_names(leaf, &n, NULL) == 0) {
+	if (out->der != NULL && cert_der_names(out->der, out->der_len, &n, NULL) == 0) {
 		c->resp.subject = xstrdup(n.cn);
 		for (int l = 0; l < 4; l++)
 			for (size_t i = 0; i < lists[l]->n; i++)
@@ -226,7 +226,7 @@ static void finalized(struct acme_call *c, struct store_txn *t)
 		return;
 	}
 	c->resp.serial = xstrdup(f->out.serial);
-	audit_names(c, f->out.leaf);
+	audit_names(c, &f->out);
 	metrics_acme_order(METRICS_ORDER_VALID);
 	acme_order_reply(c, 200, c->path.id1, f->order, "valid", false);
 }
@@ -282,20 +282,18 @@ void acme_finalize(struct acme_call *c)
 		free(cn_copy);
 	}
 	{
-		unsigned char *der = NULL;
-		int der_len = i2d_X509(f->out.leaf, &der);
-		char *b64 = der_len > 0 ? b64url_encode(der, (size_t)der_len) : NULL;
+		char *b64 = b64url_encode(f->out.der, f->out.der_len);
 		json_t *cert = json_pack("{s:s, s:s, s:s?}", "serial", f->out.serial, "order",
 					 c->path.id1, "der", b64);
 
-		OPENSSL_free(der);
 		free(b64);
 		json_object_set_new(order, "status", json_string("valid"));
 		json_object_set_new(order, "certificate", json_string(f->out.serial));
 		acme_txn_rec(t, STORE_REC_UPDATE, ACME_COL_ORDERS, c->path.id1, c->acct.id, order,
 			     version, acme_get_time(order, "expires") + ACME_RECORD_KEEP_NS);
-		acme_txn_rec(t, STORE_REC_INSERT, ACME_COL_CERTS, f->out.serial, c->acct.id, cert,
-			     0, cert_not_after_ns(f->out.leaf) + CERT_RECORD_KEEP_NS);
+		acme_txn_rec(
+		    t, STORE_REC_INSERT, ACME_COL_CERTS, f->out.serial, c->acct.id, cert, 0,
+		    cert_der_not_after_ns(f->out.der, f->out.der_len) + CERT_RECORD_KEEP_NS);
 		json_decref(cert);
 	}
 	f->order = order;

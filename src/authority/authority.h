@@ -124,7 +124,9 @@ struct sign_request {
 
 /* What an issuance produced, for the response and the request log. */
 struct issued {
-	X509 *leaf;		/* owned */
+	uint8_t *der; /* the new certificate, owned */
+	size_t der_len;
+	X509 *leaf;		/* owned; NULL until issued_leaf decodes der */
 	STACK_OF(X509) * chain; /* borrowed: the intermediates to send after the leaf */
 	char *serial;		/* decimal, owned */
 	char *subject;		/* CN, owned */
@@ -132,6 +134,10 @@ struct issued {
 };
 /* Frees what out owns and zeroes it; the struct itself is the caller's. */
 void issued_free(struct issued *out);
+/* The new certificate as an X509 object, decoded from der on the first call and kept in
+ * out->leaf (decoding costs more than signing on OpenSSL 3.0: the hot paths use der); NULL
+ * when there is none. */
+X509 *issued_leaf(struct issued *out);
 /* The leaf followed by the intermediates as concatenated PEM; *pem malloc'd. */
 int issued_chain_pem(const struct issued *out, char **pem, struct error *err);
 

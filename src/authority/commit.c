@@ -14,6 +14,18 @@
 #include "crypto/cert.h"
 #include "store/store.h"
 
+/* Queues the certificate record: rec's serial, DER, validity and key id are the caller's. */
+static void put_leaf(struct store_txn **txn, const struct provisioner *p, struct cert_record *rec,
+		     const char *parent_key_id)
+{
+	rec->prov_id = p != NULL ? p->token_id : NULL;
+	rec->prov_name = p != NULL ? p->name : NULL;
+	rec->prov_type = p != NULL ? p->type_name : NULL;
+	if (*txn == NULL)
+		*txn = store_txn_new();
+	store_txn_put_cert(*txn, rec, parent_key_id);
+}
+
 int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf,
 		 const char *serial, X509 *parent, const char *parent_serial, struct error *err)
 {
@@ -34,17 +46,32 @@ int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf
 	    .serial = serial,
 	    .der = der,
 	    .der_len = len,
-	    .prov_id = p != NULL ? p->token_id : NULL,
-	    .prov_name = p != NULL ? p->name : NULL,
-	    .prov_type = p != NULL ? p->type_name : NULL,
 	    .not_after_ns = cert_not_after_ns(leaf),
 	    .parent_serial = parent_serial,
 	    .key_id = key_id,
 	};
-	if (*txn == NULL)
-		*txn = store_txn_new();
-	store_txn_put_cert(*txn, &rec, parent != NULL ? parent_key_id : NULL);
+	put_leaf(txn, p, &rec, parent != NULL ? parent_key_id : NULL);
 	OPENSSL_free(der);
+	return 0;
+}
+
+int txn_add_new_leaf(struct store_txn **txn, const struct provisioner *p, const uint8_t *der,
+		     size_t len, const char *serial, int64_t not_after_ns, const uint8_t *spki,
+		     size_t spki_len, struct error *err)
+{
+	char key_id[65];
+	struct cert_record rec;
+
+	if (spki_key_id(spki, spki_len, key_id, err) != 0)
+		return -1;
+	rec = (struct cert_record){
+	    .serial = serial,
+	    .der = der,
+	    .der_len = len,
+	    .not_after_ns = not_after_ns,
+	    .key_id = key_id,
+	};
+	put_leaf(txn, p, &rec, NULL);
 	return 0;
 }
 

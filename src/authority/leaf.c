@@ -31,7 +31,8 @@ int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struc
 {
 	const struct provisioner *prov = li->req->prov;
 	struct x509_desc *d = NULL;
-	X509 *leaf = NULL;
+	uint8_t *der = NULL, *spki = NULL;
+	size_t der_len = 0, spki_len = 0;
 	char *serial = NULL;
 	int64_t nb = li->not_before, na = li->not_after;
 	int rc = -1;
@@ -50,6 +51,8 @@ int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struc
 	}
 	if (prov->x509_tpl != NULL && check_policy(li->set, prov, d, err) != 0)
 		goto out;
+	if (csr_spki_der(li->req->csr, &spki, &spki_len, err) != 0)
+		goto out;
 	{
 		const struct leaf_urls *urls = authority_leaf_urls(a);
 		struct x509_ca_ext ca = {
@@ -59,8 +62,8 @@ int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struc
 		    .prov_cred_id = li->cred_id != NULL ? li->cred_id : "",
 		    .crl_url = urls->crl_dp,
 		};
-		if (x509_desc_issue(d, &ca, X509_REQ_get0_pubkey(li->req->csr), nb, na, a->issuer,
-				    a->signer, &leaf, err) != 0) {
+		if (x509_desc_issue_der(d, &ca, spki, spki_len, nb, na, a->issuer, a->signer, &der,
+					&der_len, err) != 0) {
 			/* a description Go's CreateCertificate refuses */
 			if (err != NULL && err->kind == ERR_INVALID && prov->x509_tpl != NULL) {
 				err_public(err, ERR_INTERNAL,
@@ -70,20 +73,27 @@ int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struc
 			goto out;
 		}
 	}
-	serial = cert_serial_decimal(leaf);
-	if (txn_add_leaf(txn, prov, leaf, serial, NULL, NULL, err) != 0)
+	serial = cert_der_serial_decimal(der, der_len);
+	if (serial == NULL) {
+		err_set(err, ERR_INTERNAL, "error reading the new certificate's serial number");
 		goto out;
-	out->leaf = leaf;
+	}
+	if (txn_add_new_leaf(txn, prov, der, der_len, serial, cert_der_not_after_ns(der, der_len),
+			     spki, spki_len, err) != 0)
+		goto out;
+	out->der = der;
+	out->der_len = der_len;
 	out->chain = a->intermediates;
 	out->serial = serial;
 	out->subject = xstrdup(li->log_subject != NULL ? li->log_subject : "");
 	out->provisioner = xstrdup(prov->name);
-	leaf = NULL;
+	der = NULL;
 	serial = NULL;
 	rc = 0;
 out:
 	x509_desc_free(d);
-	X509_free(leaf);
+	free(der);
+	free(spki);
 	free(serial);
 	return rc;
 }

@@ -308,7 +308,8 @@ int renew_certificate_length(struct authority *a, X509 *old, EVP_PKEY *new_key, 
 	out->serial = cert_serial_decimal(leaf);
 	if (txn_add_leaf(txn, p, leaf, out->serial, old, old_serial, err) != 0)
 		goto out;
-	out->leaf = leaf;
+	if (issued_set_leaf(out, leaf, err) != 0)
+		goto out;
 	out->chain = a->intermediates;
 	out->subject = cert_common_name(leaf);
 	out->provisioner = xstrdup(p != NULL ? p->name : "");

@@ -22,23 +22,54 @@ void issued_free(struct issued *out)
 	if (out == NULL)
 		return;
 	X509_free(out->leaf);
+	free(out->der);
 	free(out->serial);
 	free(out->subject);
 	free(out->provisioner);
 	memset(out, 0, sizeof(*out));
 }
 
+X509 *issued_leaf(struct issued *out)
+{
+	if (out->leaf == NULL && out->der != NULL)
+		out->leaf = cert_from_der(out->der, out->der_len);
+	return out->leaf;
+}
+
+int issued_set_leaf(struct issued *out, X509 *leaf, struct error *err)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+
+	if (cert_to_der(leaf, &der, &len, err) != 0)
+		return -1;
+	out->der = xmalloc(len);
+	memcpy(out->der, der, len);
+	out->der_len = len;
+	OPENSSL_free(der);
+	out->leaf = leaf;
+	return 0;
+}
+
 int issued_chain_pem(const struct issued *out, char **pem, struct error *err)
 {
-	STACK_OF(X509) *chain = sk_X509_new_null();
-	int rc;
+	char *leaf = NULL, *rest = NULL;
 
-	sk_X509_push(chain, out->leaf);
-	for (int i = 0; i < sk_X509_num(out->chain); i++)
-		sk_X509_push(chain, sk_X509_value(out->chain, i));
-	rc = cert_chain_to_pem(chain, pem, err);
-	sk_X509_free(chain); /* the certificates are borrowed */
-	return rc;
+	*pem = NULL;
+	if (cert_der_to_pem(out->der, out->der_len, &leaf, err) != 0)
+		return -1;
+	if (sk_X509_num(out->chain) > 0 && cert_chain_to_pem(out->chain, &rest, err) != 0) {
+		free(leaf);
+		return -1;
+	}
+	if (rest == NULL) {
+		*pem = leaf;
+		return 0;
+	}
+	*pem = xasprintf("%s%s", leaf, rest);
+	free(leaf);
+	free(rest);
+	return 0;
 }
 
 static bool same_set(const struct strv *a, const struct strv *b)

@@ -288,6 +288,56 @@ int cert_key_id(X509 *cert, char out[65], struct error *err)
 	return 0;
 }
 
+/* Whether spki is an EC key whose point is not in uncompressed form. */
+static bool ec_point_compressed(const uint8_t *spki, size_t len)
+{
+	static const uint8_t ec_oid[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+	const uint8_t *p = spki, *end = spki + len;
+	uint8_t tag;
+	size_t hdr, n;
+
+	if (der_header(p, len, &tag, &hdr, &n) != 0 || tag != 0x30)
+		return false;
+	p += hdr;
+	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != 0x30)
+		return false;
+	{
+		const uint8_t *q = p + hdr;
+		size_t oh, on;
+		if (der_header(q, n, &tag, &oh, &on) != 0 || tag != V_ASN1_OBJECT ||
+		    on != sizeof(ec_oid) || memcmp(q + oh, ec_oid, on) != 0)
+			return false;
+	}
+	p += hdr + n;
+	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != V_ASN1_BIT_STRING ||
+	    n < 2)
+		return false;
+	return p[hdr + 1] != 0x04;
+}
+
+int spki_key_id(const uint8_t *spki, size_t len, char out[65], struct error *err)
+{
+	unsigned char *der = NULL, md[32];
+	unsigned int mdlen = 0;
+	bool ok;
+
+	if (ec_point_compressed(spki, len)) {
+		/* the key id names the uncompressed point, as cert_key_id (rare, so OpenSSL's) */
+		const unsigned char *p = spki;
+		X509_PUBKEY *xpk = d2i_X509_PUBKEY(NULL, &p, (long)len);
+		int n = xpk != NULL ? ec_spki_uncompressed(xpk, &der) : -1;
+		X509_PUBKEY_free(xpk);
+		ok = n > 0 && EVP_Digest(der, (size_t)n, md, &mdlen, crypto_md_sha256(), NULL) == 1;
+		OPENSSL_free(der);
+	} else {
+		ok = EVP_Digest(spki, len, md, &mdlen, crypto_md_sha256(), NULL) == 1;
+	}
+	if (!ok)
+		return err_openssl(err, ERR_CRYPTO, "error computing the certificate's key id");
+	hex_lower(md, mdlen, out);
+	return 0;
+}
+
 bool cert_same_key(X509 *a, X509 *b)
 {
 	X509_PUBKEY *pa = X509_get_X509_PUBKEY(a), *pb = X509_get_X509_PUBKEY(b);
@@ -340,7 +390,7 @@ char *cert_serial_decimal(X509 *cert)
 	return out;
 }
 
-static int64_t asn1_time_ns(const ASN1_TIME *t)
+int64_t crypto_asn1_time_ns(const ASN1_TIME *t)
 {
 	struct tm tm;
 	time_t s;
@@ -360,12 +410,12 @@ static int64_t asn1_time_ns(const ASN1_TIME *t)
 
 int64_t cert_not_before_ns(X509 *cert)
 {
-	return asn1_time_ns(cert != NULL ? X509_get0_notBefore(cert) : NULL);
+	return crypto_asn1_time_ns(cert != NULL ? X509_get0_notBefore(cert) : NULL);
 }
 
 int64_t cert_not_after_ns(X509 *cert)
 {
-	return asn1_time_ns(cert != NULL ? X509_get0_notAfter(cert) : NULL);
+	return crypto_asn1_time_ns(cert != NULL ? X509_get0_notAfter(cert) : NULL);
 }
 
 char *cert_common_name(X509 *cert)

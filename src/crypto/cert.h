@@ -31,6 +31,8 @@ int cert_fingerprint(X509 *cert, char out[65], struct error *err);
  * SubjectPublicKeyInfo DER as 64 lowercase hex characters + NUL, with an EC point taken in
  * uncompressed form (a compressed point names the same key). */
 int cert_key_id(X509 *cert, char out[65], struct error *err);
+/* The same key id from the DER of a SubjectPublicKeyInfo. */
+int spki_key_id(const uint8_t *spki, size_t len, char out[65], struct error *err);
 /* True when both certificates carry the same SubjectPublicKeyInfo bytes (so the same key id). */
 bool cert_same_key(X509 *a, X509 *b);
 /* Normalises a fingerprint given by a user: lower-case, '-' and ':' removed; must be 64 hex. */
@@ -42,6 +44,15 @@ int64_t cert_not_before_ns(X509 *cert);
 int64_t cert_not_after_ns(X509 *cert);
 /* The subject Common Name (first CN attribute, UTF-8) or "" when absent; malloc'd. */
 char *cert_common_name(X509 *cert);
+
+/* From the DER of a certificate stride wrote (cert_der.c, no X509 object): the serial in
+ * decimal (malloc'd, NULL if unreadable), notAfter (0 if unreadable), the subject CN and SANs
+ * as cert_names gives them (struct names, csr.h), one PEM block (64 columns, malloc'd). */
+char *cert_der_serial_decimal(const uint8_t *der, size_t len);
+int64_t cert_der_not_after_ns(const uint8_t *der, size_t len);
+struct names;
+int cert_der_names(const uint8_t *der, size_t len, struct names *out, struct error *err);
+int cert_der_to_pem(const uint8_t *der, size_t len, char **pem, struct error *err);
 
 /* Verifies leaf against roots (X509_STORE) with optional untrusted intermediates, at time
  * at_ns (0 = now), requiring EKU purpose (X509_PURPOSE_SSL_CLIENT etc, 0 = any). */

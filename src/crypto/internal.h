@@ -70,6 +70,8 @@ char *crypto_name_cn(const X509_NAME *name);
 int crypto_name_add(X509_NAME *name, int nid, const char *value, struct error *err);
 /* Copies the content of a memory BIO into a malloc'd NUL-terminated string. */
 int crypto_bio_to_str(BIO *bio, char **out, struct error *err);
+/* cert.c: a Time as nanoseconds since the epoch (0 when unreadable, clamped to int64). */
+int64_t crypto_asn1_time_ns(const ASN1_TIME *t);
 /* Converts nanoseconds since the epoch to seconds, rounding down. */
 time_t crypto_ns_to_time(int64_t ns);
 /* True when the data looks like PEM (contains a "-----BEGIN " line). */
@@ -81,7 +83,22 @@ bool crypto_is_pem(const uint8_t *data, size_t len);
 struct x509_desc;
 bool x509_desc_has_extended_sans(const struct x509_desc *d);
 int x509_desc_san_ext_der(const struct x509_desc *d, struct dbuf *out, struct error *err);
-/* x509build.c: adds step's provisioner extension. */
+/* x509build.c: adds step's provisioner extension; its DER value alone. */
 int x509_provisioner_ext(X509 *x, int type, const char *name, const char *cred, struct error *err);
+void x509_provisioner_ext_value(int type, const char *name, const char *cred, struct dbuf *out);
+/* x509build.c: a random serial's magnitude: X509_SERIAL_RANDOM_BYTES bytes, top bit clear, not
+ * zero; its significant bytes start at *start (leading zero bytes skipped). */
+#define X509_SERIAL_RANDOM_BYTES 16
+int x509_serial_random_bytes(uint8_t b[X509_SERIAL_RANDOM_BYTES], size_t *start, struct error *err);
+
+/* x509desc_name.c: the DER of a name description (Go's RDN order and string types) appended
+ * to out; *entries (when not NULL) is 0 exactly when it has no attribute. */
+struct x509_name_desc;
+int x509_name_desc_der(const struct x509_name_desc *n, struct dbuf *out, size_t *entries,
+		       struct error *err);
+
+/* pubkey.c: the SubjectPublicKeyInfo a certificate for pub carries (the encoding
+ * crypto_set_pubkey gives), appended to out. */
+int crypto_pubkey_spki(EVP_PKEY *pub, struct dbuf *out, struct error *err);
 
 #endif

@@ -65,3 +65,77 @@ int crypto_set_pubkey(X509 *x, EVP_PKEY *pub, struct error *err)
 		return err_openssl(err, ERR_INVALID, "error building certificate: bad public key");
 	return 0;
 }
+
+int crypto_pubkey_spki(EVP_PKEY *pub, struct dbuf *out, struct error *err)
+{
+	EVP_PKEY *l = pub != NULL ? legacy_copy(pub) : NULL;
+	X509_PUBKEY *xpk = NULL;
+	unsigned char *der = NULL;
+	int len = -1;
+
+	if (pub != NULL && X509_PUBKEY_set(&xpk, l != NULL ? l : pub) == 1)
+		len = i2d_X509_PUBKEY(xpk, &der);
+	EVP_PKEY_free(l);
+	X509_PUBKEY_free(xpk);
+	if (len <= 0) {
+		OPENSSL_free(der);
+		return err_openssl(err, ERR_INVALID, "error building certificate: bad public key");
+	}
+	dbuf_put(out, der, (size_t)len);
+	OPENSSL_free(der);
+	return 0;
+}
+
+/* Whether the key info of a CSR is already in the encoding crypto_pubkey_spki would give:
+ * EC on a named curve with an uncompressed point, RSA with NULL parameters, Ed25519. */
+static bool spki_is_canonical(X509_PUBKEY *xpk)
+{
+	ASN1_OBJECT *oid = NULL;
+	const unsigned char *pk = NULL;
+	int pklen = 0, ptype = V_ASN1_UNDEF;
+	const void *pval = NULL;
+	X509_ALGOR *alg = NULL;
+
+	if (X509_PUBKEY_get0_param(&oid, &pk, &pklen, &alg, xpk) != 1 || pklen <= 0)
+		return false;
+	X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+	switch (OBJ_obj2nid(oid)) {
+	case NID_X9_62_id_ecPublicKey:
+		return ptype == V_ASN1_OBJECT && pk[0] == 0x04;
+	case NID_rsaEncryption:
+		return ptype == V_ASN1_NULL;
+	case NID_ED25519:
+		return ptype == V_ASN1_UNDEF;
+	default:
+		return false;
+	}
+}
+
+int csr_spki_der(X509_REQ *csr, uint8_t **der, size_t *len, struct error *err)
+{
+	X509_PUBKEY *xpk = X509_REQ_get_X509_PUBKEY(csr);
+	struct dbuf out = {0};
+
+	*der = NULL;
+	*len = 0;
+	if (xpk != NULL && spki_is_canonical(xpk)) {
+		/* the CSR's own bytes: no trip through OpenSSL 3.0's key encoder */
+		unsigned char *p = NULL;
+		int n = i2d_X509_PUBKEY(xpk, &p);
+		if (n > 0) {
+			dbuf_put(&out, p, (size_t)n);
+			OPENSSL_free(p);
+			goto done;
+		}
+		OPENSSL_free(p);
+		ERR_clear_error();
+	}
+	if (crypto_pubkey_spki(X509_REQ_get0_pubkey(csr), &out, err) != 0) {
+		dbuf_free(&out);
+		return -1;
+	}
+done:
+	*der = out.p;
+	*len = out.n;
+	return 0;
+}

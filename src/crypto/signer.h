@@ -18,6 +18,12 @@ struct signer;
 struct signer_ops {
 	/* Signs a finished certificate body with the default digest for the key type. */
 	int (*sign_cert)(struct signer *s, X509 *cert, struct error *err);
+	/* Signs data (a certificate's DER TBSCertificate) with the default digest for the key
+	 * type; *sig (malloc'd) is the signature as the signatureValue BIT STRING holds it. */
+	int (*sign_data)(struct signer *s, const uint8_t *data, size_t len, uint8_t **sig,
+			 size_t *sig_len, struct error *err);
+	/* The DER AlgorithmIdentifier of those signatures (borrowed, lives with the signer). */
+	void (*sign_alg)(struct signer *s, const uint8_t **der, size_t *len);
 	/* Signs a finished CRL body (X.509 v2 CRL) with the default digest for the key type. */
 	int (*sign_crl)(struct signer *s, X509_CRL *crl, struct error *err);
 	/* The public key (borrowed, valid while the signer lives). */
@@ -37,6 +43,19 @@ static inline int signer_sign_cert(struct signer *s, X509 *cert, struct error *e
 {
 	INVARIANT(s != NULL && s->ops != NULL && s->ops->sign_cert != NULL);
 	return s->ops->sign_cert(s, cert, err);
+}
+/* Signs data with s (signer_ops.sign_data). s must not be NULL (an invariant: aborts). */
+static inline int signer_sign_data(struct signer *s, const uint8_t *data, size_t len, uint8_t **sig,
+				   size_t *sig_len, struct error *err)
+{
+	INVARIANT(s != NULL && s->ops != NULL && s->ops->sign_data != NULL);
+	return s->ops->sign_data(s, data, len, sig, sig_len, err);
+}
+/* The AlgorithmIdentifier of s's signatures (signer_ops.sign_alg). */
+static inline void signer_sign_alg(struct signer *s, const uint8_t **der, size_t *len)
+{
+	INVARIANT(s != NULL && s->ops != NULL && s->ops->sign_alg != NULL);
+	s->ops->sign_alg(s, der, len);
 }
 /* Signs crl with s (signer_ops.sign_crl). s must not be NULL (an invariant: aborts). */
 static inline int signer_sign_crl(struct signer *s, X509_CRL *crl, struct error *err)

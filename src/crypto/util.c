@@ -450,12 +450,74 @@ int key_random_uuid4(char out[37], struct error *err)
 	return 0;
 }
 
+/* Appends one arc in base 128, most significant group first (X.690 §8.19.2). */
+static size_t oid_arc(uint8_t *out, uint64_t v)
+{
+	uint8_t tmp[10];
+	size_t k = 0, n = 0;
+
+	do {
+		tmp[k++] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+	} while (v != 0);
+	while (k > 0) {
+		k--;
+		out[n++] = (uint8_t)(tmp[k] | (k > 0 ? 0x80 : 0));
+	}
+	return n;
+}
+
+/* The DER of a plain dotted OID (digits and single dots, arcs below 2^56, at most 64
+ * bytes), or 0 for anything else, which OpenSSL's parser then judges. */
+static size_t oid_der_fast(const char *oid, uint8_t out[66])
+{
+	uint64_t arcs[32];
+	size_t n = 0, len = 0;
+
+	for (const char *p = oid;; p++) {
+		uint64_t v = 0;
+		const char *start = p;
+		while (*p >= '0' && *p <= '9') {
+			v = v * 10 + (uint64_t)(*p - '0');
+			if (v >= (UINT64_C(1) << 56))
+				return 0;
+			p++;
+		}
+		if (p == start || n == sizeof(arcs) / sizeof(arcs[0]))
+			return 0;
+		arcs[n++] = v;
+		if (*p == '\0')
+			break;
+		if (*p != '.')
+			return 0;
+	}
+	if (n < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40))
+		return 0;
+	len = oid_arc(out + 2, arcs[0] * 40 + arcs[1]);
+	for (size_t i = 2; i < n; i++) {
+		if (len > 64 - 10)
+			return 0;
+		len += oid_arc(out + 2 + len, arcs[i]);
+	}
+	out[0] = V_ASN1_OBJECT;
+	out[1] = (uint8_t)len;
+	return len + 2;
+}
+
 int dbuf_put_oid(struct dbuf *b, const char *oid, struct error *err)
 {
-	ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
+	uint8_t fast[66];
+	size_t fast_len = oid_der_fast(oid, fast);
+	ASN1_OBJECT *o;
 	unsigned char *der = NULL;
-	int n = o != NULL ? i2d_ASN1_OBJECT(o, &der) : -1;
+	int n;
 
+	if (fast_len > 0) { /* the certificate builder's OIDs: no trip through OBJ_txt2obj */
+		dbuf_put(b, fast, fast_len);
+		return 0;
+	}
+	o = OBJ_txt2obj(oid, 1);
+	n = o != NULL ? i2d_ASN1_OBJECT(o, &der) : -1;
 	ASN1_OBJECT_free(o);
 	if (n <= 0) {
 		ERR_clear_error();

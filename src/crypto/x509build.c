@@ -33,19 +33,29 @@ static const ASN1_OBJECT *provisioner_oid(void)
 	return prov_obj;
 }
 
-/* Fills ai with 16 random bytes, top bit cleared: positive and < 2^127, never zero. */
-static int fill_serial(ASN1_INTEGER *ai, struct error *err)
+int x509_serial_random_bytes(uint8_t b[X509_SERIAL_RANDOM_BYTES], size_t *start, struct error *err)
 {
-	uint8_t b[16];
 	size_t i;
 
 	do {
-		if (RAND_bytes(b, sizeof(b)) != 1)
+		if (RAND_bytes(b, X509_SERIAL_RANDOM_BYTES) != 1)
 			return err_openssl(err, ERR_CRYPTO, "error generating serial number");
 		b[0] &= 0x7f;
-		for (i = 0; i < sizeof(b) && b[i] == 0; i++)
+		for (i = 0; i < X509_SERIAL_RANDOM_BYTES && b[i] == 0; i++)
 			;
-	} while (i == sizeof(b));
+	} while (i == X509_SERIAL_RANDOM_BYTES);
+	*start = i;
+	return 0;
+}
+
+/* Fills ai with 16 random bytes, top bit cleared: positive and < 2^127, never zero. */
+static int fill_serial(ASN1_INTEGER *ai, struct error *err)
+{
+	uint8_t b[X509_SERIAL_RANDOM_BYTES];
+	size_t i;
+
+	if (x509_serial_random_bytes(b, &i, err) != 0)
+		return -1;
 	if (!ASN1_STRING_set(ai, b + i, (int)(sizeof(b) - i)))
 		return err_openssl(err, ERR_CRYPTO, "error setting serial number");
 	ai->type = V_ASN1_INTEGER;
@@ -112,7 +122,7 @@ static int add_aki(X509 *x, X509 *issuer, struct error *err)
 
 /* The value of step's provisioner extension (STEP_PROVISIONER_OID): SEQUENCE { INTEGER type,
  * OCTET STRING name, OCTET STRING credentialID }. */
-static void provisioner_der(int type, const char *name, const char *cred, struct dbuf *out)
+void x509_provisioner_ext_value(int type, const char *name, const char *cred, struct dbuf *out)
 {
 	struct dbuf seq = {0};
 
@@ -131,7 +141,7 @@ int x509_provisioner_ext(X509 *x, int type, const char *name, const char *cred, 
 
 	if (provisioner_oid() == NULL)
 		return err_openssl(err, ERR_CRYPTO, "error creating the provisioner OID");
-	provisioner_der(type, name, cred, &der);
+	x509_provisioner_ext_value(type, name, cred, &der);
 	rc = crypto_add_ext(x, NID_undef, provisioner_oid(), 0, der.p, der.n, err);
 	dbuf_free(&der);
 	return rc;

@@ -12,160 +12,6 @@
 #include "crypto/internal.h"
 #include "crypto/x509build.h"
 
-/* Appends an ASN.1 string as Go's encoding/asn1 marshals a Go string without a type:
- * PrintableString when every character allows it (no '*' nor '&'), else UTF8String. */
-static int put_go_string(struct dbuf *b, const char *s, struct error *err)
-{
-	bool printable = true;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr(" '()+,-./:=?", *p) != NULL))
-			printable = false;
-	if (!printable) {
-		ASN1_UTF8STRING *u = ASN1_UTF8STRING_new();
-		int ok = u != NULL && ASN1_mbstring_copy(&u, (const unsigned char *)s, -1,
-							 MBSTRING_UTF8, B_ASN1_UTF8STRING) > 0;
-		ASN1_UTF8STRING_free(u);
-		if (!ok) {
-			ERR_clear_error();
-			return err_set(err, ERR_INVALID, "asn1: string not valid UTF-8");
-		}
-	}
-	dbuf_put_tlv(b, printable ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING, s, strlen(s));
-	return 0;
-}
-
-/* One RDN: SET OF AttributeTypeAndValue for values of one attribute (DER sorts them; the
- * X509_NAME encoder does). */
-static int add_rdn(X509_NAME *name, const char *oid, const struct strv *values, bool ia5,
-		   struct error *err)
-{
-	for (size_t i = 0; i < values->n; i++) {
-		struct dbuf v = {0};
-		const unsigned char *p;
-		ASN1_TYPE *t = NULL;
-		ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
-		X509_NAME_ENTRY *e = NULL;
-		int ok = 0;
-
-		if (ia5)
-			dbuf_put_tlv(&v, V_ASN1_IA5STRING, values->v[i], strlen(values->v[i]));
-		else if (put_go_string(&v, values->v[i], err) != 0)
-			goto next;
-		p = v.p;
-		t = d2i_ASN1_TYPE(NULL, &p, (long)v.n);
-		e = X509_NAME_ENTRY_new();
-		ok = o != NULL && t != NULL && e != NULL && X509_NAME_ENTRY_set_object(e, o) &&
-		     X509_NAME_ENTRY_set_data(e, t->type,
-					      ASN1_STRING_get0_data(t->value.asn1_string),
-					      ASN1_STRING_length(t->value.asn1_string)) &&
-		     X509_NAME_add_entry(name, e, -1, i == 0 ? 0 : -1);
-		if (!ok)
-			err_openssl(err, ERR_INVALID, "invalid name attribute %s", oid);
-	next:
-		X509_NAME_ENTRY_free(e);
-		ASN1_TYPE_free(t);
-		ASN1_OBJECT_free(o);
-		dbuf_free(&v);
-		if (!ok)
-			return -1;
-	}
-	return 0;
-}
-
-static bool in_extra(const struct x509_name_desc *n, const char *oid)
-{
-	for (size_t i = 0; i < n->n_extra; i++)
-		if (strcmp(n->extra[i].oid, oid) == 0)
-			return true;
-	return false;
-}
-
-static int add_attr(X509_NAME *name, const struct x509_name_desc *n, const char *oid,
-		    const struct strv *values, struct error *err)
-{
-	if (values->n == 0 || in_extra(n, oid))
-		return 0;
-	return add_rdn(name, oid, values, false, err);
-}
-
-static int add_single(X509_NAME *name, const struct x509_name_desc *n, const char *oid,
-		      const char *value, struct error *err)
-{
-	struct strv one = {0};
-	int rc;
-
-	if (value == NULL || *value == '\0')
-		return 0;
-	strv_push(&one, value);
-	rc = add_attr(name, n, oid, &one, err);
-	strv_free(&one);
-	return rc;
-}
-
-int x509_name_desc_build(const struct x509_name_desc *n, X509_NAME **out, struct error *err)
-{
-	X509_NAME *name = X509_NAME_new();
-	int rc = -1;
-
-	*out = NULL;
-	if (name == NULL)
-		return err_openssl(err, ERR_CRYPTO, "error building a name");
-	if (add_attr(name, n, "2.5.4.6", &n->country, err) != 0 ||
-	    add_attr(name, n, "2.5.4.8", &n->province, err) != 0 ||
-	    add_attr(name, n, "2.5.4.7", &n->locality, err) != 0 ||
-	    add_attr(name, n, "2.5.4.9", &n->street, err) != 0 ||
-	    add_attr(name, n, "2.5.4.17", &n->postal_code, err) != 0 ||
-	    add_attr(name, n, "2.5.4.10", &n->organization, err) != 0 ||
-	    add_attr(name, n, "2.5.4.11", &n->unit, err) != 0 ||
-	    add_single(name, n, "2.5.4.3", n->common_name, err) != 0 ||
-	    add_single(name, n, "2.5.4.5", n->serial_number, err) != 0)
-		goto out;
-	for (size_t i = 0; i < n->n_extra; i++) {
-		const struct x509_dn_attr *a = &n->extra[i];
-		struct strv one = {0};
-		int r;
-
-		if (a->is_int) {
-			/* an INTEGER value: rare; written as its decimal text would not be Go's */
-			ASN1_INTEGER *ai = ASN1_INTEGER_new();
-			ASN1_OBJECT *o = OBJ_txt2obj(a->oid, 1);
-			unsigned char *der = NULL;
-			int len;
-			X509_NAME_ENTRY *e = X509_NAME_ENTRY_new();
-
-			r = ai != NULL && o != NULL && e != NULL &&
-				    ASN1_INTEGER_set_int64(ai, a->ival) &&
-				    X509_NAME_ENTRY_set_object(e, o) &&
-				    (len = i2d_ASN1_INTEGER(ai, &der)) > 2 &&
-				    X509_NAME_ENTRY_set_data(e, V_ASN1_INTEGER, der + 2, len - 2) &&
-				    X509_NAME_add_entry(name, e, -1, 0)
-				? 0
-				: err_openssl(err, ERR_INVALID, "invalid name attribute %s",
-					      a->oid);
-			OPENSSL_free(der);
-			X509_NAME_ENTRY_free(e);
-			ASN1_OBJECT_free(o);
-			ASN1_INTEGER_free(ai);
-		} else {
-			strv_push(&one, a->value);
-			/* Go writes a string emailAddress (PKCS #9) as an IA5String */
-			r = add_rdn(name, a->oid, &one, strcmp(a->oid, "1.2.840.113549.1.9.1") == 0,
-				    err);
-			strv_free(&one);
-		}
-		if (r != 0)
-			goto out;
-	}
-	*out = name;
-	name = NULL;
-	rc = 0;
-out:
-	X509_NAME_free(name);
-	return rc;
-}
-
 /* --- extensions ------------------------------------------------------------------------- */
 
 static bool desc_has_ext(const struct x509_desc *d, const char *oid)
@@ -176,19 +22,32 @@ static bool desc_has_ext(const struct x509_desc *d, const char *oid)
 	return false;
 }
 
-static int add_ext_oid(X509 *x, const char *oid, bool crit, const struct dbuf *der,
-		       struct error *err)
-{
-	ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
-	int rc;
+/* The certificate being written: its extensions so far (each a DER Extension, in order), and
+ * what some of them are derived from. */
+struct tbs_parts {
+	struct dbuf exts;
+	bool empty_subject; /* RFC 5280 §4.2.1.6: the SAN extension is then critical */
+	const uint8_t *key; /* the subjectPublicKey bits, for the subject key identifier */
+	size_t key_len;
+};
 
-	if (o == NULL) {
-		ERR_clear_error();
+/* Appends Extension { extnID, critical (only when true: DEFAULT FALSE), extnValue }. */
+static int put_ext(struct tbs_parts *t, const char *oid, bool crit, const uint8_t *value,
+		   size_t len, struct error *err)
+{
+	struct dbuf e = {0};
+	static const uint8_t critical[] = {0x01, 0x01, 0xff};
+
+	if (dbuf_put_oid(&e, oid, NULL) != 0) {
+		dbuf_free(&e);
 		return err_set(err, ERR_INVALID, "invalid extension id %s", oid);
 	}
-	rc = crypto_add_ext(x, NID_undef, o, crit, der->p, der->n, err);
-	ASN1_OBJECT_free(o);
-	return rc;
+	if (crit)
+		dbuf_put(&e, critical, sizeof(critical));
+	dbuf_put_tlv(&e, V_ASN1_OCTET_STRING, value, len);
+	dbuf_put_tlv(&t->exts, 0x30, e.p, e.n);
+	dbuf_free(&e);
+	return 0;
 }
 
 /* Go's marshalKeyUsage: the bits reversed into one or two bytes, trailing zero bits trimmed. */
@@ -365,7 +224,8 @@ out:
 	return rc;
 }
 
-static int add_key_ids(X509 *x, const struct x509_desc *d, X509 *issuer, struct error *err)
+static int add_key_ids(struct tbs_parts *t, const struct x509_desc *d, X509 *issuer,
+		       struct error *err)
 {
 	struct dbuf der = {0};
 	uint8_t ski[20];
@@ -379,11 +239,15 @@ static int add_key_ids(X509 *x, const struct x509_desc *d, X509 *issuer, struct 
 		if (d->ski_len > 0) {
 			dbuf_put_tlv(&der, V_ASN1_OCTET_STRING, d->ski, d->ski_len);
 		} else {
-			if (crypto_cert_ski(x, ski, err) != 0)
+			unsigned int n = 0;
+			if (EVP_Digest(t->key, t->key_len, ski, &n, crypto_md_sha1(), NULL) != 1) {
+				err_openssl(err, ERR_CRYPTO,
+					    "error computing the subject key identifier");
 				goto out;
+			}
 			dbuf_put_tlv(&der, V_ASN1_OCTET_STRING, ski, sizeof(ski));
 		}
-		if (crypto_add_ext(x, NID_subject_key_identifier, NULL, 0, der.p, der.n, err) != 0)
+		if (put_ext(t, "2.5.29.14", 0, der.p, der.n, err) != 0)
 			goto out;
 	}
 	/* Go: the issuer's SKI wins over a template's authorityKeyId */
@@ -397,8 +261,7 @@ static int add_key_ids(X509 *x, const struct x509_desc *d, X509 *issuer, struct 
 		dbuf_put_tlv(&inner, 0x80, aki, aki_len);
 		dbuf_put_tlv(&der, 0x30, inner.p, inner.n);
 		dbuf_free(&inner);
-		if (crypto_add_ext(x, NID_authority_key_identifier, NULL, 0, der.p, der.n, err) !=
-		    0)
+		if (put_ext(t, "2.5.29.35", 0, der.p, der.n, err) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -408,15 +271,15 @@ out:
 }
 
 /* Go's buildCertExtensions up to the extra extensions. */
-static int add_builtin_exts(X509 *x, const struct x509_desc *d, const struct x509_ca_ext *ca,
-			    X509 *issuer, struct error *err)
+static int add_builtin_exts(struct tbs_parts *t, const struct x509_desc *d,
+			    const struct x509_ca_ext *ca, X509 *issuer, struct error *err)
 {
 	struct dbuf der = {0};
 	int rc = -1, r;
 
 	if (d->key_usage != 0 && !desc_has_ext(d, "2.5.29.15")) {
 		key_usage_der(d->key_usage, &der);
-		if (crypto_add_ext(x, NID_key_usage, NULL, 1, der.p, der.n, err) != 0)
+		if (put_ext(t, "2.5.29.15", 1, der.p, der.n, err) != 0)
 			goto out;
 	}
 	if (d->eku_oids.n > 0 && !desc_has_ext(d, "2.5.29.37")) {
@@ -429,7 +292,7 @@ static int add_builtin_exts(X509 *x, const struct x509_desc *d, const struct x50
 		der.n = 0;
 		dbuf_put_tlv(&der, 0x30, oids.p, oids.n);
 		dbuf_free(&oids);
-		if (crypto_add_ext(x, NID_ext_key_usage, NULL, 0, der.p, der.n, err) != 0)
+		if (put_ext(t, "2.5.29.37", 0, der.p, der.n, err) != 0)
 			goto out;
 	}
 	if (d->has_bc && !desc_has_ext(d, "2.5.29.19")) {
@@ -443,17 +306,16 @@ static int add_builtin_exts(X509 *x, const struct x509_desc *d, const struct x50
 		der.n = 0;
 		dbuf_put_tlv(&der, 0x30, bc.p, bc.n);
 		dbuf_free(&bc);
-		if (crypto_add_ext(x, NID_basic_constraints, NULL, 1, der.p, der.n, err) != 0)
+		if (put_ext(t, "2.5.29.19", 1, der.p, der.n, err) != 0)
 			goto out;
 	}
-	if (add_key_ids(x, d, issuer, err) != 0)
+	if (add_key_ids(t, d, issuer, err) != 0)
 		goto out;
 	der.n = 0;
 	if (!desc_has_ext(d, "1.3.6.1.5.5.7.1.1")) {
 		r = aia_der(&d->ocsp, ca != NULL ? ca->ocsp_url : NULL, &d->issuing_urls, &der,
 			    err);
-		if (r < 0 ||
-		    (r == 0 && crypto_add_ext(x, NID_info_access, NULL, 0, der.p, der.n, err) != 0))
+		if (r < 0 || (r == 0 && put_ext(t, "1.3.6.1.5.5.7.1.1", 0, der.p, der.n, err) != 0))
 			goto out;
 	}
 	if (!x509_desc_has_extended_sans(d) && !desc_has_ext(d, "2.5.29.17")) {
@@ -464,29 +326,26 @@ static int add_builtin_exts(X509 *x, const struct x509_desc *d, const struct x50
 		}
 		names_free(&n);
 		/* RFC 5280 §4.2.1.6: critical when the subject is empty. */
-		if (der.n > 0 &&
-		    crypto_add_ext(x, NID_subject_alt_name, NULL,
-				   X509_NAME_entry_count(X509_get_subject_name(x)) == 0, der.p,
-				   der.n, err) != 0)
+		if (der.n > 0 && put_ext(t, "2.5.29.17", t->empty_subject, der.p, der.n, err) != 0)
 			goto out;
 	}
 	der.n = 0;
 	if (d->has_nc && !desc_has_ext(d, "2.5.29.30")) {
 		r = name_constraints_der(&d->nc, &der, err);
-		if (r < 0 || (r == 0 && crypto_add_ext(x, NID_name_constraints, NULL,
-						       d->nc.critical, der.p, der.n, err) != 0))
+		if (r < 0 ||
+		    (r == 0 && put_ext(t, "2.5.29.30", d->nc.critical, der.p, der.n, err) != 0))
 			goto out;
 	}
 	der.n = 0;
 	if (d->crl_dp.n > 0 && !desc_has_ext(d, "2.5.29.31")) {
 		crl_dp_der(&d->crl_dp, &der);
-		if (crypto_add_ext(x, NID_crl_distribution_points, NULL, 0, der.p, der.n, err) != 0)
+		if (put_ext(t, "2.5.29.31", 0, der.p, der.n, err) != 0)
 			goto out;
 	}
 	der.n = 0;
 	if (d->policies.n > 0 && !desc_has_ext(d, "2.5.29.32")) {
 		if (policies_der(&d->policies, &der, err) != 0 ||
-		    crypto_add_ext(x, NID_certificate_policies, NULL, 0, der.p, der.n, err) != 0)
+		    put_ext(t, "2.5.29.32", 0, der.p, der.n, err) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -495,10 +354,22 @@ out:
 	return rc;
 }
 
+/* step's provisioner extension (x509build.c writes its value). */
+static int put_provisioner_ext(struct tbs_parts *t, const struct x509_ca_ext *ca, struct error *err)
+{
+	struct dbuf v = {0};
+	int rc;
+
+	x509_provisioner_ext_value(ca->prov_type, ca->prov_name, ca->prov_cred_id, &v);
+	rc = put_ext(t, STEP_PROVISIONER_OID, false, v.p, v.n, err);
+	dbuf_free(&v);
+	return rc;
+}
+
 /* The template's extensions (step prepends its own subjectAltName when a SAN type Go does not
  * know is used), then what the CA adds. */
-static int add_extra_exts(X509 *x, const struct x509_desc *d, const struct x509_ca_ext *ca,
-			  struct error *err)
+static int add_extra_exts(struct tbs_parts *t, const struct x509_desc *d,
+			  const struct x509_ca_ext *ca, struct error *err)
 {
 	struct dbuf der = {0};
 	int rc = -1;
@@ -506,23 +377,19 @@ static int add_extra_exts(X509 *x, const struct x509_desc *d, const struct x509_
 	if (x509_desc_has_extended_sans(d) && !desc_has_ext(d, "2.5.29.17")) {
 		if (x509_desc_san_ext_der(d, &der, err) != 0)
 			goto out;
-		if (der.n > 0 &&
-		    crypto_add_ext(x, NID_subject_alt_name, NULL,
-				   X509_NAME_entry_count(X509_get_subject_name(x)) == 0, der.p,
-				   der.n, err) != 0)
+		if (der.n > 0 && put_ext(t, "2.5.29.17", t->empty_subject, der.p, der.n, err) != 0)
 			goto out;
 	}
 	for (size_t i = 0; i < d->n_ext; i++) {
-		struct dbuf v = {.p = d->ext[i].value, .n = d->ext[i].len};
 		/* the CA writes the provisioner extension itself */
 		if (ca != NULL && ca->prov_name != NULL &&
 		    strcmp(d->ext[i].oid, STEP_PROVISIONER_OID) == 0)
 			continue;
-		if (add_ext_oid(x, d->ext[i].oid, d->ext[i].critical, &v, err) != 0)
+		if (put_ext(t, d->ext[i].oid, d->ext[i].critical, d->ext[i].value, d->ext[i].len,
+			    err) != 0)
 			goto out;
 	}
-	if (ca != NULL && ca->prov_name != NULL &&
-	    x509_provisioner_ext(x, ca->prov_type, ca->prov_name, ca->prov_cred_id, err) != 0)
+	if (ca != NULL && ca->prov_name != NULL && put_provisioner_ext(t, ca, err) != 0)
 		goto out;
 	if (ca != NULL && ca->crl_url != NULL && d->crl_dp.n == 0 &&
 	    !desc_has_ext(d, "2.5.29.31")) {
@@ -531,13 +398,12 @@ static int add_extra_exts(X509 *x, const struct x509_desc *d, const struct x509_
 		der.n = 0;
 		crl_dp_der(&one, &der);
 		strv_free(&one);
-		if (crypto_add_ext(x, NID_crl_distribution_points, NULL, 0, der.p, der.n, err) != 0)
+		if (put_ext(t, "2.5.29.31", 0, der.p, der.n, err) != 0)
 			goto out;
 	}
 	if (ca != NULL && ca->ocsp_nocheck) {
 		static const uint8_t null_der[] = {0x05, 0x00};
-		if (crypto_add_ext(x, NID_id_pkix_OCSP_noCheck, NULL, 0, null_der, sizeof(null_der),
-				   err) != 0)
+		if (put_ext(t, "1.3.6.1.5.5.7.48.1.5", 0, null_der, sizeof(null_der), err) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -546,13 +412,36 @@ out:
 	return rc;
 }
 
-static int set_serial(X509 *x, const char *s, struct error *err)
+/* An INTEGER from big-endian magnitude bytes (a 0x00 first when the top bit is set). */
+static void put_positive_integer(struct dbuf *b, const uint8_t *mag, size_t n)
 {
+	struct dbuf v = {0};
+	static const uint8_t zero = 0;
+
+	if (n > 0 && (mag[0] & 0x80))
+		dbuf_put(&v, &zero, 1);
+	dbuf_put(&v, mag, n);
+	dbuf_put_tlv(b, V_ASN1_INTEGER, v.p, v.n);
+	dbuf_free(&v);
+}
+
+static int put_serial(struct dbuf *b, const char *s, struct error *err)
+{
+	uint8_t mag[X509_SERIAL_RANDOM_BYTES];
+	size_t start;
 	BIGNUM *bn = NULL;
-	bool neg = *s == '-';
-	const char *p = s + (*s == '-' || *s == '+');
+	bool neg;
+	const char *p;
 	int ok;
 
+	if (s == NULL) {
+		if (x509_serial_random_bytes(mag, &start, err) != 0)
+			return -1;
+		put_positive_integer(b, mag + start, sizeof(mag) - start);
+		return 0;
+	}
+	neg = *s == '-';
+	p = s + (*s == '-' || *s == '+');
 	ok = (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) ? BN_hex2bn(&bn, p + 2) > 0
 							   : BN_dec2bn(&bn, p) > 0;
 	if (!ok || bn == NULL) {
@@ -565,30 +454,85 @@ static int set_serial(X509 *x, const char *s, struct error *err)
 		return err_set(err, ERR_INVALID,
 			       "x509: serial number must be positive and at most 20 octets");
 	}
-	ok = BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
+	{
+		uint8_t big[20];
+		int n = BN_bn2bin(bn, big);
+		put_positive_integer(b, big, (size_t)n);
+	}
 	BN_free(bn);
-	return ok ? 0 : err_openssl(err, ERR_CRYPTO, "error setting serial number");
+	return 0;
 }
 
-static int set_subject(X509 *x, const struct x509_desc *d, struct error *err)
+/* The subject: rawSubject as given (after checking it is one Name), else the description's. */
+static int put_subject(struct dbuf *b, const struct x509_desc *d, bool *empty, struct error *err)
 {
-	X509_NAME *name = NULL;
-	int ok;
+	X509_NAME *name;
+	const unsigned char *p = d->raw_subject;
+	size_t entries = 0;
 
-	if (d->raw_subject_len > 0) {
-		const unsigned char *p = d->raw_subject;
-		name = d2i_X509_NAME(NULL, &p, (long)d->raw_subject_len);
-		if (name == NULL || p != d->raw_subject + d->raw_subject_len) {
-			X509_NAME_free(name);
-			ERR_clear_error();
-			return err_set(err, ERR_INVALID, "rawSubject is not a valid name");
-		}
-	} else if (x509_name_desc_build(&d->subject, &name, err) != 0) {
-		return -1;
+	if (d->raw_subject_len == 0) {
+		if (x509_name_desc_der(&d->subject, b, &entries, err) != 0)
+			return -1;
+		*empty = entries == 0;
+		return 0;
 	}
-	ok = X509_set_subject_name(x, name);
+	name = d2i_X509_NAME(NULL, &p, (long)d->raw_subject_len);
+	if (name == NULL || p != d->raw_subject + d->raw_subject_len) {
+		X509_NAME_free(name);
+		ERR_clear_error();
+		return err_set(err, ERR_INVALID, "rawSubject is not a valid name");
+	}
+	*empty = X509_NAME_entry_count(name) == 0;
 	X509_NAME_free(name);
-	return ok ? 0 : err_openssl(err, ERR_CRYPTO, "error building certificate");
+	dbuf_put(b, d->raw_subject, d->raw_subject_len);
+	return 0;
+}
+
+/* A Time as RFC 5280 §4.1.2.5 and Go write it: UTCTime for 1950-2049, else GeneralizedTime. */
+static int put_time(struct dbuf *b, int64_t ns, struct error *err)
+{
+	time_t t = crypto_ns_to_time(ns);
+	struct tm tm;
+	char s[32];
+	int year;
+
+	if (gmtime_r(&t, &tm) == NULL || (year = tm.tm_year + 1900) < 0 || year > 9999)
+		return err_set(err, ERR_INVALID, "error building certificate: time out of range");
+	if (year >= 1950 && year < 2050) {
+		snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		dbuf_put_tlv(b, V_ASN1_UTCTIME, s, 13);
+	} else {
+		snprintf(s, sizeof(s), "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		dbuf_put_tlv(b, V_ASN1_GENERALIZEDTIME, s, 15);
+	}
+	return 0;
+}
+
+/* The subjectPublicKey bits of a SubjectPublicKeyInfo (after the unused-bits octet). */
+static int spki_key_bits(const uint8_t *spki, size_t len, const uint8_t **key, size_t *key_len,
+			 struct error *err)
+{
+	uint8_t tag;
+	size_t hdr, n;
+	const uint8_t *p = spki, *end;
+
+	if (der_header(p, len, &tag, &hdr, &n) != 0 || tag != 0x30 || hdr + n != len)
+		goto bad;
+	p += hdr;
+	end = p + n;
+	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != 0x30)
+		goto bad;
+	p += hdr + n;
+	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != V_ASN1_BIT_STRING ||
+	    n < 1 || p + hdr + n != end || p[hdr] != 0)
+		goto bad;
+	*key = p + hdr + 1;
+	*key_len = n - 1;
+	return 0;
+bad:
+	return err_set(err, ERR_INVALID, "error building certificate: bad public key");
 }
 
 /* The signature algorithm a description asks for must be the one the CA key makes (Go's
@@ -614,109 +558,106 @@ static int check_sig_alg(const char *alg, struct signer *signer, struct error *e
 	return 0;
 }
 
-int x509_desc_issue(const struct x509_desc *d, const struct x509_ca_ext *ca, EVP_PKEY *public_key,
-		    int64_t not_before_ns, int64_t not_after_ns, X509 *issuer_cert,
-		    struct signer *signer, X509 **out, struct error *err)
+int x509_desc_issue_der(const struct x509_desc *d, const struct x509_ca_ext *ca,
+			const uint8_t *spki, size_t spki_len, int64_t not_before_ns,
+			int64_t not_after_ns, X509 *issuer_cert, struct signer *signer,
+			uint8_t **der, size_t *der_len, struct error *err)
 {
-	X509 *x = NULL;
-	ASN1_INTEGER *serial = NULL;
+	static const uint8_t v3[] = {0xa0, 0x03, 0x02, 0x01, 0x02};
+	struct tbs_parts t = {0};
+	struct dbuf tbs = {0}, body = {0}, validity = {0}, sig = {0}, cert = {0};
+	const uint8_t *alg, *issuer;
+	uint8_t *raw_sig = NULL;
+	size_t alg_len, issuer_len, raw_len = 0;
 	int rc = -1;
 
-	*out = NULL;
-	if (d == NULL || public_key == NULL || issuer_cert == NULL || signer == NULL)
+	*der = NULL;
+	*der_len = 0;
+	if (d == NULL || spki == NULL || issuer_cert == NULL || signer == NULL)
 		return err_set(err, ERR_INTERNAL, "x509_desc_issue: missing argument");
 	if (d->not_before_ns != 0)
 		not_before_ns = d->not_before_ns;
 	if (d->not_after_ns != 0)
 		not_after_ns = d->not_after_ns;
-	if (check_sig_alg(d->signature_algorithm, signer, err) != 0)
+	if (check_sig_alg(d->signature_algorithm, signer, err) != 0 ||
+	    spki_key_bits(spki, spki_len, &t.key, &t.key_len, err) != 0)
 		return -1;
-	x = X509_new();
-	if (x == NULL) {
+	if (!X509_NAME_get0_der(X509_get_subject_name(issuer_cert), &issuer, &issuer_len)) {
 		err_openssl(err, ERR_CRYPTO, "error building certificate");
 		goto out;
 	}
-	if (d->serial != NULL) {
-		if (set_serial(x, d->serial, err) != 0)
-			goto out;
-	} else if (x509_random_serial(&serial, err) != 0 || !X509_set_serialNumber(x, serial)) {
-		if (serial != NULL)
-			err_openssl(err, ERR_CRYPTO, "error setting serial number");
+	signer_sign_alg(signer, &alg, &alg_len);
+	dbuf_put(&body, v3, sizeof(v3));
+	if (put_serial(&body, d->serial, err) != 0)
 		goto out;
+	dbuf_put(&body, alg, alg_len);
+	dbuf_put(&body, issuer, issuer_len);
+	if (put_time(&validity, not_before_ns, err) != 0 ||
+	    put_time(&validity, not_after_ns, err) != 0)
+		goto out;
+	dbuf_put_tlv(&body, 0x30, validity.p, validity.n);
+	if (put_subject(&body, d, &t.empty_subject, err) != 0)
+		goto out;
+	dbuf_put(&body, spki, spki_len);
+	if (add_builtin_exts(&t, d, ca, issuer_cert, err) != 0 ||
+	    add_extra_exts(&t, d, ca, err) != 0)
+		goto out;
+	if (t.exts.n > 0) {
+		struct dbuf seq = {0};
+		dbuf_put_tlv(&seq, 0x30, t.exts.p, t.exts.n);
+		dbuf_put_tlv(&body, 0xa3, seq.p, seq.n);
+		dbuf_free(&seq);
 	}
-	if (!X509_set_version(x, X509_VERSION_3) ||
-	    !X509_set_issuer_name(x, X509_get_subject_name(issuer_cert)) ||
-	    ASN1_TIME_set(X509_getm_notBefore(x), crypto_ns_to_time(not_before_ns)) == NULL ||
-	    ASN1_TIME_set(X509_getm_notAfter(x), crypto_ns_to_time(not_after_ns)) == NULL) {
-		err_openssl(err, ERR_CRYPTO, "error building certificate");
+	dbuf_put_tlv(&tbs, 0x30, body.p, body.n);
+	if (signer_sign_data(signer, tbs.p, tbs.n, &raw_sig, &raw_len, err) != 0)
 		goto out;
-	}
-	if (set_subject(x, d, err) != 0 || crypto_set_pubkey(x, public_key, err) != 0 ||
-	    add_builtin_exts(x, d, ca, issuer_cert, err) != 0 ||
-	    add_extra_exts(x, d, ca, err) != 0 || signer_sign_cert(signer, x, err) != 0)
-		goto out;
-	*out = x;
-	x = NULL;
+	/* the signature BIT STRING: no unused bits, then the signature */
+	dbuf_put(&sig, "", 1);
+	dbuf_put(&sig, raw_sig, raw_len);
+	dbuf_put(&tbs, alg, alg_len);
+	dbuf_put_tlv(&tbs, V_ASN1_BIT_STRING, sig.p, sig.n);
+	dbuf_put_tlv(&cert, 0x30, tbs.p, tbs.n);
+	*der = cert.p;
+	*der_len = cert.n;
+	cert.p = NULL;
 	rc = 0;
 out:
-	ASN1_INTEGER_free(serial);
-	X509_free(x);
+	dbuf_free(&t.exts);
+	dbuf_free(&tbs);
+	dbuf_free(&body);
+	dbuf_free(&validity);
+	dbuf_free(&sig);
+	dbuf_free(&cert);
+	free(raw_sig);
 	return rc;
 }
 
-int x509_name_desc_from_x509(const X509_NAME *name, struct x509_name_desc *out, struct error *err)
+int x509_desc_issue(const struct x509_desc *d, const struct x509_ca_ext *ca, EVP_PKEY *public_key,
+		    int64_t not_before_ns, int64_t not_after_ns, X509 *issuer_cert,
+		    struct signer *signer, X509 **out, struct error *err)
 {
-	int n = X509_NAME_entry_count(name);
+	struct dbuf spki = {0};
+	uint8_t *der = NULL;
+	size_t len = 0;
+	const unsigned char *p;
+	int rc = -1;
 
-	for (int i = 0; i < n; i++) {
-		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
-		const ASN1_STRING *v = X509_NAME_ENTRY_get_data(e);
-		char oid[128];
-		unsigned char *utf8 = NULL;
-		int len = ASN1_STRING_to_UTF8(&utf8, v);
-		struct strv *list = NULL;
-		char **single = NULL;
-
-		if (len < 0 ||
-		    OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 1) <= 0 ||
-		    memchr(utf8, 0, (size_t)len) != NULL) {
-			OPENSSL_free(utf8);
-			ERR_clear_error();
-			return err_set(err, ERR_INVALID, "invalid subject attribute");
-		}
-		/* Go's FillFromRDNSequence, then step's extraNames for the attributes pkix.Name has
-		 * no field for */
-		if (strcmp(oid, "2.5.4.6") == 0)
-			list = &out->country;
-		else if (strcmp(oid, "2.5.4.8") == 0)
-			list = &out->province;
-		else if (strcmp(oid, "2.5.4.7") == 0)
-			list = &out->locality;
-		else if (strcmp(oid, "2.5.4.9") == 0)
-			list = &out->street;
-		else if (strcmp(oid, "2.5.4.17") == 0)
-			list = &out->postal_code;
-		else if (strcmp(oid, "2.5.4.10") == 0)
-			list = &out->organization;
-		else if (strcmp(oid, "2.5.4.11") == 0)
-			list = &out->unit;
-		else if (strcmp(oid, "2.5.4.3") == 0)
-			single = &out->common_name;
-		else if (strcmp(oid, "2.5.4.5") == 0)
-			single = &out->serial_number;
-		if (list != NULL) {
-			strv_push(list, (const char *)utf8);
-		} else if (single != NULL) {
-			free(*single);
-			*single = xstrdup((const char *)utf8);
-		} else {
-			out->extra = xrealloc(out->extra, (out->n_extra + 1) * sizeof(*out->extra));
-			memset(&out->extra[out->n_extra], 0, sizeof(*out->extra));
-			out->extra[out->n_extra].oid = xstrdup(oid);
-			out->extra[out->n_extra].value = xstrdup((const char *)utf8);
-			out->n_extra++;
-		}
-		OPENSSL_free(utf8);
+	*out = NULL;
+	if (public_key == NULL)
+		return err_set(err, ERR_INTERNAL, "x509_desc_issue: missing argument");
+	if (crypto_pubkey_spki(public_key, &spki, err) != 0 ||
+	    x509_desc_issue_der(d, ca, spki.p, spki.n, not_before_ns, not_after_ns, issuer_cert,
+				signer, &der, &len, err) != 0)
+		goto out;
+	p = der;
+	*out = d2i_X509(NULL, &p, (long)len);
+	if (*out == NULL) {
+		err_openssl(err, ERR_CRYPTO, "error building certificate");
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	dbuf_free(&spki);
+	free(der);
+	return rc;
 }

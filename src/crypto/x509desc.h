@@ -131,7 +131,14 @@ int x509_desc_san_names(const struct x509_desc *d, struct names *out, struct err
  * go to extraNames); appends to out. */
 int x509_name_desc_from_x509(const X509_NAME *name, struct x509_name_desc *out, struct error *err);
 
-/* Builds and signs the certificate d describes for public_key, issued by issuer_cert/signer,
+/* Builds and signs the certificate d describes for the key of the SubjectPublicKeyInfo spki,
+ * issued by issuer_cert/signer, valid [not_before_ns, not_after_ns] unless d sets them: the DER
+ * is written directly (no X509 object is built); *der malloc'd. */
+int x509_desc_issue_der(const struct x509_desc *d, const struct x509_ca_ext *ca,
+			const uint8_t *spki, size_t spki_len, int64_t not_before_ns,
+			int64_t not_after_ns, X509 *issuer_cert, struct signer *signer,
+			uint8_t **der, size_t *der_len, struct error *err);
+/* The same as an X509 object, for public_key, issued by issuer_cert/signer,
  * valid [not_before_ns, not_after_ns] unless d sets them. *out owned by the caller. */
 int x509_desc_issue(const struct x509_desc *d, const struct x509_ca_ext *ca, EVP_PKEY *public_key,
 		    int64_t not_before_ns, int64_t not_after_ns, X509 *issuer_cert,

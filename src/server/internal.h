@@ -299,7 +299,7 @@ void observe_init(void);
  * counts what it issued or revoked. */
 void observe_request(struct request_ctx *rc);
 /* Appends the SANs of cert (DNS names, IPs, emails, URIs) to out. */
-void observe_sans(X509 *cert, struct strv *out);
+void observe_sans(const uint8_t *der, size_t len, struct strv *out);
 /* The audited operation of an engine's request (ACME finalize and revoke-cert, SSH sign, renew,
  * rekey, revoke), or NULL. */
 const char *observe_engine_operation(enum route_id route, enum http_method method,

@@ -40,7 +40,7 @@ static struct evbuffer *sign_response_body(struct request_ctx *rc, const struct 
 	struct evbuffer *b;
 	char *pem = NULL;
 
-	if (cert_to_pem(out->leaf, &pem, err) != 0)
+	if (cert_der_to_pem(out->der, out->der_len, &pem, err) != 0)
 		return NULL;
 	b = evbuffer_new();
 	if (b == NULL) {
@@ -73,7 +73,7 @@ void respond_issued(struct request_ctx *rc, const struct issued *out)
 	rc->serial = xstrdup(out->serial != NULL ? out->serial : "");
 	rc->subject = xstrdup(out->subject != NULL ? out->subject : "");
 	rc->provisioner = xstrdup(out->provisioner != NULL ? out->provisioner : "");
-	observe_sans(out->leaf, &rc->sans);
+	observe_sans(out->der, out->der_len, &rc->sans);
 	body = sign_response_body(rc, out, &err);
 	if (body == NULL) {
 		respond_error(rc, &err);
@@ -103,7 +103,7 @@ json_t *kyma_response(const struct issued *out, struct error *err)
 	char *leaf = NULL, *ca = NULL, *chain = NULL, *b[3] = {NULL, NULL, NULL};
 	json_t *doc = NULL;
 
-	if (cert_to_pem(out->leaf, &leaf, err) != 0 ||
+	if (cert_der_to_pem(out->der, out->der_len, &leaf, err) != 0 ||
 	    cert_to_pem(sk_X509_value(out->chain, 0), &ca, err) != 0)
 		goto out;
 	chain = xasprintf("%s%s", leaf, ca);

@@ -7,6 +7,7 @@
 #include "base/audit.h"
 #include "base/duration.h"
 #include "base/metrics.h"
+#include "crypto/cert.h"
 #include "crypto/csr.h"
 #include "server/internal.h"
 
@@ -46,12 +47,12 @@ void observe_init(void)
 	pthread_once(&routes_once, routes_init);
 }
 
-void observe_sans(X509 *cert, struct strv *out)
+void observe_sans(const uint8_t *der, size_t len, struct strv *out)
 {
 	struct names n = {0};
 	const struct strv *lists[4] = {&n.dns, &n.ip, &n.email, &n.uri};
 
-	if (cert == NULL || cert_names(cert, &n, NULL) != 0)
+	if (der == NULL || cert_der_names(der, len, &n, NULL) != 0)
 		goto out;
 	for (int l = 0; l < 4; l++)
 		for (size_t i = 0; i < lists[l]->n; i++)

@@ -274,7 +274,7 @@ static void pending_answer(struct pending *p)
 		rc->serial = xstrdup(p->out.serial);
 		rc->subject = xstrdup(p->out.subject);
 		rc->provisioner = xstrdup(p->out.provisioner != NULL ? p->out.provisioner : "");
-		observe_sans(p->out.leaf, &rc->sans);
+		observe_sans(p->out.der, p->out.der_len, &rc->sans);
 		doc = kyma_response(&p->out, &p->err);
 		if (doc == NULL) {
 			respond_kyma_error(rc, &p->err);

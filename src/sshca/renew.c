@@ -175,7 +175,7 @@ static int renew(struct sshca_call *c, const char *ott, const struct ssh_pubkey 
 	sshca_audit_cert(c, &cert, g.prov->name);
 	c->status = 201;
 	c->answer = json_pack("{s:o}", "crt", cert_json(&cert));
-	if (id.leaf != NULL)
+	if (id.der != NULL)
 		json_object_set_new(c->answer, "identityCrt", sshca_chain_json(&id));
 	rc = 0;
 out:

@@ -562,7 +562,7 @@ json_t *sshca_chain_json(const struct issued *id)
 	json_t *list = json_array();
 	char *pem = NULL;
 
-	if (cert_to_pem(id->leaf, &pem, NULL) == 0)
+	if (cert_der_to_pem(id->der, id->der_len, &pem, NULL) == 0)
 		json_array_append_new(list, json_string(pem));
 	free(pem);
 	for (int i = 0; i < sk_X509_num(id->chain); i++) {
@@ -624,7 +624,7 @@ static int sign(struct sshca_call *c, const struct sign_body *b, struct store_tx
 	json_object_set_new(doc, "crt", b64_json(cert.blob, cert.blob_len));
 	if (add.blob != NULL)
 		json_object_set_new(doc, "addUserCrt", b64_json(add.blob, add.blob_len));
-	if (id.leaf != NULL)
+	if (id.der != NULL)
 		json_object_set_new(doc, "identityCrt", sshca_chain_json(&id));
 	c->status = 201;
 	c->answer = doc;

@@ -171,7 +171,7 @@ static void check_issued(int rc, const struct issued *out, const struct error *e
 		check_error(err);
 		return;
 	}
-	if (out->leaf == NULL || !is_decimal(out->serial)) {
+	if (out->der == NULL || !is_decimal(out->serial)) {
 		fprintf(stderr, "issued without a certificate or with serial %s\n",
 			out->serial != NULL ? out->serial : "(null)");
 		abort();

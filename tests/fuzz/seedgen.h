@@ -296,7 +296,7 @@ static int seedgen_write_all(const char *root)
 		}
 	}
 	free(csr_pem);
-	sk_X509_push(chain, X509_dup(issued.leaf)); /* chain = root, leaf */
+	sk_X509_push(chain, X509_dup(issued_leaf(&issued))); /* chain = root, leaf */
 	(void)sk_X509_shift(chain);
 	X509_free(root_cert);
 	{
@@ -345,7 +345,7 @@ static int seedgen_write_all(const char *root)
 	tok = NULL;
 
 	/* POST /revoke with a revoke token: decimal and 0x-hex serials. */
-	serial = cert_serial_decimal(issued.leaf);
+	serial = cert_serial_decimal(issued_leaf(&issued));
 	{
 		struct token_params tp = {
 		    .issuer = FX_PROV_NAME,
@@ -355,7 +355,7 @@ static int seedgen_write_all(const char *root)
 		    .not_before_sec = now,
 		    .not_after_sec = SEED_EXP,
 		};
-		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(issued.leaf), NULL);
+		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(issued_leaf(&issued)), NULL);
 		char *hex = BN_bn2hex(bn);
 		char *hexs = xasprintf("0x%s", hex);
 		seed_must(token_build(prov, &tp, &tok, &err), &err);
@@ -416,7 +416,7 @@ static int seedgen_write_all(const char *root)
 	seed_op("limit", '5', "\n1");
 	seed_op("cursor", '5', "0\n100");
 
-	seed_responses(issued.leaf, fp, a);
+	seed_responses(issued_leaf(&issued), fp, a);
 	seed_str("fuzz_jwe", "provisioner_key", FX_PROV_JWE);
 	{
 		char *ca_json = fx_ca_json();

@@ -391,7 +391,7 @@ X509 *afx_issue(struct afx *f, const char *prov, const char *cn, const char *san
 
 	if (authority_sign(f->a, &req, &out, &err) != 0)
 		fail_msg("issuing %s: %s", cn, err.msg);
-	leaf = out.leaf;
+	leaf = issued_leaf(&out);
 	X509_up_ref(leaf);
 	issued_free(&out);
 	X509_REQ_free(csr);
@@ -412,7 +412,7 @@ int afx_sign(struct afx *f, struct authority *a, const char *prov, const char *c
 	memset(err, 0, sizeof(*err));
 	rc = authority_sign(a != NULL ? a : f->a, &req, &out, err);
 	if (leaf != NULL) {
-		*leaf = out.leaf;
+		*leaf = issued_leaf(&out);
 		out.leaf = NULL;
 	}
 	issued_free(&out);
@@ -738,7 +738,7 @@ int afx_renew(struct afx *f, X509 *peer, EVP_PKEY *new_key, X509 **leaf, struct 
 		req.csr = afx_csr(new_key, "", NULL, false);
 	rc = authority_renew(f->a, &req, &out, err);
 	if (rc == 0 && leaf != NULL) {
-		*leaf = out.leaf;
+		*leaf = issued_leaf(&out);
 		X509_up_ref(*leaf);
 	}
 	issued_free(&out);

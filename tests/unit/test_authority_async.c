@@ -250,7 +250,7 @@ static void test_refused_before_any_write_is_synchronous(void **state)
 	assert_true(pthread_equal(r.thread, pthread_self()));
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(r.err.kind, ERR_UNAUTHORIZED);
-	assert_null(r.out.leaf);
+	assert_null(r.out.der);
 	assert_int_equal(f->shim->submits, 0); /* nothing was written */
 	result_free(&r);
 	X509_REQ_free(csr);
@@ -274,7 +274,7 @@ static void test_local_commit_completes_elsewhere(void **state)
 	result_wait(&r);
 	assert_int_equal(r.rc, 0);
 	assert_false(pthread_equal(r.thread, pthread_self()));
-	assert_non_null(r.out.leaf);
+	assert_non_null(r.out.der);
 	assert_true(is_stored(f, r.out.serial));
 	assert_string_equal(r.out.subject, "local.example.com");
 	assert_int_equal(r.calls, 1);
@@ -309,7 +309,7 @@ static void test_remote_runs_on_the_pool(void **state)
 	assert_false(pthread_equal(r.thread, pthread_self()));
 	assert_int_equal(r.err.kind, ERR_UNAUTHORIZED);
 	assert_string_equal(r.err.msg, "token already used");
-	assert_null(r.out.leaf);
+	assert_null(r.out.der);
 	result_free(&r);
 
 	/* Even a refusal before any write is not answered on the caller's thread. */
@@ -351,7 +351,7 @@ static void test_remote_commit_refuses_a_reused_token(void **state)
 
 		assert_int_equal(bad->err.kind, ERR_UNAUTHORIZED);
 		assert_string_equal(bad->err.msg, "token already used");
-		assert_null(bad->out.leaf);
+		assert_null(bad->out.der);
 		assert_false(pthread_equal(bad->thread, pthread_self()));
 		assert_true(is_stored(f, good->out.serial));
 	}
@@ -380,9 +380,9 @@ static void test_remote_renewal_racing_revocation(void **state)
 	parent_serial = xstrdup(parent.serial);
 	result_init(&r);
 	shim_hold(f->shim);
-	authority_renew_async(f->a,
-			      &(struct renew_request){.peer = parent.leaf, .peer_verified = true},
-			      issued_cb, &r);
+	authority_renew_async(
+	    f->a, &(struct renew_request){.peer = issued_leaf(&parent), .peer_verified = true},
+	    issued_cb, &r);
 	shim_wait_held(f->shim, 1);
 	held = shim_take(f->shim);
 	new_serial = xstrdup(held->cert.serial);
@@ -390,7 +390,7 @@ static void test_remote_renewal_racing_revocation(void **state)
 	result_init(&rv);
 	authority_revoke_async(f->a,
 			       &(struct revoke_request){.serial = parent_serial,
-							.peer = parent.leaf,
+							.peer = issued_leaf(&parent),
 							.peer_verified = true,
 							.passive = true},
 			       revoked_cb, &rv);
@@ -413,7 +413,7 @@ static void test_remote_renewal_racing_revocation(void **state)
 	result_init(&rv);
 	authority_revoke_async(f->a,
 			       &(struct revoke_request){.serial = parent_serial,
-							.peer = parent.leaf,
+							.peer = issued_leaf(&parent),
 							.peer_verified = true,
 							.passive = true},
 			       revoked_cb, &rv);
@@ -447,14 +447,15 @@ static void test_remote_blocking_forms(void **state)
 	assert_int_equal(
 	    authority_sign(f->a, &(struct sign_request){.csr = csr, .ott = tok}, &out, &err), 0);
 	assert_true(is_stored(f, out.serial));
-	assert_int_equal(
-	    authority_renew(f->a, &(struct renew_request){.peer = out.leaf, .peer_verified = true},
-			    &renewed, &err),
-	    0);
+	assert_int_equal(authority_renew(f->a,
+					 &(struct renew_request){.peer = issued_leaf(&out),
+								 .peer_verified = true},
+					 &renewed, &err),
+			 0);
 	assert_true(is_stored(f, renewed.serial));
 	assert_int_equal(authority_revoke(f->a,
 					  &(struct revoke_request){.serial = renewed.serial,
-								   .peer = renewed.leaf,
+								   .peer = issued_leaf(&renewed),
 								   .peer_verified = true,
 								   .passive = true},
 					  &serial, &err),
@@ -464,7 +465,7 @@ static void test_remote_blocking_forms(void **state)
 	assert_int_equal(
 	    authority_sign(f->a, &(struct sign_request){.csr = csr, .ott = tok}, &out, &err), -1);
 	assert_string_equal(err.msg, "token already used");
-	assert_null(out.leaf);
+	assert_null(out.der);
 	free(serial);
 	issued_free(&renewed);
 	free(tok);
@@ -494,7 +495,7 @@ static void test_free_finishes_queued_operations(void **state)
 	for (int i = 0; i < QUEUED; i++) {
 		assert_int_equal(r[i].calls, 1);
 		assert_int_equal(r[i].rc, 0);
-		assert_non_null(r[i].out.leaf);
+		assert_non_null(r[i].out.der);
 		serial[i] = xstrdup(r[i].out.serial);
 		result_free(&r[i]);
 		free(tok[i]);

@@ -129,7 +129,7 @@ static int sign_with(struct fixture *f, const char *cn, EVP_PKEY *key, X509 **le
 	req = (struct sign_request){.csr = csr, .ott = tok};
 	rc = authority_sign(f->a, &req, &out, err);
 	if (rc == 0) {
-		*leaf = out.leaf;
+		*leaf = issued_leaf(&out);
 		X509_up_ref(*leaf);
 	}
 	issued_free(&out);
@@ -160,7 +160,7 @@ static int renew(struct fixture *f, X509 *peer, EVP_PKEY *new_key, X509 **leaf, 
 		assert_int_equal(csr_create(new_key, "", &none, &req.csr, err), 0);
 	rc = authority_renew(f->a, &req, &out, err);
 	if (rc == 0 && leaf != NULL) {
-		*leaf = out.leaf;
+		*leaf = issued_leaf(&out);
 		X509_up_ref(*leaf);
 	}
 	issued_free(&out);
@@ -283,7 +283,7 @@ static void test_renewal_racing_revocation(void **state)
 	assert_int_equal(r.err.kind, ERR_UNAUTHORIZED);
 	want = xasprintf("certificate %s has been revoked", a_serial);
 	assert_string_equal(r.err.msg, want);
-	assert_null(r.out.leaf);
+	assert_null(r.out.der);
 	assert_false(is_stored(f, new_serial));
 	free(want);
 	free(new_serial);

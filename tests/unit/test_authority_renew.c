@@ -246,7 +246,8 @@ static void run_renew_row(struct afx *f, const struct renew_row *r)
 	if (afx_check(r->name, authority_renew(f->a, &req, &out, &err), &err, &r->want, serial,
 		      NULL) &&
 	    r->want.kind == ERR_NONE) {
-		afx_check_cert(f, r->name, out.leaf, new_key != NULL ? new_key : key, &r->cert);
+		afx_check_cert(f, r->name, issued_leaf(&out), new_key != NULL ? new_key : key,
+			       &r->cert);
 		if (strcmp(out.serial, serial) == 0 ||
 		    strcmp(out.provisioner, r->cert.prov != NULL ? r->cert.prov : "") != 0 ||
 		    strcmp(out.subject, FOO) != 0)
@@ -377,7 +378,7 @@ static void run_kyma_row(struct afx *f, const struct kyma_row *r)
 			afx_fail("%s: Kyma error: want \"%s\", got \"%s\"", r->name, r->want.wire,
 				 msg);
 	} else if (rc == 0) {
-		afx_check_cert(f, r->name, out.leaf, new_key, &r->cert);
+		afx_check_cert(f, r->name, issued_leaf(&out), new_key, &r->cert);
 	}
 	issued_free(&out);
 	X509_REQ_free(csr);

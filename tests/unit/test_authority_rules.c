@@ -400,9 +400,9 @@ static void run_sign_row(struct afx *f, const struct sign_row *r, struct strv *s
 	t1 = time_now_ns() / AFX_SEC;
 	afx_check(r->name, rc, &err, &r->want, NULL, NULL);
 	if (rc == 0) {
-		char *serial = cert_serial_decimal(out.leaf);
-		int64_t nb = cert_not_before_ns(out.leaf) / AFX_SEC;
-		afx_check_cert(f, r->name, out.leaf, key, &r->cert);
+		char *serial = cert_serial_decimal(issued_leaf(&out));
+		int64_t nb = cert_not_before_ns(issued_leaf(&out)) / AFX_SEC;
+		afx_check_cert(f, r->name, issued_leaf(&out), key, &r->cert);
 		assert_string_equal(out.serial, serial);
 		if (strv_contains(serials, serial))
 			afx_fail("%s: serial %s issued twice", r->name, serial);
@@ -416,7 +416,7 @@ static void run_sign_row(struct afx *f, const struct sign_row *r, struct strv *s
 			afx_fail("%s: notBefore %lld not in [%lld, %lld]", r->name, (long long)nb,
 				 (long long)(t0 - 60), (long long)(t1 - 60));
 		if (r->ends_with_x5c_cert &&
-		    cert_not_after_ns(out.leaf) != cert_not_after_ns(x5c_cert))
+		    cert_not_after_ns(issued_leaf(&out)) != cert_not_after_ns(x5c_cert))
 			afx_fail("%s: notAfter is not the X5C certificate's", r->name);
 		free(serial);
 	}

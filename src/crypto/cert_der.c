@@ -1,0 +1,210 @@
+/* cert_der.c - what the authority needs from a certificate it has just written, read from its
+ * DER without building an X509 object: OpenSSL 3.0's d2i_X509 decodes the public key through a
+ * decoder context it builds anew for every call, which costs more than signing the
+ * certificate. The certificate is stride's own, so the walk only needs to find its fields. */
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/cert.h"
+#include "crypto/csr.h"
+#include "crypto/internal.h"
+
+/* One DER element: its whole encoding and its content. */
+struct span {
+	const uint8_t *p, *content;
+	size_t size, len;
+	uint8_t tag;
+};
+
+static bool next(const uint8_t **p, const uint8_t *end, struct span *s)
+{
+	size_t hdr, len;
+
+	if (*p >= end || der_header(*p, (size_t)(end - *p), &s->tag, &hdr, &len) != 0)
+		return false;
+	s->p = *p;
+	s->content = *p + hdr;
+	s->len = len;
+	s->size = hdr + len;
+	*p += s->size;
+	return true;
+}
+
+/* The fields of a TBSCertificate (RFC 5280 §4.1) the callers use. */
+struct tbs_fields {
+	struct span serial, not_after, subject, extensions; /* extensions.len 0: none */
+};
+
+static bool split_tbs(const uint8_t *der, size_t len, struct tbs_fields *f)
+{
+	const uint8_t *p = der, *end = der + len, *q, *tend;
+	struct span cert, tbs, s, validity;
+
+	memset(f, 0, sizeof(*f));
+	if (!next(&p, end, &cert) || cert.tag != 0x30)
+		return false;
+	p = cert.content;
+	end = cert.content + cert.len;
+	if (!next(&p, end, &tbs) || tbs.tag != 0x30)
+		return false;
+	q = tbs.content;
+	tend = tbs.content + tbs.len;
+	if (!next(&q, tend, &s))
+		return false;
+	if (s.tag == 0xa0 && !next(&q, tend, &s)) /* [0] version */
+		return false;
+	f->serial = s;
+	if (f->serial.tag != V_ASN1_INTEGER || !next(&q, tend, &s) /* signature */ ||
+	    !next(&q, tend, &s) /* issuer */ || !next(&q, tend, &validity) ||
+	    validity.tag != 0x30 || !next(&q, tend, &f->subject) || !next(&q, tend, &s) /* spki */)
+		return false;
+	{
+		const uint8_t *v = validity.content, *vend = validity.content + validity.len;
+		if (!next(&v, vend, &s) || !next(&v, vend, &f->not_after))
+			return false;
+	}
+	while (q < tend) { /* [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions */
+		if (!next(&q, tend, &s))
+			return false;
+		if (s.tag == 0xa3) {
+			const uint8_t *e = s.content;
+			if (!next(&e, s.content + s.len, &f->extensions) ||
+			    f->extensions.tag != 0x30)
+				return false;
+		}
+	}
+	return true;
+}
+
+char *cert_der_serial_decimal(const uint8_t *der, size_t len)
+{
+	struct tbs_fields f;
+	const unsigned char *p;
+	ASN1_INTEGER *ai = NULL;
+	BIGNUM *bn = NULL;
+	char *dec = NULL, *out = NULL;
+
+	if (!split_tbs(der, len, &f))
+		return NULL;
+	p = f.serial.p;
+	ai = d2i_ASN1_INTEGER(NULL, &p, (long)f.serial.size);
+	bn = ai != NULL ? ASN1_INTEGER_to_BN(ai, NULL) : NULL;
+	dec = bn != NULL ? BN_bn2dec(bn) : NULL;
+	out = dec != NULL ? xstrdup(dec) : NULL;
+	OPENSSL_free(dec);
+	BN_free(bn);
+	ASN1_INTEGER_free(ai);
+	ERR_clear_error();
+	return out;
+}
+
+int64_t cert_der_not_after_ns(const uint8_t *der, size_t len)
+{
+	struct tbs_fields f;
+	const unsigned char *p;
+	ASN1_TIME *t;
+	int64_t ns;
+
+	if (!split_tbs(der, len, &f))
+		return 0;
+	p = f.not_after.p;
+	t = d2i_ASN1_TIME(NULL, &p, (long)f.not_after.size);
+	ns = crypto_asn1_time_ns(t);
+	ASN1_TIME_free(t);
+	return ns;
+}
+
+/* The value of the extension whose OID content is oid, or false. */
+static bool find_ext(const struct tbs_fields *f, const uint8_t *oid, size_t oid_len,
+		     struct span *value)
+{
+	const uint8_t *p = f->extensions.content, *end = p + f->extensions.len;
+	struct span ext, id, s;
+
+	while (p < end && next(&p, end, &ext)) {
+		const uint8_t *q = ext.content, *qend = q + ext.len;
+		if (!next(&q, qend, &id) || id.tag != V_ASN1_OBJECT || id.len != oid_len ||
+		    memcmp(id.content, oid, oid_len) != 0)
+			continue;
+		if (!next(&q, qend, &s))
+			return false;
+		if (s.tag == V_ASN1_BOOLEAN && !next(&q, qend, &s))
+			return false;
+		if (s.tag != V_ASN1_OCTET_STRING)
+			return false;
+		*value = s;
+		return true;
+	}
+	return false;
+}
+
+int cert_der_names(const uint8_t *der, size_t len, struct names *out, struct error *err)
+{
+	static const uint8_t san_oid[] = {0x55, 0x1d, 0x11}; /* 2.5.29.17 */
+	struct tbs_fields f;
+	struct span san;
+	GENERAL_NAMES *gens = NULL;
+	X509_NAME *subject = NULL;
+	const unsigned char *p;
+	char *cn = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!split_tbs(der, len, &f)) {
+		err_set(err, ERR_INVALID, "invalid certificate");
+		goto out;
+	}
+	p = f.subject.p;
+	subject = d2i_X509_NAME(NULL, &p, (long)f.subject.size);
+	cn = subject != NULL ? crypto_name_cn(subject) : NULL;
+	if (cn == NULL) {
+		err_set(err, ERR_INVALID, "invalid certificate: bad common name");
+		goto out;
+	}
+	if (find_ext(&f, san_oid, sizeof(san_oid), &san)) {
+		p = san.content;
+		gens = d2i_GENERAL_NAMES(NULL, &p, (long)san.len);
+		if (gens == NULL) {
+			err_set(err, ERR_INVALID,
+				"invalid certificate: bad subject alternative names");
+			goto out;
+		}
+	}
+	rc = crypto_names_from_gens(gens, cn, out, err);
+out:
+	free(cn);
+	GENERAL_NAMES_free(gens);
+	X509_NAME_free(subject);
+	ERR_clear_error();
+	return rc;
+}
+
+int cert_der_to_pem(const uint8_t *der, size_t len, char **pem, struct error *err)
+{
+	static const char head[] = "-----BEGIN CERTIFICATE-----\n";
+	static const char tail[] = "-----END CERTIFICATE-----\n";
+	size_t lines = (len + 47) / 48, cap;
+	char *out, *w;
+
+	*pem = NULL;
+	if (len == 0 || len > CRYPTO_INPUT_MAX)
+		return err_set(err, ERR_INVALID, "error encoding certificate");
+	cap = sizeof(head) + sizeof(tail) + lines * 65 + 1;
+	out = xmalloc(cap);
+	w = out;
+	memcpy(w, head, sizeof(head) - 1);
+	w += sizeof(head) - 1;
+	/* PEM's 64 columns are 48 bytes of DER a line (RFC 7468 §2) */
+	for (size_t off = 0; off < len; off += 48) {
+		size_t n = len - off < 48 ? len - off : 48;
+		w += EVP_EncodeBlock((unsigned char *)w, der + off, (int)n);
+		*w++ = '\n';
+	}
+	memcpy(w, tail, sizeof(tail));
+	*pem = out;
+	return 0;
+}

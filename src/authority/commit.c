@@ -26,52 +26,28 @@ static void put_leaf(struct store_txn **txn, const struct provisioner *p, struct
 	store_txn_put_cert(*txn, rec, parent_key_id);
 }
 
-int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf,
-		 const char *serial, X509 *parent, const char *parent_serial, struct error *err)
+int txn_add_new_leaf(struct store_txn **txn, const struct provisioner *p, const uint8_t *der,
+		     size_t len, const char *serial, const uint8_t *spki, size_t spki_len,
+		     X509 *parent, const char *parent_serial, struct error *err)
 {
-	uint8_t *der = NULL;
-	size_t len = 0;
 	char key_id[65], parent_key_id[65];
 	struct cert_record rec;
 
-	if (cert_key_id(leaf, key_id, err) != 0)
+	if (parent != NULL && cert_key_id(parent, parent_key_id, err) != 0)
 		return -1;
-	if (parent != NULL && cert_same_key(leaf, parent))
-		memcpy(parent_key_id, key_id, sizeof(key_id)); /* a renewal: no second hash */
-	else if (parent != NULL && cert_key_id(parent, parent_key_id, err) != 0)
-		return -1;
-	if (cert_to_der(leaf, &der, &len, err) != 0)
+	if (spki == NULL) /* a renewal with the parent's key: one key id for both */
+		memcpy(key_id, parent_key_id, sizeof(key_id));
+	else if (spki_key_id(spki, spki_len, key_id, err) != 0)
 		return -1;
 	rec = (struct cert_record){
 	    .serial = serial,
 	    .der = der,
 	    .der_len = len,
-	    .not_after_ns = cert_not_after_ns(leaf),
+	    .not_after_ns = cert_der_not_after_ns(der, len),
 	    .parent_serial = parent_serial,
 	    .key_id = key_id,
 	};
 	put_leaf(txn, p, &rec, parent != NULL ? parent_key_id : NULL);
-	OPENSSL_free(der);
-	return 0;
-}
-
-int txn_add_new_leaf(struct store_txn **txn, const struct provisioner *p, const uint8_t *der,
-		     size_t len, const char *serial, int64_t not_after_ns, const uint8_t *spki,
-		     size_t spki_len, struct error *err)
-{
-	char key_id[65];
-	struct cert_record rec;
-
-	if (spki_key_id(spki, spki_len, key_id, err) != 0)
-		return -1;
-	rec = (struct cert_record){
-	    .serial = serial,
-	    .der = der,
-	    .der_len = len,
-	    .not_after_ns = not_after_ns,
-	    .key_id = key_id,
-	};
-	put_leaf(txn, p, &rec, NULL);
 	return 0;
 }
 

@@ -387,20 +387,15 @@ int kyma_prepare(struct authority *a, X509 *peer, X509_REQ *csr, struct issued *
 int revoke_prepare(struct authority *a, const struct revoke_request *req, char **serial,
 		   struct store_txn **txn, struct error *err); /* revoke.c */
 
-/* sign.c: out takes leaf (owned from then on) and its DER; nothing is taken on failure. */
-int issued_set_leaf(struct issued *out, X509 *leaf, struct error *err);
-
 /* --- commit.c --------------------------------------------------------- */
-/* Adds a newly issued certificate to *txn (created if NULL). parent (may be NULL) is the
- * certificate it renews or rekeys, whose serial is parent_serial: the commit refuses the new
- * one when the parent is revoked or the parent's or the new key is blocked (store.h). */
-int txn_add_leaf(struct store_txn **txn, const struct provisioner *p, X509 *leaf,
-		 const char *serial, X509 *parent, const char *parent_serial, struct error *err);
-/* The same for a certificate issued from a request (no parent), from its DER: its notAfter
- * and its SubjectPublicKeyInfo (for the key id) as the builder wrote them. */
+/* Adds a newly issued certificate to *txn (created if NULL), from its DER and its
+ * SubjectPublicKeyInfo as the builder wrote it. parent (may be NULL) is the certificate it
+ * renews or rekeys, whose serial is parent_serial: the commit refuses the new one when the
+ * parent is revoked or the parent's or the new key is blocked (store.h). spki NULL: a renewal
+ * keeping parent's key. */
 int txn_add_new_leaf(struct store_txn **txn, const struct provisioner *p, const uint8_t *der,
-		     size_t len, const char *serial, int64_t not_after_ns, const uint8_t *spki,
-		     size_t spki_len, struct error *err);
+		     size_t len, const char *serial, const uint8_t *spki, size_t spki_len,
+		     X509 *parent, const char *parent_serial, struct error *err);
 /* Adds a used token key to *txn (created if NULL); nothing when key is NULL. */
 void txn_add_token(struct store_txn **txn, const char *key, const char *token);
 /* The final result of an issuance whose work returned rc (and err) once t (its writes) was

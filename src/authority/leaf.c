@@ -78,8 +78,7 @@ int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struc
 		err_set(err, ERR_INTERNAL, "error reading the new certificate's serial number");
 		goto out;
 	}
-	if (txn_add_new_leaf(txn, prov, der, der_len, serial, cert_der_not_after_ns(der, der_len),
-			     spki, spki_len, err) != 0)
+	if (txn_add_new_leaf(txn, prov, der, der_len, serial, spki, spki_len, NULL, NULL, err) != 0)
 		goto out;
 	out->der = der;
 	out->der_len = der_len;

@@ -297,28 +297,35 @@ int renew_certificate_length(struct authority *a, X509 *old, EVP_PKEY *new_key, 
 	int64_t nb = time_now_ns() / NS_PER_SEC * NS_PER_SEC - a->cfg->backdate_ns;
 	int64_t length =
 	    length_ns > 0 ? length_ns : cert_not_after_ns(old) - cert_not_before_ns(old);
-	X509 *leaf = NULL;
+	uint8_t *spki = NULL;
+	size_t spki_len = 0;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (authorize_renewal(a, &set, old, old_serial, &p, err) != 0 ||
-	    policy_enforce_cert(set, p, old, err) != 0 ||
-	    x509_reissue(old, new_key, nb, nb + length, a->issuer, a->signer, &leaf, err) != 0)
+	    policy_enforce_cert(set, p, old, err) != 0)
 		goto out;
-	out->serial = cert_serial_decimal(leaf);
-	if (txn_add_leaf(txn, p, leaf, out->serial, old, old_serial, err) != 0)
+	if (new_key != NULL && pubkey_spki_der(new_key, &spki, &spki_len, err) != 0)
 		goto out;
-	if (issued_set_leaf(out, leaf, err) != 0)
+	if (x509_reissue_der(old, spki, spki_len, nb, nb + length, a->issuer, a->signer, &out->der,
+			     &out->der_len, err) != 0)
+		goto out;
+	out->serial = cert_der_serial_decimal(out->der, out->der_len);
+	if (out->serial == NULL) {
+		err_set(err, ERR_INTERNAL, "error reading the new certificate's serial number");
+		goto out;
+	}
+	if (txn_add_new_leaf(txn, p, out->der, out->der_len, out->serial, spki, spki_len, old,
+			     old_serial, err) != 0)
 		goto out;
 	out->chain = a->intermediates;
-	out->subject = cert_common_name(leaf);
+	out->subject = cert_common_name(old); /* a renewal keeps the subject */
 	out->provisioner = xstrdup(p != NULL ? p->name : "");
-	leaf = NULL;
 	rc = 0;
 out:
 	if (rc != 0)
 		issued_free(out);
-	X509_free(leaf);
+	free(spki);
 	free(old_serial);
 	prov_set_put(set);
 	return rc;

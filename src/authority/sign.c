@@ -36,21 +36,6 @@ X509 *issued_leaf(struct issued *out)
 	return out->leaf;
 }
 
-int issued_set_leaf(struct issued *out, X509 *leaf, struct error *err)
-{
-	uint8_t *der = NULL;
-	size_t len = 0;
-
-	if (cert_to_der(leaf, &der, &len, err) != 0)
-		return -1;
-	out->der = xmalloc(len);
-	memcpy(out->der, der, len);
-	out->der_len = len;
-	OPENSSL_free(der);
-	out->leaf = leaf;
-	return 0;
-}
-
 int issued_chain_pem(const struct issued *out, char **pem, struct error *err)
 {
 	char *leaf = NULL, *rest = NULL;

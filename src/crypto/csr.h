@@ -28,6 +28,8 @@ int csr_verify_fast(X509_REQ *req);
 /* The SubjectPublicKeyInfo a certificate for the CSR's key carries (the CSR's own encoding
  * when it is already the canonical one); *der malloc'd. */
 int csr_spki_der(X509_REQ *csr, uint8_t **der, size_t *len, struct error *err);
+/* The SubjectPublicKeyInfo a certificate for key carries; *der malloc'd. */
+int pubkey_spki_der(EVP_PKEY *key, uint8_t **der, size_t *len, struct error *err);
 /* Verifies the CSR's self-signature. */
 int csr_verify(X509_REQ *csr, struct error *err);
 /* Extracts CN and SANs (IPs in canonical text form: 10.0.0.1, 2001:db8::1). */

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "crypto/csr.h"
+#include "crypto/signer.h"
 
 /* Largest PEM/DER input the parsers accept (keys, CSRs, certificate chains). */
 #define CRYPTO_INPUT_MAX (4u * 1024u * 1024u)
@@ -97,6 +98,24 @@ struct x509_name_desc;
 int x509_name_desc_der(const struct x509_name_desc *n, struct dbuf *out, size_t *entries,
 		       struct error *err);
 
+/* certwrite.c: a certificate from its parts, signed by signer under issuer_cert (version 3,
+ * the signer's algorithm); *der malloc'd. subject and spki are DER; exts the content of the
+ * SEQUENCE OF Extension (none when exts_len is 0); serial NULL for a random one, else as
+ * step's serialNumber (decimal or 0x hex). */
+struct cert_parts {
+	const char *serial;
+	int64_t not_before_ns, not_after_ns;
+	const uint8_t *subject, *spki, *exts;
+	size_t subject_len, spki_len, exts_len;
+};
+int cert_write(const struct cert_parts *cp, X509 *issuer_cert, struct signer *signer, uint8_t **der,
+	       size_t *der_len, struct error *err);
+/* The subjectPublicKey bits of a SubjectPublicKeyInfo (after the unused-bits octet). */
+int crypto_spki_key_bits(const uint8_t *spki, size_t len, const uint8_t **key, size_t *key_len,
+			 struct error *err);
+/* pubkey.c: the SubjectPublicKeyInfo of xpk as a certificate for pub carries it: xpk's own
+ * encoding when it is already the canonical one, else crypto_pubkey_spki's. */
+int crypto_xpk_spki(X509_PUBKEY *xpk, EVP_PKEY *pub, struct dbuf *out, struct error *err);
 /* pubkey.c: the SubjectPublicKeyInfo a certificate for pub carries (the encoding
  * crypto_set_pubkey gives), appended to out. */
 int crypto_pubkey_spki(EVP_PKEY *pub, struct dbuf *out, struct error *err);

@@ -111,30 +111,49 @@ static bool spki_is_canonical(X509_PUBKEY *xpk)
 	}
 }
 
-int csr_spki_der(X509_REQ *csr, uint8_t **der, size_t *len, struct error *err)
+int crypto_xpk_spki(X509_PUBKEY *xpk, EVP_PKEY *pub, struct dbuf *out, struct error *err)
 {
-	X509_PUBKEY *xpk = X509_REQ_get_X509_PUBKEY(csr);
-	struct dbuf out = {0};
-
-	*der = NULL;
-	*len = 0;
 	if (xpk != NULL && spki_is_canonical(xpk)) {
-		/* the CSR's own bytes: no trip through OpenSSL 3.0's key encoder */
+		/* the key's own bytes: no trip through OpenSSL 3.0's key encoder */
 		unsigned char *p = NULL;
 		int n = i2d_X509_PUBKEY(xpk, &p);
 		if (n > 0) {
-			dbuf_put(&out, p, (size_t)n);
+			dbuf_put(out, p, (size_t)n);
 			OPENSSL_free(p);
-			goto done;
+			return 0;
 		}
 		OPENSSL_free(p);
 		ERR_clear_error();
 	}
-	if (crypto_pubkey_spki(X509_REQ_get0_pubkey(csr), &out, err) != 0) {
+	return crypto_pubkey_spki(pub, out, err);
+}
+
+int csr_spki_der(X509_REQ *csr, uint8_t **der, size_t *len, struct error *err)
+{
+	struct dbuf out = {0};
+
+	*der = NULL;
+	*len = 0;
+	if (crypto_xpk_spki(X509_REQ_get_X509_PUBKEY(csr), X509_REQ_get0_pubkey(csr), &out, err) !=
+	    0) {
 		dbuf_free(&out);
 		return -1;
 	}
-done:
+	*der = out.p;
+	*len = out.n;
+	return 0;
+}
+
+int pubkey_spki_der(EVP_PKEY *key, uint8_t **der, size_t *len, struct error *err)
+{
+	struct dbuf out = {0};
+
+	*der = NULL;
+	*len = 0;
+	if (crypto_pubkey_spki(key, &out, err) != 0) {
+		dbuf_free(&out);
+		return -1;
+	}
 	*der = out.p;
 	*len = out.n;
 	return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/str.h"
+#include "crypto/cert.h"
 #include "crypto/internal.h"
 #include "crypto/x509desc.h"
 
@@ -264,47 +265,26 @@ out:
 int x509_reissue(X509 *old, EVP_PKEY *new_key, int64_t not_before_ns, int64_t not_after_ns,
 		 X509 *issuer_cert, struct signer *signer, X509 **out, struct error *err)
 {
-	X509 *x = NULL;
-	bool aki_done = false;
+	struct dbuf spki = {0};
+	uint8_t *der = NULL;
+	size_t len = 0;
 	int rc = -1;
 
 	*out = NULL;
-	if (old == NULL || issuer_cert == NULL || signer == NULL)
-		return err_set(err, ERR_INTERNAL, "x509_reissue: missing argument");
-	x = X509_new();
-	if (x == NULL) {
+	if (new_key != NULL && crypto_pubkey_spki(new_key, &spki, err) != 0)
+		goto out;
+	if (x509_reissue_der(old, new_key != NULL ? spki.p : NULL, spki.n, not_before_ns,
+			     not_after_ns, issuer_cert, signer, &der, &len, err) != 0)
+		goto out;
+	*out = cert_from_der(der, len);
+	if (*out == NULL) {
 		err_openssl(err, ERR_CRYPTO, "error building certificate");
 		goto out;
 	}
-	if (set_basics(x, X509_get_subject_name(issuer_cert), X509_get_subject_name(old),
-		       new_key != NULL ? new_key : X509_get0_pubkey(old), not_before_ns,
-		       not_after_ns, err) != 0)
-		goto out;
-	for (int i = 0; i < X509_get_ext_count(old); i++) {
-		X509_EXTENSION *ext = X509_get_ext(old, i);
-		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
-
-		if (nid == NID_authority_key_identifier) {
-			if (!aki_done && add_aki(x, issuer_cert, err) != 0)
-				goto out;
-			aki_done = true;
-		} else if (nid == NID_subject_key_identifier && new_key != NULL) {
-			if (add_ski(x, err) != 0)
-				goto out;
-		} else if (!X509_add_ext(x, ext, -1)) {
-			err_openssl(err, ERR_CRYPTO, "error copying certificate extensions");
-			goto out;
-		}
-	}
-	if (!aki_done && add_aki(x, issuer_cert, err) != 0)
-		goto out;
-	if (signer_sign_cert(signer, x, err) != 0)
-		goto out;
-	*out = x;
-	x = NULL;
 	rc = 0;
 out:
-	X509_free(x);
+	dbuf_free(&spki);
+	free(der);
 	return rc;
 }
 

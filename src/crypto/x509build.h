@@ -73,6 +73,11 @@ int x509_issue_ca(const char *cn, const char *org, EVP_PKEY *public_key, X509 *i
  * (and SKI + key when new_key is not NULL). */
 int x509_reissue(X509 *old, EVP_PKEY *new_key, int64_t not_before_ns, int64_t not_after_ns,
 		 X509 *issuer_cert, struct signer *signer, X509 **out, struct error *err);
+/* The same written as DER directly (certwrite.c): new_spki is the DER SubjectPublicKeyInfo of
+ * the new key, NULL to keep old's; *der malloc'd. */
+int x509_reissue_der(X509 *old, const uint8_t *new_spki, size_t new_spki_len, int64_t not_before_ns,
+		     int64_t not_after_ns, X509 *issuer_cert, struct signer *signer, uint8_t **der,
+		     size_t *der_len, struct error *err);
 
 /* Reads the provisioner extension of a certificate: returns 0 and fills out-params when
  * present, 1 when absent, -1 on a malformed extension. Strings malloc'd. */

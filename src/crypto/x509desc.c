@@ -412,57 +412,6 @@ out:
 	return rc;
 }
 
-/* An INTEGER from big-endian magnitude bytes (a 0x00 first when the top bit is set). */
-static void put_positive_integer(struct dbuf *b, const uint8_t *mag, size_t n)
-{
-	struct dbuf v = {0};
-	static const uint8_t zero = 0;
-
-	if (n > 0 && (mag[0] & 0x80))
-		dbuf_put(&v, &zero, 1);
-	dbuf_put(&v, mag, n);
-	dbuf_put_tlv(b, V_ASN1_INTEGER, v.p, v.n);
-	dbuf_free(&v);
-}
-
-static int put_serial(struct dbuf *b, const char *s, struct error *err)
-{
-	uint8_t mag[X509_SERIAL_RANDOM_BYTES];
-	size_t start;
-	BIGNUM *bn = NULL;
-	bool neg;
-	const char *p;
-	int ok;
-
-	if (s == NULL) {
-		if (x509_serial_random_bytes(mag, &start, err) != 0)
-			return -1;
-		put_positive_integer(b, mag + start, sizeof(mag) - start);
-		return 0;
-	}
-	neg = *s == '-';
-	p = s + (*s == '-' || *s == '+');
-	ok = (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) ? BN_hex2bn(&bn, p + 2) > 0
-							   : BN_dec2bn(&bn, p) > 0;
-	if (!ok || bn == NULL) {
-		BN_free(bn);
-		return err_set(err, ERR_INVALID, "serialNumber %s is not valid", s);
-	}
-	if (neg || BN_is_zero(bn) || BN_num_bytes(bn) > 20) {
-		BN_free(bn);
-		/* Go's CreateCertificate: positive, at most 20 octets (RFC 5280 §4.1.2.2) */
-		return err_set(err, ERR_INVALID,
-			       "x509: serial number must be positive and at most 20 octets");
-	}
-	{
-		uint8_t big[20];
-		int n = BN_bn2bin(bn, big);
-		put_positive_integer(b, big, (size_t)n);
-	}
-	BN_free(bn);
-	return 0;
-}
-
 /* The subject: rawSubject as given (after checking it is one Name), else the description's. */
 static int put_subject(struct dbuf *b, const struct x509_desc *d, bool *empty, struct error *err)
 {
@@ -486,53 +435,6 @@ static int put_subject(struct dbuf *b, const struct x509_desc *d, bool *empty, s
 	X509_NAME_free(name);
 	dbuf_put(b, d->raw_subject, d->raw_subject_len);
 	return 0;
-}
-
-/* A Time as RFC 5280 §4.1.2.5 and Go write it: UTCTime for 1950-2049, else GeneralizedTime. */
-static int put_time(struct dbuf *b, int64_t ns, struct error *err)
-{
-	time_t t = crypto_ns_to_time(ns);
-	struct tm tm;
-	char s[32];
-	int year;
-
-	if (gmtime_r(&t, &tm) == NULL || (year = tm.tm_year + 1900) < 0 || year > 9999)
-		return err_set(err, ERR_INVALID, "error building certificate: time out of range");
-	if (year >= 1950 && year < 2050) {
-		snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1,
-			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		dbuf_put_tlv(b, V_ASN1_UTCTIME, s, 13);
-	} else {
-		snprintf(s, sizeof(s), "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
-		dbuf_put_tlv(b, V_ASN1_GENERALIZEDTIME, s, 15);
-	}
-	return 0;
-}
-
-/* The subjectPublicKey bits of a SubjectPublicKeyInfo (after the unused-bits octet). */
-static int spki_key_bits(const uint8_t *spki, size_t len, const uint8_t **key, size_t *key_len,
-			 struct error *err)
-{
-	uint8_t tag;
-	size_t hdr, n;
-	const uint8_t *p = spki, *end;
-
-	if (der_header(p, len, &tag, &hdr, &n) != 0 || tag != 0x30 || hdr + n != len)
-		goto bad;
-	p += hdr;
-	end = p + n;
-	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != 0x30)
-		goto bad;
-	p += hdr + n;
-	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != V_ASN1_BIT_STRING ||
-	    n < 1 || p + hdr + n != end || p[hdr] != 0)
-		goto bad;
-	*key = p + hdr + 1;
-	*key_len = n - 1;
-	return 0;
-bad:
-	return err_set(err, ERR_INVALID, "error building certificate: bad public key");
 }
 
 /* The signature algorithm a description asks for must be the one the CA key makes (Go's
@@ -563,72 +465,37 @@ int x509_desc_issue_der(const struct x509_desc *d, const struct x509_ca_ext *ca,
 			int64_t not_after_ns, X509 *issuer_cert, struct signer *signer,
 			uint8_t **der, size_t *der_len, struct error *err)
 {
-	static const uint8_t v3[] = {0xa0, 0x03, 0x02, 0x01, 0x02};
 	struct tbs_parts t = {0};
-	struct dbuf tbs = {0}, body = {0}, validity = {0}, sig = {0}, cert = {0};
-	const uint8_t *alg, *issuer;
-	uint8_t *raw_sig = NULL;
-	size_t alg_len, issuer_len, raw_len = 0;
+	struct dbuf subject = {0};
+	struct cert_parts cp = {0};
 	int rc = -1;
 
 	*der = NULL;
 	*der_len = 0;
 	if (d == NULL || spki == NULL || issuer_cert == NULL || signer == NULL)
 		return err_set(err, ERR_INTERNAL, "x509_desc_issue: missing argument");
-	if (d->not_before_ns != 0)
-		not_before_ns = d->not_before_ns;
-	if (d->not_after_ns != 0)
-		not_after_ns = d->not_after_ns;
 	if (check_sig_alg(d->signature_algorithm, signer, err) != 0 ||
-	    spki_key_bits(spki, spki_len, &t.key, &t.key_len, err) != 0)
+	    crypto_spki_key_bits(spki, spki_len, &t.key, &t.key_len, err) != 0)
 		return -1;
-	if (!X509_NAME_get0_der(X509_get_subject_name(issuer_cert), &issuer, &issuer_len)) {
-		err_openssl(err, ERR_CRYPTO, "error building certificate");
-		goto out;
-	}
-	signer_sign_alg(signer, &alg, &alg_len);
-	dbuf_put(&body, v3, sizeof(v3));
-	if (put_serial(&body, d->serial, err) != 0)
-		goto out;
-	dbuf_put(&body, alg, alg_len);
-	dbuf_put(&body, issuer, issuer_len);
-	if (put_time(&validity, not_before_ns, err) != 0 ||
-	    put_time(&validity, not_after_ns, err) != 0)
-		goto out;
-	dbuf_put_tlv(&body, 0x30, validity.p, validity.n);
-	if (put_subject(&body, d, &t.empty_subject, err) != 0)
-		goto out;
-	dbuf_put(&body, spki, spki_len);
-	if (add_builtin_exts(&t, d, ca, issuer_cert, err) != 0 ||
+	if (put_subject(&subject, d, &t.empty_subject, err) != 0 ||
+	    add_builtin_exts(&t, d, ca, issuer_cert, err) != 0 ||
 	    add_extra_exts(&t, d, ca, err) != 0)
 		goto out;
-	if (t.exts.n > 0) {
-		struct dbuf seq = {0};
-		dbuf_put_tlv(&seq, 0x30, t.exts.p, t.exts.n);
-		dbuf_put_tlv(&body, 0xa3, seq.p, seq.n);
-		dbuf_free(&seq);
-	}
-	dbuf_put_tlv(&tbs, 0x30, body.p, body.n);
-	if (signer_sign_data(signer, tbs.p, tbs.n, &raw_sig, &raw_len, err) != 0)
-		goto out;
-	/* the signature BIT STRING: no unused bits, then the signature */
-	dbuf_put(&sig, "", 1);
-	dbuf_put(&sig, raw_sig, raw_len);
-	dbuf_put(&tbs, alg, alg_len);
-	dbuf_put_tlv(&tbs, V_ASN1_BIT_STRING, sig.p, sig.n);
-	dbuf_put_tlv(&cert, 0x30, tbs.p, tbs.n);
-	*der = cert.p;
-	*der_len = cert.n;
-	cert.p = NULL;
-	rc = 0;
+	cp = (struct cert_parts){
+	    .serial = d->serial,
+	    .not_before_ns = d->not_before_ns != 0 ? d->not_before_ns : not_before_ns,
+	    .not_after_ns = d->not_after_ns != 0 ? d->not_after_ns : not_after_ns,
+	    .subject = subject.p,
+	    .subject_len = subject.n,
+	    .spki = spki,
+	    .spki_len = spki_len,
+	    .exts = t.exts.p,
+	    .exts_len = t.exts.n,
+	};
+	rc = cert_write(&cp, issuer_cert, signer, der, der_len, err);
 out:
 	dbuf_free(&t.exts);
-	dbuf_free(&tbs);
-	dbuf_free(&body);
-	dbuf_free(&validity);
-	dbuf_free(&sig);
-	dbuf_free(&cert);
-	free(raw_sig);
+	dbuf_free(&subject);
 	return rc;
 }
 

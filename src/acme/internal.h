@@ -208,7 +208,7 @@ int acme_path_parse(const char *path, size_t len, struct acme_path *out);
 
 /* --- engine.c: one request from acme_handle to done ------------------------------------- */
 
-#define ACME_KEY_CACHE_SLOTS 256
+#define ACME_KEY_CACHE_SLOTS 128
 
 /* An account key as parsed from its record (keycache.c). */
 struct acme_cached_key {

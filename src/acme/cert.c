@@ -13,6 +13,47 @@
 #define REASON_UNUSED	7 /* RFC 5280 §5.3.1: value 7 is not used */
 #define CERT_DER_MAX	(16 * 1024)
 
+/* Whether der is one DER SEQUENCE spanning exactly len bytes: the shape of a certificate, all
+ * the download needs to know of the DER it stored itself. */
+static bool der_sequence(const uint8_t *der, size_t len)
+{
+	size_t n, hdr = 2;
+
+	if (len < 2 || der[0] != 0x30)
+		return false;
+	if (der[1] < 0x80) {
+		n = der[1];
+	} else {
+		size_t k = der[1] & 0x7f;
+
+		if (k == 0 || k > 3 || len < 2 + k)
+			return false;
+		n = 0;
+		for (size_t i = 0; i < k; i++)
+			n = n << 8 | der[2 + i];
+		hdr += k;
+	}
+	return hdr + n == len;
+}
+
+/* The PEM of a certificate's DER appended to b, as PEM_write_bio_X509 writes it (64 columns),
+ * without decoding the certificate into an X509 first. */
+static int append_der_pem(struct buf *b, const uint8_t *der, size_t len)
+{
+	char *text = b64_encode(der, len);
+	size_t n = text != NULL ? strlen(text) : 0;
+	int rc = text != NULL ? buf_append_str(b, "-----BEGIN CERTIFICATE-----\n", NULL) : -1;
+
+	for (size_t at = 0; rc == 0 && at < n; at += 64)
+		if (buf_append(b, text + at, n - at < 64 ? n - at : 64, NULL) != 0 ||
+		    buf_append_str(b, "\n", NULL) != 0)
+			rc = -1;
+	if (rc == 0)
+		rc = buf_append_str(b, "-----END CERTIFICATE-----\n", NULL);
+	free(text);
+	return rc;
+}
+
 /* PEM of cert appended to b. */
 static int append_pem(struct buf *b, X509 *cert)
 {
@@ -35,7 +76,6 @@ void acme_certificate(struct acme_call *c)
 	struct acme_problem p;
 	uint8_t *der = NULL;
 	size_t der_len = 0;
-	X509 *leaf = NULL;
 	STACK_OF(X509) *chain = authority_intermediates(c->ac->a);
 	struct buf b;
 	const char *s;
@@ -44,17 +84,12 @@ void acme_certificate(struct acme_call *c)
 	if (acme_rec_owned(c, ACME_COL_CERTS, "certificate", c->path.id1, &rec, NULL, &p) != 0)
 		goto fail;
 	s = acme_get_str(rec, "der");
-	if (b64url_decode(s, strlen(s), &der, &der_len, NULL) == 0) {
-		const unsigned char *pp = der;
-
-		leaf = d2i_X509(NULL, &pp, (long)der_len);
-	}
-	if (leaf == NULL) {
+	if (b64url_decode(s, strlen(s), &der, &der_len, NULL) != 0 || !der_sequence(der, der_len)) {
 		acme_fail(&p, ACME_PROB_SERVER_INTERNAL, "stored certificate '%s' is corrupt",
 			  c->path.id1);
 		goto fail;
 	}
-	if (append_pem(&b, leaf) != 0)
+	if (append_der_pem(&b, der, der_len) != 0)
 		goto internal;
 	for (int i = 0; i < sk_X509_num(chain); i++)
 		if (append_pem(&b, sk_X509_value(chain, i)) != 0)
@@ -71,7 +106,6 @@ fail:
 	acme_fail_call(c, &p);
 out:
 	buf_free(&b);
-	X509_free(leaf);
 	free(der);
 	json_decref(rec);
 }

@@ -299,7 +299,7 @@ static int load_kid_account(struct acme_call *c, struct acme_problem *p)
 	snprintf(c->acct.thumbprint, sizeof(c->acct.thumbprint), "%s",
 		 acme_get_str(c->acct.rec, "thumbprint"));
 	jwk = json_object_get(c->acct.rec, "jwk");
-	if (jwk_to_pkey(jwk, &c->key, &err) != 0)
+	if (acme_account_key(c->ac, id, c->acct.thumbprint, jwk, &c->key, &err) != 0)
 		return acme_fail(p, ACME_PROB_SERVER_INTERNAL, "the account's key is unreadable");
 	return 0;
 }
@@ -680,6 +680,7 @@ int acme_new(struct authority *a, const struct acme_options *opts, struct acme *
 	ac->vcfg.http_port = opts->http_port;
 	ac->vcfg.tls_port = opts->tls_port;
 	ac->vcfg.timeout_ms = opts->validate_timeout_ms;
+	pthread_mutex_init(&ac->keys_lock, NULL);
 	if (load_nonce_key(ac, err) != 0 ||
 	    pool_new(n, VALIDATIONS_QUEUED, &ac->validators, err) != 0) {
 		acme_free(ac);
@@ -694,6 +695,8 @@ void acme_free(struct acme *ac)
 	if (ac == NULL)
 		return;
 	pool_free(ac->validators);
+	acme_account_keys_free(ac);
+	pthread_mutex_destroy(&ac->keys_lock);
 	OPENSSL_cleanse(ac->nonce_key, sizeof(ac->nonce_key));
 	free(ac->resolver);
 	free(ac);

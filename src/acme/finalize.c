@@ -55,7 +55,10 @@ static int finalize_csr(struct acme_call *c, X509_REQ **csr, struct acme_problem
 		acme_fail(p, ACME_PROB_MALFORMED, "the csr is not base64url");
 		goto out;
 	}
-	{
+	/* the CSR parser of /sign first (no per-call key decoder; it takes only what re-encodes
+	 * to the input exactly), then OpenSSL's for everything else */
+	*csr = csr_parse_der_fast(der, der_len);
+	if (*csr == NULL) {
 		const unsigned char *pp = der;
 
 		*csr = d2i_X509_REQ(NULL, &pp, (long)der_len);

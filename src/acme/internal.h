@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,8 @@
 
 #define ACME_ID_LEN 32
 
+/* n random bytes (RAND_bytes, drawn in blocks per thread): 0, or -1 when RAND_bytes fails. */
+int acme_random_bytes(void *out, size_t n);
 /* Fills out with ACME_ID_LEN random characters [A-Za-z0-9] and a NUL. */
 int acme_random_id(char out[ACME_ID_LEN + 1], struct error *err);
 
@@ -205,6 +208,15 @@ int acme_path_parse(const char *path, size_t len, struct acme_path *out);
 
 /* --- engine.c: one request from acme_handle to done ------------------------------------- */
 
+#define ACME_KEY_CACHE_SLOTS 128
+
+/* An account key as parsed from its record (keycache.c). */
+struct acme_cached_key {
+	char thumbprint[48]; /* RFC 7638, base64url: 43 characters */
+	char account[ACME_ID_LEN + 1];
+	EVP_PKEY *key; /* a reference; NULL: empty slot */
+};
+
 struct acme {
 	struct authority *a;
 	struct store *store;
@@ -212,7 +224,18 @@ struct acme {
 	struct acme_validate_cfg vcfg;
 	uint8_t nonce_key[ACME_NONCE_KEY_LEN];
 	struct pool *validators; /* challenge validations */
+	pthread_mutex_t keys_lock;
+	struct acme_cached_key keys[ACME_KEY_CACHE_SLOTS];
 };
+
+/* --- keycache.c ---------------------------------------------------------------------------- */
+
+/* The key of account (its record's "thumbprint" and "jwk"): a cached one, else jwk_to_pkey's,
+ * then cached. *out is a new reference. Failure: jwk_to_pkey's. */
+int acme_account_key(struct acme *ac, const char *account, const char *thumbprint,
+		     const json_t *jwk, EVP_PKEY **out, struct error *err);
+/* Drops every cached key (acme_free). */
+void acme_account_keys_free(struct acme *ac);
 
 /* An account as read for a request signed with its kid. */
 struct acme_account {

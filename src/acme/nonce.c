@@ -10,8 +10,10 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,19 +25,58 @@
 #define NONCE_DATA   16 /* time + random: what the MAC covers */
 #define TXT_NOT_OURS "nonce is not one this server issued"
 
+/* HMAC() fetches the algorithm and prepares the key on every call, which costs more than the
+ * MAC itself; a context prepared once for the key is copied instead. One key is kept (every
+ * engine of a process normally shares one; another key replaces it). */
+static pthread_mutex_t mac_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t mac_key[ACME_NONCE_KEY_LEN];
+static EVP_MAC_CTX *mac_base; /* prepared for mac_key; NULL: none yet */
+
+/* A MAC context ready for data under key (owned by the caller), or NULL. */
+static EVP_MAC_CTX *mac_ctx(const uint8_t key[ACME_NONCE_KEY_LEN])
+{
+	EVP_MAC_CTX *ctx = NULL;
+
+	pthread_mutex_lock(&mac_lock);
+	if (mac_base == NULL || CRYPTO_memcmp(mac_key, key, ACME_NONCE_KEY_LEN) != 0) {
+		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		EVP_MAC_CTX *base = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+		OSSL_PARAM params[] = {
+		    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		    OSSL_PARAM_construct_end()};
+
+		EVP_MAC_free(mac);
+		if (base != NULL && EVP_MAC_init(base, key, ACME_NONCE_KEY_LEN, params) != 1) {
+			EVP_MAC_CTX_free(base);
+			base = NULL;
+		}
+		if (base != NULL) {
+			EVP_MAC_CTX_free(mac_base);
+			mac_base = base;
+			memcpy(mac_key, key, ACME_NONCE_KEY_LEN);
+		}
+	}
+	if (mac_base != NULL && CRYPTO_memcmp(mac_key, key, ACME_NONCE_KEY_LEN) == 0)
+		ctx = EVP_MAC_CTX_dup(mac_base);
+	pthread_mutex_unlock(&mac_lock);
+	return ctx;
+}
+
 /* The truncated MAC of data under key into mac (NONCE_RAW - NONCE_DATA bytes). */
 static int nonce_mac(const uint8_t key[ACME_NONCE_KEY_LEN], const uint8_t *data, uint8_t *mac)
 {
 	uint8_t full[EVP_MAX_MD_SIZE];
-	unsigned full_len = 0;
+	size_t full_len = 0;
+	EVP_MAC_CTX *ctx = mac_ctx(key);
 	int rc = -1;
 
-	if (HMAC(EVP_sha256(), key, ACME_NONCE_KEY_LEN, data, NONCE_DATA, full, &full_len) !=
-		NULL &&
+	if (ctx != NULL && EVP_MAC_update(ctx, data, NONCE_DATA) == 1 &&
+	    EVP_MAC_final(ctx, full, &full_len, sizeof(full)) == 1 &&
 	    full_len >= NONCE_RAW - NONCE_DATA) {
 		memcpy(mac, full, NONCE_RAW - NONCE_DATA);
 		rc = 0;
 	}
+	EVP_MAC_CTX_free(ctx);
 	OPENSSL_cleanse(full, sizeof(full));
 	return rc;
 }
@@ -53,7 +94,7 @@ int acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN], int64_t now_ns,
 		return err_set(err, ERR_INTERNAL, "cannot issue a nonce before 1970");
 	for (int i = 0; i < 8; i++)
 		raw[i] = (uint8_t)(ms >> (56 - 8 * i));
-	if (RAND_bytes(raw + 8, 8) != 1) {
+	if (acme_random_bytes(raw + 8, 8) != 0) {
 		err_openssl(err, ERR_CRYPTO, "cannot generate a nonce");
 		goto out;
 	}

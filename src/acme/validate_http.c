@@ -20,9 +20,37 @@
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
+static pthread_key_t handle_key;
+
+static void handle_free(void *h)
+{
+	curl_easy_cleanup(h);
+}
+
 static void curl_init_once(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	(void)pthread_key_create(&handle_key, handle_free);
+}
+
+/* The calling thread's curl handle, reset to its defaults (NULL: none can be made). A handle
+ * is kept per validator thread because making one costs more than the fetch it serves (its
+ * buffers and the socket pair of its internal multi handle); every fetch still gets a new
+ * connection (CURLOPT_FRESH_CONNECT, CURLOPT_FORBID_REUSE below), as with a new handle. */
+static CURL *thread_handle(void)
+{
+	CURL *h = pthread_getspecific(handle_key);
+
+	if (h != NULL) {
+		curl_easy_reset(h);
+		return h;
+	}
+	h = curl_easy_init();
+	if (h != NULL && pthread_setspecific(handle_key, h) != 0) {
+		curl_easy_cleanup(h);
+		h = NULL;
+	}
+	return h;
 }
 
 struct body {
@@ -154,12 +182,14 @@ static int fetch_once(const struct acme_validate_cfg *cfg, int64_t deadline, con
 			  cfg->timeout_ms);
 		goto out;
 	}
-	h = curl_easy_init();
+	h = thread_handle();
 	if (h == NULL) {
 		acme_fail(p, ACME_PROB_SERVER_INTERNAL, "cannot start an HTTP request");
 		goto out;
 	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -207,7 +237,8 @@ static int fetch_once(const struct acme_validate_cfg *cfg, int64_t deadline, con
 	}
 	rc = 0;
 out:
-	curl_easy_cleanup(h);
+	if (h != NULL) /* the handle keeps pointers to these: clear them before they go */
+		curl_easy_reset(h);
 	curl_slist_free_all(pins);
 	curl_free(scheme);
 	curl_free(host);

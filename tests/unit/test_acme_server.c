@@ -1509,6 +1509,35 @@ static void test_key_change(void **state)
 	acct_free(&k3);
 }
 
+/* A rollover to a key of the same type: the engine keeps parsed account keys, and the old key
+ * (used, so parsed and kept, just before) must stop verifying at once while the new one
+ * verifies. */
+static void test_key_change_same_type(void **state)
+{
+	struct t *t = *state;
+	struct acct k1, k2;
+	char *url = acme_url(t, "acme", "key-change"), *payload;
+	struct call c;
+
+	acct_init(&k1, AFX_P256, "ES256", "acme");
+	acct_init(&k2, AFX_P256, "ES256", "acme");
+	make_account(t, &k1);
+	json_decref(get_json(t, &k1, k1.kid, NULL));
+	json_decref(get_json(t, &k1, k1.kid, NULL));
+	payload = key_change_payload(&k2, url, k1.kid, k1.jwk);
+	post(t, &k1, url, payload, NULL, 200, &c);
+	sfx_call_free(&c);
+	free(payload);
+	k2.kid = xstrdup(k1.kid);
+	json_decref(get_json(t, &k2, k2.kid, NULL));
+	expect_problem(t, &k1, k1.kid, "", NULL, 400, "malformed",
+		       "JWS signature is invalid: it does not verify with the account's key");
+	json_decref(get_json(t, &k2, k2.kid, NULL));
+	free(url);
+	acct_free(&k1);
+	acct_free(&k2);
+}
+
 /* ---- external account binding --------------------------------------------------------------- */
 
 /* new-account's payload with an EAB of key id (HMAC key hmac) binding a's key. malloc'd. */
@@ -1607,6 +1636,7 @@ int main(void)
 	    cmocka_unit_test(test_http01_wrong_key_authorization),
 	    cmocka_unit_test(test_revoke),
 	    cmocka_unit_test(test_key_change),
+	    cmocka_unit_test(test_key_change_same_type),
 	    cmocka_unit_test(test_eab),
 	};
 

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "acme/internal.h"
-#include "base/b64.h"
 #include "base/buf.h"
 #include "base/str.h"
+#include "crypto/cert.h"
 #include "store/store.h"
 
 #define REASON_CODE_MAX 10
@@ -36,21 +36,13 @@ static bool der_sequence(const uint8_t *der, size_t len)
 	return hdr + n == len;
 }
 
-/* The PEM of a certificate's DER appended to b, as PEM_write_bio_X509 writes it (64 columns),
- * without decoding the certificate into an X509 first. */
+/* The PEM of a certificate's DER appended to b, without decoding it into an X509 first. */
 static int append_der_pem(struct buf *b, const uint8_t *der, size_t len)
 {
-	char *text = b64_encode(der, len);
-	size_t n = text != NULL ? strlen(text) : 0;
-	int rc = text != NULL ? buf_append_str(b, "-----BEGIN CERTIFICATE-----\n", NULL) : -1;
+	char *pem = NULL;
+	int rc = cert_der_to_pem(der, len, &pem, NULL) == 0 ? buf_append_str(b, pem, NULL) : -1;
 
-	for (size_t at = 0; rc == 0 && at < n; at += 64)
-		if (buf_append(b, text + at, n - at < 64 ? n - at : 64, NULL) != 0 ||
-		    buf_append_str(b, "\n", NULL) != 0)
-			rc = -1;
-	if (rc == 0)
-		rc = buf_append_str(b, "-----END CERTIFICATE-----\n", NULL);
-	free(text);
+	free(pem);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "acme/internal.h"
+#include "base/b64.h"
 #include "base/buf.h"
 #include "base/str.h"
 #include "crypto/cert.h"

@@ -79,3 +79,100 @@ char *pem_text(const char *label, const uint8_t *der, size_t n)
 	s[len] = '\0';
 	return s;
 }
+
+static int sextet(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decodes one line of 4k base64 characters, '=' only as the padding of its last quantum
+ * (then *last is set), with zero trailing bits. */
+static bool decode_line(const uint8_t *s, size_t n, uint8_t *out, size_t *out_len, bool *last)
+{
+	size_t o = 0;
+
+	if (n == 0 || n % 4 != 0)
+		return false;
+	for (size_t i = 0; i < n; i += 4) {
+		int d[4], pad = 0;
+		uint32_t v;
+
+		for (int k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == n && k >= 2) {
+				d[k] = 0;
+				pad++;
+			} else if (pad > 0 || (d[k] = sextet(s[i + k])) < 0) {
+				return false;
+			}
+		}
+		v = (uint32_t)d[0] << 18 | (uint32_t)d[1] << 12 | (uint32_t)d[2] << 6 |
+		    (uint32_t)d[3];
+		if ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0))
+			return false; /* trailing bits: not the one encoding of its bytes */
+		out[o++] = (uint8_t)(v >> 16);
+		if (pad < 2)
+			out[o++] = (uint8_t)(v >> 8);
+		if (pad < 1)
+			out[o++] = (uint8_t)v;
+		*last = pad > 0;
+	}
+	*out_len = o;
+	return true;
+}
+
+static bool has(const uint8_t *p, const uint8_t *end, const char *s, size_t n)
+{
+	return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
+}
+
+bool pem_text_decode(const uint8_t *data, size_t len, uint8_t *out, size_t *out_len)
+{
+	const uint8_t *p = data, *end = data + len, *label;
+	size_t label_len = 0, n = 0;
+	bool last = false;
+
+	if (!has(p, end, "-----BEGIN ", 11))
+		return false;
+	label = p += 11;
+	while (p < end && ((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == ' '))
+		p++;
+	label_len = (size_t)(p - label);
+	if (label_len == 0 || label_len > 64 || !has(p, end, "-----\n", 6))
+		return false;
+	p += 6;
+	/* Lines of 64 characters while no padding has ended the data, then one shorter line. */
+	while (p < end && *p != '-') {
+		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t k, line = nl != NULL ? (size_t)(nl - p) : 0;
+
+		if (nl == NULL || line == 0 || line > 64 || last ||
+		    !decode_line(p, line, out + n, &k, &last))
+			return false;
+		n += k;
+		last |= line < 64;
+		p = nl + 1;
+	}
+	if (n == 0 || !has(p, end, "-----END ", 9))
+		return false;
+	p += 9;
+	if (!has(p, end, (const char *)label, label_len))
+		return false;
+	p += label_len;
+	if (!has(p, end, "-----", 5))
+		return false;
+	p += 5;
+	if (p < end && *p != '\n')
+		return false;
+	*out_len = n;
+	return true;
+}

@@ -20,4 +20,12 @@ size_t pem_text_write(char *out, const char *label, const uint8_t *der, size_t n
 /* The PEM text of n bytes, NUL-terminated; malloc'd, caller frees. */
 char *pem_text(const char *label, const uint8_t *der, size_t n);
 
+/* The bytes of a PEM text in exactly that layout (as PEM_write_bio and step write it): the
+ * BEGIN line at data[0] with a label of capital letters, digits and spaces, full lines of 64
+ * base64 characters but the last, exact padding with zero trailing bits, the END line with the
+ * same label ended by a newline or the end of data; what follows it is not read. out holds at
+ * least len * 3 / 4 bytes. False for any other text, which a general PEM reader must judge:
+ * on the texts this accepts, OpenSSL's PEM_read_bio reads the same label and bytes. */
+bool pem_text_decode(const uint8_t *data, size_t len, uint8_t *out, size_t *out_len);
+
 #endif

@@ -90,11 +90,115 @@ static void test_exact_text(void **state)
 	free(s);
 }
 
+/* pem_text_decode against PEM_read_bio: whatever it accepts, OpenSSL reads as the same bytes. */
+static bool decode_agrees(const uint8_t *text, size_t len)
+{
+	uint8_t *out = xmalloc(len * 3 / 4 + 1), *der = NULL;
+	size_t n = 0;
+	bool fast = pem_text_decode(text, len, out, &n);
+
+	if (fast) {
+		BIO *b = BIO_new_mem_buf(text, (int)len);
+		char *name = NULL, *header = NULL;
+		long dlen = 0;
+
+		assert_true(PEM_read_bio(b, &name, &header, &der, &dlen) == 1);
+		assert_string_equal(header, "");
+		assert_int_equal((size_t)dlen, n);
+		assert_memory_equal(der, out, n);
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		BIO_free(b);
+	}
+	free(out);
+	return fast;
+}
+
+static void test_decode_round_trip(void **state)
+{
+	uint8_t der[400];
+
+	(void)state;
+	assert_int_equal(RAND_bytes(der, sizeof(der)), 1);
+	for (size_t n = 1; n <= sizeof(der); n++) {
+		char *s = pem_text("CERTIFICATE REQUEST", der, n);
+		assert_true(decode_agrees((const uint8_t *)s, strlen(s)));
+		/* the END line's newline may be missing; what follows the block is not read */
+		assert_true(decode_agrees((const uint8_t *)s, strlen(s) - 1));
+		free(s);
+	}
+}
+
+/* Every one-byte change of a PEM text: accepted only when OpenSSL reads the same bytes. */
+static void test_decode_mutations(void **state)
+{
+	static const char subst[] = "\r\n =-:A/+\t\x80";
+	uint8_t der[100];
+	char *s;
+	size_t len;
+	int accepted = 0;
+
+	(void)state;
+	assert_int_equal(RAND_bytes(der, sizeof(der)), 1);
+	s = pem_text("CERTIFICATE REQUEST", der, sizeof(der));
+	len = strlen(s);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t *m = xmalloc(len + 1);
+		for (size_t k = 0; k < sizeof(subst) - 1; k++) {
+			memcpy(m, s, len);
+			m[i] = (uint8_t)subst[k];
+			accepted += decode_agrees(m, len);
+		}
+		/* the byte deleted, and a byte inserted */
+		memcpy(m, s, i);
+		memcpy(m + i, s + i + 1, len - i - 1);
+		accepted += decode_agrees(m, len - 1);
+		free(m);
+		m = xmalloc(len + 2);
+		memcpy(m, s, i);
+		m[i] = 'A';
+		memcpy(m + i + 1, s + i, len - i);
+		accepted += decode_agrees(m, len + 1);
+		free(m);
+	}
+	assert_true(accepted > 0);
+	free(s);
+}
+
+/* Texts left to PEM_read_bio: not in the one layout. */
+static void test_decode_refuses(void **state)
+{
+	static const char *const texts[] = {
+	    "junk\n-----BEGIN X-----\nMAMCAQA=\n-----END X-----\n",
+	    "-----BEGIN X-----\r\nMAMCAQA=\r\n-----END X-----\r\n",
+	    "-----BEGIN X-----\nMAMCAQA=\n-----END Y-----\n",
+	    "-----BEGIN X-----\nMAMCAQB=\n-----END X-----\n",	/* trailing bits */
+	    "-----BEGIN X-----\nMAMCAQ\n-----END X-----\n",	/* no padding */
+	    "-----BEGIN X-----\nMAMC\nAQA=\n-----END X-----\n", /* a short line first */
+	    "-----BEGIN X-----\n-----END X-----\n",
+	    "-----BEGIN x-----\nMAMCAQA=\n-----END x-----\n",
+	    "-----BEGIN X-----\nMAMCAQA=\n-----END X----- \n",
+	    "-----BEGIN X-----\nProc-Type: 4,ENCRYPTED\n\nMAMCAQA=\n-----END X-----\n",
+	};
+	uint8_t out[64];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		assert_false(pem_text_decode((const uint8_t *)texts[i], strlen(texts[i]), out, &n));
+	assert_true(pem_text_decode(
+	    (const uint8_t *)"-----BEGIN X-----\nMAMCAQA=\n-----END X-----\ntrailing", 50, out,
+	    &n));
+	assert_int_equal(n, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_same_as_pem_write_bio),
-	    cmocka_unit_test(test_exact_text),
+	    cmocka_unit_test(test_same_as_pem_write_bio), cmocka_unit_test(test_exact_text),
+	    cmocka_unit_test(test_decode_round_trip),	  cmocka_unit_test(test_decode_mutations),
+	    cmocka_unit_test(test_decode_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

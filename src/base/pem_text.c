@@ -80,19 +80,34 @@ char *pem_text(const char *label, const uint8_t *der, size_t n)
 	return s;
 }
 
+/* The value of each base64 character, 0xff for any other byte. */
+static const uint8_t sextets[256] = {
+    ['A'] = 0,	['B'] = 1,  ['C'] = 2,	['D'] = 3,  ['E'] = 4,	['F'] = 5,  ['G'] = 6,	['H'] = 7,
+    ['I'] = 8,	['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13, ['O'] = 14, ['P'] = 15,
+    ['Q'] = 16, ['R'] = 17, ['S'] = 18, ['T'] = 19, ['U'] = 20, ['V'] = 21, ['W'] = 22, ['X'] = 23,
+    ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27, ['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31,
+    ['g'] = 32, ['h'] = 33, ['i'] = 34, ['j'] = 35, ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39,
+    ['o'] = 40, ['p'] = 41, ['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47,
+    ['w'] = 48, ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53, ['2'] = 54, ['3'] = 55,
+    ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['+'] = 62, ['/'] = 63,
+};
+
+/* sextets is 0 for both 'A' and every other byte: tell them apart. */
 static int sextet(uint8_t c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	uint8_t v = sextets[c];
+
+	return v != 0 || c == 'A' ? v : -1;
+}
+
+/* Four base64 characters without padding as 24 bits, or -1. */
+static int64_t quantum(const uint8_t *s)
+{
+	int a = sextet(s[0]), b = sextet(s[1]), c = sextet(s[2]), d = sextet(s[3]);
+
+	if ((a | b | c | d) < 0)
+		return -1;
+	return (int64_t)a << 18 | (int64_t)b << 12 | (int64_t)c << 6 | (int64_t)d;
 }
 
 /* Decodes one line of 4k base64 characters, '=' only as the padding of its last quantum
@@ -106,6 +121,14 @@ static bool decode_line(const uint8_t *s, size_t n, uint8_t *out, size_t *out_le
 	for (size_t i = 0; i < n; i += 4) {
 		int d[4], pad = 0;
 		uint32_t v;
+		int64_t q = quantum(s + i);
+
+		if (q >= 0) {
+			out[o++] = (uint8_t)(q >> 16);
+			out[o++] = (uint8_t)(q >> 8);
+			out[o++] = (uint8_t)q;
+			continue;
+		}
 
 		for (int k = 0; k < 4; k++) {
 			if (s[i + k] == '=' && i + 4 == n && k >= 2) {

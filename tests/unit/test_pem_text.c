@@ -78,7 +78,7 @@ static void test_same_as_pem_write_bio(void **state)
 static void test_exact_text(void **state)
 {
 	const uint8_t der[] = {0x30, 0x03, 0x02, 0x01, 0x00};
-	char *s = pem_text("CERTIFICATE", der, sizeof(der)), json[64];
+	char *s = pem_text("CERTIFICATE", der, sizeof(der)), json[128];
 	size_t n = pem_text_write(json, "CERTIFICATE", der, sizeof(der), true);
 
 	(void)state;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/pem_text.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
 #include "crypto/internal.h"
@@ -185,26 +186,9 @@ out:
 
 int cert_der_to_pem(const uint8_t *der, size_t len, char **pem, struct error *err)
 {
-	static const char head[] = "-----BEGIN CERTIFICATE-----\n";
-	static const char tail[] = "-----END CERTIFICATE-----\n";
-	size_t lines = (len + 47) / 48, cap;
-	char *out, *w;
-
 	*pem = NULL;
-	if (len == 0 || len > CRYPTO_INPUT_MAX)
+	if (der == NULL || len == 0 || len > CRYPTO_INPUT_MAX)
 		return err_set(err, ERR_INVALID, "error encoding certificate");
-	cap = sizeof(head) + sizeof(tail) + lines * 65 + 1;
-	out = xmalloc(cap);
-	w = out;
-	memcpy(w, head, sizeof(head) - 1);
-	w += sizeof(head) - 1;
-	/* PEM's 64 columns are 48 bytes of DER a line (RFC 7468 §2) */
-	for (size_t off = 0; off < len; off += 48) {
-		size_t n = len - off < 48 ? len - off : 48;
-		w += EVP_EncodeBlock((unsigned char *)w, der + off, (int)n);
-		*w++ = '\n';
-	}
-	memcpy(w, tail, sizeof(tail));
-	*pem = out;
+	*pem = pem_text("CERTIFICATE", der, len);
 	return 0;
 }

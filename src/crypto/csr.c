@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/b64.h"
+#include "base/pem_text.h"
 #include "crypto/internal.h"
 
 void names_free(struct names *n)
@@ -124,6 +125,30 @@ void names_add_san(struct names *n, const char *san)
 	}
 }
 
+/* The bytes of the first PEM block of data, whatever its type; malloc'd (OPENSSL_free). */
+static int pem_first_block(const uint8_t *data, size_t len, uint8_t **der, long *dlen)
+{
+	BIO *bio;
+	char *name = NULL, *header = NULL;
+	size_t n;
+	int ok;
+
+	/* PEM as step writes it is read without a BIO: the same bytes (pem_text.h). */
+	*der = OPENSSL_malloc(len * 3 / 4 + 1);
+	if (*der != NULL && pem_text_decode(data, len, *der, &n)) {
+		*dlen = (long)n;
+		return 0;
+	}
+	OPENSSL_free(*der);
+	*der = NULL;
+	bio = BIO_new_mem_buf(data, (int)len);
+	ok = bio != NULL && PEM_read_bio(bio, &name, &header, der, dlen);
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	BIO_free(bio);
+	return ok ? 0 : -1;
+}
+
 int csr_parse(const uint8_t *data, size_t len, X509_REQ **out, struct error *err)
 {
 	uint8_t *der = NULL;
@@ -138,14 +163,7 @@ int csr_parse(const uint8_t *data, size_t len, X509_REQ **out, struct error *err
 		return err_set(err, ERR_TOO_LARGE,
 			       "error parsing certificate request: input too large");
 	if (crypto_is_pem(data, len)) {
-		BIO *bio = BIO_new_mem_buf(data, (int)len);
-		char *name = NULL, *header = NULL;
-		int ok = bio != NULL && PEM_read_bio(bio, &name, &header, &der, &dlen);
-
-		OPENSSL_free(name);
-		OPENSSL_free(header);
-		BIO_free(bio);
-		if (!ok) {
+		if (pem_first_block(data, len, &der, &dlen) != 0) {
 			err_set(err, ERR_INVALID, "error parsing certificate request: invalid PEM");
 			goto out;
 		}

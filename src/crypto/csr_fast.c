@@ -148,22 +148,45 @@ static bool bit_string_bytes(const struct elem *bits, const uint8_t **p, size_t 
 	return true;
 }
 
-static EVP_PKEY *ec_key(const struct csr_parts *c)
+/* The EC key of the CSR, set in req. X509_REQ_set_pubkey encodes the key it is given to fill
+ * the request's SubjectPublicKeyInfo, and encoding an EC point costs a field inversion (its
+ * affine coordinates): more than the rest of the parse. So req takes the key while its point is
+ * still the point at infinity (one zero byte to encode); then the CSR's point is read into that
+ * same key (req holds a reference to it, not a copy) and the SubjectPublicKeyInfo gets the
+ * CSR's algorithm, curve and bytes, from which the point was read. encodes_to checks the
+ * result as before. */
+static bool set_ec_pubkey(X509_REQ *req, const struct csr_parts *c)
 {
-	const EC_GROUP *group =
-	    c->key_params.start != NULL ? curve_group(oid_nid(&c->key_params)) : NULL;
+	int nid = c->key_params.start != NULL ? oid_nid(&c->key_params) : NID_undef;
+	const EC_GROUP *group = curve_group(nid);
 	EC_KEY *ec = group != NULL ? EC_KEY_new() : NULL;
+	EC_POINT *infinity = group != NULL ? EC_POINT_new(group) : NULL; /* as a new point is */
 	EVP_PKEY *pkey = NULL;
 	const uint8_t *pt;
+	uint8_t *bits;
 	size_t n;
+	bool ok;
 
-	if (ec != NULL && EC_KEY_set_group(ec, group) == 1 &&
-	    bit_string_bytes(&c->key_bits, &pt, &n) && EC_KEY_oct2key(ec, pt, n, NULL) == 1 &&
-	    (pkey = EVP_PKEY_new()) != NULL && EVP_PKEY_assign_EC_KEY(pkey, ec) == 1)
-		return pkey;
+	if (ec == NULL || infinity == NULL || EC_KEY_set_group(ec, group) != 1 ||
+	    !bit_string_bytes(&c->key_bits, &pt, &n) || EC_KEY_set_public_key(ec, infinity) != 1 ||
+	    (pkey = EVP_PKEY_new()) == NULL || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
+		EC_POINT_free(infinity);
+		EVP_PKEY_free(pkey);
+		EC_KEY_free(ec);
+		return false;
+	}
+	EC_POINT_free(infinity);
+	/* From here pkey owns ec. */
+	ok = X509_REQ_set_pubkey(req, pkey) == 1 && EC_KEY_oct2key(ec, pt, n, NULL) == 1 &&
+	     (bits = OPENSSL_memdup(pt, n)) != NULL;
+	if (ok && X509_PUBKEY_set0_param(X509_REQ_get_X509_PUBKEY(req),
+					 OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+					 OBJ_nid2obj(nid), bits, (int)n) != 1) {
+		OPENSSL_free(bits);
+		ok = false;
+	}
 	EVP_PKEY_free(pkey);
-	EC_KEY_free(ec);
-	return NULL;
+	return ok;
 }
 
 static EVP_PKEY *rsa_key(const struct csr_parts *c)
@@ -183,15 +206,21 @@ static EVP_PKEY *rsa_key(const struct csr_parts *c)
 	return NULL;
 }
 
-static EVP_PKEY *spki_key(const struct csr_parts *c)
+static bool set_pubkey(X509_REQ *req, const struct csr_parts *c)
 {
+	EVP_PKEY *key;
+	bool ok;
+
 	switch (oid_nid(&c->key_alg)) {
 	case NID_X9_62_id_ecPublicKey:
-		return ec_key(c);
+		return set_ec_pubkey(req, c);
 	case NID_rsaEncryption:
-		return rsa_key(c);
+		key = rsa_key(c);
+		ok = key != NULL && X509_REQ_set_pubkey(req, key) == 1;
+		EVP_PKEY_free(key);
+		return ok;
 	default:
-		return NULL;
+		return false;
 	}
 }
 
@@ -265,19 +294,15 @@ X509_REQ *csr_parse_der_fast(const uint8_t *der, size_t len)
 {
 	struct csr_parts c;
 	X509_REQ *req = NULL;
-	EVP_PKEY *key = NULL;
 	bool ok;
 
-	if (!split_csr(der, len, &c) || (key = spki_key(&c)) == NULL ||
-	    (req = X509_REQ_new()) == NULL) {
+	if (!split_csr(der, len, &c) || (req = X509_REQ_new()) == NULL) {
 		ok = false;
 	} else {
 		ok = set_version(req, &c.version) && set_subject(req, &c.subject) &&
-		     X509_REQ_set_pubkey(req, key) == 1 &&
-		     (!c.has_attrs || add_attributes(req, &c.attrs)) && set_signature(req, &c) &&
-		     encodes_to(req, der, len);
+		     set_pubkey(req, &c) && (!c.has_attrs || add_attributes(req, &c.attrs)) &&
+		     set_signature(req, &c) && encodes_to(req, der, len);
 	}
-	EVP_PKEY_free(key);
 	if (!ok) {
 		X509_REQ_free(req);
 		req = NULL;

@@ -10,56 +10,78 @@
 
 #include "base/b64.h"
 #include "base/http_error.h"
-#include "base/json_escape.h"
+#include "base/pem_text.h"
 #include "base/str.h"
 #include "crypto/cert.h"
 #include "server/internal.h"
 #include "server/respond.h"
 
-static int evbuffer_sink(void *b, const char *s, size_t n)
-{
-	return evbuffer_add(b, s, n);
-}
+/* A JSON string holding the PEM text of a certificate: json_escape of PEM_write_bio_X509's
+ * output, written straight from the DER (a PEM's only character to escape is its newline). */
+#define CERT_LABEL "CERTIFICATE"
 
-/* Appends s (a PEM text) as a JSON string. */
-static void put_json_string(struct evbuffer *b, const char *s)
+static char *put(char *o, const char *s, size_t n)
 {
-	evbuffer_add(b, "\"", 1);
-	json_escape(s, strlen(s), 0, evbuffer_sink, b);
-	evbuffer_add(b, "\"", 1);
+	memcpy(o, s, n);
+	return o + n;
 }
 
 /* The SignResponse (step-ca's: crt, ca, certChain, tlsOptions in this order) of a new
  * certificate, always issued under the authority's intermediates. The parts that never change
- * are encoded once (authority.h): per request only the new certificate is encoded. */
+ * are encoded once (authority.h): per request only the new certificate is encoded, once for
+ * both places it appears, and the whole body is written into one buffer of its exact size. */
 static struct evbuffer *sign_response_body(struct request_ctx *rc, const struct issued *out,
 					   struct error *err)
 {
+	static const char crt_key[] = "{\"crt\":\"",
+			  ca_key[] = "\",\"ca\":", chain_key[] = ",\"certChain\":[\"",
+			  tls_key[] = ",\"tlsOptions\":";
 	int n = sk_X509_num(authority_intermediates(rc->a));
 	const char *tls = authority_tls_options_json(rc->a);
-	struct evbuffer *b;
-	char *pem = NULL;
+	const char *ca = n > 0 ? authority_intermediate_json(rc->a, 0) : "null";
+	struct evbuffer *b = NULL;
+	struct evbuffer_iovec vec;
+	const uint8_t *der;
+	size_t der_len, pem_len, total;
+	char *o;
 
-	if (cert_der_to_pem(out->der, out->der_len, &pem, err) != 0)
+	if (out->der == NULL) {
+		err_set(err, ERR_INTERNAL, "no certificate to answer with");
 		return NULL;
+	}
+	der = out->der;
+	der_len = out->der_len;
+	pem_len = pem_text_len(CERT_LABEL, der_len, true);
+	total = sizeof(crt_key) - 1 + pem_len + sizeof(ca_key) - 1 + strlen(ca) +
+		sizeof(chain_key) - 1 + pem_len + 1 + 1 + 2;
+	for (int i = 0; i < n; i++)
+		total += 1 + strlen(authority_intermediate_json(rc->a, i));
+	if (tls != NULL)
+		total += sizeof(tls_key) - 1 + strlen(tls);
 	b = evbuffer_new();
-	if (b == NULL) {
-		free(pem);
+	if (b == NULL || evbuffer_reserve_space(b, (ev_ssize_t)total, &vec, 1) != 1 ||
+	    vec.iov_len < total) {
+		evbuffer_free(b);
 		err_set(err, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
-	evbuffer_add(b, "{\"crt\":", 7);
-	put_json_string(b, pem);
-	evbuffer_add_printf(b, ",\"ca\":%s,\"certChain\":[",
-			    n > 0 ? authority_intermediate_json(rc->a, 0) : "null");
-	put_json_string(b, pem);
-	for (int i = 0; i < n; i++)
-		evbuffer_add_printf(b, ",%s", authority_intermediate_json(rc->a, i));
-	evbuffer_add(b, "]", 1);
+	o = put(vec.iov_base, crt_key, sizeof(crt_key) - 1);
+	o += pem_text_write(o, CERT_LABEL, der, der_len, true);
+	o = put(o, ca_key, sizeof(ca_key) - 1);
+	o = put(o, ca, strlen(ca));
+	o = put(o, chain_key, sizeof(chain_key) - 1);
+	o += pem_text_write(o, CERT_LABEL, der, der_len, true);
+	o = put(o, "\"", 1);
+	for (int i = 0; i < n; i++) {
+		const char *pem = authority_intermediate_json(rc->a, i);
+		o = put(put(o, ",", 1), pem, strlen(pem));
+	}
+	o = put(o, "]", 1);
 	if (tls != NULL)
-		evbuffer_add_printf(b, ",\"tlsOptions\":%s", tls);
-	evbuffer_add(b, "}\n", 2);
-	free(pem);
+		o = put(put(o, tls_key, sizeof(tls_key) - 1), tls, strlen(tls));
+	o = put(o, "}\n", 2);
+	vec.iov_len = (size_t)(o - (char *)vec.iov_base);
+	evbuffer_commit_space(b, &vec, 1);
 	return b;
 }
 
@@ -101,11 +123,19 @@ void respond_kyma_error(struct request_ctx *rc, const struct error *err)
 json_t *kyma_response(const struct issued *out, struct error *err)
 {
 	char *leaf = NULL, *ca = NULL, *chain = NULL, *b[3] = {NULL, NULL, NULL};
+	uint8_t *der = NULL;
+	size_t der_len;
 	json_t *doc = NULL;
 
-	if (cert_der_to_pem(out->der, out->der_len, &leaf, err) != 0 ||
-	    cert_to_pem(sk_X509_value(out->chain, 0), &ca, err) != 0)
+	if (out->der == NULL) {
+		err_set(err, ERR_INTERNAL, "no certificate to answer with");
 		goto out;
+	}
+	leaf = pem_text(CERT_LABEL, out->der, out->der_len);
+	if (cert_to_der(sk_X509_value(out->chain, 0), &der, &der_len, err) != 0)
+		goto out;
+	ca = pem_text(CERT_LABEL, der, der_len);
+	OPENSSL_free(der);
 	chain = xasprintf("%s%s", leaf, ca);
 	b[0] = b64_encode(chain, strlen(chain));
 	b[1] = b64_encode(leaf, strlen(leaf));

@@ -1,7 +1,12 @@
-/* fuzz_csr_pem.c - CSRs, certificates and private keys from arbitrary bytes. */
+/* fuzz_csr_pem.c - CSRs, certificates and private keys from arbitrary bytes; and the PEM
+ * reader without a BIO against OpenSSL's: whatever it accepts, PEM_read_bio reads alike. */
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "base/pem_text.h"
 
 #include "crypto/cert.h"
 #include "crypto/csr.h"
@@ -11,6 +16,29 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void check_pem_text(const uint8_t *data, size_t size)
+{
+	uint8_t *out = malloc(size * 3 / 4 + 1), *der = NULL;
+	size_t n = 0;
+
+	if (out != NULL && pem_text_decode(data, size, out, &n)) {
+		BIO *b = BIO_new_mem_buf(data, (int)size);
+		char *name = NULL, *header = NULL;
+		long dlen = 0;
+
+		if (b == NULL)
+			abort();
+		if (PEM_read_bio(b, &name, &header, &der, &dlen) != 1 || (size_t)dlen != n ||
+		    memcmp(der, out, n) != 0 || strcmp(header, "") != 0)
+			abort(); /* the fast reader disagrees with OpenSSL's */
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		BIO_free(b);
+	}
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	X509_REQ *csr = NULL;
@@ -18,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	EVP_PKEY *key = NULL;
 	char *fp = NULL;
 
+	check_pem_text(data, size);
 	if (csr_parse(data, size, &csr, NULL) == 0) {
 		struct names n = {0};
 		/* the server's order: the key policy, and only an accepted key is verified */

@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include "authority_fixture.h"
+#include "base/buf.h"
+#include "base/json_escape.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "crypto/cert.h"
@@ -115,6 +117,20 @@ static char *subject_of(X509 *cert)
 	return out;
 }
 
+/* s as a quoted JSON string (the escaper the SignResponse used before it wrote PEM itself). */
+static char *quoted(const char *s)
+{
+	struct buf b;
+	struct error err = {0};
+	char *out;
+
+	buf_init(&b, 1u << 20);
+	assert_int_equal(json_escape_buf(&b, s, strlen(s), 0, &err), 0);
+	out = buf_steal(&b);
+	buf_free(&b);
+	return out;
+}
+
 /* Checks a 201 SignResponse: exactly crt, ca, certChain, tlsOptions in this order (step-ca's),
  * ca the intermediate,
  * certChain [crt, intermediate], the leaf for cn with key, issued by the intermediate. Fills l
@@ -158,6 +174,22 @@ static void check_sign_response(struct sfx *x, const char *body, const char *cn,
 	assert_true(key_public_equal(X509_get0_pubkey(l->cert), key));
 	l->serial = cert_serial_decimal(l->cert);
 	l->chain_pem = xasprintf("%s%s", crt, x->inter_pem);
+	/* Byte for byte: OpenSSL's PEM of the leaf and the intermediate, escaped, in step-ca's
+	 * order. */
+	{
+		char *pem = NULL, *q_leaf, *q_inter = quoted(x->inter_pem), *want;
+
+		assert_int_equal(cert_to_pem(l->cert, &pem, &err), 0);
+		q_leaf = quoted(pem);
+		want = xasprintf("{\"crt\":%s,\"ca\":%s,\"certChain\":[%s,%s],\"tlsOptions\":%s}\n",
+				 q_leaf, q_inter, q_leaf, q_inter,
+				 authority_tls_options_json(x->f->a));
+		assert_string_equal(body, want);
+		free(want);
+		free(q_leaf);
+		free(q_inter);
+		free(pem);
+	}
 	free(subject);
 	free(want_subject);
 	free(tail);

@@ -167,8 +167,17 @@ static int configure(struct sqlite_store *s, struct error *err)
 			       "database %s: cannot enable WAL journal mode (got '%s')", s->file,
 			       mode);
 	if (exec_sql(s, "PRAGMA synchronous = FULL", "set synchronous mode", err) != 0 ||
-	    exec_sql(s, "PRAGMA foreign_keys = ON", "enable foreign keys", err) != 0)
+	    exec_sql(s, "PRAGMA foreign_keys = ON", "enable foreign keys", err) != 0 ||
+	    pragma_text(s, "PRAGMA synchronous", mode, sizeof(mode), err) != 0)
 		return -1;
+	/* The WAL frames of a commit may be written with one call only when the commit syncs
+	 * them before publishing them (sqlite_vfs.c): synchronous FULL (2) or EXTRA (3). A
+	 * connection not opened through that VFS answers SQLITE_NOTFOUND: nothing to arm. */
+	if (strcmp(mode, "2") == 0 || strcmp(mode, "3") == 0) {
+		int on = 1;
+
+		(void)sqlite3_file_control(s->wdb, "main", STRIDE_FCNTL_WAL_BUFFER, &on);
+	}
 	return 0;
 }
 
@@ -209,9 +218,9 @@ out:
 }
 
 /* NOMUTEX: our own locks serialise every use of a connection. */
-int sq_open_connection(struct sqlite_store *s, sqlite3 **db, struct error *err)
+int sq_open_connection(struct sqlite_store *s, sqlite3 **db, const char *vfs, struct error *err)
 {
-	int rc = sqlite3_open_v2(s->file, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc = sqlite3_open_v2(s->file, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs);
 
 	if (rc != SQLITE_OK)
 		return err_set(err, ERR_IO, "open database %s: %s", s->file,

@@ -27,8 +27,10 @@
 
 #include "store/sqlite_int.h"
 
-/* The most a buffer holds; a longer run of appends is written in pieces of about this size. */
-#define WALBUF_MAX (256 * 1024)
+/* The most a buffer holds; a longer run of appends is written in pieces of about this size.
+ * SQLite's unix VFS writes at most 0x1ffff bytes per call (it masks the length: a larger write
+ * comes out short and fails with SQLITE_FULL), so a run must stay below 128 KiB. */
+#define WALBUF_MAX (120 * 1024)
 
 struct shim_file {
 	sqlite3_file base; /* first: pMethods = &shim_io */

@@ -140,8 +140,8 @@ static void test_commit_visible_to_other_connection(void **state)
 }
 
 /* Checkpoints (the WAL restarts at offset 0 after a full one: a write that does not continue
- * the buffered run), a transaction larger than the buffer, and a cache so small that pages
- * spill into the WAL before the commit and are read back. */
+ * the buffered run), a commit many times larger than the buffer, and a cache so small that
+ * pages spill into the WAL before the commit and are read back. */
 static void test_checkpoint_reset_spill(void **state)
 {
 	char *file = path_join(*state, "b.db");
@@ -157,6 +157,11 @@ static void test_checkpoint_reset_spill(void **state)
 		insert(w, ++n, 10);
 		assert_int_equal(query_int(r, "SELECT count(*) FROM t"), n);
 	}
+	exec_ok(w, "BEGIN IMMEDIATE");
+	for (int i = 0; i < 200; i++) /* about 1 MB in one commit: the buffer fills many times */
+		insert(w, ++n, 4000);
+	exec_ok(w, "COMMIT");
+	assert_int_equal(query_int(r, "SELECT count(*) FROM t"), n);
 	exec_ok(w, "PRAGMA cache_size = 2");
 	exec_ok(w, "BEGIN IMMEDIATE");
 	for (int i = 0; i < 400; i++) /* about 1.6 MB: more than the buffer, and spilled */

@@ -12,7 +12,6 @@
  * The file, connections and migrations are in sqlite_schema.c, records in sqlite_records.c.
  */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,11 +323,11 @@ static void sq_submit(struct store *st, struct store_txn *t)
 static int sqlite_read(struct sqlite_store *s, enum rstmt_id id, const char *key, bool *row,
 		       void (*copy_row)(sqlite3_stmt *st, void *arg), void *arg, struct error *err)
 {
-	struct sq_reader *rd = sq_reader_lock(s);
-	sqlite3_stmt *st = rd->r[id];
+	sqlite3_stmt *st = s->r[id];
 	int rc, ret = -1;
 
 	*row = false;
+	pthread_mutex_lock(&s->rlock);
 	rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
@@ -337,14 +336,14 @@ static int sqlite_read(struct sqlite_store *s, enum rstmt_id id, const char *key
 		if (copy_row != NULL)
 			copy_row(st, arg);
 	} else if (rc != SQLITE_DONE) {
-		sq_db_error(s, rd->db, err, rstmts[id].name, rc);
+		sq_db_error(s, s->rdb, err, rstmts[id].name, rc);
 		goto out;
 	}
 	ret = 0;
 out:
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	sq_reader_unlock(rd);
+	pthread_mutex_unlock(&s->rlock);
 	return ret;
 }
 
@@ -403,8 +402,7 @@ static int sq_revoked_list(struct store *st, const char *after_serial, size_t li
 			   struct store_revoked **out, size_t *n, struct error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
-	struct sq_reader *rd;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = s->r[R_REVOKED_LIST];
 	struct store_revoked *v = NULL;
 	size_t cap = 0, count = 0;
 	int rc, ret = -1;
@@ -413,8 +411,7 @@ static int sq_revoked_list(struct store *st, const char *after_serial, size_t li
 	*n = 0;
 	if (limit == 0)
 		return 0;
-	rd = sq_reader_lock(s);
-	q = rd->r[R_REVOKED_LIST];
+	pthread_mutex_lock(&s->rlock);
 	rc = sqlite3_bind_text(q, 1, after_serial != NULL ? after_serial : "", -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
@@ -434,7 +431,7 @@ static int sq_revoked_list(struct store *st, const char *after_serial, size_t li
 		};
 	}
 	if (rc != SQLITE_DONE) {
-		sq_db_error(s, rd->db, err, rstmts[R_REVOKED_LIST].name, rc);
+		sq_db_error(s, s->rdb, err, rstmts[R_REVOKED_LIST].name, rc);
 		goto out;
 	}
 	*out = v;
@@ -445,7 +442,7 @@ static int sq_revoked_list(struct store *st, const char *after_serial, size_t li
 out:
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	sq_reader_unlock(rd);
+	pthread_mutex_unlock(&s->rlock);
 	store_revoked_free(v, count);
 	return ret;
 }
@@ -485,18 +482,14 @@ static void sq_close(struct store *st)
 	store_committer_stop(&s->committer);
 	finalize_all(s->w, W_COUNT);
 	finalize_all(s->rw, RW_COUNT);
-	for (int i = 0; i < SQ_READERS; i++) {
-		struct sq_reader *r = &s->readers[i];
-
-		finalize_all(r->r, R_COUNT);
-		finalize_all(r->rr, RR_COUNT);
-		if (r->db != NULL)
-			sqlite3_close_v2(r->db);
-		if (r->lock_ready)
-			pthread_mutex_destroy(&r->lock);
-	}
+	finalize_all(s->r, R_COUNT);
+	finalize_all(s->rr, RR_COUNT);
 	if (s->wdb != NULL)
 		sqlite3_close_v2(s->wdb);
+	if (s->rdb != NULL)
+		sqlite3_close_v2(s->rdb);
+	if (s->locks_ready)
+		pthread_mutex_destroy(&s->rlock);
 	free(s->file);
 	free(s);
 }
@@ -513,45 +506,12 @@ static const struct store_ops sqlite_ops = {
     .close = sq_close,
 };
 
-/* Opens the read connections and prepares their statements. */
-static int open_readers(struct sqlite_store *s, struct error *err)
+static int init_locks(struct sqlite_store *s, struct error *err)
 {
-	for (int i = 0; i < SQ_READERS; i++) {
-		struct sq_reader *r = &s->readers[i];
-
-		if (pthread_mutex_init(&r->lock, NULL) != 0)
-			return err_set(err, ERR_INTERNAL, "store: cannot create a mutex");
-		r->lock_ready = true;
-		if (sq_open_connection(s, &r->db, NULL, err) != 0 ||
-		    sq_prepare_all(s, r->db, rstmts, R_COUNT, r->r, err) != 0 ||
-		    sq_prepare_all(s, r->db, sq_record_rstmts, RR_COUNT, r->rr, err) != 0)
-			return -1;
-	}
+	if (pthread_mutex_init(&s->rlock, NULL) != 0)
+		return err_set(err, ERR_INTERNAL, "store: cannot create a mutex");
+	s->locks_ready = true;
 	return 0;
-}
-
-/* Each thread's read connection: 1 + its index, given out in turn on the thread's first read
- * (0: none yet). Shared by every store a process opens. */
-static _Thread_local unsigned reader_slot;
-static atomic_uint next_reader_slot;
-
-struct sq_reader *sq_reader_lock(struct sqlite_store *s)
-{
-	struct sq_reader *r;
-
-	if (reader_slot == 0)
-		reader_slot =
-		    atomic_fetch_add_explicit(&next_reader_slot, 1, memory_order_relaxed) %
-			SQ_READERS +
-		    1;
-	r = &s->readers[reader_slot - 1];
-	pthread_mutex_lock(&r->lock);
-	return r;
-}
-
-void sq_reader_unlock(struct sq_reader *r)
-{
-	pthread_mutex_unlock(&r->lock);
 }
 
 int store_sqlite_open(const char *path, struct store **out, struct error *err)
@@ -565,12 +525,14 @@ int store_sqlite_open(const char *path, struct store **out, struct error *err)
 			       "db.dataSource cannot be empty for database type 'sqlite'");
 	s = xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
-	if (sq_prepare_file(path, &s->file, err) != 0 ||
+	if (init_locks(s, err) != 0 || sq_prepare_file(path, &s->file, err) != 0 ||
 	    sq_open_connection(s, &s->wdb, sq_wal_vfs(), err) != 0 ||
 	    sq_configure_and_migrate(s, err) != 0 ||
 	    sq_prepare_all(s, s->wdb, wstmts, W_COUNT, s->w, err) != 0 ||
 	    sq_prepare_all(s, s->wdb, sq_record_wstmts, RW_COUNT, s->rw, err) != 0 ||
-	    open_readers(s, err) != 0)
+	    sq_open_connection(s, &s->rdb, NULL, err) != 0 ||
+	    sq_prepare_all(s, s->rdb, rstmts, R_COUNT, s->r, err) != 0 ||
+	    sq_prepare_all(s, s->rdb, sq_record_rstmts, RR_COUNT, s->rr, err) != 0)
 		goto out;
 	s->committer.metrics_store = METRICS_STORE_SQLITE;
 	if (store_committer_start(&s->committer, commit_batch, s, err) != 0)

@@ -29,7 +29,7 @@ enum wstmt_id {
 	W_COUNT,
 };
 
-/* Statements of a read connection (request threads, under its lock). */
+/* Statements of the read connection (request threads, under rlock). */
 enum rstmt_id {
 	R_TOKEN_USED,
 	R_GET_CERT_PROV,
@@ -42,7 +42,7 @@ enum rstmt_id {
 /* Record statements, write connection: one per enum store_record_op, in its order. */
 #define RW_COUNT 5
 
-/* Record statements, read connections. */
+/* Record statements, read connection. */
 enum rrstmt_id {
 	RR_GET,
 	RR_LIST_ALL,
@@ -58,34 +58,22 @@ struct stmt_def {
 extern const struct stmt_def sq_record_wstmts[RW_COUNT];
 extern const struct stmt_def sq_record_rstmts[RR_COUNT];
 
-/* Read connections: a thread always uses the same one (threads are spread over them in turn),
- * so request threads do not queue behind each other's reads. */
-#define SQ_READERS 4
-
-struct sq_reader {
-	pthread_mutex_t lock; /* guards db and its statements */
-	sqlite3 *db;
-	sqlite3_stmt *r[R_COUNT];
-	sqlite3_stmt *rr[RR_COUNT];
-	bool lock_ready;
-};
-
 /* Writes go through a queue to one committer thread, which commits everything queued as one
  * transaction (group commit): concurrent requests share one fsync instead of waiting for one
- * each. Reads use their own connections, so they never wait behind an fsync. */
+ * each. Reads use their own connection, so they never wait behind an fsync. */
 struct sqlite_store {
 	struct store base; /* first: the vtable */
 	char *file;
 	sqlite3 *wdb; /* the committer thread's */
 	sqlite3_stmt *w[W_COUNT];
 	sqlite3_stmt *rw[RW_COUNT];
-	struct sq_reader readers[SQ_READERS];
+	pthread_mutex_t rlock; /* guards rdb and its statements */
+	sqlite3 *rdb;
+	sqlite3_stmt *r[R_COUNT];
+	sqlite3_stmt *rr[RR_COUNT];
 	struct store_committer committer;
+	bool locks_ready;
 };
-
-/* The calling thread's read connection, locked; give it back with sq_reader_unlock. */
-struct sq_reader *sq_reader_lock(struct sqlite_store *s);
-void sq_reader_unlock(struct sq_reader *r);
 
 /* Fills err from an SQLite failure of what on db (a constraint: ERR_CONFLICT, else ERR_IO). */
 int sq_db_error(struct sqlite_store *s, sqlite3 *db, struct error *err, const char *what, int rc);

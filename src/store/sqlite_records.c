@@ -153,16 +153,14 @@ int sq_record_get(struct store *st, const char *collection, const char *id, bool
 		  struct store_record *out, struct error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
-	struct sq_reader *rd;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = s->rr[RR_GET];
 	int rc, ret = -1;
 
 	*found = false;
 	*out = (struct store_record){0};
 	if (store_record_check(collection, id, err) != 0)
 		return -1;
-	rd = sq_reader_lock(s);
-	q = rd->rr[RR_GET];
+	pthread_mutex_lock(&s->rlock);
 	rc = bind_read(q, collection, id, NULL, 0);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
@@ -172,14 +170,14 @@ int sq_record_get(struct store *st, const char *collection, const char *id, bool
 		copy_record(q, 0, out);
 		*found = true;
 	} else if (rc != SQLITE_DONE) {
-		sq_db_error(s, rd->db, err, sq_record_rstmts[RR_GET].name, rc);
+		sq_db_error(s, s->rdb, err, sq_record_rstmts[RR_GET].name, rc);
 		goto out;
 	}
 	ret = 0;
 out:
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	sq_reader_unlock(rd);
+	pthread_mutex_unlock(&s->rlock);
 	return ret;
 }
 
@@ -189,8 +187,7 @@ int sq_record_list(struct store *st, const char *collection, const char *owner,
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
 	enum rrstmt_id id = owner != NULL ? RR_LIST_OWNER : RR_LIST_ALL;
-	struct sq_reader *rd;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = s->rr[id];
 	struct store_record *v = NULL;
 	size_t cap = 0, count = 0;
 	int rc, ret = -1;
@@ -201,8 +198,7 @@ int sq_record_list(struct store *st, const char *collection, const char *owner,
 		return -1;
 	if (limit == 0)
 		return 0;
-	rd = sq_reader_lock(s);
-	q = rd->rr[id];
+	pthread_mutex_lock(&s->rlock);
 	rc = bind_read(q, collection, owner, after_id, limit);
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
 		rc = sqlite3_step(q);
@@ -218,7 +214,7 @@ int sq_record_list(struct store *st, const char *collection, const char *owner,
 		count++;
 	}
 	if (rc != SQLITE_DONE) {
-		sq_db_error(s, rd->db, err, sq_record_rstmts[id].name, rc);
+		sq_db_error(s, s->rdb, err, sq_record_rstmts[id].name, rc);
 		goto out;
 	}
 	*out = v;
@@ -229,7 +225,7 @@ int sq_record_list(struct store *st, const char *collection, const char *owner,
 out:
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
-	sq_reader_unlock(rd);
+	pthread_mutex_unlock(&s->rlock);
 	store_records_free(v, count);
 	return ret;
 }

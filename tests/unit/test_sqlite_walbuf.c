@@ -1,9 +1,7 @@
-/* test_sqlite_walbuf.c - the SQLite store's write path and read connections. The VFS that
- * writes a commit's WAL frames with one call (src/store/sqlite_vfs.c): after every commit,
- * another connection (or process) reads what was committed; checkpoints, WAL resets, cache
- * spills and big transactions keep working; a synchronous mode below FULL turns the buffering
- * off; a SIGKILL loses nothing committed. The read connections of the store: a token whose
- * commit returned is seen as used by every thread, whichever connection it reads on. */
+/* test_sqlite_walbuf.c - the VFS that writes a commit's WAL frames with one call
+ * (src/store/sqlite_vfs.c): after every commit, another connection (or process) reads what was
+ * committed; checkpoints, WAL resets, cache spills and big transactions keep working; a
+ * synchronous mode below FULL turns the buffering off; a SIGKILL loses nothing committed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +10,6 @@
 #include <cmocka.h>
 
 #include <ftw.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -25,7 +22,6 @@
 #include "base/file.h"
 #include "base/str.h"
 #include "store/sqlite_int.h"
-#include "store/store.h"
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -259,74 +255,6 @@ static void test_sigkill_keeps_commits(void **state)
 	free(file);
 }
 
-#define CHECKERS (2 * SQ_READERS)
-#define ROUNDS	 60
-
-struct checker {
-	struct store *s;
-	pthread_barrier_t *barrier;
-	int errors;
-};
-
-/* Each round: after the main thread committed token k, it is used and token k+1 is not. */
-static void *check_tokens(void *arg)
-{
-	struct checker *c = arg;
-
-	for (int k = 0; k < ROUNDS; k++) {
-		char key[32];
-		struct error err = {0};
-		bool used = false;
-
-		pthread_barrier_wait(c->barrier);
-		snprintf(key, sizeof(key), "token-%d", k);
-		if (c->s->ops->token_used(c->s, key, &used, &err) != 0 || !used)
-			c->errors++;
-		snprintf(key, sizeof(key), "token-%d", k + 1);
-		if (c->s->ops->token_used(c->s, key, &used, &err) != 0 || used)
-			c->errors++;
-		pthread_barrier_wait(c->barrier);
-	}
-	return NULL;
-}
-
-static void test_token_seen_by_every_reader(void **state)
-{
-	char *file = path_join(*state, "e.db");
-	struct checker c[CHECKERS];
-	pthread_t t[CHECKERS];
-	pthread_barrier_t barrier;
-	struct store *s = NULL;
-	struct error err = {0};
-
-	assert_int_equal(
-	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
-	assert_int_equal(pthread_barrier_init(&barrier, NULL, CHECKERS + 1), 0);
-	for (int i = 0; i < CHECKERS; i++) {
-		c[i] = (struct checker){.s = s, .barrier = &barrier};
-		assert_int_equal(pthread_create(&t[i], NULL, check_tokens, &c[i]), 0);
-	}
-	for (int k = 0; k < ROUNDS; k++) {
-		char key[32];
-		bool used = true;
-
-		snprintf(key, sizeof(key), "token-%d", k);
-		assert_int_equal(store_use_token(s, key, "t", &used, &err), 0);
-		assert_false(used);
-		pthread_barrier_wait(&barrier); /* the checkers look */
-		pthread_barrier_wait(&barrier); /* and are done */
-		assert_int_equal(store_use_token(s, key, "t", &used, &err), 0);
-		assert_true(used);
-	}
-	for (int i = 0; i < CHECKERS; i++) {
-		assert_int_equal(pthread_join(t[i], NULL), 0);
-		assert_int_equal(c[i].errors, 0);
-	}
-	pthread_barrier_destroy(&barrier);
-	store_close(s);
-	free(file);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,7 +263,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_checkpoint_reset_spill, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_synchronous_normal_disarms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sigkill_keeps_commits, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_token_seen_by_every_reader, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

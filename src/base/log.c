@@ -2,8 +2,10 @@
 #include "base/log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -16,16 +18,19 @@
 /* Room kept at the end of a line for closing a truncated value: `..."}` + newline. */
 #define LOG_RESERVE 8
 
-static enum log_level min_level = LOG_INFO;
-static int use_json = 1;
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The configuration, read by every line without a lock: the minimum level times two, plus 1
+ * for JSON. One word, so that a line never mixes two configurations. */
+static atomic_int log_config = LOG_INFO * 2 + 1;
+/* Lines of at most PIPE_BUF bytes go out in one write(2), which the kernel does not interleave
+ * with another (pipes: POSIX atomic writes; regular files: Linux serialises the writes to one
+ * file description; terminals and stream sockets: one write at a time). They take this lock
+ * shared, so request threads do not wait on each other's write. A longer line may be split by
+ * a pipe: it takes the lock exclusive, so no other line lands inside it. */
+static pthread_rwlock_t log_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 void log_configure(enum log_level min, int json)
 {
-	pthread_mutex_lock(&log_lock);
-	min_level = min;
-	use_json = json;
-	pthread_mutex_unlock(&log_lock);
+	atomic_store(&log_config, (int)min * 2 + (json ? 1 : 0));
 }
 
 static const char *level_name(enum log_level level)
@@ -156,16 +161,12 @@ void log_msg(enum log_level level, const char *msg, ...)
 	char ts[40];
 	const char *key;
 	va_list ap;
-	int json;
+	int config = atomic_load_explicit(&log_config, memory_order_relaxed);
+	int json = config & 1;
 	int saved_errno = errno;
 
-	pthread_mutex_lock(&log_lock);
-	json = use_json;
-	if (level < min_level) {
-		pthread_mutex_unlock(&log_lock);
+	if ((int)level < config / 2)
 		return;
-	}
-	pthread_mutex_unlock(&log_lock);
 
 	l.o = 0;
 	l.full = false;
@@ -202,8 +203,11 @@ void log_msg(enum log_level level, const char *msg, ...)
 		l.b[l.o++] = '}';
 	l.b[l.o++] = '\n';
 
-	pthread_mutex_lock(&log_lock);
+	if (l.o <= PIPE_BUF)
+		pthread_rwlock_rdlock(&log_lock);
+	else
+		pthread_rwlock_wrlock(&log_lock);
 	write_all(l.b, l.o);
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 	errno = saved_errno;
 }

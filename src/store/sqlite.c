@@ -526,10 +526,11 @@ int store_sqlite_open(const char *path, struct store **out, struct error *err)
 	s = xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
 	if (init_locks(s, err) != 0 || sq_prepare_file(path, &s->file, err) != 0 ||
-	    sq_open_connection(s, &s->wdb, err) != 0 || sq_configure_and_migrate(s, err) != 0 ||
+	    sq_open_connection(s, &s->wdb, sq_wal_vfs(), err) != 0 ||
+	    sq_configure_and_migrate(s, err) != 0 ||
 	    sq_prepare_all(s, s->wdb, wstmts, W_COUNT, s->w, err) != 0 ||
 	    sq_prepare_all(s, s->wdb, sq_record_wstmts, RW_COUNT, s->rw, err) != 0 ||
-	    sq_open_connection(s, &s->rdb, err) != 0 ||
+	    sq_open_connection(s, &s->rdb, NULL, err) != 0 ||
 	    sq_prepare_all(s, s->rdb, rstmts, R_COUNT, s->r, err) != 0 ||
 	    sq_prepare_all(s, s->rdb, sq_record_rstmts, RR_COUNT, s->rr, err) != 0)
 		goto out;

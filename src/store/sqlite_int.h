@@ -81,11 +81,20 @@ int sq_db_error(struct sqlite_store *s, sqlite3 *db, struct error *err, const ch
 /* Decides the database file for data_source (a directory holds stride.db) and makes sure it
  * exists with mode 0600 (parent directory 0700): *file malloc'd. */
 int sq_prepare_file(const char *data_source, char **file, struct error *err);
-/* Opens one connection to s->file (busy timeout, extended result codes). */
-int sq_open_connection(struct sqlite_store *s, sqlite3 **db, struct error *err);
+/* Opens one connection to s->file (busy timeout, extended result codes) through vfs (NULL:
+ * SQLite's default). */
+int sq_open_connection(struct sqlite_store *s, sqlite3 **db, const char *vfs, struct error *err);
 /* WAL journal, synchronous=FULL, then the schema brought to STORE_SQLITE_SCHEMA_VERSION; on
  * the write connection. */
 int sq_configure_and_migrate(struct sqlite_store *s, struct error *err);
+/* The name of the VFS that writes a commit's WAL frames with one write (sqlite_vfs.c),
+ * registered on first use; NULL when it cannot be. A connection opened through it buffers
+ * nothing until its database file is armed with STRIDE_FCNTL_WAL_BUFFER (an int: 1 on, 0 off),
+ * which is only sound with synchronous FULL or EXTRA. */
+#define STRIDE_SQLITE_VFS	"stride-walbuf"
+#define STRIDE_FCNTL_WAL_BUFFER 0x73747231
+const char *sq_wal_vfs(void);
+
 /* Prepares n statements of defs on db into out. */
 int sq_prepare_all(struct sqlite_store *s, sqlite3 *db, const struct stmt_def *defs, int n,
 		   sqlite3_stmt **out, struct error *err);

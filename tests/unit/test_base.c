@@ -1252,16 +1252,18 @@ static void test_log_boundaries(void **state)
 
 struct log_thread_arg {
 	int id;
+	size_t len; /* of the payload; 0: 2999 */
 };
 
 static void *log_thread(void *p)
 {
 	const struct log_thread_arg *a = p;
-	char id[16], payload[3000];
+	char id[16], payload[7000];
+	size_t len = a->len > 0 ? a->len : 2999;
 
 	snprintf(id, sizeof(id), "%d", a->id);
-	memset(payload, 'a' + a->id, sizeof(payload) - 1);
-	payload[sizeof(payload) - 1] = '\0';
+	memset(payload, 'a' + a->id, len);
+	payload[len] = '\0';
 	for (int i = 0; i < 200; i++)
 		log_msg(LOG_INFO, "thread", "id", id, "payload", payload, NULL);
 	return NULL;
@@ -1274,7 +1276,7 @@ static void log_threads(void)
 
 	log_configure(LOG_INFO, 1);
 	for (int i = 0; i < 4; i++) {
-		args[i].id = i;
+		args[i] = (struct log_thread_arg){.id = i};
 		assert_int_equal(pthread_create(&t[i], NULL, log_thread, &args[i]), 0);
 	}
 	for (int i = 0; i < 4; i++)
@@ -1305,6 +1307,74 @@ static void test_log_threads(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(per[i], 200);
 	free(out);
+}
+
+struct pipe_drain {
+	int fd;
+	char *data;
+	size_t n;
+};
+
+static void *drain_pipe(void *p)
+{
+	struct pipe_drain *d = p;
+	size_t cap = 1 << 23;
+	ssize_t r;
+
+	d->data = xmalloc(cap + 1);
+	while (d->n < cap && (r = read(d->fd, d->data + d->n, cap - d->n)) > 0)
+		d->n += (size_t)r;
+	d->data[d->n] = '\0';
+	return NULL;
+}
+
+/* On a pipe, lines longer than PIPE_BUF (which the kernel may split) and shorter ones (written
+ * in one call without waiting on each other) never land inside one another. */
+static void test_log_threads_pipe(void **state)
+{
+	struct log_thread_arg args[4] = {{0, 6000}, {1, 3000}, {2, 6500}, {3, 100}};
+	struct pipe_drain d = {0};
+	pthread_t t[4], reader;
+	int fds[2], saved, per[4] = {0};
+	char *line, *nl;
+	(void)state;
+
+	assert_int_equal(pipe(fds), 0);
+	d.fd = fds[0];
+	assert_int_equal(pthread_create(&reader, NULL, drain_pipe, &d), 0);
+	fflush(stderr);
+	saved = dup(2);
+	assert_int_equal(dup2(fds[1], 2), 2);
+	log_configure(LOG_INFO, 1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, log_thread, &args[i]), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(fds[1]);
+	pthread_join(reader, NULL);
+	close(fds[0]);
+	for (line = d.data; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		json_t *j;
+		const char *v;
+		int id;
+
+		*nl = '\0';
+		j = json_loads(line, 0, NULL);
+		assert_non_null(j);
+		id = atoi(json_string_value(json_object_get(j, "id")));
+		assert_true(id >= 0 && id < 4);
+		v = json_string_value(json_object_get(j, "payload"));
+		assert_int_equal(strlen(v), args[id].len);
+		assert_int_equal(strspn(v, (char[]){(char)('a' + id), '\0'}), args[id].len);
+		per[id]++;
+		json_decref(j);
+	}
+	assert_string_equal(line, "");
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(per[i], 200);
+	free(d.data);
 }
 
 /* ---------------------------------------------------------------- str */
@@ -1441,6 +1511,7 @@ int main(void)
 	    cmocka_unit_test(test_log_bounded),
 	    cmocka_unit_test(test_log_boundaries),
 	    cmocka_unit_test(test_log_threads),
+	    cmocka_unit_test(test_log_threads_pipe),
 	    cmocka_unit_test(test_parse_int64),
 	    cmocka_unit_test(test_str_helpers),
 	};

@@ -217,7 +217,7 @@ static void test_sqlite_operations(void **state)
 	store_close(s);
 
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "4");
+	assert_string_equal(v, "5");
 	free(v);
 	v = query_text(file, "PRAGMA journal_mode");
 	assert_string_equal(v, "wal");
@@ -285,7 +285,7 @@ static void test_sqlite_upgrade_from_v2(void **state)
 	assert_true(revoked(s, "2"));
 	store_close(s);
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "4");
+	assert_string_equal(v, "5");
 	free(v);
 	v = query_text(file, "SELECT count(*) || ' ' || count(key_id) FROM x509_certs");
 	assert_string_equal(v, "2 0");
@@ -366,7 +366,7 @@ static void test_sqlite_upgrade_from_v3(void **state)
 	store_record_free(&r);
 	store_close(s);
 	v = query_text(file, "PRAGMA user_version");
-	assert_string_equal(v, "4");
+	assert_string_equal(v, "5");
 	free(v);
 	v = query_text(file, "SELECT group_concat(serial || ':' || ifnull(key_id, '-'), ' ') FROM "
 			     "x509_certs");
@@ -375,6 +375,80 @@ static void test_sqlite_upgrade_from_v3(void **state)
 	v = query_text(file, "SELECT group_concat(name, ' ') FROM sqlite_master WHERE tbl_name = "
 			     "'records' ORDER BY name");
 	assert_string_equal(v, "records records_owner");
+	free(v);
+	free(file);
+}
+
+/* A database of schema version 4 gets a parent index of renewals only; every row stays and
+ * revoking a certificate still revokes its renewals, through the new index. */
+static void test_sqlite_upgrade_from_v4(void **state)
+{
+	static const char v4[] =
+	    "CREATE TABLE x509_certs (serial TEXT PRIMARY KEY NOT NULL, der BLOB NOT NULL,"
+	    " not_after INTEGER NOT NULL, prov_id TEXT, prov_name TEXT, prov_type TEXT,"
+	    " created_at INTEGER NOT NULL, parent_serial TEXT, key_id TEXT);"
+	    "CREATE INDEX x509_certs_parent ON x509_certs (parent_serial);"
+	    "CREATE INDEX x509_certs_key ON x509_certs (key_id) WHERE key_id IS NOT NULL;"
+	    "CREATE TABLE used_ott (key TEXT PRIMARY KEY NOT NULL, token TEXT,"
+	    " created_at INTEGER NOT NULL);"
+	    "CREATE TABLE revoked_x509_certs (serial TEXT PRIMARY KEY NOT NULL, prov_id TEXT,"
+	    " reason_code INTEGER NOT NULL, reason TEXT, revoked_at INTEGER NOT NULL,"
+	    " expires_at INTEGER NOT NULL, token_id TEXT, mtls INTEGER NOT NULL);"
+	    "CREATE TABLE blocked_keys (key_id TEXT PRIMARY KEY NOT NULL, serial TEXT NOT NULL,"
+	    " reason_code INTEGER NOT NULL, blocked_at INTEGER NOT NULL);"
+	    "CREATE TABLE records (collection TEXT NOT NULL, id TEXT NOT NULL, owner TEXT,"
+	    " value BLOB NOT NULL, expires_at INTEGER NOT NULL, version INTEGER NOT NULL,"
+	    " PRIMARY KEY (collection, id)) WITHOUT ROWID;"
+	    "CREATE INDEX records_owner ON records (collection, owner, id);"
+	    "INSERT INTO x509_certs VALUES ('1', x'3003020107', 42, 'jwk/a', 'a', 'JWK', 1, NULL,"
+	    " 'K1');"
+	    "INSERT INTO x509_certs VALUES ('2', x'3003020107', 43, 'jwk/a', 'a', 'JWK', 1, '1',"
+	    " 'K1');"
+	    "INSERT INTO x509_certs VALUES ('3', x'3003020107', 44, 'jwk/a', 'a', 'JWK', 1, '2',"
+	    " 'K2');"
+	    "INSERT INTO x509_certs VALUES ('4', x'3003020107', 45, 'jwk/b', 'b', 'JWK', 1, NULL,"
+	    " 'K3');"
+	    "INSERT INTO used_ott VALUES ('old-token', 't', 1);"
+	    "INSERT INTO records VALUES ('admins', 'ad', NULL, x'78', 0, 1);"
+	    "PRAGMA user_version = 4;";
+	char *file = path_join(*state, "v4.db");
+	struct revocation rev = {.serial = "1", .reason_code = 0, .revoked_at_ns = 1};
+	struct store *s = NULL;
+	struct error err = {0};
+	sqlite3 *db = NULL;
+	bool already = true;
+	char *v;
+
+	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v4, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(
+	    store_open(&(struct store_config){.type = "sqlite", .data_source = file}, &s, &err), 0);
+	check_prov(s, "3", true, "a");
+	assert_true(use(s, "old-token"));
+	assert_int_equal(store_revoke(s, &rev, &already, &err), 0);
+	assert_false(already);
+	assert_true(revoked(s, "1"));
+	assert_true(revoked(s, "2"));
+	assert_true(revoked(s, "3"));
+	assert_false(revoked(s, "4"));
+	store_close(s);
+	v = query_text(file, "PRAGMA user_version");
+	assert_string_equal(v, "5");
+	free(v);
+	v = query_text(file, "SELECT sql FROM sqlite_master WHERE name = 'x509_certs_parent'");
+	assert_string_equal(v, "CREATE INDEX x509_certs_parent ON x509_certs (parent_serial) "
+			       "WHERE parent_serial IS NOT NULL");
+	free(v);
+	v = query_text(file, "SELECT group_concat(serial || ':' || ifnull(parent_serial, '-') || "
+			     "':' || key_id || ':' || not_after, ' ') FROM x509_certs");
+	assert_string_equal(v, "1:-:K1:42 2:1:K1:43 3:2:K2:44 4:-:K3:45");
+	free(v);
+	v = query_text(file, "SELECT count(*) || ' ' || hex(min(value)) FROM records");
+	assert_string_equal(v, "1 78");
+	free(v);
+	v = query_text(file, "PRAGMA integrity_check");
+	assert_string_equal(v, "ok");
 	free(v);
 	free(file);
 }
@@ -672,6 +746,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sqlite_operations, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_upgrade_from_v2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_upgrade_from_v3, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sqlite_upgrade_from_v4, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_directory_source, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sqlite_bad_sources, setup, teardown),
 	    cmocka_unit_test(test_unsupported_types),

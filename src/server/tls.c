@@ -205,6 +205,33 @@ static SSL_TICKET_RETURN ticket_decrypted(SSL *ssl, SSL_SESSION *sess, const uns
 	}
 }
 
+/* TLS 1.3 tickets: one per handshake, and only to a client that offered the psk_dhe_ke mode (RFC
+ * 8446 section 4.2.9: without it the client cannot use a ticket; OpenSSL's server does not refuse
+ * stateless tickets with DHE, so psk_ke alone is no use either). step-ca (Go's crypto/tls) does
+ * the same: one ticket, sent only when the client offered psk_dhe_ke, which a Go client does only
+ * with a session cache. OpenSSL's default is two tickets to every client, each one encrypted,
+ * serialized and written on its own: a client that resumes needs only one (OpenSSL's stateless
+ * tickets can be used more than once). verify_client_cert then drops the ticket of a session
+ * with a client certificate. */
+#define TLS13_TICKETS	1
+#define PSK_MODE_DHE_KE 1
+static int client_hello(SSL *ssl, int *alert, void *arg)
+{
+	const unsigned char *ext = NULL;
+	size_t len = 0;
+	size_t tickets = 0;
+	(void)alert;
+	(void)arg;
+
+	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk_kex_modes, &ext, &len) == 1 &&
+	    len >= 1 && (size_t)ext[0] + 1 <= len)
+		for (size_t i = 1; i <= ext[0]; i++)
+			if (ext[i] == PSK_MODE_DHE_KE)
+				tickets = TLS13_TICKETS;
+	(void)SSL_set_num_tickets(ssl, tickets);
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 /* ALPN: evhttp speaks HTTP/1.1 only; a client offering only h2 gets no ALPN answer. */
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 		       const unsigned char *in, unsigned int inlen, void *arg)
@@ -355,6 +382,7 @@ SSL_CTX *tls_ctx_new(struct authority *a, const struct tls_config *tls, EVP_PKEY
 		err_openssl(err, ERR_CRYPTO, "error setting the session ticket callback");
 		goto out;
 	}
+	SSL_CTX_set_client_hello_cb(ctx, client_hello, NULL);
 	SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
 	rc = 0;
 out:

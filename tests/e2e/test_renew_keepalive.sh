@@ -70,6 +70,11 @@ expect_eq "TLS 1.3 with a client certificate: no ticket issued, so no resumption
 expect_eq "TLS 1.2 with a client certificate: not resumed" "New New" "$(session c12 -tls1_2 -cert a.crt -key a.key)"
 expect_eq "TLS 1.3 without: resumed" "New Reused" "$(session n13 -tls1_3)"
 expect_eq "TLS 1.2 without: resumed" "New Reused" "$(session n12 -tls1_2)"
+# One TLS 1.3 ticket per handshake (OpenSSL's default is two), to a client that offers psk_dhe_ke
+# (s_client always does).
+tickets=$(sleep 1 | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -servername localhost \
+	-CAfile "$ROOT" -tls1_3 -msg 2>/dev/null | grep -c '<<< .*NewSessionTicket')
+expect_eq "TLS 1.3: one session ticket" 1 "$tickets"
 
 # --- a daemon that swaps its certificate on one keep-alive connection --------------------------
 check "certificate d (15 s)" cert d --not-after 15s

@@ -142,6 +142,13 @@ static void sanitize_key(const char *key, char *out, size_t n)
 	out[o] = '\0';
 }
 
+/* Lines held by log_hold on this thread, written together by log_release. */
+static _Thread_local struct {
+	char b[PIPE_BUF];
+	size_t n;
+	bool on;
+} held;
+
 static void write_all(const char *p, size_t n)
 {
 	while (n > 0) {
@@ -153,6 +160,23 @@ static void write_all(const char *p, size_t n)
 		p += w;
 		n -= (size_t)w;
 	}
+}
+
+static void write_line(const char *p, size_t n)
+{
+	if (n <= PIPE_BUF)
+		pthread_rwlock_rdlock(&log_lock);
+	else
+		pthread_rwlock_wrlock(&log_lock);
+	write_all(p, n);
+	pthread_rwlock_unlock(&log_lock);
+}
+
+static void flush_held(void)
+{
+	if (held.n > 0)
+		write_line(held.b, held.n);
+	held.n = 0;
 }
 
 void log_msg(enum log_level level, const char *msg, ...)
@@ -203,11 +227,27 @@ void log_msg(enum log_level level, const char *msg, ...)
 		l.b[l.o++] = '}';
 	l.b[l.o++] = '\n';
 
-	if (l.o <= PIPE_BUF)
-		pthread_rwlock_rdlock(&log_lock);
-	else
-		pthread_rwlock_wrlock(&log_lock);
-	write_all(l.b, l.o);
-	pthread_rwlock_unlock(&log_lock);
+	if (held.on && held.n + l.o > sizeof(held.b))
+		flush_held();
+	if (held.on && l.o <= sizeof(held.b)) {
+		memcpy(held.b + held.n, l.b, l.o);
+		held.n += l.o;
+	} else {
+		write_line(l.b, l.o);
+	}
+	errno = saved_errno;
+}
+
+void log_hold(void)
+{
+	held.on = true;
+}
+
+void log_release(void)
+{
+	int saved_errno = errno;
+
+	flush_held();
+	held.on = false;
 	errno = saved_errno;
 }

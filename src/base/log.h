@@ -17,4 +17,10 @@ void log_configure(enum log_level min, int json);
  * NULL (a NULL value also ends it). Levels are "debug", "info", "warning", "error"; a line is at
  * most 8 KiB (a long value is cut and ends with "..."). Thread-safe (one write(2) per line). */
 void log_msg(enum log_level level, const char *msg, ...) __attribute__((sentinel));
+/* Between log_hold and log_release the lines this thread logs are kept and then written with
+ * one write(2) (up to PIPE_BUF bytes at a time): a request's access line and its audit record
+ * cost one system call. Only for a short stretch of code that cannot block or crash between
+ * the two calls. */
+void log_hold(void);
+void log_release(void);
 #endif

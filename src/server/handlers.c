@@ -354,8 +354,10 @@ void request_finish(struct request_ctx *rc)
 
 	if (rc->status == 0) /* a handler that forgot to answer is our bug, not the client's */
 		respond_status(rc, 500);
+	log_hold(); /* the request line and its audit record: one write */
 	log_request(rc, uri != NULL ? uri : "", rc->start_ns);
 	observe_request(rc);
+	log_release();
 	strv_free(&rc->sans);
 	free(rc->error);
 	free(rc->serial);

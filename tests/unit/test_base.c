@@ -1089,6 +1089,45 @@ static void log_escapes(void)
 	log_msg(LOG_ERROR, "bad", "k", NULL, "ignored", "x", NULL);
 }
 
+/* Held lines: nothing reaches stderr before log_release, then all of them in order; more than
+ * PIPE_BUF of them is written as it fills. */
+static void log_held(void)
+{
+	struct stat st;
+	char big[2000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_configure(LOG_INFO, 1);
+	log_hold();
+	log_msg(LOG_INFO, "first", NULL);
+	log_msg(LOG_INFO, "second", "k", "v", NULL);
+	assert_int_equal(fstat(2, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	log_msg(LOG_INFO, "third", "big", big, NULL);
+	log_msg(LOG_INFO, "fourth", "big", big, NULL);
+	assert_int_equal(fstat(2, &st), 0);
+	assert_true(st.st_size > 0); /* the first three did not fit with the fourth */
+	log_release();
+	log_msg(LOG_INFO, "fifth", NULL);
+}
+
+static void test_log_hold(void **state)
+{
+	char *out = capture_stderr(log_held);
+	const char *order[] = {"\"first\"", "\"second\"", "\"third\"", "\"fourth\"", "\"fifth\""};
+	const char *at = out;
+	(void)state;
+
+	for (size_t i = 0; i < 5; i++) {
+		const char *p = strstr(at, order[i]);
+		if (p == NULL)
+			fail_msg("%s missing or out of order in:\n%s", order[i], out);
+		at = p;
+	}
+	free(out);
+}
+
 static void test_log_json(void **state)
 {
 	char *out = capture_stderr(log_escapes);
@@ -1512,6 +1551,7 @@ int main(void)
 	    cmocka_unit_test(test_log_boundaries),
 	    cmocka_unit_test(test_log_threads),
 	    cmocka_unit_test(test_log_threads_pipe),
+	    cmocka_unit_test(test_log_hold),
 	    cmocka_unit_test(test_parse_int64),
 	    cmocka_unit_test(test_str_helpers),
 	};

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# A renewal racing its parent's revocation: 200 certificates (60 under the sanitizers), each
+# A renewal racing its parent's revocation: 120 certificates (60 under the sanitizers), each
 # renewed over mTLS and revoked over mTLS at the same moment. Whichever commits first, no
 # renewal may stay valid: either the renewal is refused, or the certificate it produced is
 # revoked with its parent.
 source "$(dirname "$0")/lib.sh"
 
 # Under the sanitizers (ten times slower) 60 trials keep the race in play within the budget.
-if [[ ${STRIDE_SANITIZED:-0} == 1 ]]; then N=${RACE_TRIALS:-60}; else N=${RACE_TRIALS:-200}; fi
+if [[ ${STRIDE_SANITIZED:-0} == 1 ]]; then N=${RACE_TRIALS:-60}; else N=${RACE_TRIALS:-120}; fi
 check "ca init" init_ca
 check "stride-ca starts" start_ca
 check "decrypt the provisioner key" provisioner_jwk "$WORK/prov.jwk"

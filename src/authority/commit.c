@@ -81,16 +81,20 @@ static int refused_by_commit(const struct store_txn *t, struct error *err)
 
 int issuance_settle(const struct store_txn *t, int rc, struct error *err)
 {
-	if (rc != 0 || t == NULL)
+	if (t == NULL)
+		return rc;
+	if (t->rc == 0 && t->token_reused) {
+		/* Whatever failed after the replay point: a used token is answered as such, the
+		 * replay check coming first in step-ca's order (token_options.replay_at_commit). */
+		metrics_token_replay();
+		return err_set(err, ERR_UNAUTHORIZED, "token already used");
+	}
+	if (rc != 0)
 		return rc; /* the token use was recorded (or not): the failure stays */
 	if (t->rc != 0) {
 		if (err != NULL)
 			*err = t->err;
 		return -1;
-	}
-	if (t->token_reused) {
-		metrics_token_replay();
-		return err_set(err, ERR_UNAUTHORIZED, "token already used");
 	}
 	return refused_by_commit(t, err);
 }

@@ -247,8 +247,11 @@ struct sshpop_trust {
 };
 /* What token_authorize_ex does beyond token_authorize. */
 struct token_options {
-	bool skip_replay;		   /* the token was authorised once already in this request
-					    * (the identity certificate of /ssh/sign) */
+	bool skip_replay;      /* the token was authorised once already in this request
+				* (the identity certificate of /ssh/sign) */
+	bool replay_at_commit; /* the replay key is not looked up: the caller records it in the
+				* transaction of its answer, whose commit is the check (a token
+				* used before fails there with "token already used") */
 	const struct sshpop_trust *sshpop; /* SSHPOP tokens are refused when NULL */
 };
 /* token_authorize with options (NULL: none). For OP_SSH_SIGN a JWK or X5C provisioner must have
@@ -399,8 +402,9 @@ int txn_add_new_leaf(struct store_txn **txn, const struct provisioner *p, const 
 /* Adds a used token key to *txn (created if NULL); nothing when key is NULL. */
 void txn_add_token(struct store_txn **txn, const char *key, const char *token);
 /* The final result of an issuance whose work returned rc (and err) once t (its writes) was
- * committed: a failed commit, a token used meanwhile by another request, or a certificate the
- * commit refused turns success into an error (step-ca's). A failure stays what it was. */
+ * committed: a token the commit found used is "token already used", whatever rc; otherwise a
+ * failed commit or a certificate the commit refused turns success into an error (step-ca's),
+ * and a failure stays what it was. */
 int issuance_settle(const struct store_txn *t, int rc, struct error *err);
 /* The same for a revocation of serial: a token used meanwhile is a 401, a serial revoked
  * already ERR_CONFLICT "certificate with serial number '<s>' is already revoked". */

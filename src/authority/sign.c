@@ -343,6 +343,9 @@ static int issue_leaf(struct authority *a, const struct token_grant *g, X509_REQ
 int sign_prepare(struct authority *a, const struct sign_request *req, struct issued *out,
 		 struct store_txn **txn, struct error *err)
 {
+	/* The token's use is recorded in the transaction of the certificate, whatever the
+	 * outcome (txn_add_token below), so that commit is the replay check: no read before. */
+	static const struct token_options at_commit = {.replay_at_commit = true};
 	struct token_grant g = {0};
 	struct names token_names = {0};
 	struct validity v = {0};
@@ -350,7 +353,7 @@ int sign_prepare(struct authority *a, const struct sign_request *req, struct iss
 
 	memset(out, 0, sizeof(*out));
 	*txn = NULL;
-	if (token_authorize(a, req->ott, OP_SIGN, &g, err) != 0 ||
+	if (token_authorize_ex(a, req->ott, OP_SIGN, &at_commit, &g, err) != 0 ||
 	    check_request(req->csr, err) != 0 ||
 	    request_names(req->csr, &g, &token_names, err) != 0 ||
 	    resolve_validity(a, &g, req, &v, err) != 0 ||

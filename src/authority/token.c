@@ -153,15 +153,21 @@ static int check_issued_after_start(const struct authority *a, const struct jws 
 	return 0;
 }
 
-/* check_replay with the replay key from claim (jti, or nonce for OIDC). */
+/* check_replay with the replay key from claim (jti, or nonce for OIDC). at_commit: the key is
+ * only taken, and the commit that records it is the check (issuance_settle). */
 static int check_replay_claim(struct authority *a, const struct jws *jws, const char *claim,
-			      const char *used_msg, char **key_out, struct error *err)
+			      const char *used_msg, bool at_commit, char **key_out,
+			      struct error *err)
 {
 	char *key = NULL;
 	bool used = false;
 
 	if (replay_key(jws, claim, &key, err) != 0)
 		return -1;
+	if (at_commit) {
+		*key_out = key;
+		return 0;
+	}
 	if (a->store->ops->token_used(a->store, key, &used, err) != 0) {
 		free(key);
 		return -1;
@@ -178,7 +184,7 @@ static int check_replay_claim(struct authority *a, const struct jws *jws, const 
 int check_replay(struct authority *a, const struct jws *jws, const char *used_msg, char **key_out,
 		 struct error *err)
 {
-	return check_replay_claim(a, jws, "jti", used_msg, key_out, err);
+	return check_replay_claim(a, jws, "jti", used_msg, false, key_out, err);
 }
 
 /* nbf/exp/iat with step's one-minute leeway; exp is required (the CLI always sets it and a
@@ -363,7 +369,8 @@ int token_authorize_ex(struct authority *a, const char *token, enum token_op op,
 	if (check_issued_after_start(a, &jws, err) != 0 ||
 	    (!o->skip_replay && p->type != PROV_K8SSA && /* step-ca: K8sSA tokens are reusable */
 	     check_replay_claim(a, &jws, p->type == PROV_OIDC ? "nonce" : "jti",
-				"token already used", &out->token_id, err) != 0))
+				"token already used", o->replay_at_commit, &out->token_id,
+				err) != 0))
 		goto out;
 	if (provisioner_authorize(a, p, &jws, &aud, op, o, out, err) != 0)
 		goto out;

@@ -20,12 +20,18 @@ struct shim_store {
 	bool holding;		/* submits wait in held until shim_release */
 	struct store_txn *held; /* in submit order */
 	int nheld;
-	int submits; /* forwarded to inner */
+	int submits;	 /* forwarded to inner */
+	int token_reads; /* token_used calls */
 };
 
 static int shim_token_used(struct store *s, const char *key, bool *used, struct error *err)
 {
-	struct store *in = ((struct shim_store *)s)->inner;
+	struct shim_store *sh = (struct shim_store *)s;
+	struct store *in = sh->inner;
+
+	pthread_mutex_lock(&sh->lock);
+	sh->token_reads++;
+	pthread_mutex_unlock(&sh->lock);
 
 	return in->ops->token_used(in, key, used, err);
 }

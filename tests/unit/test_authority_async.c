@@ -283,6 +283,47 @@ static void test_local_commit_completes_elsewhere(void **state)
 	X509_REQ_free(csr);
 }
 
+/* A used token is "token already used" even when a check after step-ca's replay point fails
+ * too (here the CSR's names), as step-ca answers: the commit that records the token's use is
+ * the check, and its answer comes first. The failed request still records nothing else. */
+static void test_replay_answer_comes_first(void **state)
+{
+	struct fixture *f = *state;
+	X509_REQ *csr = new_csr(f, "first.example.com");
+	X509_REQ *other = new_csr(f, "other.example.com");
+	char *tok = sign_token(f, "first.example.com");
+	struct result r;
+
+	result_init(&r);
+	sign_async(f, csr, tok, &r);
+	result_wait(&r);
+	assert_int_equal(r.rc, 0);
+	result_free(&r);
+
+	result_init(&r);
+	sign_async(f, other, tok, &r);
+	result_wait(&r);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.err.kind, ERR_UNAUTHORIZED);
+	assert_string_equal(r.err.msg, "token already used");
+	assert_null(r.out.der);
+	assert_int_equal(f->shim->token_reads, 0);
+	result_free(&r);
+
+	/* An unused token with the same wrong CSR keeps the CSR's own error. */
+	free(tok);
+	tok = sign_token(f, "first.example.com");
+	result_init(&r);
+	sign_async(f, other, tok, &r);
+	result_wait(&r);
+	assert_int_equal(r.rc, -1);
+	assert_int_not_equal(strcmp(r.err.msg, "token already used"), 0);
+	result_free(&r);
+	free(tok);
+	X509_REQ_free(csr);
+	X509_REQ_free(other);
+}
+
 /* Remote store: the whole operation runs on an authority thread, and so does done. */
 static void test_remote_runs_on_the_pool(void **state)
 {
@@ -301,7 +342,7 @@ static void test_remote_runs_on_the_pool(void **state)
 	assert_string_equal(r.out.provisioner, FX_PROV_NAME);
 	result_free(&r);
 
-	/* The replay read runs there too. */
+	/* The replay is found by the commit, answered there too; /sign reads nothing before. */
 	result_init(&r);
 	sign_async(f, csr, tok, &r);
 	result_wait(&r);
@@ -310,6 +351,7 @@ static void test_remote_runs_on_the_pool(void **state)
 	assert_int_equal(r.err.kind, ERR_UNAUTHORIZED);
 	assert_string_equal(r.err.msg, "token already used");
 	assert_null(r.out.der);
+	assert_int_equal(f->shim->token_reads, 0);
 	result_free(&r);
 
 	/* Even a refusal before any write is not answered on the caller's thread. */
@@ -532,6 +574,7 @@ int main(void)
 					    setup_local, teardown),
 	    cmocka_unit_test_setup_teardown(test_local_commit_completes_elsewhere, setup_local,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_replay_answer_comes_first, setup_local, teardown),
 	    cmocka_unit_test_setup_teardown(test_remote_runs_on_the_pool, setup_remote, teardown),
 	    cmocka_unit_test_setup_teardown(test_remote_commit_refuses_a_reused_token, setup_remote,
 					    teardown),

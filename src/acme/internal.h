@@ -52,8 +52,6 @@
 
 #define ACME_ID_LEN 32
 
-/* n random bytes (RAND_bytes, drawn in blocks per thread): 0, or -1 when RAND_bytes fails. */
-int acme_random_bytes(void *out, size_t n);
 /* Fills out with ACME_ID_LEN random characters [A-Za-z0-9] and a NUL. */
 int acme_random_id(char out[ACME_ID_LEN + 1], struct error *err);
 

@@ -12,7 +12,6 @@
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "acme/internal.h"
 #include "base/duration.h"
 #include "base/b64.h"
+#include "crypto/random.h"
 
 #define NONCE_RAW    32
 #define NONCE_DATA   16 /* time + random: what the MAC covers */
@@ -94,7 +94,7 @@ int acme_nonce_new(const uint8_t key[ACME_NONCE_KEY_LEN], int64_t now_ns,
 		return err_set(err, ERR_INTERNAL, "cannot issue a nonce before 1970");
 	for (int i = 0; i < 8; i++)
 		raw[i] = (uint8_t)(ms >> (56 - 8 * i));
-	if (acme_random_bytes(raw + 8, 8) != 0) {
+	if (crypto_random_bytes(raw + 8, 8) != 0) {
 		err_openssl(err, ERR_CRYPTO, "cannot generate a nonce");
 		goto out;
 	}

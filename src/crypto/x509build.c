@@ -8,13 +8,13 @@
 
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/rand.h>
 #include <pthread.h>
 #include <string.h>
 
 #include "base/str.h"
 #include "crypto/cert.h"
 #include "crypto/internal.h"
+#include "crypto/random.h"
 #include "crypto/x509desc.h"
 
 /* keyUsage BIT STRING keyCertSign + cRLSign. */
@@ -39,7 +39,7 @@ int x509_serial_random_bytes(uint8_t b[X509_SERIAL_RANDOM_BYTES], size_t *start,
 	size_t i;
 
 	do {
-		if (RAND_bytes(b, X509_SERIAL_RANDOM_BYTES) != 1)
+		if (crypto_random_bytes(b, X509_SERIAL_RANDOM_BYTES) != 0)
 			return err_openssl(err, ERR_CRYPTO, "error generating serial number");
 		b[0] &= 0x7f;
 		for (i = 0; i < X509_SERIAL_RANDOM_BYTES && b[i] == 0; i++)

@@ -3,7 +3,6 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "crypto/cert.h"
+#include "crypto/random.h"
 #include "ocsp/ocsp.h"
 #include "server/decode.h"
 #include "server/internal.h"
@@ -235,7 +235,7 @@ static void set_request_id(struct request_ctx *rc)
 			return;
 		}
 	}
-	if (RAND_bytes(r, sizeof(r)) != 1)
+	if (crypto_random_bytes(r, sizeof(r)) != 0)
 		memset(r, 0, sizeof(r));
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);

@@ -292,27 +292,16 @@ int cert_key_id(X509 *cert, char out[65], struct error *err)
 static bool ec_point_compressed(const uint8_t *spki, size_t len)
 {
 	static const uint8_t ec_oid[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-	const uint8_t *p = spki, *end = spki + len;
-	uint8_t tag;
-	size_t hdr, n;
+	struct der_elem alg, bits, oid;
+	const uint8_t *p;
 
-	if (der_header(p, len, &tag, &hdr, &n) != 0 || tag != 0x30)
+	if (!der_spki_split(spki, len, &alg, &bits) || bits.len < 2)
 		return false;
-	p += hdr;
-	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != 0x30)
+	p = alg.content;
+	if (!der_take(&p, alg.content + alg.len, V_ASN1_OBJECT, &oid) ||
+	    oid.len != sizeof(ec_oid) || memcmp(oid.content, ec_oid, oid.len) != 0)
 		return false;
-	{
-		const uint8_t *q = p + hdr;
-		size_t oh, on;
-		if (der_header(q, n, &tag, &oh, &on) != 0 || tag != V_ASN1_OBJECT ||
-		    on != sizeof(ec_oid) || memcmp(q + oh, ec_oid, on) != 0)
-			return false;
-	}
-	p += hdr + n;
-	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != V_ASN1_BIT_STRING ||
-	    n < 2)
-		return false;
-	return p[hdr + 1] != 0x04;
+	return bits.content[1] != 0x04;
 }
 
 int spki_key_id(const uint8_t *spki, size_t len, char out[65], struct error *err)

@@ -14,66 +14,46 @@
 #include "crypto/csr.h"
 #include "crypto/internal.h"
 
-/* One DER element: its whole encoding and its content. */
-struct span {
-	const uint8_t *p, *content;
-	size_t size, len;
-	uint8_t tag;
-};
-
-static bool next(const uint8_t **p, const uint8_t *end, struct span *s)
-{
-	size_t hdr, len;
-
-	if (*p >= end || der_header(*p, (size_t)(end - *p), &s->tag, &hdr, &len) != 0)
-		return false;
-	s->p = *p;
-	s->content = *p + hdr;
-	s->len = len;
-	s->size = hdr + len;
-	*p += s->size;
-	return true;
-}
-
 /* The fields of a TBSCertificate (RFC 5280 §4.1) the callers use. */
 struct tbs_fields {
-	struct span serial, not_after, subject, extensions; /* extensions.len 0: none */
+	struct der_elem serial, not_after, subject, extensions; /* extensions.len 0: none */
 };
 
 static bool split_tbs(const uint8_t *der, size_t len, struct tbs_fields *f)
 {
 	const uint8_t *p = der, *end = der + len, *q, *tend;
-	struct span cert, tbs, s, validity;
+	struct der_elem cert, tbs, s, validity;
 
 	memset(f, 0, sizeof(*f));
-	if (!next(&p, end, &cert) || cert.tag != 0x30)
+	if (!der_next(&p, end, &cert) || cert.tag != 0x30)
 		return false;
 	p = cert.content;
 	end = cert.content + cert.len;
-	if (!next(&p, end, &tbs) || tbs.tag != 0x30)
+	if (!der_next(&p, end, &tbs) || tbs.tag != 0x30)
 		return false;
 	q = tbs.content;
 	tend = tbs.content + tbs.len;
-	if (!next(&q, tend, &s))
+	if (!der_next(&q, tend, &s))
 		return false;
-	if (s.tag == 0xa0 && !next(&q, tend, &s)) /* [0] version */
+	if (s.tag == 0xa0 && !der_next(&q, tend, &s)) /* [0] version */
 		return false;
 	f->serial = s;
-	if (f->serial.tag != V_ASN1_INTEGER || !next(&q, tend, &s) /* signature */ ||
-	    !next(&q, tend, &s) /* issuer */ || !next(&q, tend, &validity) ||
-	    validity.tag != 0x30 || !next(&q, tend, &f->subject) || !next(&q, tend, &s) /* spki */)
+	if (f->serial.tag != V_ASN1_INTEGER || !der_next(&q, tend, &s) /* signature */ ||
+	    !der_next(&q, tend, &s) /* issuer */ || !der_next(&q, tend, &validity) ||
+	    validity.tag != 0x30 || !der_next(&q, tend, &f->subject) ||
+	    !der_next(&q, tend, &s) /* spki */)
 		return false;
 	{
 		const uint8_t *v = validity.content, *vend = validity.content + validity.len;
-		if (!next(&v, vend, &s) || !next(&v, vend, &f->not_after))
+		if (!der_next(&v, vend, &s) || !der_next(&v, vend, &f->not_after))
 			return false;
 	}
 	while (q < tend) { /* [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions */
-		if (!next(&q, tend, &s))
+		if (!der_next(&q, tend, &s))
 			return false;
 		if (s.tag == 0xa3) {
 			const uint8_t *e = s.content;
-			if (!next(&e, s.content + s.len, &f->extensions) ||
+			if (!der_next(&e, s.content + s.len, &f->extensions) ||
 			    f->extensions.tag != 0x30)
 				return false;
 		}
@@ -91,7 +71,7 @@ char *cert_der_serial_decimal(const uint8_t *der, size_t len)
 
 	if (!split_tbs(der, len, &f))
 		return NULL;
-	p = f.serial.p;
+	p = f.serial.start;
 	ai = d2i_ASN1_INTEGER(NULL, &p, (long)f.serial.size);
 	bn = ai != NULL ? ASN1_INTEGER_to_BN(ai, NULL) : NULL;
 	dec = bn != NULL ? BN_bn2dec(bn) : NULL;
@@ -112,7 +92,7 @@ int64_t cert_der_not_after_ns(const uint8_t *der, size_t len)
 
 	if (!split_tbs(der, len, &f))
 		return 0;
-	p = f.not_after.p;
+	p = f.not_after.start;
 	t = d2i_ASN1_TIME(NULL, &p, (long)f.not_after.size);
 	ns = crypto_asn1_time_ns(t);
 	ASN1_TIME_free(t);
@@ -121,19 +101,19 @@ int64_t cert_der_not_after_ns(const uint8_t *der, size_t len)
 
 /* The value of the extension whose OID content is oid, or false. */
 static bool find_ext(const struct tbs_fields *f, const uint8_t *oid, size_t oid_len,
-		     struct span *value)
+		     struct der_elem *value)
 {
 	const uint8_t *p = f->extensions.content, *end = p + f->extensions.len;
-	struct span ext, id, s;
+	struct der_elem ext, id, s;
 
-	while (p < end && next(&p, end, &ext)) {
+	while (p < end && der_next(&p, end, &ext)) {
 		const uint8_t *q = ext.content, *qend = q + ext.len;
-		if (!next(&q, qend, &id) || id.tag != V_ASN1_OBJECT || id.len != oid_len ||
+		if (!der_next(&q, qend, &id) || id.tag != V_ASN1_OBJECT || id.len != oid_len ||
 		    memcmp(id.content, oid, oid_len) != 0)
 			continue;
-		if (!next(&q, qend, &s))
+		if (!der_next(&q, qend, &s))
 			return false;
-		if (s.tag == V_ASN1_BOOLEAN && !next(&q, qend, &s))
+		if (s.tag == V_ASN1_BOOLEAN && !der_next(&q, qend, &s))
 			return false;
 		if (s.tag != V_ASN1_OCTET_STRING)
 			return false;
@@ -147,7 +127,7 @@ int cert_der_names(const uint8_t *der, size_t len, struct names *out, struct err
 {
 	static const uint8_t san_oid[] = {0x55, 0x1d, 0x11}; /* 2.5.29.17 */
 	struct tbs_fields f;
-	struct span san;
+	struct der_elem san;
 	GENERAL_NAMES *gens = NULL;
 	X509_NAME *subject = NULL;
 	const unsigned char *p;
@@ -159,7 +139,7 @@ int cert_der_names(const uint8_t *der, size_t len, struct names *out, struct err
 		err_set(err, ERR_INVALID, "invalid certificate");
 		goto out;
 	}
-	p = f.subject.p;
+	p = f.subject.start;
 	subject = d2i_X509_NAME(NULL, &p, (long)f.subject.size);
 	cn = subject != NULL ? crypto_name_cn(subject) : NULL;
 	if (cn == NULL) {

@@ -91,25 +91,13 @@ static int put_time(struct dbuf *b, int64_t ns, struct error *err)
 int crypto_spki_key_bits(const uint8_t *spki, size_t len, const uint8_t **key, size_t *key_len,
 			 struct error *err)
 {
-	uint8_t tag;
-	size_t hdr, n;
-	const uint8_t *p = spki, *end;
+	struct der_elem alg, bits;
 
-	if (der_header(p, len, &tag, &hdr, &n) != 0 || tag != 0x30 || hdr + n != len)
-		goto bad;
-	p += hdr;
-	end = p + n;
-	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != 0x30)
-		goto bad;
-	p += hdr + n;
-	if (der_header(p, (size_t)(end - p), &tag, &hdr, &n) != 0 || tag != V_ASN1_BIT_STRING ||
-	    n < 1 || p + hdr + n != end || p[hdr] != 0)
-		goto bad;
-	*key = p + hdr + 1;
-	*key_len = n - 1;
+	if (!der_spki_split(spki, len, &alg, &bits) || bits.len < 1 || bits.content[0] != 0)
+		return err_set(err, ERR_INVALID, "error building certificate: bad public key");
+	*key = bits.content + 1;
+	*key_len = bits.len - 1;
 	return 0;
-bad:
-	return err_set(err, ERR_INVALID, "error building certificate: bad public key");
 }
 
 int cert_write(const struct cert_parts *cp, X509 *issuer_cert, struct signer *signer, uint8_t **der,

@@ -36,67 +36,48 @@
 #define TAG_ATTRIBUTES 0xa0 /* [0] IMPLICIT SET OF Attribute */
 #define MAX_ATTRIBUTES 16
 
-/* One DER element: where it starts (header included), its size, and its content. */
-struct elem {
-	const uint8_t *start;
-	size_t size;
-	const uint8_t *content;
-	size_t len;
-};
-
-/* Takes the next element of [*p, end) if its tag is tag. */
-static bool take(const uint8_t **p, const uint8_t *end, uint8_t tag, struct elem *e)
-{
-	uint8_t t;
-	size_t hdr, len;
-
-	if (*p >= end || der_header(*p, (size_t)(end - *p), &t, &hdr, &len) != 0 || t != tag)
-		return false;
-	*e = (struct elem){*p, hdr + len, *p + hdr, len};
-	*p += hdr + len;
-	return true;
-}
-
 /* The parts of a CertificationRequest (RFC 2986). */
 struct csr_parts {
-	struct elem version, subject, spki, attrs, sig_alg, sig;
+	struct der_elem version, subject, spki, attrs, sig_alg, sig;
 	bool has_attrs;
-	struct elem key_alg, key_params, key_bits; /* inside spki */
+	struct der_elem key_alg, key_params, key_bits; /* inside spki */
 };
 
 static bool split_csr(const uint8_t *der, size_t len, struct csr_parts *c)
 {
 	const uint8_t *p = der, *end = der + len, *q;
-	struct elem outer, info, alg, null;
+	struct der_elem outer, info, alg, null;
 
 	memset(c, 0, sizeof(*c));
-	if (!take(&p, end, TAG_SEQUENCE, &outer) || p != end)
+	if (!der_take(&p, end, TAG_SEQUENCE, &outer) || p != end)
 		return false;
 	p = outer.content;
 	end = outer.content + outer.len;
-	if (!take(&p, end, TAG_SEQUENCE, &info) || !take(&p, end, TAG_SEQUENCE, &c->sig_alg) ||
-	    !take(&p, end, TAG_BIT_STRING, &c->sig) || p != end)
+	if (!der_take(&p, end, TAG_SEQUENCE, &info) ||
+	    !der_take(&p, end, TAG_SEQUENCE, &c->sig_alg) ||
+	    !der_take(&p, end, TAG_BIT_STRING, &c->sig) || p != end)
 		return false;
 	p = info.content;
 	end = info.content + info.len;
-	if (!take(&p, end, TAG_INTEGER, &c->version) || !take(&p, end, TAG_SEQUENCE, &c->subject) ||
-	    !take(&p, end, TAG_SEQUENCE, &c->spki))
+	if (!der_take(&p, end, TAG_INTEGER, &c->version) ||
+	    !der_take(&p, end, TAG_SEQUENCE, &c->subject) ||
+	    !der_take(&p, end, TAG_SEQUENCE, &c->spki))
 		return false;
-	c->has_attrs = take(&p, end, TAG_ATTRIBUTES, &c->attrs);
+	c->has_attrs = der_take(&p, end, TAG_ATTRIBUTES, &c->attrs);
 	if (p != end)
 		return false;
 	q = c->spki.content;
 	end = c->spki.content + c->spki.len;
-	if (!take(&q, end, TAG_SEQUENCE, &alg) || !take(&q, end, TAG_BIT_STRING, &c->key_bits) ||
-	    q != end)
+	if (!der_take(&q, end, TAG_SEQUENCE, &alg) ||
+	    !der_take(&q, end, TAG_BIT_STRING, &c->key_bits) || q != end)
 		return false;
 	q = alg.content;
 	end = alg.content + alg.len;
-	if (!take(&q, end, TAG_OID, &c->key_alg))
+	if (!der_take(&q, end, TAG_OID, &c->key_alg))
 		return false;
 	/* Only a named curve or NULL as parameters take the fast path. */
-	if (q < end && !take(&q, end, TAG_OID, &c->key_params) &&
-	    !(take(&q, end, TAG_NULL, &null) && null.len == 0))
+	if (q < end && !der_take(&q, end, TAG_OID, &c->key_params) &&
+	    !(der_take(&q, end, TAG_NULL, &null) && null.len == 0))
 		return false;
 	return q == end;
 }
@@ -128,7 +109,7 @@ static const EC_GROUP *curve_group(int nid)
 	return NULL;
 }
 
-static int oid_nid(const struct elem *e)
+static int oid_nid(const struct der_elem *e)
 {
 	const unsigned char *p = e->start;
 	ASN1_OBJECT *o = d2i_ASN1_OBJECT(NULL, &p, (long)e->size);
@@ -139,7 +120,7 @@ static int oid_nid(const struct elem *e)
 }
 
 /* The BIT STRING's bytes when it has no unused bits. */
-static bool bit_string_bytes(const struct elem *bits, const uint8_t **p, size_t *n)
+static bool bit_string_bytes(const struct der_elem *bits, const uint8_t **p, size_t *n)
 {
 	if (bits->len < 2 || bits->content[0] != 0)
 		return false;
@@ -225,18 +206,18 @@ static bool set_pubkey(X509_REQ *req, const struct csr_parts *c)
 }
 
 /* Adds every Attribute of the [0] element to req. */
-static bool add_attributes(X509_REQ *req, const struct elem *attrs)
+static bool add_attributes(X509_REQ *req, const struct der_elem *attrs)
 {
 	const uint8_t *p = attrs->content, *end = attrs->content + attrs->len;
 	int n = 0;
 
 	while (p < end) {
-		struct elem a;
+		struct der_elem a;
 		const unsigned char *q;
 		X509_ATTRIBUTE *attr;
 		bool ok;
 
-		if (++n > MAX_ATTRIBUTES || !take(&p, end, TAG_SEQUENCE, &a))
+		if (++n > MAX_ATTRIBUTES || !der_take(&p, end, TAG_SEQUENCE, &a))
 			return false;
 		q = a.start;
 		attr = d2i_X509_ATTRIBUTE(NULL, &q, (long)a.size);
@@ -248,7 +229,7 @@ static bool add_attributes(X509_REQ *req, const struct elem *attrs)
 	return true;
 }
 
-static bool set_subject(X509_REQ *req, const struct elem *e)
+static bool set_subject(X509_REQ *req, const struct der_elem *e)
 {
 	const unsigned char *p = e->start;
 	X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)e->size);
@@ -258,7 +239,7 @@ static bool set_subject(X509_REQ *req, const struct elem *e)
 	return ok;
 }
 
-static bool set_version(X509_REQ *req, const struct elem *e)
+static bool set_version(X509_REQ *req, const struct der_elem *e)
 {
 	/* Only v1 (0), as every CSR has; anything else takes the general path. */
 	return e->len == 1 && e->content[0] == 0 && X509_REQ_set_version(req, 0) == 1;
@@ -330,20 +311,20 @@ static const EVP_MD *ecdsa_sig_md(const X509_ALGOR *alg)
 }
 
 /* The DER CertificationRequestInfo of req as signed: the first element of its encoding. */
-static bool request_info(X509_REQ *req, uint8_t **der, struct elem *info)
+static bool request_info(X509_REQ *req, uint8_t **der, struct der_elem *info)
 {
 	int n = i2d_X509_REQ(req, der);
 	const uint8_t *p, *end;
-	struct elem outer;
+	struct der_elem outer;
 
 	if (n <= 0)
 		return false;
 	p = *der;
 	end = *der + n;
-	if (!take(&p, end, TAG_SEQUENCE, &outer))
+	if (!der_take(&p, end, TAG_SEQUENCE, &outer))
 		return false;
 	p = outer.content;
-	return take(&p, outer.content + outer.len, TAG_SEQUENCE, info);
+	return der_take(&p, outer.content + outer.len, TAG_SEQUENCE, info);
 }
 
 int csr_verify_fast(X509_REQ *req)
@@ -355,7 +336,7 @@ int csr_verify_fast(X509_REQ *req)
 	uint8_t *der = NULL, digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
 	EC_KEY *ec;
-	struct elem info;
+	struct der_elem info;
 	int rc = -1;
 
 	/* Only legacy EC keys (the fast parser's): provider keys have no export to save. */

@@ -37,6 +37,20 @@ void dbuf_free(struct dbuf *b);
 /* Reads a DER header at p (avail bytes): one-byte tag, definite length; returns 0 and fills
  * *tag, *hdr (header size) and *len (content size, fits inside avail), or -1. */
 int der_header(const uint8_t *p, size_t avail, uint8_t *tag, size_t *hdr, size_t *len);
+/* One DER element: its whole encoding [start, start + size), its content [content, + len). */
+struct der_elem {
+	const uint8_t *start, *content;
+	size_t size, len;
+	uint8_t tag;
+};
+/* Reads the element at *p (before end) into *e and moves *p past it; false when none is
+ * there or its header is not one der_header reads. */
+bool der_next(const uint8_t **p, const uint8_t *end, struct der_elem *e);
+/* der_next, and false (*p and *e unchanged) when the element's tag is not tag. */
+bool der_take(const uint8_t **p, const uint8_t *end, uint8_t tag, struct der_elem *e);
+/* The algorithm (a SEQUENCE) and the BIT STRING of a SubjectPublicKeyInfo that is exactly
+ * [spki, spki + len); false when it is not one. */
+bool der_spki_split(const uint8_t *spki, size_t len, struct der_elem *alg, struct der_elem *bits);
 
 /* Pre-fetched digests (never NULL, never freed). */
 const EVP_MD *crypto_md_sha1(void);

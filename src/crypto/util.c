@@ -94,6 +94,44 @@ int der_header(const uint8_t *p, size_t avail, uint8_t *tag, size_t *hdr, size_t
 	return 0;
 }
 
+bool der_next(const uint8_t **p, const uint8_t *end, struct der_elem *e)
+{
+	size_t hdr, len;
+
+	if (*p >= end || der_header(*p, (size_t)(end - *p), &e->tag, &hdr, &len) != 0)
+		return false;
+	e->start = *p;
+	e->content = *p + hdr;
+	e->len = len;
+	e->size = hdr + len;
+	*p += e->size;
+	return true;
+}
+
+bool der_take(const uint8_t **p, const uint8_t *end, uint8_t tag, struct der_elem *e)
+{
+	const uint8_t *q = *p;
+	struct der_elem got;
+
+	if (!der_next(&q, end, &got) || got.tag != tag)
+		return false; /* *p and *e untouched: an optional element may be absent */
+	*p = q;
+	*e = got;
+	return true;
+}
+
+bool der_spki_split(const uint8_t *spki, size_t len, struct der_elem *alg, struct der_elem *bits)
+{
+	const uint8_t *p = spki, *end = spki + len;
+	struct der_elem outer;
+
+	if (!der_take(&p, end, 0x30, &outer) || p != end)
+		return false;
+	p = outer.content;
+	end = outer.content + outer.len;
+	return der_take(&p, end, 0x30, alg) && der_take(&p, end, 0x03, bits) && p == end;
+}
+
 /* Digests fetched once: an implicit fetch on every use costs a lock and a lookup. */
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 static EVP_MD *md_sha1, *md_sha256, *md_sha384, *md_sha512;

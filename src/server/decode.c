@@ -8,6 +8,7 @@
 
 #include "base/b64.h"
 #include "base/duration.h"
+#include "base/json_flat.h"
 #include "base/password.h"
 #include "crypto/csr.h"
 
@@ -68,8 +69,11 @@ static int csr_body_parse(const uint8_t *data, size_t len, size_t max, bool need
 		err_public(err, ERR_TOO_LARGE, "request body too large");
 		goto out;
 	}
-	out->doc =
-	    json_loadb((const char *)data, len, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+	/* The usual body, a flat object of ASCII strings, without jansson's lexer (json_flat.c) */
+	out->doc = json_flat_object_loadb((const char *)data, len);
+	if (out->doc == NULL)
+		out->doc = json_loadb((const char *)data, len,
+				      JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
 	if (out->doc == NULL || !(json_is_object(out->doc) || json_is_null(out->doc)))
 		goto decode_error;
 	if (string_field(out->doc, "csr", &csr_pem) != 0 ||

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/b64.h"
+#include "base/json_flat.h"
 #include "base/str.h"
 #include "jose/internal.h"
 
@@ -77,7 +78,10 @@ static json_t *part_object(const char *s, size_t n, uint8_t *scratch, const char
 		err_set(err, ERR_INVALID, "invalid token: %s is not valid base64url", what);
 		return NULL;
 	}
-	obj = json_loadb((const char *)scratch, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* the usual flat object without jansson's lexer (base/json_flat.c), else jansson */
+	obj = json_flat_loadb((const char *)scratch, len, JSON_REJECT_DUPLICATES);
+	if (obj == NULL)
+		obj = json_loadb((const char *)scratch, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (obj == NULL) {
 		err_set(err, ERR_INVALID, "invalid token: %s is not valid JSON: %s", what,
 			jerr.text);

@@ -13,6 +13,8 @@
 #include "crypto/csr.h"
 
 #define DECODE_ERROR "error decoding json"
+/* Go's json.Decoder: any value, and nothing after it is read */
+#define BODY_JSON_FLAGS (JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK)
 
 json_t *json_field(const json_t *obj, const char *name)
 {
@@ -70,10 +72,9 @@ static int csr_body_parse(const uint8_t *data, size_t len, size_t max, bool need
 		goto out;
 	}
 	/* The usual body, a flat object of ASCII strings, without jansson's lexer (json_flat.c) */
-	out->doc = json_flat_object_loadb((const char *)data, len);
+	out->doc = json_flat_loadb((const char *)data, len, BODY_JSON_FLAGS);
 	if (out->doc == NULL)
-		out->doc = json_loadb((const char *)data, len,
-				      JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+		out->doc = json_loadb((const char *)data, len, BODY_JSON_FLAGS, &jerr);
 	if (out->doc == NULL || !(json_is_object(out->doc) || json_is_null(out->doc)))
 		goto decode_error;
 	if (string_field(out->doc, "csr", &csr_pem) != 0 ||

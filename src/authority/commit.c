@@ -27,20 +27,25 @@ static void put_leaf(struct store_txn **txn, const struct provisioner *p, struct
 }
 
 int txn_add_new_leaf(struct store_txn **txn, const struct provisioner *p, const uint8_t *der,
-		     size_t len, const char *serial, const uint8_t *spki, size_t spki_len,
-		     X509 *parent, const char *parent_serial, struct error *err)
+		     size_t len, const uint8_t *spki, size_t spki_len, X509 *parent,
+		     const char *parent_serial, char **serial, struct error *err)
 {
 	char key_id[65], parent_key_id[65];
 	struct cert_record rec;
 
+	*serial = NULL;
 	if (parent != NULL && cert_key_id(parent, parent_key_id, err) != 0)
 		return -1;
 	if (spki == NULL) /* a renewal with the parent's key: one key id for both */
 		memcpy(key_id, parent_key_id, sizeof(key_id));
 	else if (spki_key_id(spki, spki_len, key_id, err) != 0)
 		return -1;
+	*serial = cert_der_serial_decimal(der, len);
+	if (*serial == NULL)
+		return err_set(err, ERR_INTERNAL,
+			       "error reading the new certificate's serial number");
 	rec = (struct cert_record){
-	    .serial = serial,
+	    .serial = *serial,
 	    .der = der,
 	    .der_len = len,
 	    .not_after_ns = cert_der_not_after_ns(der, len),

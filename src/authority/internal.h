@@ -392,13 +392,14 @@ int revoke_prepare(struct authority *a, const struct revoke_request *req, char *
 
 /* --- commit.c --------------------------------------------------------- */
 /* Adds a newly issued certificate to *txn (created if NULL), from its DER and its
- * SubjectPublicKeyInfo as the builder wrote it. parent (may be NULL) is the certificate it
- * renews or rekeys, whose serial is parent_serial: the commit refuses the new one when the
- * parent is revoked or the parent's or the new key is blocked (store.h). spki NULL: a renewal
- * keeping parent's key. */
+ * SubjectPublicKeyInfo as the builder wrote it; *serial is its serial number in decimal
+ * (malloc'd, the caller's even on failure). parent (may be NULL) is the certificate it renews
+ * or rekeys, whose serial is parent_serial: the commit refuses the new one when the parent is
+ * revoked or the parent's or the new key is blocked (store.h). spki NULL: a renewal keeping
+ * parent's key. */
 int txn_add_new_leaf(struct store_txn **txn, const struct provisioner *p, const uint8_t *der,
-		     size_t len, const char *serial, const uint8_t *spki, size_t spki_len,
-		     X509 *parent, const char *parent_serial, struct error *err);
+		     size_t len, const uint8_t *spki, size_t spki_len, X509 *parent,
+		     const char *parent_serial, char **serial, struct error *err);
 /* Adds a used token key to *txn (created if NULL); nothing when key is NULL. */
 void txn_add_token(struct store_txn **txn, const char *key, const char *token);
 /* The final result of an issuance whose work returned rc (and err) once t (its writes) was

@@ -73,12 +73,8 @@ int issue_described_leaf(struct authority *a, const struct leaf_issue *li, struc
 			goto out;
 		}
 	}
-	serial = cert_der_serial_decimal(der, der_len);
-	if (serial == NULL) {
-		err_set(err, ERR_INTERNAL, "error reading the new certificate's serial number");
-		goto out;
-	}
-	if (txn_add_new_leaf(txn, prov, der, der_len, serial, spki, spki_len, NULL, NULL, err) != 0)
+	if (txn_add_new_leaf(txn, prov, der, der_len, spki, spki_len, NULL, NULL, &serial, err) !=
+	    0)
 		goto out;
 	out->der = der;
 	out->der_len = der_len;

@@ -310,13 +310,8 @@ int renew_certificate_length(struct authority *a, X509 *old, EVP_PKEY *new_key, 
 	if (x509_reissue_der(old, spki, spki_len, nb, nb + length, a->issuer, a->signer, &out->der,
 			     &out->der_len, err) != 0)
 		goto out;
-	out->serial = cert_der_serial_decimal(out->der, out->der_len);
-	if (out->serial == NULL) {
-		err_set(err, ERR_INTERNAL, "error reading the new certificate's serial number");
-		goto out;
-	}
-	if (txn_add_new_leaf(txn, p, out->der, out->der_len, out->serial, spki, spki_len, old,
-			     old_serial, err) != 0)
+	if (txn_add_new_leaf(txn, p, out->der, out->der_len, spki, spki_len, old, old_serial,
+			     &out->serial, err) != 0)
 		goto out;
 	out->chain = a->intermediates;
 	out->subject = cert_common_name(old); /* a renewal keeps the subject */

@@ -14,29 +14,6 @@
 #define REASON_UNUSED	7 /* RFC 5280 §5.3.1: value 7 is not used */
 #define CERT_DER_MAX	(16 * 1024)
 
-/* Whether der is one DER SEQUENCE spanning exactly len bytes: the shape of a certificate, all
- * the download needs to know of the DER it stored itself. */
-static bool der_sequence(const uint8_t *der, size_t len)
-{
-	size_t n, hdr = 2;
-
-	if (len < 2 || der[0] != 0x30)
-		return false;
-	if (der[1] < 0x80) {
-		n = der[1];
-	} else {
-		size_t k = der[1] & 0x7f;
-
-		if (k == 0 || k > 3 || len < 2 + k)
-			return false;
-		n = 0;
-		for (size_t i = 0; i < k; i++)
-			n = n << 8 | der[2 + i];
-		hdr += k;
-	}
-	return hdr + n == len;
-}
-
 /* The PEM of a certificate's DER appended to b, without decoding it into an X509 first. */
 static int append_der_pem(struct buf *b, const uint8_t *der, size_t len)
 {
@@ -77,7 +54,8 @@ void acme_certificate(struct acme_call *c)
 	if (acme_rec_owned(c, ACME_COL_CERTS, "certificate", c->path.id1, &rec, NULL, &p) != 0)
 		goto fail;
 	s = acme_get_str(rec, "der");
-	if (b64url_decode(s, strlen(s), &der, &der_len, NULL) != 0 || !der_sequence(der, der_len)) {
+	if (b64url_decode(s, strlen(s), &der, &der_len, NULL) != 0 ||
+	    !cert_der_is_sequence(der, der_len)) {
 		acme_fail(&p, ACME_PROB_SERVER_INTERNAL, "stored certificate '%s' is corrupt",
 			  c->path.id1);
 		goto fail;

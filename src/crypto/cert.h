@@ -53,6 +53,9 @@ int64_t cert_der_not_after_ns(const uint8_t *der, size_t len);
 struct names;
 int cert_der_names(const uint8_t *der, size_t len, struct names *out, struct error *err);
 int cert_der_to_pem(const uint8_t *der, size_t len, char **pem, struct error *err);
+/* Whether der is one DER SEQUENCE spanning exactly len bytes: the outer shape of a
+ * certificate, all a reader of DER stride stored itself needs to check. */
+bool cert_der_is_sequence(const uint8_t *der, size_t len);
 
 /* Verifies leaf against roots (X509_STORE) with optional untrusted intermediates, at time
  * at_ns (0 = now), requiring EKU purpose (X509_PURPOSE_SSL_CLIENT etc, 0 = any). */

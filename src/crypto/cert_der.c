@@ -164,6 +164,14 @@ out:
 	return rc;
 }
 
+bool cert_der_is_sequence(const uint8_t *der, size_t len)
+{
+	const uint8_t *p = der;
+	struct der_elem e;
+
+	return der_take(&p, der + len, 0x30, &e) && p == der + len;
+}
+
 int cert_der_to_pem(const uint8_t *der, size_t len, char **pem, struct error *err)
 {
 	*pem = NULL;

@@ -123,8 +123,6 @@ void respond_kyma_error(struct request_ctx *rc, const struct error *err)
 json_t *kyma_response(const struct issued *out, struct error *err)
 {
 	char *leaf = NULL, *ca = NULL, *chain = NULL, *b[3] = {NULL, NULL, NULL};
-	uint8_t *der = NULL;
-	size_t der_len;
 	json_t *doc = NULL;
 
 	if (out->der == NULL) {
@@ -132,10 +130,8 @@ json_t *kyma_response(const struct issued *out, struct error *err)
 		goto out;
 	}
 	leaf = pem_text(CERT_LABEL, out->der, out->der_len);
-	if (cert_to_der(sk_X509_value(out->chain, 0), &der, &der_len, err) != 0)
+	if (cert_to_pem(sk_X509_value(out->chain, 0), &ca, err) != 0)
 		goto out;
-	ca = pem_text(CERT_LABEL, der, der_len);
-	OPENSSL_free(der);
 	chain = xasprintf("%s%s", leaf, ca);
 	b[0] = b64_encode(chain, strlen(chain));
 	b[1] = b64_encode(leaf, strlen(leaf));

@@ -12,11 +12,11 @@ static const char std_alphabet[] =
 static const char url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static char *encode(const void *data, size_t n, const char *alphabet, bool pad)
+/* The base64 of n bytes into out, NUL not included; returns the characters written. */
+static size_t encode_to(char *out, const void *data, size_t n, const char *alphabet, bool pad)
 {
 	const uint8_t *in = data;
 	size_t full = n / 3, rest = n % 3;
-	char *out = xmalloc(full * 4 + 5);
 	char *o = out;
 
 	for (size_t i = 0; i < full; i++, in += 3) {
@@ -37,8 +37,20 @@ static char *encode(const void *data, size_t n, const char *alphabet, bool pad)
 		if (pad)
 			*o++ = '=';
 	}
-	*o = '\0';
+	return (size_t)(o - out);
+}
+
+static char *encode(const void *data, size_t n, const char *alphabet, bool pad)
+{
+	char *out = xmalloc(n / 3 * 4 + 5);
+
+	out[encode_to(out, data, n, alphabet, pad)] = '\0';
 	return out;
+}
+
+size_t b64_encode_to(char *out, const void *data, size_t n)
+{
+	return encode_to(out, data, n, std_alphabet, true);
 }
 
 char *b64url_encode(const void *data, size_t n)

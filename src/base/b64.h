@@ -25,6 +25,8 @@ int b64url_decode(const char *s, size_t slen, uint8_t **out, size_t *outlen, str
 bool b64url_decode_strict_to(const char *s, size_t n, uint8_t *out, size_t *outlen);
 /* Encodes n bytes as padded standard base64 on one line; malloc'd, caller frees. */
 char *b64_encode(const void *data, size_t n);
+/* The same into out, which holds (n + 2) / 3 * 4 bytes (no NUL); returns what it wrote. */
+size_t b64_encode_to(char *out, const void *data, size_t n);
 /* Decodes padded standard base64; skips ASCII whitespace when skip_space. *out malloc'd and
  * NUL-terminated; errors as b64url_decode. */
 int b64_decode(const char *s, size_t slen, bool skip_space, uint8_t **out, size_t *outlen,

@@ -3,11 +3,10 @@
 
 #include <string.h>
 
+#include "base/b64.h"
 #include "base/str.h"
 
 #define LINE_BYTES 48 /* 64 base64 characters */
-
-static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 size_t pem_text_len(const char *label, size_t n, bool json)
 {
@@ -29,29 +28,6 @@ static char *newline(char *o, bool json)
 	return json ? put(o, "\\n", 2) : put(o, "\n", 1);
 }
 
-static char *base64_line(char *o, const uint8_t *in, size_t n)
-{
-	size_t full = n / 3, rest = n % 3;
-
-	for (size_t i = 0; i < full; i++, in += 3) {
-		uint32_t v = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
-		o[0] = alphabet[v >> 18 & 63];
-		o[1] = alphabet[v >> 12 & 63];
-		o[2] = alphabet[v >> 6 & 63];
-		o[3] = alphabet[v & 63];
-		o += 4;
-	}
-	if (rest > 0) {
-		uint32_t v = (uint32_t)in[0] << 16 | (rest == 2 ? (uint32_t)in[1] << 8 : 0);
-		o[0] = alphabet[v >> 18 & 63];
-		o[1] = alphabet[v >> 12 & 63];
-		o[2] = rest == 2 ? alphabet[v >> 6 & 63] : '=';
-		o[3] = '=';
-		o += 4;
-	}
-	return o;
-}
-
 size_t pem_text_write(char *out, const char *label, const uint8_t *der, size_t n, bool json)
 {
 	size_t llen = strlen(label);
@@ -62,7 +38,7 @@ size_t pem_text_write(char *out, const char *label, const uint8_t *der, size_t n
 	o = newline(put(o, "-----", 5), json);
 	for (size_t off = 0; off < n; off += LINE_BYTES) {
 		size_t k = n - off < LINE_BYTES ? n - off : LINE_BYTES;
-		o = newline(base64_line(o, der + off, k), json);
+		o = newline(o + b64_encode_to(o, der + off, k), json);
 	}
 	o = put(o, "-----END ", 9);
 	o = put(o, label, llen);

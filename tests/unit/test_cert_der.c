@@ -22,17 +22,7 @@
 #include "crypto/signer.h"
 #include "crypto/x509build.h"
 #include "crypto/x509desc.h"
-
-static EVP_PKEY *gen(enum key_kty kty, int nid, int bits)
-{
-	struct key_spec spec = {.kty = kty, .nid = nid, .rsa_bits = bits};
-	EVP_PKEY *key = NULL;
-	struct error err = {0};
-
-	if (key_generate(&spec, &key, &err) != 0)
-		fail_msg("%s", err.msg);
-	return key;
-}
+#include "test_keys.h"
 
 static void test_oid_fast_matches_openssl(void **state)
 {

@@ -31,6 +31,7 @@
 #include "crypto/key.h"
 #include "crypto/signer.h"
 #include "crypto/x509build.h"
+#include "test_keys.h"
 
 #ifndef TEST_DATA_DIR
 #define TEST_DATA_DIR "tests/data"
@@ -95,17 +96,6 @@ static unsigned char *pem_der(const char *text, long *len, char **label)
 static bool mem_contains(const void *hay, size_t n, const void *needle, size_t m)
 {
 	return memmem(hay, n, needle, m) != NULL;
-}
-
-static EVP_PKEY *gen(enum key_kty kty, int nid, int bits)
-{
-	struct key_spec spec = {.kty = kty, .nid = nid, .rsa_bits = bits};
-	EVP_PKEY *key = NULL;
-	struct error err = {0};
-
-	if (key_generate(&spec, &key, &err) != 0)
-		fail_msg("%s", err.msg);
-	return key;
 }
 
 static EVP_PKEY *gen_p256(void)

@@ -25,6 +25,7 @@
 #include "crypto/x509build.h"
 #include "crypto/x509desc.h"
 #include "template/template.h"
+#include "test_keys.h"
 
 struct pki {
 	EVP_PKEY *root_key, *int_key;
@@ -32,17 +33,6 @@ struct pki {
 	struct signer *root_signer, *int_signer;
 	int64_t now;
 };
-
-static EVP_PKEY *gen(enum key_kty kty, int nid, int bits)
-{
-	struct key_spec spec = {.kty = kty, .nid = nid, .rsa_bits = bits};
-	EVP_PKEY *key = NULL;
-	struct error err = {0};
-
-	if (key_generate(&spec, &key, &err) != 0)
-		fail_msg("%s", err.msg);
-	return key;
-}
 
 static void pki_make(struct pki *p)
 {

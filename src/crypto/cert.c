@@ -367,9 +367,9 @@ int cert_fingerprint_normalize(const char *in, char out[65], struct error *err)
 	return 0;
 }
 
-char *cert_serial_decimal(X509 *cert)
+char *crypto_asn1_integer_decimal(const ASN1_INTEGER *ai)
 {
-	BIGNUM *bn = cert != NULL ? ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL) : NULL;
+	BIGNUM *bn = ai != NULL ? ASN1_INTEGER_to_BN(ai, NULL) : NULL;
 	char *dec = bn != NULL ? BN_bn2dec(bn) : NULL;
 	char *out = dec != NULL ? xstrdup(dec) : NULL;
 
@@ -377,6 +377,11 @@ char *cert_serial_decimal(X509 *cert)
 	BN_free(bn);
 	ERR_clear_error();
 	return out;
+}
+
+char *cert_serial_decimal(X509 *cert)
+{
+	return crypto_asn1_integer_decimal(cert != NULL ? X509_get0_serialNumber(cert) : NULL);
 }
 
 int64_t crypto_asn1_time_ns(const ASN1_TIME *t)

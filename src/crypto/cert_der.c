@@ -2,7 +2,6 @@
  * DER without building an X509 object: OpenSSL 3.0's d2i_X509 decodes the public key through a
  * decoder context it builds anew for every call, which costs more than signing the
  * certificate. The certificate is stride's own, so the walk only needs to find its fields. */
-#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -65,21 +64,15 @@ char *cert_der_serial_decimal(const uint8_t *der, size_t len)
 {
 	struct tbs_fields f;
 	const unsigned char *p;
-	ASN1_INTEGER *ai = NULL;
-	BIGNUM *bn = NULL;
-	char *dec = NULL, *out = NULL;
+	ASN1_INTEGER *ai;
+	char *out;
 
 	if (!split_tbs(der, len, &f))
 		return NULL;
 	p = f.serial.start;
 	ai = d2i_ASN1_INTEGER(NULL, &p, (long)f.serial.size);
-	bn = ai != NULL ? ASN1_INTEGER_to_BN(ai, NULL) : NULL;
-	dec = bn != NULL ? BN_bn2dec(bn) : NULL;
-	out = dec != NULL ? xstrdup(dec) : NULL;
-	OPENSSL_free(dec);
-	BN_free(bn);
+	out = crypto_asn1_integer_decimal(ai);
 	ASN1_INTEGER_free(ai);
-	ERR_clear_error();
 	return out;
 }
 

@@ -87,6 +87,8 @@ int crypto_name_add(X509_NAME *name, int nid, const char *value, struct error *e
 int crypto_bio_to_str(BIO *bio, char **out, struct error *err);
 /* cert.c: a Time as nanoseconds since the epoch (0 when unreadable, clamped to int64). */
 int64_t crypto_asn1_time_ns(const ASN1_TIME *t);
+/* An INTEGER in decimal (malloc'd), or NULL (ai NULL or unreadable). */
+char *crypto_asn1_integer_decimal(const ASN1_INTEGER *ai);
 /* Converts nanoseconds since the epoch to seconds, rounding down. */
 time_t crypto_ns_to_time(int64_t ns);
 /* True when the data looks like PEM (contains a "-----BEGIN " line). */
